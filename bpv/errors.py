@@ -1,0 +1,158 @@
+"""Exceptions and warnings raised by bpv, and the helpers that word them.
+
+Every exception bpv raises for a user's mistake derives from :class:`BPVError`
+and from the built-in exception it refines, so ``except ValueError`` keeps
+working for code that does not know bpv.
+
+Messages follow one template: what is wrong, the value found, what was
+expected, and how to fix it; an unknown name comes with the closest valid
+names (``did you mean 'admit_rate'?``).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+__all__ = [
+    "BPVError",
+    "BPVWarning",
+    "BidValidationError",
+    "BidWarning",
+    "FormulaError",
+    "Problem",
+    "SpecError",
+    "did_you_mean",
+    "format_location",
+]
+
+
+class BPVError(Exception):
+    """Base class of every exception raised by bpv."""
+
+
+class SpecError(BPVError, ValueError):
+    """A specification (a bid, a distribution, an argument) is invalid."""
+
+
+class FormulaError(SpecError):
+    """A node formula cannot be parsed, or uses something the language forbids."""
+
+
+class BPVWarning(UserWarning):
+    """Base class of the warnings bpv issues."""
+
+
+class BidWarning(BPVWarning):
+    """A bid is valid but probably not what its author meant."""
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One problem found in a bid, with where it is.
+
+    Attributes
+    ----------
+    location : str
+        Path in the document, such as ``nodes[3].formula`` or
+        ``parameters.referrals``; empty for the document as a whole.
+    message : str
+        What is wrong and how to fix it.
+    line : int or None
+        1-based line in the source file, when the loader could tell.
+
+    Examples
+    --------
+    >>> str(Problem("parameters.referrals", "pert needs low <= mode <= high", line=12))
+    'line 12: parameters.referrals: pert needs low <= mode <= high'
+    """
+
+    location: str
+    message: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"line {self.line}: " if self.line is not None else ""
+        location = f"{self.location}: " if self.location else ""
+        return f"{where}{location}{self.message}"
+
+
+class BidValidationError(SpecError):
+    """A bid has one or more problems; all of them are listed.
+
+    Parameters
+    ----------
+    problems : sequence of Problem
+        Every problem found, in document order.
+    source : str, optional
+        The file (or other source) the bid came from, used in the message.
+
+    Attributes
+    ----------
+    problems : tuple of Problem
+    source : str or None
+    """
+
+    def __init__(self, problems: Sequence[Problem], *, source: str | None = None) -> None:
+        self.problems = tuple(problems)
+        self.source = source
+        super().__init__(self._message())
+
+    def _message(self) -> str:
+        n = len(self.problems)
+        origin = f" in {self.source}" if self.source else ""
+        head = f"{n} problem{'s' if n != 1 else ''} found{origin}:"
+        return "\n".join([head, *(f"  {problem}" for problem in self.problems)])
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    """Return a suggestion suffix for an unknown name, or ``""``.
+
+    Parameters
+    ----------
+    name : str
+        The unknown name as the user wrote it.
+    candidates : iterable of str
+        The valid names.
+
+    Returns
+    -------
+    str
+        ``" (did you mean 'x'?)"`` or ``" (did you mean 'x' or 'y'?)"`` when
+        close matches exist, otherwise ``""``.
+
+    Examples
+    --------
+    >>> did_you_mean("admit_rte", ["admit_rate", "tariff"])
+    " (did you mean 'admit_rate'?)"
+    >>> did_you_mean("zzz", ["admit_rate"])
+    ''
+    """
+    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
+    if not matches:
+        return ""
+    quoted = [f"'{match}'" for match in matches]
+    options = quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + f" or {quoted[-1]}"
+    return f" (did you mean {options}?)"
+
+
+def format_location(path: Sequence[str | int]) -> str:
+    """Write a path into a document the way users read it.
+
+    Examples
+    --------
+    >>> format_location(("nodes", 3, "formula"))
+    'nodes[3].formula'
+    >>> format_location(("parameters", "referrals"))
+    'parameters.referrals'
+    >>> format_location(())
+    ''
+    """
+    text = ""
+    for part in path:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text

@@ -1,0 +1,1 @@
+"""Specifications: the models a bid file is made of."""
