@@ -1,3 +1,65 @@
-"""bpv: Best Possible Value appraisal of health and care transformation bids."""
+"""bpv: Best Possible Value appraisal of health and care transformation bids.
+
+A bid is a logic model (inputs → activities → outputs → outcomes → impacts)
+whose links rest on success hypotheses and assumptions, each a probability
+distribution. ``bpv`` reads bids, checks them, and (from the engine on)
+estimates their quality benefit and financial return under uncertainty.
+
+Examples
+--------
+>>> import bpv
+>>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")
+>>> bid.title
+'Frailty virtual ward, North Place'
+"""
+
+from bpv.errors import (
+    BidValidationError,
+    BidWarning,
+    BPVError,
+    BPVWarning,
+    FormulaError,
+    Problem,
+    SpecError,
+)
+from bpv.formulas import Formula, parse_formula
+from bpv.graph import evaluation_order, logic_model
+from bpv.io import dumps, load, loads
+from bpv.lint import lint
+from bpv.schema import bid_schema
+from bpv.spec import distributions as dist
+from bpv.spec.bid import Bid, Organisation, Settings
+from bpv.spec.node import Node
+from bpv.spec.parameter import Parameter
 
 __version__ = "0.1.0.dev0"
+
+__all__ = [
+    # bids and their parts
+    "Bid",
+    "Node",
+    "Organisation",
+    "Parameter",
+    "Settings",
+    "dist",
+    # files
+    "bid_schema",
+    "dumps",
+    "load",
+    "loads",
+    # logic model and formulas
+    "Formula",
+    "evaluation_order",
+    "lint",
+    "logic_model",
+    "parse_formula",
+    # errors and warnings
+    "BPVError",
+    "BPVWarning",
+    "BidValidationError",
+    "BidWarning",
+    "FormulaError",
+    "Problem",
+    "SpecError",
+    "__version__",
+]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+import re
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, ValidationError, ValidatorFunctionWrapHandler
@@ -11,10 +12,10 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from bpv.errors import did_you_mean
 
-__all__ = ["Spec", "raise_problems", "spec_error"]
+__all__ = ["BPV_ERROR_TYPE", "Spec", "raise_problems", "spec_error", "word_errors"]
 
 #: Error type of problems bpv words itself; never reworded again.
-_BPV_ERROR_TYPE = "bpv"
+BPV_ERROR_TYPE = "bpv"
 
 
 class Spec(BaseModel):
@@ -35,28 +36,16 @@ class Spec(BaseModel):
 
     @model_validator(mode="wrap")
     @classmethod
-    def _word_unknown_keys(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
-        """Reword pydantic's 'extra inputs' errors with the valid keys of this model."""
+    def _word_errors(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """Reword pydantic's errors for this model's own fields, once, in bpv's voice."""
         try:
             return handler(data)
         except ValidationError as exc:
             errors = exc.errors()
-            if not any(error["type"] == "extra_forbidden" and len(error["loc"]) == 1
-                       for error in errors):
+            if all(error["type"] == BPV_ERROR_TYPE for error in errors):
                 raise
-            allowed = cls.allowed_keys()
-            details: list[tuple[tuple[str | int, ...], str, Any]] = []
-            for error in errors:
-                loc = tuple(error["loc"])
-                if error["type"] == "extra_forbidden" and len(loc) == 1:
-                    key = str(loc[0])
-                    message = f"unknown key '{key}'{did_you_mean(key, allowed)}"
-                    if not did_you_mean(key, allowed):
-                        message += f"; expected one of: {', '.join(sorted(allowed))}"
-                    details.append((loc, message, error["input"]))
-                else:
-                    details.append((loc, _reword(error), error.get("input")))
-            raise_problems(cls.__name__, details)
+            raise_problems(cls.__name__, word_errors(cls, errors))
+            raise  # pragma: no cover - raise_problems always raises here
 
     @classmethod
     def allowed_keys(cls) -> list[str]:
@@ -64,9 +53,65 @@ class Spec(BaseModel):
         return [field.alias or name for name, field in cls.model_fields.items()]
 
 
-def _reword(error: Any) -> str:
-    """Return the message of a pydantic error, unchanged if bpv worded it already."""
-    return str(error["msg"])
+def word_errors(
+    model: type[Spec], errors: Iterable[Any]
+) -> list[tuple[tuple[str | int, ...], str, Any]]:
+    """Reword pydantic errors raised while validating ``model``.
+
+    Errors bpv has worded already pass through unchanged, so the rewording is
+    done once, by the innermost model, whatever the nesting.
+
+    Parameters
+    ----------
+    model : type of Spec
+        The model whose validation raised the errors; its keys are offered
+        when a key is unknown.
+    errors : iterable of dict
+        ``ValidationError.errors()``.
+
+    Returns
+    -------
+    list of (location, message, input)
+    """
+    worded: list[tuple[tuple[str | int, ...], str, Any]] = []
+    for error in errors:
+        loc = tuple(part for part in error["loc"] if not _is_internal(part))
+        kind = error["type"]
+        value = error.get("input")
+        message = str(error["msg"])
+        if kind == BPV_ERROR_TYPE:
+            pass
+        elif kind == "extra_forbidden" and len(loc) == 1:
+            key = str(loc[0])
+            allowed = model.allowed_keys()
+            hint = did_you_mean(key, allowed) or f"; expected one of: {', '.join(allowed)}"
+            message = f"unknown key '{key}'{hint}"
+        elif kind == "missing" and len(loc) >= 1:
+            message = f"missing required key '{loc[-1]}'"
+            loc = loc[:-1]
+        elif kind == "literal_error":
+            expected = re.findall(r"'([^']*)'", str((error.get("ctx") or {}).get("expected", "")))
+            hint = did_you_mean(str(value), expected) if isinstance(value, str) else ""
+            message = f"unknown value {_show(value)}{hint}; expected one of: {', '.join(expected)}"
+        elif kind in {"value_error", "assertion_error"}:
+            message = message.split(", ", 1)[-1]
+        elif message.startswith("Input should be "):
+            message = f"should be {message.removeprefix('Input should be ')} (got {_show(value)})"
+        else:
+            message = f"{message[:1].lower()}{message[1:]} (got {_show(value)})"
+        worded.append((loc, message, value))
+    return worded
+
+
+def _is_internal(part: str | int) -> bool:
+    """Whether a location part names a pydantic validator rather than a key."""
+    return isinstance(part, str) and ("[" in part or part.startswith("function-"))
+
+
+def _show(value: Any) -> str:
+    """Return a short representation of a user's value for a message."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def raise_problems(
@@ -92,7 +137,7 @@ def raise_problems(
     """
     details = [
         InitErrorDetails(
-            type=PydanticCustomError(_BPV_ERROR_TYPE, "{message}", {"message": message}),
+            type=PydanticCustomError(BPV_ERROR_TYPE, "{message}", {"message": message}),
             loc=tuple(loc),
             input=value,
         )
@@ -115,4 +160,4 @@ def spec_error(message: str) -> PydanticCustomError:
     ...
     pydantic_core._pydantic_core.PydanticCustomError: pert needs low <= mode <= high (got low=3, mode=1, high=5)
     """
-    return PydanticCustomError(_BPV_ERROR_TYPE, "{message}", {"message": message})
+    return PydanticCustomError(BPV_ERROR_TYPE, "{message}", {"message": message})

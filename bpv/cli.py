@@ -1,0 +1,169 @@
+"""The ``bpv`` command line: one verb per job, plain text by default, ``--json`` for machines.
+
+Exit codes: 0 success; 1 the input is invalid; 2 the command line is wrong;
+70 an internal error (a bug in bpv, please report it). A user's mistake
+never produces a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import warnings
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, TextIO
+
+from bpv import __version__
+from bpv.errors import BidValidationError, BPVError, Problem
+from bpv.io import load
+from bpv.lint import lint
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line and return its exit code.
+
+    Examples
+    --------
+    >>> main(["validate", "examples/bids/frailty_virtual_ward.yaml"])
+    examples/bids/frailty_virtual_ward.yaml: ok
+    0
+    """
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse has printed its message
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+    command: Callable[[argparse.Namespace, TextIO], int] = args.command
+    try:
+        return command(args, sys.stdout)
+    except BrokenPipeError:  # e.g. `bpv schema | head`
+        return EXIT_OK
+    except KeyboardInterrupt:
+        print("bpv: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last line of defence against a traceback
+        if getattr(args, "debug", False):
+            raise
+        print(f"bpv: internal error: {type(exc).__name__}: {exc}\n"
+              "This is a bug in bpv; please report it with the input that caused it "
+              "(run again with --debug for the traceback).", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="bpv",
+        description="Best Possible Value appraisal of health and care transformation bids.",
+    )
+    parser.add_argument("--version", action="version", version=f"bpv {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
+
+    validate = commands.add_parser(
+        "validate", help="check bid files and report every problem with its location",
+        description="Check bid files. Prints 'ok' for each valid file, or every problem "
+        "with its line and location. Exit code 0 only when all files are valid.",
+    )
+    validate.add_argument("files", nargs="+", metavar="FILE", type=Path,
+                          help="bid files (.yaml, .yml or .json)")
+    validate.add_argument("--json", action="store_true", help="print one JSON document")
+    validate.add_argument("--strict", action="store_true",
+                          help="treat warnings (such as unused parameters) as problems")
+    validate.set_defaults(command=_validate)
+
+    schema = commands.add_parser(
+        "schema", help="print the JSON Schema of the bid file format",
+        description="Print the JSON Schema (draft 2020-12) of bid files, for editors and "
+        "other tools.",
+    )
+    schema.add_argument("-o", "--output", type=Path, help="write to this file instead")
+    schema.set_defaults(command=_schema)
+    return parser
+
+
+def _validate(args: argparse.Namespace, out: TextIO) -> int:
+    reports = [_validate_one(path) for path in args.files]
+    all_valid = all(
+        not report["problems"] and not (args.strict and report["warnings"])
+        for report in reports
+    )
+    if args.json:
+        json.dump({"valid": all_valid, "files": reports}, out, indent=2)
+        out.write("\n")
+    else:
+        for report in reports:
+            _print_report(report, out)
+    return EXIT_OK if all_valid else EXIT_INVALID
+
+
+def _validate_one(path: Path) -> dict[str, Any]:
+    report: dict[str, Any] = {"file": str(path), "valid": False, "problems": [],
+                              "warnings": []}
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            bid = load(path)
+    except BidValidationError as exc:
+        report["problems"] = [_problem_dict(p) for p in exc.problems]
+        return report
+    except (BPVError, OSError, UnicodeDecodeError) as exc:
+        report["problems"] = [_problem_dict(Problem("", _reason(exc, path)))]
+        return report
+    report["valid"] = True
+    report["id"] = bid.id
+    report["warnings"] = [_problem_dict(p) for p in lint(bid)]
+    return report
+
+
+def _reason(exc: BaseException, path: Path) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return "no such file"
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory, not a bid file"
+    if isinstance(exc, PermissionError):
+        return "permission denied"
+    if isinstance(exc, UnicodeDecodeError):
+        return f"not UTF-8 text (byte {exc.start})"
+    if isinstance(exc, OSError):
+        return exc.strerror or str(exc)
+    return str(exc)
+
+
+def _problem_dict(problem: Problem) -> dict[str, Any]:
+    return {"location": problem.location, "line": problem.line, "message": problem.message}
+
+
+def _print_report(report: dict[str, Any], out: TextIO) -> None:
+    name = report["file"]
+    if report["valid"]:
+        out.write(f"{name}: ok\n")
+    for severity, entries in (("", report["problems"]), ("warning: ", report["warnings"])):
+        for entry in entries:
+            line = f":{entry['line']}" if entry["line"] is not None else ""
+            location = f"{entry['location']}: " if entry["location"] else ""
+            out.write(f"{name}{line}: {severity}{location}{entry['message']}\n")
+
+
+def _schema(args: argparse.Namespace, out: TextIO) -> int:
+    from bpv.schema import bid_schema
+
+    text = json.dumps(bid_schema(), indent=2) + "\n"
+    if args.output is not None:
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            print(f"bpv: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
+            return EXIT_INVALID
+    else:
+        out.write(text)
+    return EXIT_OK
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,803 @@
+"""Node formulas: a small, safe expression language compiled to vectorised numpy.
+
+A node's formula says how its value follows from parameters, upstream nodes
+and the period index ``t``, for example ``patients * admit_rate *
+admission_reduction``, ``capex * (t == 0)`` or ``where(t < 2, 0, savings)``.
+The text is read with :func:`ast.parse` and checked against a whitelist; it is
+never given to ``eval``, ``exec`` or ``compile``. Each formula is compiled once
+into a tree of Python closures that call numpy, so evaluating it over 100,000
+draws costs a handful of array operations.
+
+The language
+------------
+The syntax is that of a Python expression, restricted to the following.
+
+Numbers
+    Integer and decimal literals as Python writes them: ``3``, ``0.035``,
+    ``1e6``, ``1_000_000``. Every value is a float64 (integers included).
+    ``True``, ``False``, ``None``, strings and complex numbers are not numbers
+    and are rejected. Thousands separators are not allowed (``1,000`` is an
+    error; write ``1000`` or ``1_000``), nor is a percent sign (write ``0.10``).
+Names
+    Parameters and nodes, by name: ASCII letters, digits and underscores, not
+    starting with ``_``. ``t`` is the period index (0 for the first period).
+    The function names and ``t`` are reserved (:data:`RESERVED_NAMES`).
+Operators, from the loosest binding to the tightest (Python's precedence)
+
+    ======================================  ==========================================
+    ``a if c else b``                       ``a`` where ``c`` is true, else ``b``
+    ``or``                                  1 where either side is true, else 0
+    ``and``                                 1 where both sides are true, else 0
+    ``not a``                               1 where ``a`` is false, else 0
+    ``<  <=  >  >=  ==  !=``                1 where it holds, else 0; chains as in
+                                            Python: ``0 < x <= 1`` is
+                                            ``(0 < x) and (x <= 1)``
+    ``+  -``                                addition, subtraction
+    ``*  /``                                multiplication, true division
+    ``+a  -a``                              unary plus and minus
+    ``**``                                  power, right-associative, binding tighter
+                                            than a unary minus on its left:
+                                            ``-2**2`` is -4, ``2**-1`` is 0.5
+    ``f(a, b)``, ``( )``                    function calls, brackets
+    ======================================  ==========================================
+
+    ``%`` is not an operator here, so that ``10%`` cannot be misread as ten
+    per cent, nor are ``//``, the bitwise operators (``& | ^ ~ << >>``; write
+    ``and``, ``or``, ``not``, and ``**`` for a power), ``@``, ``is`` or ``in``.
+Functions, called by name with positional arguments (:data:`FUNCTIONS`)
+
+    ==========================  ==============================================
+    ``min(a, b, ...)``          elementwise minimum of two or more arguments
+    ``max(a, b, ...)``          elementwise maximum of two or more arguments
+    ``clip(x, low, high)``      ``min(max(x, low), high)``
+    ``where(c, a, b)``          ``a`` where ``c`` is true, else ``b``
+    ``exp(x)``, ``log(x)``      exponential, natural logarithm
+    ``sqrt(x)``, ``abs(x)``     square root, absolute value
+    ==========================  ==============================================
+
+Anything else is an error: attribute access (``x.y``), indexing, lambdas,
+comprehensions, lists, tuples, dicts, sets, ``*`` unpacking, keyword
+arguments, ``:=``, f-strings, strings, and calls of anything but the functions
+above. Python's rules for layout apply: a formula may be split across lines
+only inside brackets, and ``#`` starts a comment.
+
+Truth values
+    A value is true where it is non-zero, as in Python; NaN counts as true.
+    Comparisons, ``and``, ``or`` and ``not`` give 1.0 or 0.0 (not one of their
+    operands, unlike Python), so they can be multiplied: ``capex * (t == 0)``.
+    Both sides of ``and``, ``or`` and ``a if c else b``, and all arguments of a
+    function, are always evaluated, elementwise over whole arrays.
+Floating point
+    Arithmetic is IEEE float64 through numpy ufuncs, elementwise with numpy
+    broadcasting. Division by zero gives ``inf`` or ``nan``, ``log`` of a
+    negative number and a negative number to a fractional power give ``nan``,
+    NaN propagates through arithmetic, ``min``, ``max`` and ``clip``, and a
+    comparison with NaN is false (except ``!=``). Whether numpy warns or raises
+    on such values is left to numpy's error state (:func:`numpy.errstate`),
+    which this module never changes for evaluation.
+Constant folding
+    A part of a formula made only of numbers is worked out once, when the
+    formula is parsed, with the same float64 arithmetic. If it is not finite
+    (``9**9**9``, ``1e308 * 10``, ``1 / 0``, ``log(0)``) the formula is
+    rejected: a constant infinity or NaN is always a mistake.
+Limits
+    A formula may have at most :data:`MAX_FORMULA_LENGTH` (2,000) characters,
+    brackets and sub-expressions nested at most :data:`MAX_FORMULA_DEPTH`
+    (100) deep, and at most :data:`MAX_FORMULA_NODES` (1,000) sub-expressions.
+    These are checked before or while parsing, so hostile text fails quickly
+    with a :class:`~bpv.errors.FormulaError`.
+
+Shapes
+    Parameters are usually arrays of shape (n_draws, 1), nodes of shape
+    (n_draws, n_periods) and ``t`` of shape (1, n_periods); the result has
+    whatever shape numpy broadcasting gives (a 0-d array for a formula of
+    numbers only), and the caller broadcasts it to (n_draws, n_periods).
+
+Examples
+--------
+>>> import numpy as np
+>>> capex = parse_formula("capex * (t == 0)")
+>>> sorted(capex.names), capex.uses_period
+(['capex'], True)
+>>> capex.evaluate({"capex": np.array([[100.0], [120.0]])}, t=np.arange(3.0)[np.newaxis, :])
+array([[100.,   0.,   0.],
+       [120.,   0.,   0.]])
+>>> parse_formula("where(t < 2, 0, savings)").evaluate({"savings": 5.0}, t=np.arange(4.0))
+array([0., 0., 5., 5.])
+>>> parse_formula("0 < x <= 1").evaluate({"x": [-1, 0.5, 1, 2]})
+array([0., 1., 1., 0.])
+>>> parse_formula("-2**2 + max(1, 2, 3)").evaluate({})
+array(-1.)
+>>> parse_formula("admit_rte * 2 + __import__('os')")
+Traceback (most recent call last):
+...
+bpv.errors.FormulaError: unknown function '__import__'; the functions are abs, clip, exp, log, max, min, sqrt, where
+>>> parse_formula("10 % x")
+Traceback (most recent call last):
+...
+bpv.errors.FormulaError: the operator '%' is not allowed; write a percentage as a decimal (10% is 0.10)
+"""  # noqa: E501 (doctest output is one line)
+
+from __future__ import annotations
+
+import ast
+import functools
+import re
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Final, cast
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from bpv.errors import FormulaError, did_you_mean
+
+__all__ = [
+    "FUNCTIONS",
+    "MAX_FORMULA_DEPTH",
+    "MAX_FORMULA_LENGTH",
+    "MAX_FORMULA_NODES",
+    "RESERVED_NAMES",
+    "Formula",
+    "MissingValueError",
+    "parse_formula",
+]
+
+#: Most characters a formula may have.
+MAX_FORMULA_LENGTH: Final = 2_000
+#: Deepest nesting of brackets, and of sub-expressions, a formula may have.
+MAX_FORMULA_DEPTH: Final = 100
+#: Most sub-expressions (numbers, names, operations, calls) a formula may have.
+MAX_FORMULA_NODES: Final = 1_000
+
+# A value inside a compiled formula: numpy returns float64 arrays, 0-d arrays
+# or numpy scalars; the ufunc stubs type these as Any.
+_Value = Any
+_Env = Mapping[str, NDArray[np.float64]]
+_Run = Callable[[_Env], _Value]
+
+
+def _minimum(*args: _Value) -> _Value:
+    return functools.reduce(np.minimum, args)
+
+
+def _maximum(*args: _Value) -> _Value:
+    return functools.reduce(np.maximum, args)
+
+
+def _clip(x: _Value, low: _Value, high: _Value) -> _Value:
+    # Written out rather than np.clip so the meaning is exactly
+    # min(max(x, low), high), whatever the order of low and high.
+    return np.minimum(np.maximum(x, low), high)
+
+
+def _where(condition: _Value, if_true: _Value, if_false: _Value) -> _Value:
+    return np.where(np.not_equal(condition, 0.0), if_true, if_false)
+
+
+@dataclass(frozen=True, slots=True)
+class _Function:
+    min_args: int
+    max_args: int | None  # None: no upper bound
+    signature: str
+    apply: Callable[..., _Value]
+
+
+_FUNCTION_TABLE: Final[Mapping[str, _Function]] = {
+    "abs": _Function(1, 1, "abs(x)", np.abs),
+    "clip": _Function(3, 3, "clip(x, low, high)", _clip),
+    "exp": _Function(1, 1, "exp(x)", np.exp),
+    "log": _Function(1, 1, "log(x)", np.log),
+    "max": _Function(2, None, "max(a, b, ...)", _maximum),
+    "min": _Function(2, None, "min(a, b, ...)", _minimum),
+    "sqrt": _Function(1, 1, "sqrt(x)", np.sqrt),
+    "where": _Function(3, 3, "where(condition, if_true, if_false)", _where),
+}
+
+#: The functions a formula may call, each with its arity ``(min_args, max_args)``;
+#: ``max_args`` is None when any number of arguments from ``min_args`` on is allowed.
+FUNCTIONS: Final[Mapping[str, tuple[int, int | None]]] = MappingProxyType(
+    {name: (f.min_args, f.max_args) for name, f in _FUNCTION_TABLE.items()}
+)
+
+#: Names the formula language keeps for itself; parameters and nodes may not take them.
+RESERVED_NAMES: Final[frozenset[str]] = frozenset(FUNCTIONS) | {"t"}
+
+_FUNCTION_LIST = ", ".join(sorted(FUNCTIONS))
+_ALLOWED = (
+    "formulas use numbers, names, arithmetic, comparisons, and/or/not, "
+    f"'a if c else b' and the functions {_FUNCTION_LIST}"
+)
+
+_BINARY: Final[Mapping[type[ast.operator], Callable[[_Value, _Value], _Value]]] = {
+    ast.Add: np.add,
+    ast.Sub: np.subtract,
+    ast.Mult: np.multiply,
+    ast.Div: np.true_divide,
+    ast.Pow: np.power,
+}
+_FORBIDDEN_BINARY: Final[Mapping[type[ast.operator], str]] = {
+    ast.Mod: "the operator '%' is not allowed; write a percentage as a decimal (10% is 0.10)",
+    ast.FloorDiv: "the operator '//' is not allowed; use '/'",
+    ast.MatMult: "the operator '@' is not allowed",
+    ast.BitAnd: "the operator '&' is not allowed; use 'and'",
+    ast.BitOr: "the operator '|' is not allowed; use 'or'",
+    ast.BitXor: "the operator '^' is not allowed; use '**' for a power",
+    ast.LShift: "the operator '<<' is not allowed",
+    ast.RShift: "the operator '>>' is not allowed",
+}
+_COMPARE: Final[Mapping[type[ast.cmpop], Callable[[_Value, _Value], _Value]]] = {
+    ast.Lt: np.less,
+    ast.LtE: np.less_equal,
+    ast.Gt: np.greater,
+    ast.GtE: np.greater_equal,
+    ast.Eq: np.equal,
+    ast.NotEq: np.not_equal,
+}
+_FORBIDDEN_COMPARE: Final[Mapping[type[ast.cmpop], str]] = {
+    ast.Is: "'is'",
+    ast.IsNot: "'is not'",
+    ast.In: "'in'",
+    ast.NotIn: "'not in'",
+}
+# Friendly words for the Python constructs the language leaves out.
+_CONSTRUCTS: Final[Mapping[type[ast.AST], str]] = {
+    ast.Subscript: "indexing",
+    ast.Slice: "slicing",
+    ast.Lambda: "a lambda",
+    ast.ListComp: "a comprehension",
+    ast.SetComp: "a comprehension",
+    ast.DictComp: "a comprehension",
+    ast.GeneratorExp: "a generator expression",
+    ast.List: "a list",
+    ast.Set: "a set",
+    ast.Dict: "a dict",
+    ast.Starred: "unpacking with '*'",
+    ast.NamedExpr: "assignment with ':='",
+    ast.JoinedStr: "an f-string",
+    ast.FormattedValue: "an f-string",
+    ast.Await: "await",
+    ast.Yield: "yield",
+    ast.YieldFrom: "yield",
+}
+
+_CONSTANTS: Final[Mapping[type, str]] = {
+    type(None): "None",
+    type(...): "an ellipsis",
+    bytes: "bytes",
+}
+
+# Python's tokenizer warns about (rather than rejects) some malformed text,
+# such as ``1if x else 2``; parsing under this file name turns those warnings
+# into SyntaxErrors without touching warnings from anywhere else.
+_FILENAME: Final = "<bpv formula>"
+_FILENAME_PATTERN: Final = re.escape(_FILENAME) + r"\Z"
+_SNIPPET_LENGTH: Final = 40
+_NEWLINE: Final = re.compile(r"\r\n|\r|\n")
+_OPENING, _CLOSING = frozenset("([{"), frozenset(")]}")
+
+
+class MissingValueError(FormulaError, KeyError):
+    """A formula was evaluated without a value for a name it uses.
+
+    It is a :class:`~bpv.errors.FormulaError` and also a :class:`KeyError`,
+    as a missing key in the mapping of values is what it is.
+    """
+
+    def __str__(self) -> str:
+        # KeyError would show the message in quotes, as a key.
+        return str(self.args[0]) if self.args else ""
+
+
+@dataclass(frozen=True)
+class Formula:
+    """A parsed, compiled node formula; create one with :func:`parse_formula`.
+
+    Attributes
+    ----------
+    text : str
+        The formula as written.
+    names : frozenset of str
+        Every parameter or node name the formula refers to (not ``t``, not
+        function names).
+    uses_period : bool
+        Whether the formula refers to the period index ``t``.
+
+    Notes
+    -----
+    Two formulas are equal when their texts are. A formula pickles as its
+    text and is compiled again when unpickled.
+
+    Examples
+    --------
+    >>> f = parse_formula("patients * admit_rate * admission_reduction")
+    >>> sorted(f.names)
+    ['admission_reduction', 'admit_rate', 'patients']
+    >>> f.uses_period
+    False
+    """
+
+    text: str
+    names: frozenset[str]
+    uses_period: bool
+    _run: _Run = field(repr=False, compare=False)
+    _copy_result: bool = field(default=False, repr=False, compare=False)
+
+    def evaluate(
+        self, values: Mapping[str, ArrayLike], t: ArrayLike | None = None
+    ) -> NDArray[np.float64]:
+        """Evaluate the formula elementwise, with numpy broadcasting.
+
+        Parameters
+        ----------
+        values : mapping of str to array_like
+            A value for each name in :attr:`names`, typically an array of shape
+            (n_draws, 1) for a parameter and (n_draws, n_periods) for a node;
+            other entries are ignored. Values are converted to float64 and are
+            never modified.
+        t : array_like, optional
+            The period index, typically ``np.arange(n_periods)`` of shape
+            (1, n_periods). Needed only when :attr:`uses_period` is true.
+
+        Returns
+        -------
+        ndarray of float64
+            The broadcast shape of the values used (0-d for a formula of
+            numbers only). Always a new, writable array that shares no memory
+            with ``values`` or ``t``.
+
+        Raises
+        ------
+        MissingValueError
+            If ``values`` lacks a name the formula uses, or ``t`` is None and
+            the formula uses it. It is both a FormulaError and a KeyError.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> f = parse_formula("clip(x, 0, 1) * (t + 1)")
+        >>> f.evaluate({"x": np.array([[-0.5], [0.5], [2.0]])}, t=np.arange(2)[np.newaxis, :])
+        array([[0. , 0. ],
+               [0.5, 1. ],
+               [1. , 2. ]])
+        """
+        missing = sorted(name for name in self.names if name not in values)
+        if missing:
+            used = ", ".join(sorted(self.names))
+            if len(missing) == 1:
+                name = missing[0]
+                msg = f"no value for '{name}'{did_you_mean(name, values)}; the formula uses {used}"
+            else:
+                listed = ", ".join(f"'{name}'" for name in missing)
+                msg = f"no values for {listed}; the formula uses {used}"
+            raise MissingValueError(msg)
+        env = {name: np.asarray(values[name], dtype=np.float64) for name in self.names}
+        if self.uses_period:
+            if t is None:
+                msg = "the formula uses the period index 't', but no t was given"
+                raise MissingValueError(msg)
+            env["t"] = np.asarray(t, dtype=np.float64)
+        result = np.asarray(self._run(env), dtype=np.float64)
+        # Operations always make new arrays; only a bare name hands back its input.
+        return result.copy() if self._copy_result else result
+
+    def __reduce__(self) -> tuple[Callable[[str], Formula], tuple[str]]:
+        return parse_formula, (self.text,)
+
+
+@functools.lru_cache(maxsize=4096)
+def parse_formula(text: str) -> Formula:
+    """Parse and compile a node formula; results are cached by text.
+
+    See the module documentation (:mod:`bpv.formulas`) for the language.
+
+    Parameters
+    ----------
+    text : str
+        The formula, such as ``"patients * admit_rate"``.
+
+    Returns
+    -------
+    Formula
+        The compiled formula, with the names it uses.
+
+    Raises
+    ------
+    FormulaError
+        If the text is too long or too deeply nested, is not valid syntax,
+        uses something the language forbids, or has a part made only of
+        numbers that is not finite. The message says what is wrong and how
+        to fix it, without a location prefix (the caller adds one).
+
+    Examples
+    --------
+    >>> f = parse_formula("min(patients, capacity) * (t >= 1)")
+    >>> sorted(f.names), f.uses_period
+    (['capacity', 'patients'], True)
+    >>> parse_formula("mn(a, b)")
+    Traceback (most recent call last):
+    ...
+    bpv.errors.FormulaError: unknown function 'mn' (did you mean 'min'?); the functions are abs, clip, exp, log, max, min, sqrt, where
+    >>> parse_formula("x.__class__")
+    Traceback (most recent call last):
+    ...
+    bpv.errors.FormulaError: attribute access ('.__class__') is not allowed; formulas use numbers, names, arithmetic, comparisons, and/or/not, 'a if c else b' and the functions abs, clip, exp, log, max, min, sqrt, where
+    >>> parse_formula("9**9**9")
+    Traceback (most recent call last):
+    ...
+    bpv.errors.FormulaError: constant expression '9**9**9' is not finite: it works out to inf in float64
+    """  # noqa: E501 (doctest output is one line)
+    if not isinstance(cast(object, text), str):
+        msg = f"a formula must be a string, got {type(text).__name__}"
+        raise TypeError(msg)
+    tree, source = _read(text)
+    compiler = _Compiler(source)
+    code = compiler.compile(tree.body)
+    return Formula(
+        text=text,
+        names=frozenset(compiler.names),
+        uses_period=compiler.uses_period,
+        _run=code.run,
+        _copy_result=isinstance(tree.body, ast.Name),
+    )
+
+
+def _read(text: str) -> tuple[ast.Expression, str]:
+    """Check the limits and parse; return the tree and the text it was parsed from."""
+    if len(text) > MAX_FORMULA_LENGTH:
+        msg = f"formula is {len(text):,} characters long; the limit is {MAX_FORMULA_LENGTH:,}"
+        raise FormulaError(msg)
+    # Python's eval mode rejects leading whitespace ("unexpected indent").
+    source = text.lstrip()
+    if not source.strip():
+        msg = "formula is empty"
+        raise FormulaError(msg)
+    level = deepest = 0
+    for char in source:
+        if char in _OPENING:
+            level += 1
+            deepest = max(deepest, level)
+        elif char in _CLOSING:
+            level -= 1
+    if deepest > MAX_FORMULA_DEPTH:
+        msg = f"formula nests brackets {deepest:,} deep; the limit is {MAX_FORMULA_DEPTH}"
+        raise FormulaError(msg)
+    try:
+        # catch_warnings swaps the process-wide filter list; parsing is cached
+        # and happens when a bid is loaded, so this is brief and rare.
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", category=SyntaxWarning, module=_FILENAME_PATTERN)
+            warnings.filterwarnings(
+                "error", category=DeprecationWarning, module=_FILENAME_PATTERN
+            )
+            tree = ast.parse(source, filename=_FILENAME, mode="eval")
+    except SyntaxError as exc:
+        raise FormulaError(_syntax_message(text, len(text) - len(source), exc)) from None
+    except (RecursionError, MemoryError):
+        msg = f"formula is nested too deeply to read; the limit is {MAX_FORMULA_DEPTH} levels"
+        raise FormulaError(msg) from None
+    except ValueError as exc:  # e.g. text that cannot be encoded as UTF-8
+        msg = f"formula cannot be read: {exc}"
+        raise FormulaError(msg) from None
+    _check_size(tree)
+    return tree, source
+
+
+def _syntax_message(text: str, skipped: int, exc: SyntaxError) -> str:
+    """Word a SyntaxError, with its position in the original text."""
+    reason = "" if exc.msg == "invalid syntax" else f": {exc.msg}"
+    line, column = exc.lineno, exc.offset
+    if line is None or column is None:
+        return f"invalid syntax{reason}"
+    if column < 1:  # Python's way of pointing past the end
+        return f"invalid syntax at the end of the formula{reason}"
+    # Put back the whitespace stripped before parsing.
+    prefix = text[:skipped]
+    line += prefix.count("\n")
+    if exc.lineno == 1:
+        column += len(prefix) - (prefix.rfind("\n") + 1)
+    lines = _NEWLINE.split(text)  # as Python's tokenizer splits lines, unlike str.splitlines
+    where = f"line {line}, column {column}" if len(lines) > 1 else f"column {column}"
+    rest = lines[line - 1][column - 1 :].strip() if line <= len(lines) else ""
+    near = f" (at {_shorten(rest)!r})" if rest else " (at the end)"
+    return f"invalid syntax at {where}{near}{reason}"
+
+
+def _check_size(tree: ast.Expression) -> None:
+    """Check nesting depth and size without recursion, before compiling recursively."""
+    count = 0
+    stack: list[tuple[ast.AST, int]] = [(tree.body, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, ast.expr):
+            count += 1
+            if depth > MAX_FORMULA_DEPTH:
+                msg = (
+                    f"formula is nested more than {MAX_FORMULA_DEPTH} levels deep; "
+                    "split it into several nodes"
+                )
+                raise FormulaError(msg)
+            if count > MAX_FORMULA_NODES:
+                msg = (
+                    f"formula has more than {MAX_FORMULA_NODES:,} parts; "
+                    "split it into several nodes"
+                )
+                raise FormulaError(msg)
+            depth += 1
+        stack.extend((child, depth) for child in ast.iter_child_nodes(node))
+
+
+def _shorten(snippet: str) -> str:
+    snippet = " ".join(snippet.split())
+    if len(snippet) > _SNIPPET_LENGTH:
+        return snippet[: _SNIPPET_LENGTH - 3] + "..."
+    return snippet
+
+
+@dataclass(frozen=True, slots=True)
+class _Code:
+    """A compiled piece of a formula: its closure, and whether it is made only of numbers."""
+
+    run: _Run
+    constant: bool = False
+
+
+def _constant_code(value: np.float64) -> _Code:
+    def run(env: _Env) -> _Value:
+        return value
+
+    return _Code(run, constant=True)
+
+
+class _Compiler:
+    """Turn a checked syntax tree into closures, collecting the names used."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.names: set[str] = set()
+        self.uses_period = False
+
+    # -- messages ------------------------------------------------------------
+
+    def snippet(self, node: ast.AST) -> str:
+        segment = ast.get_source_segment(self.source, node)
+        if segment is None:
+            segment = ast.unparse(node)
+        return _shorten(segment)
+
+    def not_allowed(self, what: str, node: ast.AST) -> FormulaError:
+        return FormulaError(f"{what} ({self.snippet(node)!r}) is not allowed; {_ALLOWED}")
+
+    def check_name(self, node: ast.Name) -> str:
+        # The parser normalises identifiers (NFKC), so compare with the text.
+        written = ast.get_source_segment(self.source, node) or node.id
+        if written != node.id or not node.id.isascii():
+            msg = f"name {written!r} is not allowed: use ASCII letters, digits and underscores"
+            raise FormulaError(msg)
+        return node.id
+
+    def check_value_name(self, node: ast.Name) -> str:
+        self.check_name(node)
+        if node.id.startswith("_"):
+            msg = f"name {node.id!r} is not allowed: names may not start with '_'"
+            raise FormulaError(msg)
+        return node.id
+
+    # -- compiling -----------------------------------------------------------
+
+    def compile(self, node: ast.AST) -> _Code:
+        if isinstance(node, ast.Constant):
+            return self.constant(node)
+        if isinstance(node, ast.Name):
+            return self.name(node)
+        if isinstance(node, ast.UnaryOp):
+            return self.unary(node)
+        if isinstance(node, ast.BinOp):
+            return self.binary(node)
+        if isinstance(node, ast.Compare):
+            return self.compare(node)
+        if isinstance(node, ast.BoolOp):
+            return self.boolean(node)
+        if isinstance(node, ast.IfExp):
+            return self.conditional(node)
+        if isinstance(node, ast.Call):
+            return self.call(node)
+        if isinstance(node, ast.Attribute):
+            msg = f"attribute access ('.{node.attr}') is not allowed; {_ALLOWED}"
+            raise FormulaError(msg)
+        if isinstance(node, ast.Tuple):
+            msg = (
+                f"a comma outside a function call ({self.snippet(node)!r}) is not allowed; "
+                "write numbers without thousands separators (1000 or 1_000, not 1,000)"
+            )
+            raise FormulaError(msg)
+        raise self.not_allowed(_CONSTRUCTS.get(type(node), type(node).__name__), node)
+
+    def fold(self, code: _Code, node: ast.AST) -> _Code:
+        """Work out a part made only of numbers now, and insist that it is finite."""
+        with np.errstate(all="ignore"):
+            value = np.float64(np.asarray(code.run({}), dtype=np.float64))
+        if not np.isfinite(value):
+            msg = (
+                f"constant expression {self.snippet(node)!r} is not finite: "
+                f"it works out to {value} in float64"
+            )
+            raise FormulaError(msg)
+        return _constant_code(value)
+
+    def combine(self, run: _Run, parts: Sequence[_Code], node: ast.AST) -> _Code:
+        code = _Code(run)
+        return self.fold(code, node) if all(part.constant for part in parts) else code
+
+    def constant(self, node: ast.Constant) -> _Code:
+        value = node.value
+        if isinstance(value, bool):
+            msg = f"{value} is not allowed; write {int(value)} instead ({_ALLOWED})"
+            raise FormulaError(msg)
+        if isinstance(value, str):
+            raise self.not_allowed("text", node)
+        if isinstance(value, complex):
+            raise self.not_allowed("a complex number", node)
+        if not isinstance(value, int | float):  # None, ..., bytes
+            raise self.not_allowed(_CONSTANTS.get(type(value), type(value).__name__), node)
+        try:
+            number = np.float64(value)
+        except OverflowError:  # an integer beyond float64's range
+            number = np.float64(np.inf)
+        return self.fold(_constant_code(number), node)
+
+    def name(self, node: ast.Name) -> _Code:
+        name = self.check_value_name(node)
+        if name in FUNCTIONS:
+            signature = _FUNCTION_TABLE[name].signature
+            msg = f"'{name}' is a function; call it, as in {signature}"
+            raise FormulaError(msg)
+        if name == "t":
+            self.uses_period = True
+        else:
+            self.names.add(name)
+
+        def run(env: _Env) -> _Value:
+            return env[name]
+
+        return _Code(run)
+
+    def unary(self, node: ast.UnaryOp) -> _Code:
+        if isinstance(node.op, ast.Invert):
+            msg = "the operator '~' is not allowed; use 'not'"
+            raise FormulaError(msg)
+        operand = self.compile(node.operand)
+        inner = operand.run
+        if isinstance(node.op, ast.USub):
+
+            def run(env: _Env) -> _Value:
+                return np.negative(inner(env))
+
+        elif isinstance(node.op, ast.UAdd):
+
+            def run(env: _Env) -> _Value:
+                return np.positive(inner(env))
+
+        else:  # ast.Not
+
+            def run(env: _Env) -> _Value:
+                return np.logical_not(inner(env)).astype(np.float64)
+
+        return self.combine(run, [operand], node)
+
+    def binary(self, node: ast.BinOp) -> _Code:
+        forbidden = _FORBIDDEN_BINARY.get(type(node.op))
+        if forbidden is not None:
+            raise FormulaError(forbidden)
+        op = _BINARY[type(node.op)]
+        left, right = self.compile(node.left), self.compile(node.right)
+        run_left, run_right = left.run, right.run
+
+        def run(env: _Env) -> _Value:
+            return op(run_left(env), run_right(env))
+
+        return self.combine(run, [left, right], node)
+
+    def compare(self, node: ast.Compare) -> _Code:
+        ops = []
+        for op in node.ops:
+            if type(op) in _FORBIDDEN_COMPARE:
+                msg = (
+                    f"the comparison {_FORBIDDEN_COMPARE[type(op)]} is not allowed; "
+                    "use <, <=, >, >=, == or !="
+                )
+                raise FormulaError(msg)
+            ops.append(_COMPARE[type(op)])
+        parts = [self.compile(node.left), *(self.compile(c) for c in node.comparators)]
+        runs = [part.run for part in parts]
+
+        def run(env: _Env) -> _Value:
+            left = runs[0](env)
+            holds: _Value = None
+            for op, run_right in zip(ops, runs[1:], strict=True):
+                right = run_right(env)
+                this = op(left, right)
+                holds = this if holds is None else np.logical_and(holds, this)
+                left = right
+            return holds.astype(np.float64)
+
+        return self.combine(run, parts, node)
+
+    def boolean(self, node: ast.BoolOp) -> _Code:
+        op = np.logical_and if isinstance(node.op, ast.And) else np.logical_or
+        parts = [self.compile(value) for value in node.values]
+        runs = [part.run for part in parts]
+
+        def run(env: _Env) -> _Value:
+            return functools.reduce(op, [r(env) for r in runs]).astype(np.float64)
+
+        return self.combine(run, parts, node)
+
+    def conditional(self, node: ast.IfExp) -> _Code:
+        # Python order of appearance: body if test else orelse.
+        if_true, condition, if_false = (
+            self.compile(node.body),
+            self.compile(node.test),
+            self.compile(node.orelse),
+        )
+        run_true, run_condition, run_false = if_true.run, condition.run, if_false.run
+
+        def run(env: _Env) -> _Value:
+            return _where(run_condition(env), run_true(env), run_false(env))
+
+        return self.combine(run, [if_true, condition, if_false], node)
+
+    def call(self, node: ast.Call) -> _Code:
+        func = node.func
+        if isinstance(func, ast.Attribute):
+            msg = f"attribute access ('.{func.attr}') is not allowed; {_ALLOWED}"
+            raise FormulaError(msg)
+        if not isinstance(func, ast.Name):
+            msg = (
+                f"calling {self.snippet(func)!r} is not allowed; "
+                f"call a function by its name: {_FUNCTION_LIST}"
+            )
+            raise FormulaError(msg)
+        name = self.check_name(func)
+        if name == "t":
+            msg = "'t' is the period index, not a function"
+            raise FormulaError(msg)
+        function = _FUNCTION_TABLE.get(name)
+        if function is None:
+            suggestion = did_you_mean(name, FUNCTIONS)
+            msg = f"unknown function '{name}'{suggestion}; the functions are {_FUNCTION_LIST}"
+            raise FormulaError(msg)
+        if node.keywords:
+            keyword = node.keywords[0]
+            msg = (
+                f"keyword argument ({self.snippet(keyword)!r}) is not allowed; "
+                f"pass arguments by position: {function.signature}"
+            )
+            raise FormulaError(msg)
+        for arg in node.args:
+            if isinstance(arg, ast.Starred):
+                raise self.not_allowed(_CONSTRUCTS[ast.Starred], arg)
+        n_args = len(node.args)
+        if function.max_args is None and n_args < function.min_args:
+            msg = (
+                f"{name} needs at least {function.min_args} arguments, got {n_args}: "
+                f"{function.signature}"
+            )
+            raise FormulaError(msg)
+        if function.max_args is not None and n_args != function.min_args:
+            plural = "" if function.min_args == 1 else "s"
+            msg = (
+                f"{name} takes exactly {function.min_args} argument{plural}, got {n_args}: "
+                f"{function.signature}"
+            )
+            raise FormulaError(msg)
+        parts = [self.compile(arg) for arg in node.args]
+        runs = [part.run for part in parts]
+        apply = function.apply
+
+        def run(env: _Env) -> _Value:
+            return apply(*[r(env) for r in runs])
+
+        return self.combine(run, parts, node)

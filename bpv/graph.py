@@ -1,0 +1,146 @@
+"""The logic model as a graph: inputs → activities → outputs → outcomes → impacts.
+
+The graph's edges are exactly the references in node formulas (plus an
+activity's ``success`` parameter and a qualitative node's ``depends_on``), so
+the picture and the arithmetic cannot disagree. These are plain functions
+over a bid, in the manner of networkx's algorithms.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import networkx as nx
+
+from bpv.spec.node import KINDS
+
+if TYPE_CHECKING:
+    from bpv.spec.bid import Bid
+    from bpv.spec.node import Node
+
+__all__ = ["KIND_RANK", "evaluation_order", "find_cycles", "logic_model"]
+
+#: Position of each kind in the chain; a node may use nodes of equal or lower rank.
+KIND_RANK: dict[str, int] = {kind: rank for rank, kind in enumerate(KINDS)}
+
+
+def logic_model(bid: Bid, *, parameters: bool = False) -> nx.DiGraph:
+    """Return the bid's logic model as a frozen directed graph.
+
+    Parameters
+    ----------
+    bid : Bid
+        A validated bid.
+    parameters : bool, default False
+        Also add a node per parameter (``kind='parameter'``) with edges to the
+        nodes that use it, to draw where each success hypothesis bites.
+
+    Returns
+    -------
+    networkx.DiGraph
+        Frozen. Node attributes: ``kind``, ``label``, ``measure``,
+        ``organisation``, ``unit``, ``formula``, ``qualitative`` (and for
+        parameters ``distribution`` and ``hypothesis``). An edge ``u -> v``
+        means ``v`` uses ``u``.
+
+    Examples
+    --------
+    >>> import bpv
+    >>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")
+    >>> g = bpv.logic_model(bid)
+    >>> sorted(g.predecessors("patients"))
+    ['ward']
+    >>> g.nodes["admissions_avoided"]["kind"]
+    'outcome'
+    """
+    graph = nx.DiGraph(bid=bid.id, title=bid.title)
+    node_ids = set(bid.node_ids)
+    for node in bid.nodes:
+        graph.add_node(
+            node.id,
+            kind=node.kind,
+            label=node.label or node.id,
+            measure=node.measure,
+            organisation=node.organisation,
+            unit=node.unit,
+            formula=node.formula,
+            qualitative=node.is_qualitative,
+        )
+    for node in bid.nodes:
+        for name in sorted(node.references):
+            if name in node_ids:
+                graph.add_edge(name, node.id)
+    if parameters:
+        for name, parameter in bid.parameters.items():
+            graph.add_node(
+                name,
+                kind="parameter",
+                label=name,
+                distribution=str(parameter.distribution),
+                hypothesis=parameter.hypothesis,
+            )
+        for node in bid.nodes:
+            for name in sorted(node.references):
+                if name in bid.parameters:
+                    graph.add_edge(name, node.id)
+    return nx.freeze(graph)
+
+
+def evaluation_order(bid: Bid) -> list[Node]:
+    """Return the nodes to compute, each after everything it uses.
+
+    Qualitative nodes are left out. Ties are broken by document order, so
+    the order is deterministic.
+
+    Examples
+    --------
+    >>> import bpv
+    >>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")
+    >>> [node.id for node in bpv.evaluation_order(bid)][:3]
+    ['funding', 'ward', 'patients']
+    """
+    position = {node.id: index for index, node in enumerate(bid.nodes)}
+    graph = logic_model(bid)
+    order = nx.lexicographical_topological_sort(graph, key=position.__getitem__)
+    return [bid.nodes[position[node_id]] for node_id in order
+            if not bid.nodes[position[node_id]].is_qualitative]
+
+
+def find_cycles(
+    edges: Iterable[tuple[str, str]], position: Mapping[str, int]
+) -> list[list[str]]:
+    """Return one cycle for each group of nodes that depend on each other.
+
+    Parameters
+    ----------
+    edges : iterable of (str, str)
+        Dependency edges ``u -> v`` (``v`` uses ``u``).
+    position : mapping of str to int
+        Document position of each node; each cycle starts at its earliest node.
+
+    Returns
+    -------
+    list of list of str
+        Each cycle as its nodes in order, the first repeated at the end.
+
+    Examples
+    --------
+    >>> find_cycles([("a", "b"), ("b", "a"), ("b", "c")], {"a": 0, "b": 1, "c": 2})
+    [['a', 'b', 'a']]
+    >>> find_cycles([("x", "x")], {"x": 0})
+    [['x', 'x']]
+    """
+    graph = nx.DiGraph(list(edges))
+    cycles: list[list[str]] = []
+    for component in nx.strongly_connected_components(graph):
+        first = min(component, key=lambda node: position.get(node, len(position)))
+        if len(component) == 1 and not graph.has_edge(first, first):
+            continue
+        cycle_edges: Any = nx.find_cycle(graph.subgraph(component), source=first)
+        path = [edge[0] for edge in cycle_edges]
+        start = path.index(min(path, key=lambda node: position.get(node, len(position))))
+        path = path[start:] + path[:start]
+        cycles.append([*path, path[0]])
+    cycles.sort(key=lambda cycle: position.get(cycle[0], len(position)))
+    return cycles

@@ -1,0 +1,240 @@
+"""Reading and writing bid files (YAML or JSON, one schema).
+
+Problems are reported all at once, each with its location in the document and,
+where the loader can tell, its line.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import ValidationError
+
+from bpv._yaml import dump_yaml, safe_load_with_lines
+from bpv.errors import BidValidationError, Problem, SpecError, format_location
+from bpv.spec.bid import Bid
+from bpv.spec.distributions import DISTRIBUTIONS
+
+__all__ = ["FORMATS", "Format", "dumps", "load", "loads", "problems_from_validation_error"]
+
+Format = Literal["yaml", "json"]
+FORMATS: dict[str, Format] = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
+
+
+def load(path: str | Path) -> Bid:
+    """Read a bid from a YAML or JSON file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A ``.yaml``, ``.yml`` or ``.json`` file.
+
+    Returns
+    -------
+    Bid
+
+    Raises
+    ------
+    BidValidationError
+        If the file is not a valid bid; ``.problems`` lists every problem
+        with its location and line.
+    SpecError
+        If the file's suffix says no known format.
+    OSError
+        If the file cannot be read.
+
+    Examples
+    --------
+    >>> import bpv
+    >>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")
+    >>> bid.id, bid.horizon, len(bid.nodes)
+    ('frailty-virtual-ward', 5, 8)
+    """
+    path = Path(path)
+    text = path.read_text(encoding="utf-8")
+    file_format = FORMATS.get(path.suffix.lower())
+    if file_format is None:
+        msg = (f"cannot tell the format of '{path}' from its suffix "
+               f"'{path.suffix}'; use one of {', '.join(FORMATS)}")
+        raise SpecError(msg)
+    return loads(text, format=file_format, source=str(path))
+
+
+def loads(text: str, *, format: Format = "yaml", source: str | None = None) -> Bid:  # noqa: A002
+    """Read a bid from YAML or JSON text.
+
+    Parameters
+    ----------
+    text : str
+        The document.
+    format : {'yaml', 'json'}, default 'yaml'
+        How the text is written. YAML is read with a safe loader only.
+    source : str, optional
+        Where the text came from, for messages.
+
+    Returns
+    -------
+    Bid
+
+    Raises
+    ------
+    BidValidationError
+        With every problem found, each located.
+
+    Examples
+    --------
+    >>> import bpv
+    >>> bpv.loads("id: x")
+    Traceback (most recent call last):
+    ...
+    bpv.errors.BidValidationError: 5 problems found:
+      line 1: missing required key 'title'
+      line 1: missing required key 'start_year'
+      line 1: missing required key 'horizon'
+      line 1: missing required key 'organisations'
+      line 1: missing required key 'nodes'
+    """
+    if format not in ("yaml", "json"):
+        msg = f"The 'format' parameter of loads must be 'yaml' or 'json'. Got {format!r} instead."
+        raise SpecError(msg)
+    data, lines, problems = _parse(text, format)
+    if not problems and not isinstance(data, Mapping):
+        kind = "empty" if data is None else f"a {type(data).__name__}"
+        problems.append(Problem("", f"a bid file must hold a mapping of bid fields "
+                                f"(id, title, nodes, ...); this one is {kind}", lines.get(())))
+    if problems:
+        raise BidValidationError(problems, source=source)
+    try:
+        return Bid.model_validate(data)
+    except ValidationError as exc:
+        raise BidValidationError(
+            problems_from_validation_error(exc, lines), source=source
+        ) from None
+
+
+def _parse(text: str, format: Format) -> tuple[Any, dict[tuple[str | int, ...], int], list[Problem]]:  # noqa: A002
+    """Parse the text; return the data, the lines of its paths, and syntax problems."""
+    if format == "json":
+        try:
+            data = json.loads(text, object_pairs_hook=_reject_duplicate_json_keys)
+        except json.JSONDecodeError as exc:
+            return None, {}, [Problem("", f"not valid JSON: {exc.msg}", exc.lineno)]
+        except _DuplicateKeyError as exc:
+            return None, {}, [Problem("", str(exc), None)]
+        try:
+            _, lines, _ = safe_load_with_lines(text)  # JSON is YAML: borrow its line marks
+        except yaml.YAMLError:
+            lines = {}
+        return data, lines, []
+    try:
+        data, lines, duplicates = safe_load_with_lines(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context", None)
+        message = f"not valid YAML: {reason}" + (f" ({context})" if context else "")
+        return None, {}, [Problem("", message, line)]
+    problems = [
+        Problem(format_location(path[:-1]), f"duplicate key '{key}' (first at line {first})",
+                lines.get(path))
+        for path, key, first in duplicates
+    ]
+    return data, lines, problems
+
+
+class _DuplicateKeyError(ValueError):
+    pass
+
+
+def _reject_duplicate_json_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            msg = f"duplicate key '{key}' in a JSON object"
+            raise _DuplicateKeyError(msg)
+        result[key] = value
+    return result
+
+
+def problems_from_validation_error(
+    exc: ValidationError, lines: Mapping[tuple[str | int, ...], int] | None = None
+) -> list[Problem]:
+    """Turn a bid's ``ValidationError`` into located problems, in document order.
+
+    Parameters
+    ----------
+    exc : pydantic.ValidationError
+        Raised by ``Bid.model_validate``.
+    lines : mapping of path to int, optional
+        Line of each path in the source file.
+
+    Returns
+    -------
+    list of Problem
+    """
+    lines = lines or {}
+    problems = []
+    for error in exc.errors():
+        path = _document_path(tuple(error["loc"]))
+        message = str(error["msg"])
+        problems.append(Problem(format_location(path), message, _line_of(path, lines)))
+    unique = list(dict.fromkeys(problems))
+    return sorted(unique, key=lambda p: (p.line if p.line is not None else 0))
+
+
+def _document_path(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """Map a pydantic location to the path a user sees in the file.
+
+    A parameter's distribution is written flat in the file, so the
+    ``distribution`` level and the union tag after it are dropped.
+    """
+    if len(loc) >= 3 and loc[0] == "parameters" and loc[2] == "distribution":
+        rest = loc[3:]
+        if rest and rest[0] in DISTRIBUTIONS:
+            rest = rest[1:]
+        return (*loc[:2], *rest)
+    return loc
+
+
+def _line_of(path: Sequence[str | int], lines: Mapping[tuple[str | int, ...], int]) -> int | None:
+    """Return the line of the path, or of its nearest ancestor that has one."""
+    for end in range(len(path), -1, -1):
+        line = lines.get(tuple(path[:end]))
+        if line is not None:
+            return line
+    return None
+
+
+def dumps(bid: Bid, *, format: Format = "yaml", indent: int | None = 2) -> str:  # noqa: A002
+    """Write a bid as YAML or JSON text that reads back to an equal bid.
+
+    Parameters
+    ----------
+    bid : Bid
+    format : {'yaml', 'json'}, default 'yaml'
+    indent : int or None, default 2
+        JSON indentation (``None`` for one line).
+
+    Returns
+    -------
+    str
+
+    Examples
+    --------
+    >>> import bpv
+    >>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")
+    >>> bpv.loads(bid.to_yaml()) == bid and bpv.loads(bid.to_json(), format="json") == bid
+    True
+    """
+    data = bid.to_dict()
+    if format == "json":
+        return json.dumps(data, indent=indent, ensure_ascii=False) + "\n"
+    if format == "yaml":
+        return dump_yaml(data)
+    msg = f"The 'format' parameter of dumps must be 'yaml' or 'json'. Got {format!r} instead."
+    raise SpecError(msg)

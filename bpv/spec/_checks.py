@@ -1,0 +1,251 @@
+"""Checks that span a whole bid: names, references, kind order, cycles, organisations.
+
+They run on a lenient outline of the bid, so that they still report what they
+can when some fields failed their own validation: a file's problems are found
+all at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from bpv.errors import FormulaError, did_you_mean
+from bpv.formulas import RESERVED_NAMES, parse_formula
+from bpv.graph import KIND_RANK, find_cycles
+from bpv.spec._names import name_problem
+
+__all__ = ["outline_problems"]
+
+Location = tuple[str | int, ...]
+ProblemTuple = tuple[Location, str, Any]
+
+
+@dataclass(frozen=True)
+class _NodeOutline:
+    index: int
+    id: str | None
+    kind: str | None
+    formula_names: frozenset[str]
+    formula_ok: bool
+    computed: bool
+    organisation: str | None
+    success: str | None
+    depends_on: tuple[str, ...]
+    start: int | None
+
+
+def _get(obj: Any, key: str) -> Any:
+    if isinstance(obj, Mapping):
+        return obj.get(key)
+    return getattr(obj, key, None)
+
+
+def _outline_node(index: int, raw: Any) -> _NodeOutline:
+    node_id = _get(raw, "id")
+    kind = _get(raw, "kind")
+    formula = _get(raw, "formula")
+    names: frozenset[str] = frozenset()
+    formula_ok = formula is None or isinstance(formula, str)
+    if isinstance(formula, str):
+        try:
+            names = parse_formula(formula).names
+        except FormulaError:
+            formula_ok = False
+    organisation = _get(raw, "organisation")
+    success = _get(raw, "success")
+    depends_on = _get(raw, "depends_on")
+    start = _get(raw, "start")
+    return _NodeOutline(
+        index=index,
+        id=node_id if isinstance(node_id, str) else None,
+        kind=kind if kind in KIND_RANK else None,
+        formula_names=names,
+        formula_ok=formula_ok,
+        computed=formula is not None or kind == "activity",
+        organisation=organisation if isinstance(organisation, str) else None,
+        success=success if isinstance(success, str) else None,
+        depends_on=tuple(d for d in depends_on if isinstance(d, str))
+        if isinstance(depends_on, list | tuple) else (),
+        start=start if isinstance(start, int) and not isinstance(start, bool) else None,
+    )
+
+
+def outline_problems(data: Any) -> list[ProblemTuple]:
+    """Return the problems that span fields of a bid.
+
+    Parameters
+    ----------
+    data : Bid or mapping
+        A validated bid, or the raw data of one that failed field validation
+        (then whatever is readable is checked).
+
+    Returns
+    -------
+    list of (location, message, input)
+        Empty when the bid hangs together.
+    """
+    raw_parameters = _get(data, "parameters")
+    parameters: Mapping[str, Any] = raw_parameters if isinstance(raw_parameters, Mapping) else {}
+    raw_nodes = _get(data, "nodes")
+    nodes = [_outline_node(i, raw) for i, raw in enumerate(raw_nodes)] \
+        if isinstance(raw_nodes, list | tuple) else []
+    raw_organisations = _get(data, "organisations")
+    organisations = [_get(org, "id") for org in raw_organisations] \
+        if isinstance(raw_organisations, list | tuple) else []
+    horizon = _get(data, "horizon")
+
+    problems: list[ProblemTuple] = []
+    problems += _name_problems(parameters)
+    problems += _duplicate_problems("organisations", "organisation id", organisations)
+
+    by_id: dict[str, _NodeOutline] = {}
+    for node in nodes:
+        if node.id is None:
+            continue
+        if node.id in by_id:
+            problems.append((("nodes", node.index, "id"), f"duplicate node id '{node.id}' "
+                             f"(first used by nodes[{by_id[node.id].index}])", node.id))
+            continue
+        by_id[node.id] = node
+        if node.id in parameters:
+            problems.append((("nodes", node.index, "id"), f"'{node.id}' is both a node id and "
+                             "a parameter name; formulas need each name to mean one thing",
+                             node.id))
+
+    known_organisations = [org for org in organisations if isinstance(org, str)]
+    known_names = [*parameters, *by_id]
+    edges: list[tuple[str, str]] = []
+    for node in nodes:
+        loc: Location = ("nodes", node.index)
+        if node.organisation is not None and node.organisation not in known_organisations:
+            problems.append(((*loc, "organisation"), f"unknown organisation "
+                             f"'{node.organisation}'"
+                             f"{did_you_mean(node.organisation, known_organisations)}; "
+                             f"organisations are: {', '.join(known_organisations) or 'none'}",
+                             node.organisation))
+        for name in sorted(node.formula_names):
+            if name in parameters:
+                continue
+            if name not in by_id:
+                problems.append(((*loc, "formula"), f"unknown name '{name}'"
+                                 f"{did_you_mean(name, known_names)}", name))
+            elif not by_id[name].computed:
+                problems.append(((*loc, "formula"), f"'{name}' is a qualitative node (it has "
+                                 "no formula), so no formula can use its value", name))
+            elif node.id is not None:
+                edges.append((name, node.id))
+        for name in node.depends_on:
+            if name not in by_id:
+                problems.append(((*loc, "depends_on"), f"unknown node '{name}'"
+                                 f"{did_you_mean(name, by_id)}", name))
+            elif node.id is not None:
+                edges.append((name, node.id))
+        if node.success is not None:
+            problems += _success_problems(loc, node.success, parameters, by_id)
+        if node.start is not None and isinstance(horizon, int) and node.start >= horizon:
+            problems.append(((*loc, "start"), f"the activity starts in period {node.start} "
+                             f"but the horizon has periods 0 to {horizon - 1}", node.start))
+
+    problems += _kind_order_problems(edges, by_id)
+    position = {node_id: node.index for node_id, node in by_id.items()}
+    cycles = find_cycles(edges, position)
+    for cycle in cycles:
+        problems.append((("nodes", position[cycle[0]]), "cycle: " + " -> ".join(cycle), None))
+    # Whether an outcome traces back to an input is only worth saying of a graph
+    # that is otherwise whole: a broken formula or a bad reference already
+    # explains a missing link, and saying it again downstream is noise.
+    graph_is_whole = not cycles and all(node.formula_ok for node in nodes) and not any(
+        loc[-1] in {"formula", "depends_on"} for loc, _, _ in problems if loc[:1] == ("nodes",)
+    )
+    if graph_is_whole:
+        problems += _trace_problems(edges, by_id)
+
+    for name, parameter in parameters.items():
+        supports = _get(parameter, "supports")
+        if isinstance(supports, str) and supports not in by_id:
+            problems.append((("parameters", name, "supports"), f"unknown node '{supports}'"
+                             f"{did_you_mean(supports, by_id)}", supports))
+    return problems
+
+
+def _name_problems(parameters: Mapping[str, Any]) -> list[ProblemTuple]:
+    problems: list[ProblemTuple] = []
+    for name in parameters:
+        problem = name_problem(str(name), RESERVED_NAMES)
+        if problem:
+            problems.append((("parameters", name), problem, name))
+    return problems
+
+
+def _duplicate_problems(field: str, what: str, ids: list[Any]) -> list[ProblemTuple]:
+    seen: dict[Any, int] = {}
+    problems: list[ProblemTuple] = []
+    for index, item in enumerate(ids):
+        if not isinstance(item, str):
+            continue
+        if item in seen:
+            problems.append(((field, index, "id"), f"duplicate {what} '{item}' "
+                             f"(first used by {field}[{seen[item]}])", item))
+        else:
+            seen[item] = index
+    return problems
+
+
+def _success_problems(
+    loc: Location, name: str, parameters: Mapping[str, Any], by_id: Mapping[str, _NodeOutline]
+) -> list[ProblemTuple]:
+    if name in by_id:
+        return [((*loc, "success"), f"success names node '{name}'; it must be a probability "
+                 "or the name of a parameter", name)]
+    if name not in parameters:
+        return [((*loc, "success"), f"unknown parameter '{name}'"
+                 f"{did_you_mean(name, parameters)}", name)]
+    distribution = _get(parameters[name], "distribution")
+    if distribution is None or not hasattr(distribution, "to_scipy"):
+        return []
+    low, high = distribution.to_scipy().support()
+    if low < 0 or high > 1:
+        return [((*loc, "success"), f"parameter '{name}' can take values outside [0, 1] "
+                 f"(its support is [{low:g}, {high:g}]); a probability of success needs "
+                 "a distribution on [0, 1] such as beta or bernoulli", name)]
+    return []
+
+
+def _kind_order_problems(
+    edges: list[tuple[str, str]], by_id: Mapping[str, _NodeOutline]
+) -> list[ProblemTuple]:
+    problems: list[ProblemTuple] = []
+    for upstream, downstream in edges:
+        up, down = by_id[upstream], by_id[downstream]
+        if up.kind is None or down.kind is None:
+            continue
+        if KIND_RANK[up.kind] > KIND_RANK[down.kind]:
+            article = "an" if down.kind[0] in "aeiou" else "a"
+            problems.append(((("nodes", down.index)), f"{article} {down.kind} may not depend on "
+                             f"{up.kind} '{upstream}'; the chain runs input -> activity -> "
+                             "output -> outcome -> impact", upstream))
+    return problems
+
+
+def _trace_problems(
+    edges: list[tuple[str, str]], by_id: Mapping[str, _NodeOutline]
+) -> list[ProblemTuple]:
+    graph = nx.DiGraph(edges)
+    graph.add_nodes_from(by_id)
+    untraced = {
+        node_id for node_id, node in by_id.items()
+        if node.kind in {"outcome", "impact"}
+        and not {by_id[a].kind for a in nx.ancestors(graph, node_id)} & {"input", "activity"}
+    }
+    problems: list[ProblemTuple] = []
+    for node_id, node in by_id.items():
+        # Report where the chain breaks, not every node downstream of the break.
+        if node_id in untraced and not nx.ancestors(graph, node_id) & untraced:
+            problems.append((("nodes", node.index), f"{node.kind} '{node_id}' does not trace "
+                             "back to any input or activity; refer to the nodes that lead to it "
+                             "(in its formula, or depends_on for a qualitative node)", node_id))
+    return problems

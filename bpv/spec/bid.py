@@ -1,0 +1,228 @@
+"""The bid: one scheme put forward for investment, as a validated, frozen model."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints, ValidationError, ValidatorFunctionWrapHandler
+from pydantic import model_validator
+
+from bpv.spec._base import Spec, raise_problems, word_errors
+from bpv.spec._checks import outline_problems
+from bpv.spec.node import Node
+from bpv.spec.parameter import Parameter
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = ["Bid", "Organisation", "OrganisationRole", "Settings"]
+
+OrganisationRole = Literal[
+    "commissioner", "provider", "local_authority", "primary_care", "voluntary_sector", "other"
+]
+
+_Slug = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)]
+
+
+class Organisation(Spec):
+    """An organisation in the system that pays for or gains from the scheme.
+
+    Parameters
+    ----------
+    id : str
+        Short name nodes use in ``organisation:``.
+    name : str
+        Full name.
+    role : {'commissioner', 'provider', 'local_authority', 'primary_care', 'voluntary_sector', 'other'}
+        Its part in the system; it decides nothing in the arithmetic.
+
+    Examples
+    --------
+    >>> Organisation(id="icb", name="North ICB", role="commissioner").role
+    'commissioner'
+    """
+
+    id: _Slug
+    name: str
+    role: OrganisationRole = "other"
+
+
+class Settings(Spec):
+    """Appraisal settings: discounting and the value of health.
+
+    Parameters
+    ----------
+    discount_rate : float, default 0.035
+        Annual real discount rate for money (HM Treasury Green Book social
+        time preference rate, 3.5%).
+    health_discount_rate : float, default 0.015
+        Annual discount rate for health effects (Green Book, 1.5%). NICE's
+        reference case uses 0.035 for both.
+    qaly_value : float, default 70000
+        GBP per QALY used to monetise health (HM Treasury cross-government
+        value, 2020-21 prices).
+    price_year : int, optional
+        Price base year of all money in the bid, e.g. 2024 for 2024/25 prices.
+
+    Examples
+    --------
+    >>> Settings().discount_rate
+    0.035
+    """
+
+    discount_rate: Annotated[float, Field(ge=0, lt=1)] = 0.035
+    health_discount_rate: Annotated[float, Field(ge=0, lt=1)] = 0.015
+    qaly_value: Annotated[float, Field(ge=0)] = 70_000.0
+    price_year: Annotated[int, Field(ge=1900, le=2300)] | None = None
+
+
+class Bid(Spec):
+    """One scheme put forward for investment: who, what, and its logic model.
+
+    A bid is frozen and checked as a whole when built: every field, every
+    distribution, every formula, the references between nodes, the order of
+    kinds, cycles and the organisations named. All problems are reported
+    together in one ``pydantic.ValidationError`` (``bpv.load`` turns them into
+    a :class:`bpv.BidValidationError` with file lines).
+
+    Parameters
+    ----------
+    id : str
+        Short identifier, letters, digits, ``-``, ``_`` or ``.``.
+    title : str
+        Name of the scheme.
+    sponsor, footprint, description : str, optional
+        Who puts the bid forward, the place it covers, and free text.
+    start_year : int
+        First financial year (2025 means 2025/26).
+    horizon : int
+        Number of periods (years) appraised, 1 to 300.
+    population : int, optional
+        People the scheme covers.
+    organisations : list of Organisation
+        Organisations money falls on.
+    settings : Settings
+        Discount rates and the value of a QALY.
+    parameters : dict of str to Parameter
+        Uncertain quantities, by name.
+    nodes : list of Node
+        The logic model, in any order.
+
+    Raises
+    ------
+    pydantic.ValidationError
+        With every problem found, each at its location.
+
+    Examples
+    --------
+    >>> bid = Bid(
+    ...     id="demo", title="Demo", start_year=2025, horizon=3,
+    ...     organisations=[Organisation(id="icb", name="ICB", role="commissioner")],
+    ...     parameters={"cost": 100.0, "saving": {"dist": "uniform", "low": 50, "high": 90}},
+    ...     nodes=[
+    ...         Node(id="spend", kind="input", formula="cost", measure="cost",
+    ...              cost_type="revenue", organisation="icb"),
+    ...         Node(id="saved", kind="outcome", formula="spend * 0 + saving",
+    ...              measure="cash_releasing", organisation="icb"),
+    ...     ],
+    ... )
+    >>> bid.period_labels
+    ('2025/26', '2026/27', '2027/28')
+    >>> [node.id for node in bid.evaluation_order()]
+    ['spend', 'saved']
+    """
+
+    id: _Slug
+    title: str
+    sponsor: str | None = None
+    footprint: str | None = None
+    description: str | None = None
+    start_year: Annotated[int, Field(ge=1900, le=2300)]
+    horizon: Annotated[int, Field(ge=1, le=300)]
+    population: Annotated[int, Field(ge=0)] | None = None
+    organisations: Annotated[tuple[Organisation, ...], Field(min_length=1)]
+    settings: Settings = Settings()
+    parameters: dict[str, Parameter] = Field(default_factory=dict)
+    nodes: Annotated[tuple[Node, ...], Field(min_length=1)]
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _check_whole_bid(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """Check what spans fields, also when some fields failed, and report everything."""
+        try:
+            bid = handler(data)
+        except ValidationError as exc:
+            structure = outline_problems(data)
+            if not structure:
+                raise
+            raise_problems("Bid", [*word_errors(cls, exc.errors()), *structure])
+            raise  # pragma: no cover - raise_problems always raises here
+        raise_problems("Bid", outline_problems(bid))
+        return bid
+
+    # -- conveniences -----------------------------------------------------------------
+
+    @property
+    def period_labels(self) -> tuple[str, ...]:
+        """Financial years of the periods, e.g. ``('2025/26', '2026/27')``."""
+        return tuple(
+            f"{year}/{(year + 1) % 100:02d}"
+            for year in range(self.start_year, self.start_year + self.horizon)
+        )
+
+    def node(self, node_id: str) -> Node:
+        """Return the node with this id.
+
+        Raises
+        ------
+        KeyError
+            If no node has that id; the message suggests close ids.
+        """
+        for node in self.nodes:
+            if node.id == node_id:
+                return node
+        from bpv.errors import did_you_mean
+
+        msg = f"no node '{node_id}' in bid '{self.id}'{did_you_mean(node_id, self.node_ids)}"
+        raise KeyError(msg)
+
+    @property
+    def node_ids(self) -> tuple[str, ...]:
+        """Ids of the nodes, in document order."""
+        return tuple(node.id for node in self.nodes)
+
+    @property
+    def hypotheses(self) -> dict[str, Parameter]:
+        """The parameters that state a success hypothesis, by name."""
+        return {name: p for name, p in self.parameters.items() if p.is_hypothesis}
+
+    def logic_model(self) -> nx.DiGraph:
+        """Return the logic model as a frozen networkx graph (see :func:`bpv.logic_model`)."""
+        from bpv.graph import logic_model
+
+        return logic_model(self)
+
+    def evaluation_order(self) -> list[Node]:
+        """Return the computed nodes in an order where each follows what it uses."""
+        from bpv.graph import evaluation_order
+
+        return evaluation_order(self)
+
+    # -- files ------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the bid as plain data, exactly as a file would hold it."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+    def to_yaml(self) -> str:
+        """Return the bid as YAML text that :func:`bpv.loads` reads back to an equal bid."""
+        from bpv.io import dumps
+
+        return dumps(self, format="yaml")
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """Return the bid as JSON text that :func:`bpv.loads` reads back to an equal bid."""
+        from bpv.io import dumps
+
+        return dumps(self, format="json", indent=indent)
+

@@ -1,0 +1,924 @@
+"""Distribution specifications: what a bid believes about each uncertain quantity.
+
+Each distribution is a small frozen model with named arguments, tagged by
+``dist``, that checks its own arguments and builds its :mod:`scipy.stats`
+distribution with :meth:`to_scipy` (a fresh frozen object on each call; no
+scipy object is ever stored in a specification). In a bid file::
+
+    referrals:  {dist: pert, low: 600, mode: 900, high: 1200}
+    admit_rate: {dist: beta, mean: 0.35, sd: 0.05}
+    admission_reduction: {dist: interval, low: 0.10, high: 0.25, shape: beta}
+
+The twelve distributions, in the order of :data:`DISTRIBUTIONS`:
+
+* parametric: ``normal``, ``lognormal``, ``beta``, ``gamma``;
+* three-point and range: ``pert``, ``triangular``, ``uniform``;
+* discrete: ``bernoulli``, ``fixed``, ``discrete``;
+* elicited judgements, fitted when validated: ``interval`` ("90% sure it
+  lies between 10% and 25%") and ``quantiles`` (SHELF-style quantile
+  judgements).
+
+``fixed`` and ``discrete`` become scipy ``rv_discrete`` distributions on
+their own (not necessarily whole) values, with ``ppf(0)`` equal to the
+smallest value rather than scipy's usual ``a - 1``, so that sampling by
+inversion of a uniform draw never leaves the support.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Sequence
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import Field, PrivateAttr, model_validator
+from scipy import special, stats
+
+from bpv.errors import SpecError
+from bpv.spec._base import Spec, raise_problems
+from bpv.spec._fitting import (
+    FitShape,
+    QuantileFit,
+    fit_interval,
+    fit_quantiles,
+    fitted_distribution,
+)
+
+__all__ = [
+    "DISTRIBUTIONS",
+    "Bernoulli",
+    "Beta",
+    "Discrete",
+    "Distribution",
+    "Fixed",
+    "Gamma",
+    "Interval",
+    "LogNormal",
+    "Normal",
+    "Pert",
+    "QuantileFit",
+    "Quantiles",
+    "Triangular",
+    "Uniform",
+]
+
+PositiveFloat = Annotated[float, Field(gt=0)]
+Probability = Annotated[float, Field(gt=0, lt=1)]
+
+
+class _Distribution(Spec):
+    """Behaviour shared by every distribution specification."""
+
+    def to_scipy(self) -> Any:
+        """Return the frozen :mod:`scipy.stats` distribution this specification describes."""
+        raise NotImplementedError  # pragma: no cover - every subclass defines it
+
+    def describe(self) -> str:
+        """Return a short human label, such as ``PERT(low=600, mode=900, high=1200)``."""
+        raise NotImplementedError  # pragma: no cover - every subclass defines it
+
+    def __str__(self) -> str:
+        return self.describe()
+
+    def _check(self, problems: Sequence[str]) -> None:
+        """Raise every cross-field problem found at once, located at this specification."""
+        given = self.model_dump(by_alias=True, exclude_unset=True)
+        raise_problems(type(self).__name__, [((), problem, given) for problem in problems])
+
+
+# -- parametric ------------------------------------------------------------------------
+
+
+class Normal(_Distribution):
+    """Normal distribution with a mean and a standard deviation.
+
+    Parameters
+    ----------
+    mean : float
+    sd : float
+        Standard deviation, > 0.
+
+    Examples
+    --------
+    >>> d = Normal(mean=2800, sd=300)
+    >>> str(d), float(d.to_scipy().ppf(0.5))
+    ('Normal(mean=2800, sd=300)', 2800.0)
+    """
+
+    dist: Literal["normal"] = "normal"
+    mean: float
+    sd: PositiveFloat
+
+    def to_scipy(self) -> Any:
+        """Return ``scipy.stats.norm(mean, sd)``."""
+        return stats.norm(loc=self.mean, scale=self.sd)
+
+    def describe(self) -> str:
+        """Return ``Normal(mean=..., sd=...)``."""
+        return f"Normal(mean={_num(self.mean)}, sd={_num(self.sd)})"
+
+
+_LOGNORMAL_TAILS: dict[str, float] = {"p90": 0.90, "p95": 0.95, "p99": 0.99}
+
+
+class LogNormal(_Distribution):
+    """Lognormal distribution, given in one of three ways.
+
+    Give exactly one of: ``mu`` and ``sigma`` (mean and sd of the log);
+    ``mean`` and ``sd`` (of the quantity itself); or ``median`` and one upper
+    percentile, ``p90``, ``p95`` or ``p99`` ("typically 0.02, and 95% sure it
+    is below 0.05").
+
+    Parameters
+    ----------
+    mu : float, optional
+    sigma : float, optional
+        > 0.
+    mean, sd : float, optional
+        > 0.
+    median : float, optional
+        > 0.
+    p90, p95, p99 : float, optional
+        Above the median.
+
+    Examples
+    --------
+    >>> d = LogNormal(median=0.02, p95=0.05)
+    >>> [round(float(q), 6) for q in d.to_scipy().ppf([0.5, 0.95])]
+    [0.02, 0.05]
+    >>> round(float(LogNormal(mean=10, sd=2).to_scipy().std()), 9)
+    2.0
+    """
+
+    dist: Literal["lognormal"] = "lognormal"
+    mu: float | None = None
+    sigma: PositiveFloat | None = None
+    mean: PositiveFloat | None = None
+    sd: PositiveFloat | None = None
+    median: PositiveFloat | None = None
+    p90: PositiveFloat | None = None
+    p95: PositiveFloat | None = None
+    p99: PositiveFloat | None = None
+
+    @model_validator(mode="after")
+    def _check_arguments(self) -> LogNormal:
+        given = self._given()
+        forms = ({"mu", "sigma"}, {"mean", "sd"}, *({"median", p} for p in _LOGNORMAL_TAILS))
+        if set(given) not in forms:
+            self._check([
+                "lognormal needs exactly one of: mu and sigma; mean and sd; median and one of "
+                f"p90, p95, p99 (got {_listing(given)})"
+            ])
+        tail = self._tail()
+        if tail is not None and self.median is not None and not tail[1] > self.median:
+            self._check([
+                f"lognormal needs {tail[0]} > median (got median={_num(self.median)}, "
+                f"{tail[0]}={_num(tail[1])})"
+            ])
+        return self
+
+    def _given(self) -> list[str]:
+        return [name for name in type(self).model_fields if name != "dist"
+                and getattr(self, name) is not None]
+
+    def _tail(self) -> tuple[str, float] | None:
+        for name in _LOGNORMAL_TAILS:
+            value = getattr(self, name)
+            if value is not None:
+                return name, value
+        return None
+
+    @property
+    def log_parameters(self) -> tuple[float, float]:
+        """Mean and standard deviation of the log of the quantity, ``(mu, sigma)``."""
+        if self.mu is not None and self.sigma is not None:
+            return self.mu, self.sigma
+        if self.mean is not None and self.sd is not None:
+            sigma2 = math.log1p((self.sd / self.mean) ** 2)
+            return math.log(self.mean) - sigma2 / 2.0, math.sqrt(sigma2)
+        tail = self._tail()
+        if self.median is None or tail is None:  # pragma: no cover - validation forbids it
+            msg = "lognormal has no complete set of arguments"
+            raise SpecError(msg)
+        z = float(special.ndtri(_LOGNORMAL_TAILS[tail[0]]))
+        return math.log(self.median), (math.log(tail[1]) - math.log(self.median)) / z
+
+    def to_scipy(self) -> Any:
+        """Return ``scipy.stats.lognorm(s=sigma, scale=exp(mu))``."""
+        mu, sigma = self.log_parameters
+        return stats.lognorm(s=sigma, scale=math.exp(mu))
+
+    def describe(self) -> str:
+        """Return ``LogNormal(...)`` with the arguments as given."""
+        return _call("LogNormal", {name: getattr(self, name) for name in self._given()})
+
+
+class Beta(_Distribution):
+    """Beta distribution on [0, 1], by its shapes or by its mean and sd.
+
+    Give exactly one of: ``a`` and ``b``; or ``mean`` (in (0, 1)) and ``sd``,
+    with ``sd**2 < mean * (1 - mean)``, the largest variance a beta with that
+    mean can have.
+
+    Parameters
+    ----------
+    a, b : float, optional
+        Shape parameters, > 0.
+    mean : float, optional
+        In (0, 1).
+    sd : float, optional
+        > 0.
+
+    Examples
+    --------
+    >>> d = Beta(mean=0.35, sd=0.05)
+    >>> str(d), round(float(d.to_scipy().mean()), 12), round(float(d.to_scipy().std()), 12)
+    ('Beta(mean=0.35, sd=0.05)', 0.35, 0.05)
+    >>> Beta(a=2, b=5).shapes
+    (2.0, 5.0)
+    """
+
+    dist: Literal["beta"] = "beta"
+    a: PositiveFloat | None = None
+    b: PositiveFloat | None = None
+    mean: Probability | None = None
+    sd: PositiveFloat | None = None
+
+    @model_validator(mode="after")
+    def _check_arguments(self) -> Beta:
+        given = [name for name in ("a", "b", "mean", "sd") if getattr(self, name) is not None]
+        if set(given) not in ({"a", "b"}, {"mean", "sd"}):
+            self._check([
+                f"beta needs exactly one of: a and b; mean and sd (got {_listing(given)})"
+            ])
+        if self.mean is not None and self.sd is not None:
+            limit = math.sqrt(self.mean * (1.0 - self.mean))
+            if not self.sd < limit:
+                bound, found = _distinct(limit, self.sd)
+                self._check([
+                    f"beta with mean {_num(self.mean)} needs sd < {bound} (got sd={found}); "
+                    "sd**2 must be below mean * (1 - mean)"
+                ])
+        return self
+
+    @property
+    def shapes(self) -> tuple[float, float]:
+        """The shape parameters ``(a, b)``, however the beta was given."""
+        if self.a is not None and self.b is not None:
+            return self.a, self.b
+        mean, sd = self.mean, self.sd
+        if mean is None or sd is None:  # pragma: no cover - validation forbids it
+            msg = "beta has no complete set of arguments"
+            raise SpecError(msg)
+        concentration = mean * (1.0 - mean) / sd**2 - 1.0
+        return mean * concentration, (1.0 - mean) * concentration
+
+    def to_scipy(self) -> Any:
+        """Return ``scipy.stats.beta(a, b)``."""
+        a, b = self.shapes
+        return stats.beta(a, b)
+
+    def describe(self) -> str:
+        """Return ``Beta(a=..., b=...)`` or ``Beta(mean=..., sd=...)``."""
+        if self.a is not None:
+            return _call("Beta", {"a": self.a, "b": self.b})
+        return _call("Beta", {"mean": self.mean, "sd": self.sd})
+
+
+class Gamma(_Distribution):
+    """Gamma distribution on (0, inf), by shape and scale or by mean and sd.
+
+    Parameters
+    ----------
+    shape, scale : float, optional
+        > 0; the mean is ``shape * scale``.
+    mean, sd : float, optional
+        > 0; then ``shape = (mean / sd)**2`` and ``scale = sd**2 / mean``.
+
+    Examples
+    --------
+    >>> d = Gamma(mean=12, sd=4)
+    >>> d.shape_scale, float(d.to_scipy().mean())
+    ((9.0, 1.3333333333333333), 12.0)
+    """
+
+    dist: Literal["gamma"] = "gamma"
+    shape: PositiveFloat | None = None
+    scale: PositiveFloat | None = None
+    mean: PositiveFloat | None = None
+    sd: PositiveFloat | None = None
+
+    @model_validator(mode="after")
+    def _check_arguments(self) -> Gamma:
+        given = [name for name in ("shape", "scale", "mean", "sd")
+                 if getattr(self, name) is not None]
+        if set(given) not in ({"shape", "scale"}, {"mean", "sd"}):
+            self._check([
+                "gamma needs exactly one of: shape and scale; mean and sd "
+                f"(got {_listing(given)})"
+            ])
+        return self
+
+    @property
+    def shape_scale(self) -> tuple[float, float]:
+        """The ``(shape, scale)`` parameters, however the gamma was given."""
+        if self.shape is not None and self.scale is not None:
+            return self.shape, self.scale
+        if self.mean is None or self.sd is None:  # pragma: no cover - validation forbids it
+            msg = "gamma has no complete set of arguments"
+            raise SpecError(msg)
+        return (self.mean / self.sd) ** 2, self.sd**2 / self.mean
+
+    def to_scipy(self) -> Any:
+        """Return ``scipy.stats.gamma(shape, scale=scale)``."""
+        shape, scale = self.shape_scale
+        return stats.gamma(shape, scale=scale)
+
+    def describe(self) -> str:
+        """Return ``Gamma(shape=..., scale=...)`` or ``Gamma(mean=..., sd=...)``."""
+        if self.shape is not None:
+            return _call("Gamma", {"shape": self.shape, "scale": self.scale})
+        return _call("Gamma", {"mean": self.mean, "sd": self.sd})
+
+
+# -- three-point and range -------------------------------------------------------------
+
+
+class Pert(_Distribution):
+    """PERT distribution: a beta on [low, high] with the given most likely value.
+
+    ``alpha = 1 + lambda * (mode - low) / (high - low)`` and
+    ``beta = 1 + lambda * (high - mode) / (high - low)``, so the mean is
+    ``(low + lambda * mode + high) / (lambda + 2)``.
+
+    Parameters
+    ----------
+    low, mode, high : float
+        ``low <= mode <= high`` and ``low < high``.
+    lambda : float, default 4
+        Weight of the mode (python name ``lamb``); > 0. Larger is more peaked.
+
+    Examples
+    --------
+    >>> d = Pert(low=600, mode=900, high=1200)
+    >>> str(d), float(d.to_scipy().mean())
+    ('PERT(low=600, mode=900, high=1200)', 900.0)
+    >>> Pert.model_validate({"low": 0, "mode": 1, "high": 4, "lambda": 6}).lamb
+    6.0
+    """
+
+    dist: Literal["pert"] = "pert"
+    low: float
+    mode: float
+    high: float
+    lamb: float = Field(4.0, alias="lambda", gt=0)
+
+    @model_validator(mode="after")
+    def _check_arguments(self) -> Pert:
+        self._check(_three_point_problems("pert", self.low, self.mode, self.high))
+        return self
+
+    @property
+    def shapes(self) -> tuple[float, float]:
+        """The beta shapes ``(alpha, beta)`` on [low, high]."""
+        width = self.high - self.low
+        return (1.0 + self.lamb * (self.mode - self.low) / width,
+                1.0 + self.lamb * (self.high - self.mode) / width)
+
+    def to_scipy(self) -> Any:
+        """Return ``scipy.stats.beta(alpha, beta, loc=low, scale=high - low)``."""
+        alpha, beta = self.shapes
+        return stats.beta(alpha, beta, loc=self.low, scale=self.high - self.low)
+
+    def describe(self) -> str:
+        """Return ``PERT(low=..., mode=..., high=...)``, with ``lambda`` when not 4."""
+        arguments: dict[str, Any] = {"low": self.low, "mode": self.mode, "high": self.high}
+        if self.lamb != 4.0:
+            arguments["lambda"] = self.lamb
+        return _call("PERT", arguments)
+
+
+class Triangular(_Distribution):
+    """Triangular distribution on [low, high] peaking at mode.
+
+    Parameters
+    ----------
+    low, mode, high : float
+        ``low <= mode <= high`` and ``low < high``.
+
+    Examples
+    --------
+    >>> float(Triangular(low=0, mode=3, high=6).to_scipy().mean())
+    3.0
+    """
+
+    dist: Literal["triangular"] = "triangular"
+    low: float
+    mode: float
+    high: float
+
+    @model_validator(mode="after")
+    def _check_arguments(self) -> Triangular:
+        self._check(_three_point_problems("triangular", self.low, self.mode, self.high))
+        return self
+
+    def to_scipy(self) -> Any:
+        """Return ``scipy.stats.triang(c, loc=low, scale=high - low)``."""
+        width = self.high - self.low
+        return stats.triang((self.mode - self.low) / width, loc=self.low, scale=width)
+
+    def describe(self) -> str:
+        """Return ``Triangular(low=..., mode=..., high=...)``."""
+        return _call("Triangular", {"low": self.low, "mode": self.mode, "high": self.high})
+
+
+class Uniform(_Distribution):
+    """Uniform distribution on [low, high].
+
+    Parameters
+    ----------
+    low, high : float
+        ``low < high``.
+
+    Examples
+    --------
+    >>> d = Uniform(low=0.3, high=0.5)
+    >>> str(d), round(float(d.to_scipy().mean()), 12)
+    ('Uniform(low=0.3, high=0.5)', 0.4)
+    """
+
+    dist: Literal["uniform"] = "uniform"
+    low: float
+    high: float
+
+    @model_validator(mode="after")
+    def _check_arguments(self) -> Uniform:
+        if not self.low < self.high:
+            self._check([
+                f"uniform needs low < high (got low={_num(self.low)}, high={_num(self.high)})"
+            ])
+        return self
+
+    def to_scipy(self) -> Any:
+        """Return ``scipy.stats.uniform(loc=low, scale=high - low)``."""
+        return stats.uniform(loc=self.low, scale=self.high - self.low)
+
+    def describe(self) -> str:
+        """Return ``Uniform(low=..., high=...)``."""
+        return _call("Uniform", {"low": self.low, "high": self.high})
+
+
+# -- discrete --------------------------------------------------------------------------
+
+
+class Bernoulli(_Distribution):
+    """One with probability ``p``, else zero: whether something happens at all.
+
+    Parameters
+    ----------
+    p : float
+        In [0, 1].
+
+    Examples
+    --------
+    >>> float(Bernoulli(p=0.8).to_scipy().mean())
+    0.8
+    """
+
+    dist: Literal["bernoulli"] = "bernoulli"
+    p: float = Field(ge=0, le=1)
+
+    def to_scipy(self) -> Any:
+        """Return ``scipy.stats.bernoulli(p)``."""
+        return stats.bernoulli(self.p)
+
+    def describe(self) -> str:
+        """Return ``Bernoulli(p=...)``."""
+        return f"Bernoulli(p={_num(self.p)})"
+
+
+class Fixed(_Distribution):
+    """A known value: no uncertainty.
+
+    A bare number in a bid file is a ``fixed`` distribution. Its scipy object
+    returns the value from ``ppf`` at every probability in [0, 1] and from
+    ``rvs``.
+
+    Parameters
+    ----------
+    value : float
+
+    Examples
+    --------
+    >>> d = Fixed(value=400000)
+    >>> str(d), float(d.to_scipy().ppf(0.0)), float(d.to_scipy().std())
+    ('Fixed(400000)', 400000.0, 0.0)
+    """
+
+    dist: Literal["fixed"] = "fixed"
+    value: float
+
+    def to_scipy(self) -> Any:
+        """Return a one-point ``rv_discrete`` at the value."""
+        return _FiniteDiscrete(values=([self.value], [1.0]))()
+
+    def describe(self) -> str:
+        """Return ``Fixed(value)``."""
+        return f"Fixed({_num(self.value)})"
+
+
+class Discrete(_Distribution):
+    """A finite set of values with weights (an empirical distribution).
+
+    Parameters
+    ----------
+    values : sequence of float
+        At least one, all different (any real numbers, not only integers).
+    weights : sequence of float, optional
+        One per value, each >= 0, summing to more than 0; normalised to
+        probabilities. Equal weights when omitted.
+
+    Notes
+    -----
+    Values of zero weight are kept in the specification but are not part of
+    the scipy distribution's support.
+
+    Examples
+    --------
+    >>> d = Discrete(values=[350000, 400000, 450000], weights=[1, 2, 1])
+    >>> d.probabilities
+    (0.25, 0.5, 0.25)
+    >>> float(d.to_scipy().mean()), float(d.to_scipy().ppf(0.3))
+    (400000.0, 400000.0)
+    """
+
+    dist: Literal["discrete"] = "discrete"
+    values: tuple[float, ...]
+    weights: tuple[Annotated[float, Field(ge=0)], ...] | None = None
+
+    @model_validator(mode="after")
+    def _check_arguments(self) -> Discrete:
+        problems = []
+        if not self.values:
+            problems.append("discrete needs at least one value (got none)")
+        duplicated = sorted({v for v in self.values if self.values.count(v) > 1})
+        if duplicated:
+            problems.append(
+                f"discrete needs distinct values (got {', '.join(map(_num, duplicated))} "
+                "more than once)"
+            )
+        if self.weights is not None:
+            if len(self.weights) != len(self.values):
+                problems.append(
+                    f"discrete needs one weight per value (got {len(self.values)} values and "
+                    f"{len(self.weights)} weights)"
+                )
+            elif not sum(self.weights) > 0:
+                problems.append("discrete needs weights that sum to more than 0 (got all 0)")
+        self._check(problems)
+        return self
+
+    @property
+    def probabilities(self) -> tuple[float, ...]:
+        """The weights normalised to sum to 1, one per value."""
+        if self.weights is None:
+            return tuple(1.0 / len(self.values) for _ in self.values)
+        total = math.fsum(self.weights)
+        return tuple(weight / total for weight in self.weights)
+
+    def to_scipy(self) -> Any:
+        """Return an ``rv_discrete`` on the values of positive weight."""
+        kept = [(v, p) for v, p in zip(self.values, self.probabilities, strict=True) if p > 0]
+        values = [v for v, _ in kept]
+        total = math.fsum(p for _, p in kept)
+        return _FiniteDiscrete(values=(values, [p / total for _, p in kept]))()
+
+    def describe(self) -> str:
+        """Return ``Discrete(values=[...], weights=[...])``, shortened when long."""
+        if len(self.values) > 6:
+            return (f"Discrete({len(self.values)} values in "
+                    f"[{_num(min(self.values))}, {_num(max(self.values))}])")
+        text = f"Discrete(values=[{', '.join(_num(v) for v in self.values)}]"
+        if self.weights is not None:
+            text += f", weights=[{', '.join(_num(w) for w in self.weights)}]"
+        return text + ")"
+
+
+# -- elicited judgements ---------------------------------------------------------------
+
+
+class Interval(_Distribution):
+    """A credible interval: "I am ``confidence`` sure it lies between low and high".
+
+    Fitted, when validated, to the distribution of the given ``shape`` whose
+    central ``confidence`` interval is [low, high] (to a relative tolerance of
+    1e-6): ``(1 - confidence) / 2`` of its mass below ``low``, as much above
+    ``high``. Normal and lognormal are fitted in closed form, gamma by a root
+    search for its shape, beta by a 2-D root search.
+
+    Parameters
+    ----------
+    low, high : float
+        ``low < high``; ``low > 0`` for lognormal and gamma; ``0 < low < high < 1``
+        for beta.
+    confidence : float, default 0.9
+        In (0, 1).
+    shape : {'normal', 'lognormal', 'beta', 'gamma'}, default 'normal'
+        Family of the fitted distribution.
+
+    Attributes
+    ----------
+    fitted : dict of str to float
+        Keyword arguments of the fitted :mod:`scipy.stats` distribution
+        (``loc``/``scale`` for normal, ``s``/``scale`` for lognormal,
+        ``a``/``scale`` for gamma, ``a``/``b`` for beta).
+
+    Examples
+    --------
+    >>> d = Interval(low=0.10, high=0.25, confidence=0.9, shape="beta")
+    >>> str(d)
+    'Interval(90% in [0.1, 0.25], beta)'
+    >>> [round(float(q), 6) for q in d.to_scipy().ppf([0.05, 0.95])]
+    [0.1, 0.25]
+    >>> sorted(d.fitted)
+    ['a', 'b']
+    """
+
+    dist: Literal["interval"] = "interval"
+    low: float
+    high: float
+    confidence: float = Field(0.9, gt=0, lt=1)
+    shape: FitShape = "normal"
+
+    _fitted: dict[str, float] = PrivateAttr(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _check_and_fit(self) -> Interval:
+        low, high = _num(self.low), _num(self.high)
+        problems = []
+        if not self.low < self.high:
+            problems.append(f"interval needs low < high (got low={low}, high={high})")
+        if self.shape == "beta" and not (self.low > 0 and self.high < 1):
+            problems.append(
+                f"interval with shape beta needs 0 < low < high < 1 (got low={low}, "
+                f"high={high})"
+            )
+        if self.shape in ("lognormal", "gamma") and not self.low > 0:
+            problems.append(f"interval with shape {self.shape} needs low > 0 (got low={low})")
+        self._check(problems)
+        try:
+            self._fitted = fit_interval(self.low, self.high, self.confidence, self.shape)
+        except SpecError as exc:
+            self._check([
+                f"interval could not fit a {self.shape} with {_percent(self.confidence)} in "
+                f"[{low}, {high}]: {exc}"
+            ])
+        return self
+
+    @property
+    def fitted(self) -> dict[str, float]:
+        """Keyword arguments of the fitted scipy distribution (a copy)."""
+        return dict(self._fitted)
+
+    def to_scipy(self) -> Any:
+        """Return the fitted ``scipy.stats`` distribution (norm, lognorm, beta or gamma)."""
+        return fitted_distribution(self.shape, self._fitted)
+
+    def describe(self) -> str:
+        """Return ``Interval(90% in [low, high], shape)``."""
+        return (f"Interval({_percent(self.confidence)} in [{_num(self.low)}, "
+                f"{_num(self.high)}], {self.shape})")
+
+
+class Quantiles(_Distribution):
+    """Quantile judgements ("50% sure it is below 0.15, 95% below 0.3"), fitted as SHELF does.
+
+    Fitted, when validated, to the distribution of the given ``shape`` that
+    minimises the sum of squared differences between ``probs`` and its
+    cumulative distribution function at ``values`` (SHELF's ``fitdist``).
+    Two judgements are reproduced exactly; with more, :attr:`fit` says how
+    close the fit comes.
+
+    Parameters
+    ----------
+    probs : sequence of float
+        At least two, strictly increasing, each in (0, 1).
+    values : sequence of float
+        One per probability, strictly increasing: the value the quantity is
+        below with that probability. Positive for lognormal and gamma, in
+        (0, 1) for beta.
+    shape : {'normal', 'lognormal', 'beta', 'gamma'}, default 'normal'
+
+    Attributes
+    ----------
+    fit : QuantileFit
+        Fitted parameters and how well they reproduce the judgements.
+
+    Examples
+    --------
+    >>> d = Quantiles(probs=[0.05, 0.5, 0.95], values=[0.1, 0.15, 0.25], shape="beta")
+    >>> str(d)
+    'Quantiles(5%: 0.1, 50%: 0.15, 95%: 0.25; beta)'
+    >>> round(d.fit.max_abs_error, 3)  # the judgements are not quite consistent
+    0.04
+    """
+
+    dist: Literal["quantiles"] = "quantiles"
+    probs: tuple[float, ...]
+    values: tuple[float, ...]
+    shape: FitShape = "normal"
+
+    _fit: QuantileFit = PrivateAttr()
+
+    @model_validator(mode="after")
+    def _check_and_fit(self) -> Quantiles:
+        probs, values = _numbers(self.probs), _numbers(self.values)
+        problems = []
+        if len(self.probs) < 2:
+            problems.append(
+                f"quantiles needs at least two judgements (got {len(self.probs)} probs)"
+            )
+        if len(self.probs) != len(self.values):
+            problems.append(
+                f"quantiles needs one value per probability (got {len(self.probs)} probs and "
+                f"{len(self.values)} values)"
+            )
+        if not all(0 < p < 1 for p in self.probs):
+            problems.append(f"quantiles needs probs strictly between 0 and 1 (got {probs})")
+        if not _increasing(self.probs):
+            problems.append(f"quantiles needs strictly increasing probs (got {probs})")
+        if not _increasing(self.values):
+            problems.append(
+                f"quantiles needs values that are strictly increasing, like probs (got {values})"
+            )
+        if self.shape == "beta" and not all(0 < v < 1 for v in self.values):
+            problems.append(f"quantiles with shape beta needs values in (0, 1) (got {values})")
+        if self.shape in ("lognormal", "gamma") and not all(v > 0 for v in self.values):
+            problems.append(
+                f"quantiles with shape {self.shape} needs values > 0 (got {values})"
+            )
+        self._check(problems)
+        try:
+            self._fit = fit_quantiles(self.values, self.probs, self.shape)
+        except SpecError as exc:
+            self._check([f"quantiles could not fit a {self.shape}: {exc}"])
+        return self
+
+    @property
+    def fit(self) -> QuantileFit:
+        """The fitted parameters and how closely they reproduce the judgements."""
+        return self._fit
+
+    @property
+    def fitted(self) -> dict[str, float]:
+        """Keyword arguments of the fitted scipy distribution (a copy)."""
+        return dict(self._fit.parameters)
+
+    def to_scipy(self) -> Any:
+        """Return the fitted ``scipy.stats`` distribution (norm, lognorm, beta or gamma)."""
+        return fitted_distribution(self.shape, self._fit.parameters)
+
+    def describe(self) -> str:
+        """Return ``Quantiles(5%: v1, 50%: v2, ...; shape)``."""
+        pairs = ", ".join(f"{_percent(p)}: {_num(v)}"
+                          for p, v in zip(self.probs, self.values, strict=True))
+        return f"Quantiles({pairs}; {self.shape})"
+
+
+#: A distribution specification, told apart by its ``dist`` tag.
+Distribution = Annotated[
+    Normal
+    | LogNormal
+    | Beta
+    | Gamma
+    | Pert
+    | Triangular
+    | Uniform
+    | Bernoulli
+    | Fixed
+    | Discrete
+    | Interval
+    | Quantiles,
+    Field(discriminator="dist"),
+]
+
+#: Every distribution by its ``dist`` tag, in documentation order: parametric
+#: (normal, lognormal, beta, gamma), three-point and range (pert, triangular,
+#: uniform), discrete (bernoulli, fixed, discrete), elicited (interval, quantiles).
+DISTRIBUTIONS: dict[str, type[_Distribution]] = {
+    "normal": Normal,
+    "lognormal": LogNormal,
+    "beta": Beta,
+    "gamma": Gamma,
+    "pert": Pert,
+    "triangular": Triangular,
+    "uniform": Uniform,
+    "bernoulli": Bernoulli,
+    "fixed": Fixed,
+    "discrete": Discrete,
+    "interval": Interval,
+    "quantiles": Quantiles,
+}
+
+
+# -- scipy support for finitely many real values ---------------------------------------
+
+# ``rv_discrete(values=...)`` dispatches to scipy's private ``rv_sample``, which
+# already handles non-integer values (``cdf``, ``rvs``, moments). It is reached
+# through an instance so no private module path is imported.
+_RvSample: Any = type(stats.rv_discrete(values=([0.0], [1.0])))
+
+
+class _FiniteDiscrete(_RvSample):  # type: ignore[misc]
+    """``rv_discrete`` on finitely many real values, with two repairs.
+
+    * ``ppf(0)`` is the smallest value, not scipy's ``a - 1`` for integer
+      distributions, so inversion sampling stays on the support;
+    * the cumulative probabilities end at exactly 1, so ``ppf`` of a
+      probability just below 1 cannot fall off the end.
+
+    Moments are computed about the mean, which keeps the variance of values
+    far from zero accurate.
+    """
+
+    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
+        # rv_discrete.__new__ would dispatch to scipy's own rv_sample class.
+        return object.__new__(cls)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.qvals[-1] = 1.0
+
+    def ppf(self, q: Any, *args: Any, **kwds: Any) -> Any:
+        output = super().ppf(q, *args, **kwds)
+        _, loc, _ = self._parse_args(*args, **kwds)
+        return np.where(np.asarray(q) == 0, self.a + loc, output)[()]
+
+    def _stats(self) -> tuple[float, float, float, float]:
+        mean = float(np.sum(self.xk * self.pk))
+        centred = self.xk - mean
+        variance = float(np.sum(centred**2 * self.pk))
+        if variance == 0.0:
+            return mean, 0.0, math.nan, math.nan
+        standard = centred / math.sqrt(variance)
+        with np.errstate(over="ignore"):  # a tiny weight far out: the kurtosis is huge
+            skewness = float(np.sum(standard**3 * self.pk))
+            kurtosis = float(np.sum(standard**4 * self.pk)) - 3.0
+        return mean, variance, skewness, kurtosis
+
+
+# -- wording ---------------------------------------------------------------------------
+
+
+def _three_point_problems(name: str, low: float, mode: float, high: float) -> list[str]:
+    got = f"(got low={_num(low)}, mode={_num(mode)}, high={_num(high)})"
+    if not low <= mode <= high:
+        return [f"{name} needs low <= mode <= high {got}"]
+    if not low < high:
+        return [f"{name} needs low < high {got}; for a known value use dist: fixed"]
+    return []
+
+
+def _num(value: float | None) -> str:
+    """Write a number exactly but briefly: ``900``, not ``900.0``; ``0.35``; ``1e-07``."""
+    if value is None:
+        return "None"
+    if value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    return repr(float(value))
+
+
+def _numbers(values: Sequence[float]) -> str:
+    return "[" + ", ".join(_num(v) for v in values) + "]"
+
+
+def _percent(probability: float) -> str:
+    return f"{probability * 100:.10g}%"
+
+
+def _call(name: str, arguments: dict[str, Any]) -> str:
+    inner = ", ".join(f"{key}={_num(value)}" for key, value in arguments.items())
+    return f"{name}({inner})"
+
+
+def _listing(names: Sequence[str]) -> str:
+    """``'median only'``, ``'mu, mean and sd'``, ``'nothing'``."""
+    if not names:
+        return "nothing"
+    if len(names) == 1:
+        return f"{names[0]} only"
+    return ", ".join(names[:-1]) + f" and {names[-1]}"
+
+
+def _distinct(bound: float, found: float) -> tuple[str, str]:
+    """Write a bound and a value with as few digits as show them apart (at least 3)."""
+    for digits in range(3, 18):
+        a, b = f"{bound:.{digits}g}", f"{found:.{digits}g}"
+        if a != b:
+            return a, b
+    return repr(bound), repr(found)
+
+
+def _increasing(values: Sequence[float]) -> bool:
+    return all(a < b for a, b in itertools.pairwise(values))

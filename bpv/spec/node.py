@@ -1,0 +1,206 @@
+"""Nodes of a logic model: what each step is, how it is computed, where it lands in the ledger."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal, get_args
+
+from pydantic import Field, field_validator, model_validator
+
+from bpv.errors import FormulaError
+from bpv.formulas import Formula, parse_formula
+from bpv.spec._base import Spec, raise_problems, spec_error
+from bpv.spec._names import Name
+
+__all__ = [
+    "COST_TYPES",
+    "KINDS",
+    "MEASURES",
+    "MEASURES_BY_KIND",
+    "MONEY_MEASURES",
+    "CostType",
+    "Kind",
+    "Measure",
+    "Node",
+]
+
+#: The five kinds of node, in the order a logic model runs.
+Kind = Literal["input", "activity", "output", "outcome", "impact"]
+KINDS: tuple[str, ...] = get_args(Kind)
+
+#: Where a node's value lands in the ledger.
+Measure = Literal["cost", "cash_releasing", "non_cash_releasing", "income", "qaly", "metric"]
+MEASURES: tuple[str, ...] = get_args(Measure)
+
+#: Measures that are money falling on one organisation.
+MONEY_MEASURES: frozenset[str] = frozenset(
+    {"cost", "cash_releasing", "non_cash_releasing", "income"}
+)
+
+CostType = Literal["capital", "revenue"]
+COST_TYPES: tuple[str, ...] = get_args(CostType)
+
+_BENEFITS = ("cost", "cash_releasing", "non_cash_releasing", "income", "qaly", "metric")
+#: Which measures each kind of node may carry. Activities carry delivery,
+#: not money: a cost that follows delivery is an output such as
+#: ``running_cost * ward``.
+MEASURES_BY_KIND: dict[str, tuple[str, ...]] = {
+    "input": ("cost",),
+    "activity": (),
+    "output": ("cost", "metric"),
+    "outcome": _BENEFITS,
+    "impact": _BENEFITS,
+}
+
+_ACTIVITY_FIELDS = ("success", "start", "ramp")
+
+
+class Node(Spec):
+    """One step of a logic model.
+
+    Parameters
+    ----------
+    id : str
+        Name other formulas use to refer to this node.
+    kind : {'input', 'activity', 'output', 'outcome', 'impact'}
+        Place in the chain. A node may depend on nodes of its own kind or of
+        earlier kinds only.
+    formula : str, optional
+        Expression over parameters, upstream nodes and the period index ``t``
+        (see :mod:`bpv.formulas`). Without one the node is qualitative: drawn,
+        not computed.
+    measure : {'cost', 'cash_releasing', 'non_cash_releasing', 'income', 'qaly', 'metric'}, optional
+        Where the node's value lands in the ledger. Costs are positive.
+    cost_type : {'capital', 'revenue'}, optional
+        Required for, and only for, ``cost`` nodes.
+    organisation : str, optional
+        Id of the organisation a money node falls on (required for money
+        measures; allowed elsewhere to say who delivers the step).
+    unit : str, optional
+        Natural unit of the value, e.g. ``admissions``.
+    label, description : str, optional
+        Words for pictures and reports.
+    depends_on : list of str, optional
+        Upstream nodes of a *qualitative* node, for drawing it in the chain.
+        A computed node's edges are its formula's references, nothing else.
+    success : float or str, optional
+        Activities only: probability the activity is delivered at all (a
+        number in [0, 1] or the name of a parameter). Default 1.
+    start : int, optional
+        Activities only: first period of delivery. Default 0.
+    ramp : int, optional
+        Activities only: periods to reach full effect. Default 0 (immediate).
+
+    Examples
+    --------
+    >>> node = Node(id="patients", kind="output", formula="referrals * ward", unit="patients")
+    >>> sorted(node.references)
+    ['referrals', 'ward']
+    >>> Node(id="ward", kind="activity", start=1, ramp=2).is_qualitative
+    False
+    """
+
+    id: Name
+    kind: Kind
+    label: str | None = None
+    description: str | None = None
+    formula: str | None = None
+    measure: Measure | None = None
+    cost_type: CostType | None = None
+    organisation: str | None = None
+    unit: str | None = None
+    depends_on: tuple[str, ...] | None = None
+    success: float | str | None = None
+    start: Annotated[int, Field(ge=0)] | None = None
+    ramp: Annotated[int, Field(ge=0)] | None = None
+
+    @field_validator("formula")
+    @classmethod
+    def _parse_formula(cls, text: str | None) -> str | None:
+        if text is not None:
+            try:
+                parse_formula(text)
+            except FormulaError as exc:
+                raise spec_error(str(exc)) from None
+        return text
+
+    @field_validator("success", mode="before")
+    @classmethod
+    def _number_or_name(cls, value: Any) -> Any:
+        if isinstance(value, bool) or not isinstance(value, int | float | str | None):
+            raise spec_error(
+                f"success should be a probability in [0, 1] or a parameter name, got {value!r}"
+            )
+        return value
+
+    @model_validator(mode="after")
+    def _check_fields_fit_the_kind(self) -> Node:
+        problems: list[tuple[tuple[str, ...], str, Any]] = []
+        if isinstance(self.success, float) and not 0 <= self.success <= 1:
+            problems.append(
+                (("success",), f"success should be a probability in [0, 1] (got {self.success})",
+                 self.success)
+            )
+        if self.kind != "activity":
+            for name in _ACTIVITY_FIELDS:
+                if getattr(self, name) is not None:
+                    problems.append(
+                        ((name,), f"'{name}' applies only to activities; this node is "
+                         f"{_article(self.kind)} {self.kind}", getattr(self, name))
+                    )
+        if self.measure is not None:
+            allowed = MEASURES_BY_KIND[self.kind]
+            if self.measure not in allowed:
+                where = ", ".join(allowed) if allowed else "no measure"
+                problems.append(
+                    (("measure",), f"{_article(self.kind)} {self.kind} may not carry measure "
+                     f"'{self.measure}' (allowed: {where})", self.measure)
+                )
+            if self.formula is None:
+                problems.append(
+                    (("formula",), f"a node with measure '{self.measure}' needs a formula", None)
+                )
+            if self.measure in MONEY_MEASURES and self.organisation is None:
+                problems.append(
+                    (("organisation",), f"a '{self.measure}' node needs the organisation it "
+                     "falls on", None)
+                )
+        if self.measure == "cost" and self.cost_type is None:
+            problems.append(
+                (("cost_type",), "a cost node needs cost_type: capital or revenue", None)
+            )
+        if self.cost_type is not None and self.measure != "cost":
+            problems.append(
+                (("cost_type",), "cost_type applies only to nodes with measure 'cost'",
+                 self.cost_type)
+            )
+        if self.depends_on is not None and self.formula is not None:
+            problems.append(
+                (("depends_on",), "depends_on is for qualitative nodes only; a computed "
+                 "node depends on exactly what its formula refers to", self.depends_on)
+            )
+        raise_problems("Node", problems)
+        return self
+
+    @property
+    def is_qualitative(self) -> bool:
+        """Whether the node is drawn but not computed (no formula, not an activity)."""
+        return self.formula is None and self.kind != "activity"
+
+    @property
+    def compiled(self) -> Formula | None:
+        """The parsed formula, or None for a node without one."""
+        return None if self.formula is None else parse_formula(self.formula)
+
+    @property
+    def references(self) -> frozenset[str]:
+        """Names this node depends on: formula names, ``success`` parameter, ``depends_on``."""
+        names: set[str] = set(self.depends_on or ())
+        if self.formula is not None:
+            names |= parse_formula(self.formula).names
+        if isinstance(self.success, str):
+            names.add(self.success)
+        return frozenset(names)
+
+
+def _article(word: str) -> str:
+    return "an" if word[0] in "aeiou" else "a"
