@@ -13,6 +13,7 @@ Examples
 'Frailty virtual ward, North Place'
 """
 
+from bpv import dist
 from bpv.errors import (
     BidValidationError,
     BidWarning,
@@ -27,7 +28,6 @@ from bpv.graph import evaluation_order, logic_model
 from bpv.io import dumps, load, loads
 from bpv.lint import lint
 from bpv.schema import bid_schema
-from bpv.spec import distributions as dist
 from bpv.spec.bid import Bid, Organisation, Settings
 from bpv.spec.node import Node
 from bpv.spec.parameter import Parameter

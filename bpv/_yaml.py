@@ -21,7 +21,7 @@ _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def safe_load_with_lines(
     text: str,
 ) -> tuple[Any, dict[Path, int], list[tuple[Path, str, int]]]:
-    """Parse YAML safely and record the line of every key and item.
+    r"""Parse YAML safely and record the line of every key and item.
 
     Parameters
     ----------
@@ -45,7 +45,7 @@ def safe_load_with_lines(
 
     Examples
     --------
-    >>> data, lines, dups = safe_load_with_lines("a: 1\\nb:\\n  - x\\n  - y\\n")
+    >>> data, lines, dups = safe_load_with_lines("a: 1\nb:\n  - x\n  - y\n")
     >>> lines[("b", 1)], dups
     (4, [])
     """
@@ -54,7 +54,7 @@ def safe_load_with_lines(
         root = loader.get_single_node()
         data = loader.construct_document(root) if root is not None else None
     finally:
-        loader.dispose()  # type: ignore[no-untyped-call]
+        loader.dispose()
     lines: dict[Path, int] = {}
     duplicates: list[tuple[Path, str, int]] = []
     if root is not None:

@@ -47,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bpv: interrupted", file=sys.stderr)
         return 130
-    except Exception as exc:  # noqa: BLE001 - last line of defence against a traceback
+    except Exception as exc:
         if getattr(args, "debug", False):
             raise
         print(f"bpv: internal error: {type(exc).__name__}: {exc}\n"

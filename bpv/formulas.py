@@ -245,7 +245,6 @@ _FORBIDDEN_COMPARE: Final[Mapping[type[ast.cmpop], str]] = {
 # Friendly words for the Python constructs the language leaves out.
 _CONSTRUCTS: Final[Mapping[type[ast.AST], str]] = {
     ast.Subscript: "indexing",
-    ast.Slice: "slicing",
     ast.Lambda: "a lambda",
     ast.ListComp: "a comprehension",
     ast.SetComp: "a comprehension",
@@ -263,11 +262,7 @@ _CONSTRUCTS: Final[Mapping[type[ast.AST], str]] = {
     ast.YieldFrom: "yield",
 }
 
-_CONSTANTS: Final[Mapping[type, str]] = {
-    type(None): "None",
-    type(...): "an ellipsis",
-    bytes: "bytes",
-}
+_CONSTANTS: Final[Mapping[type, str]] = {type(None): "None", type(...): "an ellipsis"}
 
 # Python's tokenizer warns about (rather than rejects) some malformed text,
 # such as ``1if x else 2``; parsing under this file name turns those warnings

@@ -13,11 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 import networkx as nx
 
-from bpv.spec.node import KINDS
+from bpv.spec.node import KINDS, Node
 
 if TYPE_CHECKING:
     from bpv.spec.bid import Bid
-    from bpv.spec.node import Node
 
 __all__ = ["KIND_RANK", "evaluation_order", "find_cycles", "logic_model"]
 
@@ -42,7 +41,9 @@ def logic_model(bid: Bid, *, parameters: bool = False) -> nx.DiGraph:
         Frozen. Node attributes: ``kind``, ``label``, ``measure``,
         ``organisation``, ``unit``, ``formula``, ``qualitative`` (and for
         parameters ``distribution`` and ``hypothesis``). An edge ``u -> v``
-        means ``v`` uses ``u``.
+        means ``v`` uses ``u``; its ``via`` attribute says how: ``formula``
+        (the arithmetic), ``success`` (an activity's probability of delivery)
+        or ``depends_on`` (a drawn link of a node without a formula).
 
     Examples
     --------
@@ -68,9 +69,9 @@ def logic_model(bid: Bid, *, parameters: bool = False) -> nx.DiGraph:
             qualitative=node.is_qualitative,
         )
     for node in bid.nodes:
-        for name in sorted(node.references):
+        for name, via in sorted(_links(node).items()):
             if name in node_ids:
-                graph.add_edge(name, node.id)
+                graph.add_edge(name, node.id, via=via)
     if parameters:
         for name, parameter in bid.parameters.items():
             graph.add_node(
@@ -81,10 +82,20 @@ def logic_model(bid: Bid, *, parameters: bool = False) -> nx.DiGraph:
                 hypothesis=parameter.hypothesis,
             )
         for node in bid.nodes:
-            for name in sorted(node.references):
+            for name, via in sorted(_links(node).items()):
                 if name in bid.parameters:
-                    graph.add_edge(name, node.id)
+                    graph.add_edge(name, node.id, via=via)
     return nx.freeze(graph)
+
+
+def _links(node: Node) -> dict[str, str]:
+    """Return each name the node uses and how: ``formula``, ``success`` or ``depends_on``."""
+    links = dict.fromkeys(node.depends_on or (), "depends_on")
+    if isinstance(node.success, str):
+        links[node.success] = "success"
+    if node.compiled is not None:
+        links.update(dict.fromkeys(node.compiled.names, "formula"))
+    return links
 
 
 def evaluation_order(bid: Bid) -> list[Node]:

@@ -7,7 +7,7 @@ where the loader can tell, its line.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -64,7 +64,7 @@ def load(path: str | Path) -> Bid:
     return loads(text, format=file_format, source=str(path))
 
 
-def loads(text: str, *, format: Format = "yaml", source: str | None = None) -> Bid:  # noqa: A002
+def loads(text: str, *, format: Format = "yaml", source: str | None = None) -> Bid:
     """Read a bid from YAML or JSON text.
 
     Parameters
@@ -116,7 +116,9 @@ def loads(text: str, *, format: Format = "yaml", source: str | None = None) -> B
         ) from None
 
 
-def _parse(text: str, format: Format) -> tuple[Any, dict[tuple[str | int, ...], int], list[Problem]]:  # noqa: A002
+def _parse(
+    text: str, format: Format
+) -> tuple[Any, dict[tuple[str | int, ...], int], list[Problem]]:
     """Parse the text; return the data, the lines of its paths, and syntax problems."""
     if format == "json":
         try:
@@ -210,7 +212,7 @@ def _line_of(path: Sequence[str | int], lines: Mapping[tuple[str | int, ...], in
     return None
 
 
-def dumps(bid: Bid, *, format: Format = "yaml", indent: int | None = 2) -> str:  # noqa: A002
+def dumps(bid: Bid, *, format: Format = "yaml", indent: int | None = 2) -> str:
     """Write a bid as YAML or JSON text that reads back to an equal bid.
 
     Parameters
@@ -231,10 +233,12 @@ def dumps(bid: Bid, *, format: Format = "yaml", indent: int | None = 2) -> str: 
     >>> bpv.loads(bid.to_yaml()) == bid and bpv.loads(bid.to_json(), format="json") == bid
     True
     """
-    data = bid.to_dict()
-    if format == "json":
-        return json.dumps(data, indent=indent, ensure_ascii=False) + "\n"
-    if format == "yaml":
-        return dump_yaml(data)
-    msg = f"The 'format' parameter of dumps must be 'yaml' or 'json'. Got {format!r} instead."
-    raise SpecError(msg)
+    writers: dict[str, Callable[[Any], str]] = {
+        "yaml": dump_yaml,
+        "json": lambda data: json.dumps(data, indent=indent, ensure_ascii=False) + "\n",
+    }
+    writer = writers.get(format)
+    if writer is None:
+        msg = f"The 'format' parameter of dumps must be 'yaml' or 'json'. Got {format!r} instead."
+        raise SpecError(msg)
+    return writer(bid.to_dict())

@@ -631,7 +631,7 @@ def hostile_formulas(draw: st.DrawFn) -> str:
     return bad
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(hostile_formulas())
 def test_hostile_formulas_are_rejected_and_never_run(text: str) -> None:
     with pytest.raises(FormulaError), no_code_execution():
@@ -767,7 +767,7 @@ def _numpy_quietly(strategy: st.SearchStrategy[Expr]) -> st.SearchStrategy[Expr]
 expressions = _numpy_quietly(st.recursive(leaves, _extend, max_leaves=16))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(expressions)
 def test_random_expressions_evaluate_like_numpy(expr: Expr) -> None:
     with no_code_execution():

@@ -35,7 +35,8 @@ def name_problem(name: str, reserved: frozenset[str] = frozenset()) -> str | Non
     "'2nd_wave' is not a valid name: use a letter, then letters, digits or underscores"
     """
     if len(name) > _MAX_NAME_LENGTH:
-        return f"name '{name[:20]}...' is {len(name)} characters long; the limit is {_MAX_NAME_LENGTH}"
+        return (f"name '{name[:20]}...' is {len(name)} characters long; "
+                f"the limit is {_MAX_NAME_LENGTH}")
     if not NAME_PATTERN.fullmatch(name):
         return f"'{name}' is not a valid name: use a letter, then letters, digits or underscores"
     if keyword.iskeyword(name) or keyword.issoftkeyword(name):

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints, ValidationError, ValidatorFunctionWrapHandler
-from pydantic import model_validator
+from pydantic import (
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    model_validator,
+)
 
 from bpv.spec._base import Spec, raise_problems, word_errors
 from bpv.spec._checks import outline_problems
@@ -33,8 +38,10 @@ class Organisation(Spec):
         Short name nodes use in ``organisation:``.
     name : str
         Full name.
-    role : {'commissioner', 'provider', 'local_authority', 'primary_care', 'voluntary_sector', 'other'}
-        Its part in the system; it decides nothing in the arithmetic.
+    role : str, default 'other'
+        Its part in the system, one of 'commissioner', 'provider',
+        'local_authority', 'primary_care', 'voluntary_sector', 'other'; it
+        decides nothing in the arithmetic.
 
     Examples
     --------

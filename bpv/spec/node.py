@@ -40,11 +40,12 @@ CostType = Literal["capital", "revenue"]
 COST_TYPES: tuple[str, ...] = get_args(CostType)
 
 _BENEFITS = ("cost", "cash_releasing", "non_cash_releasing", "income", "qaly", "metric")
-#: Which measures each kind of node may carry. Activities carry delivery,
-#: not money: a cost that follows delivery is an output such as
+#: Which measures each kind of node may carry. Inputs are resources: costs, and
+#: funding moved between organisations (``income``). Activities carry
+#: delivery, not money: a cost that follows delivery is an output such as
 #: ``running_cost * ward``.
 MEASURES_BY_KIND: dict[str, tuple[str, ...]] = {
-    "input": ("cost",),
+    "input": ("cost", "income"),
     "activity": (),
     "output": ("cost", "metric"),
     "outcome": _BENEFITS,
@@ -80,8 +81,10 @@ class Node(Spec):
     label, description : str, optional
         Words for pictures and reports.
     depends_on : list of str, optional
-        Upstream nodes of a *qualitative* node, for drawing it in the chain.
-        A computed node's edges are its formula's references, nothing else.
+        Upstream nodes of a node without a formula (a qualitative node, or an
+        activity whose delivery does not come from a formula), for drawing it
+        in the chain. A node with a formula is linked by its formula's
+        references, nothing else.
     success : float or str, optional
         Activities only: probability the activity is delivered at all (a
         number in [0, 1] or the name of a parameter). Default 1.
@@ -141,12 +144,11 @@ class Node(Spec):
                  self.success)
             )
         if self.kind != "activity":
-            for name in _ACTIVITY_FIELDS:
-                if getattr(self, name) is not None:
-                    problems.append(
-                        ((name,), f"'{name}' applies only to activities; this node is "
-                         f"{_article(self.kind)} {self.kind}", getattr(self, name))
-                    )
+            problems.extend(
+                ((name,), f"'{name}' applies only to activities; this node is "
+                 f"{_article(self.kind)} {self.kind}", getattr(self, name))
+                for name in _ACTIVITY_FIELDS if getattr(self, name) is not None
+            )
         if self.measure is not None:
             allowed = MEASURES_BY_KIND[self.kind]
             if self.measure not in allowed:
@@ -175,8 +177,8 @@ class Node(Spec):
             )
         if self.depends_on is not None and self.formula is not None:
             problems.append(
-                (("depends_on",), "depends_on is for qualitative nodes only; a computed "
-                 "node depends on exactly what its formula refers to", self.depends_on)
+                (("depends_on",), "depends_on is for nodes without a formula; a formula's "
+                 "references are the node's links", self.depends_on)
             )
         raise_problems("Node", problems)
         return self

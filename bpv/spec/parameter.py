@@ -20,10 +20,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, get_args
 
-from pydantic import Field, SerializerFunctionWrapHandler, model_serializer, model_validator
+from pydantic import (
+    Field,
+    SerializerFunctionWrapHandler,
+    ValidationError,
+    ValidatorFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 from bpv.errors import did_you_mean
-from bpv.spec._base import Spec, spec_error
+from bpv.spec._base import Spec, raise_problems, spec_error
 from bpv.spec.distributions import DISTRIBUTIONS, Distribution
 
 __all__ = ["EVIDENCE_GRADES", "EvidenceGrade", "Parameter"]
@@ -107,12 +114,15 @@ class Parameter(Spec):
     @classmethod
     def _split_flat_mapping(cls, data: Any) -> Any:
         """Split the flat file form into the distribution and its metadata."""
-        if isinstance(data, bool):
-            raise spec_error(f"expected a distribution or a number, got {data!r}")
-        if isinstance(data, int | float):
+        if isinstance(data, int | float) and not isinstance(data, bool):
             return {"distribution": {"dist": "fixed", "value": data}}
-        if not isinstance(data, dict) or "distribution" in data:
+        if isinstance(data, Parameter) or (isinstance(data, dict) and "distribution" in data):
             return data
+        if not isinstance(data, dict):
+            raise spec_error(
+                "expected a distribution (a mapping with 'dist' and its arguments) or a "
+                f"number, got {data!r}"
+            )
         if "dist" not in data:
             raise spec_error(
                 "missing key 'dist': say which distribution, one of "
@@ -128,6 +138,28 @@ class Parameter(Spec):
         arguments = {key: value for key, value in data.items() if key not in _METADATA_KEYS}
         return {"distribution": arguments, **metadata}
 
+    @model_validator(mode="wrap")
+    @classmethod
+    def _offer_metadata_keys(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+        """Offer the metadata keys too when a key is unknown: in the file they sit together."""
+        try:
+            return handler(data)
+        except ValidationError as exc:
+            errors = exc.errors()
+            if not any(_is_unknown_distribution_key(error) for error in errors):
+                raise
+            problems = []
+            for error in errors:
+                loc, message = tuple(error["loc"]), str(error["msg"])
+                if _is_unknown_distribution_key(error):
+                    key = str(loc[-1])
+                    allowed = [*DISTRIBUTIONS[str(loc[1])].allowed_keys(), *_METADATA_KEYS]
+                    hint = did_you_mean(key, allowed) or f"; expected one of: {', '.join(allowed)}"
+                    message = f"unknown key '{key}'{hint}"
+                problems.append((loc, message, error.get("input")))
+            raise_problems(cls.__name__, problems)
+            raise  # pragma: no cover - raise_problems always raises here
+
     @model_serializer(mode="wrap")
     def _flatten(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         """Write the flat file form: ``dist`` first, then its arguments, then metadata."""
@@ -136,3 +168,13 @@ class Parameter(Spec):
         arguments.pop("dist", None)
         return {"dist": self.distribution.dist, **arguments, **dumped}
 
+
+
+def _is_unknown_distribution_key(error: Any) -> bool:
+    loc = error["loc"]
+    return (
+        len(loc) == 3
+        and loc[0] == "distribution"
+        and loc[1] in DISTRIBUTIONS
+        and str(error["msg"]).startswith("unknown key")
+    )

@@ -458,7 +458,8 @@ def test_discrete_variance_is_accurate_far_from_zero() -> None:
 @st.composite
 def weighted_values(draw: st.DrawFn) -> tuple[list[float], list[float]]:
     values = draw(st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=12, unique=True))
-    weights = draw(st.lists(st.floats(0.0, 10.0), min_size=len(values), max_size=len(values)))
+    weight = st.one_of(st.just(0.0), st.floats(1e-3, 10.0))
+    weights = draw(st.lists(weight, min_size=len(values), max_size=len(values)))
     if sum(weights) <= 0:
         weights[0] = 1.0
     return values, weights
@@ -480,15 +481,18 @@ def test_discrete_matches_its_definition(
     expected_cdf = [math.fsum(w for v, w in zip(values, weights, strict=True) if v <= x) / total
                     for x in support]
     assert list(dist.cdf(support)) == pytest.approx(expected_cdf, rel=1e-12)
-    # ppf: the smallest supported value whose cdf reaches q (the least value at q = 0)
+    # ppf: the smallest supported value whose cdf reaches q; the ends of the
+    # support at q = 0 and q = 1
     quantile = dist.ppf(q)
     assert quantile in support
     index = support.index(quantile)
     assert dist.cdf(quantile) >= q
-    if q > 0 and index > 0:
+    if 0 < q < 1 and index > 0:
         assert dist.cdf(support[index - 1]) < q
     if q == 0:
         assert quantile == support[0]
+    if q == 1:
+        assert quantile == support[-1]
     assert set(dist.rvs(size=20, random_state=np.random.default_rng(2))) <= set(support)
 
 

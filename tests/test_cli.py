@@ -1,0 +1,103 @@
+"""The command line as a user runs it: a real subprocess, exit codes, no tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import jsonschema
+import pytest
+
+import bpv
+from bpv.cli import main
+
+FRAILTY = "examples/bids/frailty_virtual_ward.yaml"
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "bpv", *args], capture_output=True, text=True,
+                          check=False)
+
+
+def test_validate_prints_ok_for_a_valid_bid():
+    result = run("validate", FRAILTY)
+    assert result.returncode == 0
+    assert result.stdout == f"{FRAILTY}: ok\n"
+    assert result.stderr == ""
+
+
+def test_validate_reports_problems_with_file_line_and_location():
+    result = run("validate", "tests/data/invalid/unknown_reference.yaml")
+    assert result.returncode == 1
+    assert result.stdout == (
+        "tests/data/invalid/unknown_reference.yaml:21: nodes[3].formula: unknown name "
+        "'admit_rte' (did you mean 'admit_rate'?)\n"
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_validate_json_output(capsys):
+    assert main(["validate", "--json", FRAILTY, "tests/data/invalid/cycle.yaml"]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["valid"] is False
+    good, bad = report["files"]
+    assert good == {"file": FRAILTY, "valid": True, "problems": [], "warnings": [],
+                    "id": "frailty-virtual-ward"}
+    assert bad["problems"] == [{"location": "nodes[2]", "line": 20,
+                                "message": "cycle: patients -> seen -> patients"}]
+
+
+def test_warnings_are_printed_and_strict_fails_on_them(tmp_path, capsys):
+    data = bpv.load(FRAILTY).to_dict()
+    data["parameters"]["unused"] = 3.0
+    path = tmp_path / "bid.yaml"
+    path.write_text(json.dumps(data))
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert f"{path}: warning: parameters.unused: parameter is not used by any node" in out
+    assert main(["validate", "--strict", str(path)]) == 1
+
+
+def test_schema_command_prints_the_schema(tmp_path):
+    result = run("schema")
+    assert result.returncode == 0
+    schema = json.loads(result.stdout)
+    assert schema == bpv.bid_schema()
+    jsonschema.validate(bpv.load(FRAILTY).to_dict(), schema)
+    out = tmp_path / "schema.json"
+    assert main(["schema", "-o", str(out)]) == 0
+    assert json.loads(out.read_text()) == schema
+
+
+def test_schema_to_an_unwritable_place_is_one_clean_line(tmp_path, capsys):
+    assert main(["schema", "-o", str(tmp_path / "missing" / "schema.json")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("bpv: cannot write")
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("args", [[], ["frobnicate"], ["validate"]])
+def test_usage_errors_exit_two_without_traceback(args):
+    result = run(*args)
+    assert result.returncode == 2
+    assert "usage: bpv" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_version():
+    result = run("--version")
+    assert result.returncode == 0
+    assert result.stdout.strip() == f"bpv {bpv.__version__}"
+
+
+def test_a_loose_quantile_fit_is_reported(tmp_path, capsys):
+    data = bpv.load(FRAILTY).to_dict()
+    data["parameters"]["admit_rate"] = {
+        "dist": "quantiles", "probs": [0.1, 0.5, 0.9], "values": [0.1, 0.5, 0.52],
+        "shape": "normal"}
+    path = tmp_path / "bid.json"
+    path.write_text(json.dumps(data))
+    assert main(["validate", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "warning: parameters.admit_rate: the fitted normal misses the quantile judgements" in out
