@@ -14,6 +14,8 @@ Examples
 """
 
 from bpv import dist
+from bpv._version import __version__
+from bpv.engine import EvaluationError, appraise
 from bpv.errors import (
     BidValidationError,
     BidWarning,
@@ -27,12 +29,11 @@ from bpv.formulas import Formula, parse_formula
 from bpv.graph import evaluation_order, logic_model
 from bpv.io import dumps, load, loads
 from bpv.lint import lint
+from bpv.results import Appraisal
 from bpv.schema import bid_schema
 from bpv.spec.bid import Bid, Organisation, Settings
 from bpv.spec.node import Node
 from bpv.spec.parameter import Parameter
-
-__version__ = "0.1.0.dev0"
 
 __all__ = [
     # bids and their parts
@@ -47,6 +48,9 @@ __all__ = [
     "dumps",
     "load",
     "loads",
+    # appraisal
+    "Appraisal",
+    "appraise",
     # logic model and formulas
     "Formula",
     "evaluation_order",
@@ -58,6 +62,7 @@ __all__ = [
     "BPVWarning",
     "BidValidationError",
     "BidWarning",
+    "EvaluationError",
     "FormulaError",
     "Problem",
     "SpecError",

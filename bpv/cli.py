@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from bpv import __version__
+from bpv._version import __version__
 from bpv.errors import BidValidationError, BPVError, Problem
 from bpv.io import load
 from bpv.lint import lint
@@ -76,6 +76,22 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--strict", action="store_true",
                           help="treat warnings (such as unused parameters) as problems")
     validate.set_defaults(command=_validate)
+
+    appraise = commands.add_parser(
+        "appraise", help="appraise a bid by Monte Carlo: quality benefit and return",
+        description="Appraise a bid: net present value, return on investment, QALYs and "
+        "net monetary benefit for the system and each organisation, with their uncertainty.",
+    )
+    appraise.add_argument("file", metavar="FILE", type=Path, help="bid file (.yaml, .yml, .json)")
+    appraise.add_argument("--draws", type=_positive_int, default=100_000, metavar="N",
+                          help="number of draws (default 100000)")
+    appraise.add_argument("--seed", type=_non_negative_int, default=None, metavar="S",
+                          help="seed; the seed used is printed so any run can be replayed")
+    appraise.add_argument("--method", choices=("mc", "lhs", "sobol"), default="mc",
+                          help="sampling: plain Monte Carlo, Latin hypercube or Sobol")
+    appraise.add_argument("--json", action="store_true", help="print one JSON document")
+    appraise.add_argument("--quiet", action="store_true", help="no progress bar")
+    appraise.set_defaults(command=_appraise)
 
     schema = commands.add_parser(
         "schema", help="print the JSON Schema of the bid file format",
@@ -148,6 +164,57 @@ def _print_report(report: dict[str, Any], out: TextIO) -> None:
             line = f":{entry['line']}" if entry["line"] is not None else ""
             location = f"{entry['location']}: " if entry["location"] else ""
             out.write(f"{name}{line}: {severity}{location}{entry['message']}\n")
+
+
+def _positive_int(text: str) -> int:
+    value = _non_negative_int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def _non_negative_int(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
+    return value
+
+
+def _appraise(args: argparse.Namespace, out: TextIO) -> int:
+    from bpv.engine import appraise
+
+    try:
+        bid = load(args.file)
+    except BidValidationError as exc:
+        for problem in exc.problems:
+            line = f":{problem.line}" if problem.line is not None else ""
+            location = f"{problem.location}: " if problem.location else ""
+            print(f"{args.file}{line}: {location}{problem.message}", file=sys.stderr)
+        return EXIT_INVALID
+    except (BPVError, OSError, UnicodeDecodeError) as exc:
+        print(f"{args.file}: {_reason(exc, args.file)}", file=sys.stderr)
+        return EXIT_INVALID
+    progress = False if args.quiet or args.json else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = appraise(bid, n_draws=args.draws, rng=args.seed, method=args.method,
+                              progress=progress)
+        except BPVError as exc:
+            print(f"{args.file}: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+    for warning in caught:
+        print(f"{args.file}: warning: {warning.message}", file=sys.stderr)
+    if args.json:
+        out.write(result.to_json() + "\n")
+    else:
+        from bpv.report_text import appraisal_text
+
+        out.write(appraisal_text(bid, result) + "\n")
+    return EXIT_OK
 
 
 def _schema(args: argparse.Namespace, out: TextIO) -> int:

@@ -126,10 +126,16 @@ def did_you_mean(name: str, candidates: Iterable[str]) -> str:
     --------
     >>> did_you_mean("admit_rte", ["admit_rate", "tariff"])
     " (did you mean 'admit_rate'?)"
+    >>> did_you_mean("Max", ["max", "min"])
+    " (did you mean 'max'?)"
     >>> did_you_mean("zzz", ["admit_rate"])
     ''
     """
-    matches = difflib.get_close_matches(name, sorted(set(candidates)), n=3, cutoff=0.6)
+    by_lower: dict[str, str] = {}
+    for candidate in sorted(set(candidates)):
+        by_lower.setdefault(candidate.lower(), candidate)
+    close = difflib.get_close_matches(name.lower(), list(by_lower), n=3, cutoff=0.7)
+    matches = [by_lower[match] for match in close]
     if not matches:
         return ""
     quoted = [f"'{match}'" for match in matches]

@@ -164,11 +164,30 @@ def outline_problems(data: Any) -> list[ProblemTuple]:
     if graph_is_whole:
         problems += _trace_problems(edges, by_id)
 
+    problems += _correlation_problems(_get(data, "correlations"), parameters)
     for name, parameter in parameters.items():
         supports = _get(parameter, "supports")
         if isinstance(supports, str) and supports not in by_id:
             problems.append((("parameters", name, "supports"), f"unknown node '{supports}'"
                              f"{did_you_mean(supports, by_id)}", supports))
+    return problems
+
+
+def _correlation_problems(correlations: Any, parameters: Mapping[str, Any]) -> list[ProblemTuple]:
+    """Names in ``correlations`` must be uncertain parameters of the bid."""
+    if correlations is None or not hasattr(correlations, "name_locations"):
+        return []
+    problems: list[ProblemTuple] = []
+    for location, name in correlations.name_locations():
+        loc: Location = ("correlations", *location)
+        if name not in parameters:
+            problems.append((loc, f"unknown parameter '{name}'{did_you_mean(name, parameters)}",
+                             name))
+            continue
+        distribution = _get(parameters[name], "distribution")
+        if _get(distribution, "dist") == "fixed":
+            problems.append((loc, f"parameter '{name}' is fixed, so it cannot be correlated "
+                             "with anything; give it a distribution or drop it here", name))
     return problems
 
 

@@ -526,7 +526,8 @@ def _approximate_start(x: Floats, p: Floats, shape: FitShape) -> Floats:
     sigma, mu = _location_scale(math.log(x1), p1, math.log(x2), p2)
     variance = min(sigma**2, 700.0)
     log_shape = -math.log(math.expm1(variance))
-    return np.clip(np.array([log_shape, mu + variance / 2.0 - log_shape]), -700.0, 700.0)
+    theta = np.array([log_shape, mu + variance / 2.0 - log_shape], dtype=float)
+    return np.asarray(np.clip(theta, -700.0, 700.0), dtype=float)
 
 
 def _show(parameters: dict[str, float]) -> str:

@@ -12,8 +12,9 @@ from pydantic import (
     model_validator,
 )
 
-from bpv.spec._base import Spec, raise_problems, word_errors
+from bpv.spec._base import Spec, raise_problems, spec_error, word_errors
 from bpv.spec._checks import outline_problems
+from bpv.spec.correlations import Correlations
 from bpv.spec.node import Node
 from bpv.spec.parameter import Parameter
 
@@ -59,12 +60,20 @@ class Settings(Spec):
 
     Parameters
     ----------
-    discount_rate : float, default 0.035
-        Annual real discount rate for money (HM Treasury Green Book social
-        time preference rate, 3.5%).
-    health_discount_rate : float, default 0.015
-        Annual discount rate for health effects (Green Book, 1.5%). NICE's
-        reference case uses 0.035 for both.
+    discounting : {'green_book', 'nice', 'constant'}, default 'green_book'
+        The discounting convention. ``green_book``: HM Treasury Green Book,
+        3.5% for money and 1.5% for health, each declining after year 30 by
+        the Green Book's schedule. ``nice``: NICE's reference case, 3.5% for
+        both, constant. ``constant``: the rates below, constant.
+    discount_rate : float, optional
+        Annual real discount rate for money. Default: the convention's
+        (3.5%). With ``green_book`` another rate scales the declining schedule.
+    health_discount_rate : float, optional
+        Annual discount rate for health effects. Default: the convention's
+        (1.5% for ``green_book``, 3.5% for ``nice``).
+    timing : {'end', 'mid'}, default 'end'
+        When flows fall within a period: at its end (period 0 undiscounted,
+        the Green Book's year 0) or on average mid-period.
     qaly_value : float, default 70000
         GBP per QALY used to monetise health (HM Treasury cross-government
         value, 2020-21 prices).
@@ -73,14 +82,27 @@ class Settings(Spec):
 
     Examples
     --------
-    >>> Settings().discount_rate
-    0.035
+    >>> Settings().discounting, Settings().timing
+    ('green_book', 'end')
     """
 
-    discount_rate: Annotated[float, Field(ge=0, lt=1)] = 0.035
-    health_discount_rate: Annotated[float, Field(ge=0, lt=1)] = 0.015
+    discounting: Literal["green_book", "nice", "constant"] = "green_book"
+    discount_rate: Annotated[float, Field(ge=0, lt=1)] | None = None
+    health_discount_rate: Annotated[float, Field(ge=0, lt=1)] | None = None
+    timing: Literal["end", "mid"] = "end"
     qaly_value: Annotated[float, Field(ge=0)] = 70_000.0
     price_year: Annotated[int, Field(ge=1900, le=2300)] | None = None
+
+    @model_validator(mode="after")
+    def _rates_fit_the_convention(self) -> Settings:
+        from bpv.discounting import resolve_rates
+        from bpv.errors import SpecError
+
+        try:
+            resolve_rates(self.discounting, self.discount_rate, self.health_discount_rate)
+        except SpecError as exc:
+            raise spec_error(str(exc)) from None
+        return self
 
 
 class Bid(Spec):
@@ -112,6 +134,9 @@ class Bid(Spec):
         Discount rates and the value of a QALY.
     parameters : dict of str to Parameter
         Uncertain quantities, by name.
+    correlations : Correlations, optional
+        Correlations between parameters on the normal-score scale (a
+        Gaussian copula), as pairs or a matrix.
     nodes : list of Node
         The logic model, in any order.
 
@@ -150,6 +175,7 @@ class Bid(Spec):
     organisations: Annotated[tuple[Organisation, ...], Field(min_length=1)]
     settings: Settings = Settings()
     parameters: dict[str, Parameter] = Field(default_factory=dict)
+    correlations: Correlations | None = None
     nodes: Annotated[tuple[Node, ...], Field(min_length=1)]
 
     @model_validator(mode="wrap")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, get_args
 
+import numpy as np
+from numpy.typing import NDArray
 from pydantic import Field, field_validator, model_validator
 
 from bpv.errors import FormulaError
@@ -18,6 +20,7 @@ __all__ = [
     "MEASURES_BY_KIND",
     "MONEY_MEASURES",
     "CostType",
+    "RampShape",
     "Kind",
     "Measure",
     "Node",
@@ -52,7 +55,9 @@ MEASURES_BY_KIND: dict[str, tuple[str, ...]] = {
     "impact": _BENEFITS,
 }
 
-_ACTIVITY_FIELDS = ("success", "start", "ramp")
+_ACTIVITY_FIELDS = ("success", "start", "ramp", "ramp_shape", "decay", "duration")
+
+RampShape = Literal["linear", "s_curve"]
 
 
 class Node(Spec):
@@ -92,6 +97,17 @@ class Node(Spec):
         Activities only: first period of delivery. Default 0.
     ramp : int, optional
         Activities only: periods to reach full effect. Default 0 (immediate).
+    ramp_shape : {'linear', 's_curve'}, optional
+        Activities only: how delivery grows over the ramp. ``linear`` (the
+        default) gives ``x = min(1, (t - start + 1) / ramp)``; ``s_curve``
+        gives the smoothstep ``3x**2 - 2x**3`` of the same ``x``: slow, fast,
+        slow.
+    decay : float, optional
+        Activities only: share of the effect lost each period after the ramp
+        ends (persistence ``1 - decay``). Default 0.
+    duration : int, optional
+        Activities only: periods of delivery from ``start``; none after.
+        Default: to the end of the horizon.
 
     Examples
     --------
@@ -115,6 +131,9 @@ class Node(Spec):
     success: float | str | None = None
     start: Annotated[int, Field(ge=0)] | None = None
     ramp: Annotated[int, Field(ge=0)] | None = None
+    ramp_shape: RampShape | None = None
+    decay: Annotated[float, Field(ge=0, lt=1)] | None = None
+    duration: Annotated[int, Field(ge=1)] | None = None
 
     @field_validator("formula")
     @classmethod
@@ -187,6 +206,46 @@ class Node(Spec):
     def is_qualitative(self) -> bool:
         """Whether the node is drawn but not computed (no formula, not an activity)."""
         return self.formula is None and self.kind != "activity"
+
+    def delivery_profile(self, n_periods: int) -> NDArray[np.float64]:
+        """Return an activity's delivered fraction by period, before its success gate.
+
+        Parameters
+        ----------
+        n_periods : int
+            The bid's horizon.
+
+        Returns
+        -------
+        ndarray of shape (n_periods,)
+            0 before ``start``; from ``start`` on the ramp (linear or S-shaped),
+            times ``(1 - decay) ** (periods since the ramp ended)``; 0 from
+            ``start + duration`` on.
+
+        Examples
+        --------
+        >>> Node(id="w", kind="activity", start=1, ramp=2).delivery_profile(5)
+        array([0. , 0.5, 1. , 1. , 1. ])
+        >>> Node(id="w", kind="activity", ramp=4, ramp_shape="s_curve").delivery_profile(5)
+        array([0.15625, 0.5    , 0.84375, 1.     , 1.     ])
+        >>> Node(id="w", kind="activity", decay=0.5, duration=3).delivery_profile(5)
+        array([1.  , 0.5 , 0.25, 0.  , 0.  ])
+        """
+        t = np.arange(n_periods, dtype=np.float64)
+        start = self.start or 0
+        ramp = self.ramp or 0
+        since_start = t - start + 1  # 1 in the first period of delivery
+        if ramp >= 1:
+            x = np.clip(since_start / ramp, 0.0, 1.0)
+        else:
+            x = (since_start >= 1).astype(np.float64)
+        if self.ramp_shape == "s_curve":
+            x = x * x * (3.0 - 2.0 * x)
+        after_ramp = np.maximum(since_start - max(ramp, 1), 0.0)
+        profile = x * (1.0 - (self.decay or 0.0)) ** after_ramp
+        if self.duration is not None:
+            profile = np.where(since_start > self.duration, 0.0, profile)
+        return profile
 
     @property
     def compiled(self) -> Formula | None:

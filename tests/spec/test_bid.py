@@ -215,3 +215,19 @@ def test_parameter_problems(spec, message):
 def test_pert_in_python_and_in_a_file_agree():
     parameter = Parameter(distribution=Pert(low=1, mode=2, high=4), hypothesis="h")
     assert Parameter.model_validate(parameter.model_dump()) == parameter
+
+
+def test_correlations_name_uncertain_parameters_of_the_bid():
+    data = minimal()
+    data["parameters"]["other"] = {"dist": "normal", "mean": 1, "sd": 1}
+    data["correlations"] = {"pairs": [{"between": ["rate", "othr"], "rho": 0.3},
+                                      {"between": ["cost", "other"], "rho": 0.2}]}
+    found = errors_of(data)
+    assert ("correlations.pairs[0].between[1]",
+            "unknown parameter 'othr' (did you mean 'other'?)") in found
+    assert any(loc == "correlations.pairs[1].between[0]" and "is fixed" in msg
+               for loc, msg in found)
+    data["correlations"] = {"pairs": [{"between": ["rate", "other"], "rho": 0.3}]}
+    names, matrix = Bid.model_validate(data).correlations.to_matrix()
+    assert names == ["rate", "other"]
+    assert matrix[0, 1] == 0.3

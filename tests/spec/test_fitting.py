@@ -21,7 +21,7 @@ from bpv.spec._fitting import (
     fitted_distribution,
 )
 
-FIT = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+FIT = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 def log_uniform(low: float, high: float) -> st.SearchStrategy[float]:
@@ -236,7 +236,7 @@ def independent_least_squares(values: list[float], probs: list[float], shape: st
 
 
 @pytest.mark.parametrize("shape", FIT_SHAPES)
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(data=st.data())
 def test_inconsistent_quantiles_minimise_squared_error(shape: str, data: st.DataObject) -> None:
     parameters = data.draw(TRUE_DISTRIBUTIONS[shape])

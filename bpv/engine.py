@@ -1,0 +1,434 @@
+"""The Monte Carlo engine: a bid, a seed and a number of draws in; an Appraisal out.
+
+How it works, in the order of the pipeline:
+
+1. **Plan.** The bid's nodes are put in evaluation order and sorted into the
+   ledger; discount factors are computed once.
+2. **Blocks.** Draws are split into fixed blocks of
+   :data:`~bpv.sampling.streams.BLOCK_SIZE`; each parameter (and each
+   activity's success gate) has its own random stream per block, keyed by its
+   name (see :mod:`bpv.sampling.streams`). Chunks of whole blocks are the unit
+   of work, so results are bit-identical whatever the chunk size or executor.
+3. **Sample.** Plain Monte Carlo draws each parameter with numpy's generator;
+   Latin hypercube (stratified within each block) and Sobol (one scrambled
+   sequence, fast-forwarded to each block) draw uniforms and invert the CDF.
+   Correlated parameters go through a Gaussian copula.
+4. **Evaluate.** Every node's compiled formula runs once per chunk on arrays of
+   shape (draws, periods): no per-draw Python loop.
+5. **Reduce.** The ledger reduces each chunk to per-draw present values
+   (:mod:`bpv.ledger`); chunks are joined in block order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import os
+import warnings
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import special
+
+from bpv._version import __version__
+from bpv.discounting import discount_factors, resolve_rates
+from bpv.errors import BidWarning, SpecError
+from bpv.ledger import METRICS, LedgerPlan
+from bpv.results import Appraisal, MetricNodeResult
+from bpv.sampling.draws import inverse_cdf, sample
+from bpv.sampling.streams import BLOCK_SIZE, Seed, block_generator, root_seed
+from bpv.spec.bid import Bid
+from bpv.spec.distributions import Fixed
+
+__all__ = ["METHODS", "EvaluationError", "Method", "appraise"]
+
+Method = Literal["mc", "lhs", "sobol"]
+METHODS: tuple[str, ...] = ("mc", "lhs", "sobol")
+
+#: Default number of blocks per chunk of work.
+_BLOCKS_PER_CHUNK = 1
+
+
+class EvaluationError(SpecError):
+    """A node's formula gives values that are not finite (division by zero, log of 0, …)."""
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """Everything a worker needs to evaluate a range of blocks; picklable."""
+
+    bid: Bid
+    root: np.random.SeedSequence
+    n_draws: int
+    method: str
+    keep_flows: bool
+    money_factors: NDArray[np.float64]
+    health_factors: NDArray[np.float64]
+
+    @property
+    def uncertain(self) -> list[str]:
+        """Parameters with randomness, in bid order."""
+        return [name for name, p in self.bid.parameters.items()
+                if not isinstance(p.distribution, Fixed)]
+
+    @property
+    def gates(self) -> list[str]:
+        """Activities with a success gate, in bid order."""
+        return [node.id for node in self.bid.nodes
+                if node.kind == "activity" and node.success is not None and node.success != 1]
+
+
+@dataclass
+class _Chunk:
+    """What one chunk of draws reduces to."""
+
+    system: dict[str, NDArray[np.float64]]
+    organisations: dict[str, dict[str, NDArray[np.float64]]]
+    metric_nodes: dict[str, NDArray[np.float64]]
+    flows: dict[str, NDArray[np.float64]] | None
+    imbalance: float
+
+
+def appraise(
+    bid: Bid,
+    *,
+    n_draws: int = 10_000,
+    rng: Seed = None,
+    method: Method = "mc",
+    keep_flows: bool = False,
+    executor: Executor | None = None,
+    chunk_size: int | None = None,
+    progress: bool | None = None,
+) -> Appraisal:
+    """Appraise a bid by Monte Carlo: quality benefit and return, system and organisations.
+
+    Parameters
+    ----------
+    bid : Bid
+        A validated bid (``bpv.load(...)``).
+    n_draws : int, default 10000
+        Number of draws.
+    rng : int, numpy.random.SeedSequence, numpy.random.Generator or None
+        Seed (SPEC 7). The entropy actually used is stored in the result
+        (``result.entropy``), so a run with ``rng=None`` can be replayed.
+    method : {'mc', 'lhs', 'sobol'}, default 'mc'
+        Plain Monte Carlo, Latin hypercube (stratified within each block of
+        draws), or scrambled Sobol points (use a power of two for ``n_draws``).
+    keep_flows : bool, default False
+        Keep every node's per-draw, per-period values in ``result.flows``
+        (memory: 8 bytes × draws × periods × nodes).
+    executor : concurrent.futures.Executor, optional
+        Where chunks run. Default: a thread pool with one worker per core
+        (numpy releases the GIL). Any executor gives the same numbers; a
+        ``ProcessPoolExecutor`` or a Dask client's ``get_executor()`` go
+        further.
+    chunk_size : int, optional
+        Draws per chunk of work, rounded up to whole blocks of 65,536.
+        Changes memory and speed, never the numbers.
+    progress : bool, optional
+        Show a progress bar (tqdm). Default: when the run has several chunks
+        and standard error is a terminal.
+
+    Returns
+    -------
+    Appraisal
+
+    Raises
+    ------
+    SpecError
+        If an argument is invalid.
+    EvaluationError
+        If a formula gives values that are not finite.
+
+    Examples
+    --------
+    >>> import bpv
+    >>> result = bpv.appraise(bpv.load("examples/bids/frailty_virtual_ward.yaml"),
+    ...                       n_draws=2_000, rng=1)
+    >>> result["npv"].shape
+    (2000,)
+    >>> bool(result.summary().rows["qalys"]["mean"] > 0)
+    True
+    """
+    if not isinstance(bid, Bid):
+        msg = (f"The 'bid' parameter of appraise must be a bpv.Bid (use bpv.load). "  # type: ignore[unreachable]
+               f"Got {type(bid).__name__} instead.")
+        raise SpecError(msg)
+    _check_int("n_draws", n_draws, 1)
+    if method not in METHODS:
+        msg = (f"The 'method' parameter of appraise must be one of {', '.join(METHODS)}. "
+               f"Got {method!r} instead.")
+        raise SpecError(msg)
+    if chunk_size is not None:
+        _check_int("chunk_size", chunk_size, 1)
+    if method == "sobol" and n_draws & (n_draws - 1):
+        warnings.warn(f"Sobol points are balanced only for a power of two draws; {n_draws:,} "
+                      f"is not (try {1 << (n_draws - 1).bit_length():,})", BidWarning,
+                      stacklevel=2)
+    root = root_seed(rng)
+    plan = _make_plan(bid, root, n_draws, method, keep_flows)
+
+    n_blocks = math.ceil(n_draws / BLOCK_SIZE)
+    per_chunk = _BLOCKS_PER_CHUNK if chunk_size is None else math.ceil(chunk_size / BLOCK_SIZE)
+    ranges = [(start, min(start + per_chunk, n_blocks)) for start in range(0, n_blocks, per_chunk)]
+    show = progress if progress is not None else (len(ranges) > 4 and _stderr_is_terminal())
+    chunks = list(_run(plan, ranges, executor, show))
+
+    imbalance = max(chunk.imbalance for chunk in chunks)
+    if imbalance > 1e-9:
+        warnings.warn(f"income transfers in bid '{bid.id}' do not balance: what organisations "
+                      f"receive and pay differs by up to {imbalance:.1%} of the largest transfer; "
+                      "the system view ignores transfers, but per-organisation results will "
+                      "not add up to it", BidWarning, stacklevel=2)
+    return _assemble(plan, chunks)
+
+
+def _check_int(name: str, value: Any, low: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
+        msg = (f"The '{name}' parameter of appraise must be an int in the range [{low}, inf). "
+               f"Got {value!r} instead.")
+        raise SpecError(msg)
+
+
+def _stderr_is_terminal() -> bool:
+    import sys
+
+    return sys.stderr.isatty()
+
+
+def _make_plan(bid: Bid, root: np.random.SeedSequence, n_draws: int, method: str,
+               keep_flows: bool) -> _Plan:
+    settings = bid.settings
+    (money_schedule, money_rate), (health_schedule, health_rate) = resolve_rates(
+        settings.discounting, settings.discount_rate, settings.health_discount_rate)
+    money = discount_factors(bid.horizon, rate=money_rate, schedule=money_schedule,
+                             timing=settings.timing)
+    health = discount_factors(bid.horizon, rate=health_rate, schedule=health_schedule,
+                              timing=settings.timing)
+    return _Plan(bid, root, n_draws, method, keep_flows, money, health)
+
+
+def _run(plan: _Plan, ranges: Sequence[tuple[int, int]], executor: Executor | None,
+         show: bool) -> Iterator[_Chunk]:
+    bar = _progress_bar(plan.n_draws, show)
+    try:
+        if len(ranges) == 1 and executor is None:
+            chunk = _evaluate_blocks(plan, *ranges[0])
+            bar.update(plan.n_draws)
+            yield chunk
+            return
+        own = executor is None
+        pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1) if own else executor
+        assert pool is not None  # noqa: S101 - for the type checker
+        try:
+            futures = [pool.submit(_evaluate_blocks, plan, first, last) for first, last in ranges]
+            for (first, last), future in zip(ranges, futures, strict=True):
+                chunk = future.result()
+                bar.update(min(last * BLOCK_SIZE, plan.n_draws) - first * BLOCK_SIZE)
+                yield chunk
+        finally:
+            if own:
+                pool.shutdown(cancel_futures=True)
+    finally:
+        bar.close()
+
+
+class _NoBar:
+    def update(self, n: int) -> None:
+        del n
+
+    def close(self) -> None:
+        pass
+
+
+def _progress_bar(total: int, show: bool) -> Any:
+    if not show:
+        return _NoBar()
+    from tqdm import tqdm  # type: ignore[import-untyped]
+
+    return tqdm(total=total, unit="draws", unit_scale=True, desc="appraise", leave=False)
+
+
+# -- one chunk ------------------------------------------------------------------------
+
+
+def _evaluate_blocks(plan: _Plan, first: int, last: int) -> _Chunk:
+    """Sample and evaluate blocks ``first`` to ``last`` (exclusive) and reduce them."""
+    bid = plan.bid
+    sizes = [min(BLOCK_SIZE, plan.n_draws - b * BLOCK_SIZE) for b in range(first, last)]
+    parameters, gates = _draw(plan, first, sizes)
+    n = sum(sizes)
+    horizon = bid.horizon
+    t = np.arange(horizon, dtype=np.float64)[np.newaxis, :]
+    values: dict[str, NDArray[np.float64]] = {
+        name: column[:, np.newaxis] for name, column in parameters.items()
+    }
+    with np.errstate(all="ignore"):
+        for node in bid.evaluation_order():
+            if node.kind == "activity":
+                value = node.delivery_profile(horizon)[np.newaxis, :] * gates.get(
+                    node.id, np.ones((n, 1)))
+                if node.compiled is not None:
+                    value = value * node.compiled.evaluate(values, t)
+            else:
+                assert node.compiled is not None  # noqa: S101 - qualitative nodes are skipped
+                value = node.compiled.evaluate(values, t)
+            value = np.broadcast_to(value, (n, horizon))
+            if not np.isfinite(value).all():
+                _raise_not_finite(bid, node.id, value, first)
+            values[node.id] = value
+    ledger = LedgerPlan.from_bid(bid)
+    system, organisations, imbalance = ledger.reduce(
+        values, plan.money_factors, plan.health_factors)
+    metric_nodes = {node_id: np.ascontiguousarray(values[node_id])
+                    for node_id in ledger.metric_nodes}
+    flows = ({node.id: np.ascontiguousarray(values[node.id]) for node in bid.evaluation_order()}
+             if plan.keep_flows else None)
+    return _Chunk(system, organisations, metric_nodes, flows, imbalance)
+
+
+def _raise_not_finite(bid: Bid, node_id: str, value: NDArray[np.float64], first: int) -> None:
+    bad = ~np.isfinite(value)
+    draw, period = (int(i) for i in np.argwhere(bad)[0])
+    index = bid.node_ids.index(node_id)
+    msg = (f"nodes[{index}] '{node_id}' gives values that are not finite "
+           f"({value[draw, period]}) in {int(bad.any(axis=1).sum()):,} draws of this chunk, "
+           f"first at draw {first * BLOCK_SIZE + draw:,}, period {period}: check its formula "
+           f"'{bid.node(node_id).formula}' for division by zero, log or sqrt of values that can "
+           "be 0 or negative, or a parameter whose distribution reaches such values")
+    raise EvaluationError(msg)
+
+
+def _draw(plan: _Plan, first: int, sizes: Sequence[int]) -> tuple[
+        dict[str, NDArray[np.float64]], dict[str, NDArray[np.float64]]]:
+    """Draw every parameter and success gate for consecutive blocks from ``first``."""
+    bid = plan.bid
+    parameters: dict[str, list[NDArray[np.float64]]] = {name: [] for name in bid.parameters}
+    gate_uniforms: dict[str, list[NDArray[np.float64]]] = {name: [] for name in plan.gates}
+    uncertain = plan.uncertain
+    correlated, matrix = _correlation(bid)
+    for offset, size in enumerate(sizes):
+        block = first + offset
+        uniforms = _uniforms(plan, block, size, [*uncertain, *(f"gate:{g}" for g in plan.gates)])
+        for name, parameter in bid.parameters.items():
+            spec = parameter.distribution
+            if isinstance(spec, Fixed):
+                parameters[name].append(np.full(size, spec.value))
+            elif plan.method == "mc" and name not in correlated:
+                parameters[name].append(sample(spec, block_generator(plan.root, name, block), size))
+        if correlated:
+            if plan.method == "mc":
+                z = np.column_stack([
+                    block_generator(plan.root, name, block).standard_normal(size)
+                    for name in correlated])
+            else:
+                z = special.ndtri(np.column_stack([uniforms[name] for name in correlated]))
+            u = special.ndtr(z @ np.linalg.cholesky(matrix).T)
+            for j, name in enumerate(correlated):
+                parameters[name].append(inverse_cdf(bid.parameters[name].distribution)(u[:, j]))
+        if plan.method != "mc":
+            for name in uncertain:
+                if name not in correlated:
+                    parameters[name].append(
+                        inverse_cdf(bid.parameters[name].distribution)(uniforms[name]))
+        for gate in plan.gates:
+            key = f"gate:{gate}"
+            u_gate = uniforms[key] if plan.method != "mc" else \
+                block_generator(plan.root, key, block).random(size)
+            gate_uniforms[gate].append(u_gate)
+    drawn = {name: np.concatenate(chunks) for name, chunks in parameters.items()}
+    gates: dict[str, NDArray[np.float64]] = {}
+    for gate in plan.gates:
+        success = bid.node(gate).success
+        probability = (drawn[success][:, np.newaxis] if isinstance(success, str)
+                       else float(1.0 if success is None else success))
+        u = np.concatenate(gate_uniforms[gate])[:, np.newaxis]
+        gates[gate] = (u < probability).astype(np.float64)
+    return drawn, gates
+
+
+def _uniforms(plan: _Plan, block: int, size: int, dimensions: list[str]) -> dict[
+        str, NDArray[np.float64]]:
+    """Uniforms for LHS or Sobol, one column per dimension; empty for plain Monte Carlo."""
+    if plan.method == "mc" or not dimensions:
+        return {}
+    if plan.method == "lhs":
+        uniforms = {}
+        for name in dimensions:
+            generator = block_generator(plan.root, name, block)
+            uniforms[name] = (generator.permutation(size) + generator.random(size)) / size
+        return uniforms
+    from scipy.stats import qmc
+
+    sobol = qmc.Sobol(len(dimensions), scramble=True,
+                      rng=block_generator(plan.root, "sobol", 0))
+    if block:
+        sobol.fast_forward(block * BLOCK_SIZE)
+    points = sobol.random(size)
+    return {name: points[:, j] for j, name in enumerate(dimensions)}
+
+
+def _correlation(bid: Bid) -> tuple[list[str], NDArray[np.float64]]:
+    """Return the correlated parameters and their correlation matrix (none: empty)."""
+    correlations = getattr(bid, "correlations", None)
+    if correlations is None:
+        return [], np.eye(0)
+    names, matrix = correlations.to_matrix()
+    return list(names), np.asarray(matrix, dtype=np.float64)
+
+
+# -- assembly -----------------------------------------------------------------------
+
+
+def _assemble(plan: _Plan, chunks: list[_Chunk]) -> Appraisal:
+    bid = plan.bid
+    system = {name: np.concatenate([c.system[name] for c in chunks]) for name in chunks[0].system}
+    organisations = {
+        org: {name: np.concatenate([c.organisations[org][name] for c in chunks])
+              for name in chunks[0].organisations[org]}
+        for org in chunks[0].organisations
+    }
+    for vectors in [system, *organisations.values()]:
+        for array in vectors.values():
+            array.flags.writeable = False
+    metric_nodes = {}
+    for node_id in chunks[0].metric_nodes:
+        values = np.concatenate([c.metric_nodes[node_id] for c in chunks])
+        values.flags.writeable = False
+        metric_nodes[node_id] = MetricNodeResult(node_id, bid.node(node_id).unit,
+                                                 bid.period_labels, values)
+    flows = None
+    if plan.keep_flows:
+        flows = {}
+        for node_id in chunks[0].flows or {}:
+            array = np.concatenate([c.flows[node_id] for c in chunks if c.flows is not None])
+            array.flags.writeable = False
+            flows[node_id] = array
+    entropy = plan.root.entropy
+    return Appraisal(
+        base=system,
+        names=METRICS,
+        qaly_value=bid.settings.qaly_value,
+        bid_id=bid.id,
+        n_draws=plan.n_draws,
+        method=plan.method,
+        entropy=int(entropy) if isinstance(entropy, int) else 0,
+        bid_hash=hashlib.sha256(bid.to_json(indent=None).encode()).hexdigest(),
+        periods=bid.period_labels,
+        organisation_base=organisations,
+        metric_nodes=metric_nodes,
+        flows=flows,
+        provenance={
+            "bpv_version": __version__,
+            "block_size": BLOCK_SIZE,
+            "discounting": bid.settings.discounting,
+            "timing": bid.settings.timing,
+            "money_discount_factors": [float(x) for x in plan.money_factors],
+            "health_discount_factors": [float(x) for x in plan.health_factors],
+            "qaly_value": bid.settings.qaly_value,
+        },
+    )

@@ -1,0 +1,315 @@
+"""Appraisal results: plain, frozen data with summaries. Plots live elsewhere.
+
+An :class:`Appraisal` holds the per-draw base vectors of one evaluation (see
+:mod:`bpv.ledger`), for the system and each organisation, per-period values
+of every ``metric`` node, optionally every node's flows, and the provenance
+needed to replay the run: bpv version, seed entropy, number of draws,
+sampling method and a hash of the bid.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import operator
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from bpv.errors import did_you_mean
+from bpv.ledger import METRICS, ORGANISATION_METRICS, derive
+
+__all__ = ["Appraisal", "MetricNodeResult", "OrganisationResult", "Summary", "summarise"]
+
+Vector = NDArray[np.float64]
+Comparison = Literal[">", ">=", "<", "<=", "==", "!="]
+_OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
+    ">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le,
+    "==": operator.eq, "!=": operator.ne,
+}
+DEFAULT_QUANTILES = (0.05, 0.5, 0.95)
+
+
+def _read_only(array: NDArray[Any]) -> NDArray[Any]:
+    array = np.asarray(array)
+    array.flags.writeable = False
+    return array
+
+
+def summarise(
+    draws: Vector, *, quantiles: Sequence[float] = DEFAULT_QUANTILES
+) -> dict[str, float]:
+    """Return mean, sd, quantiles and the Monte Carlo standard error of the mean.
+
+    Non-finite draws (a ``payback`` of ``inf``, a ratio of ``nan``) are left
+    out of the mean, sd and MCSE; ``n_finite`` says how many counted.
+    Quantiles use every non-NaN draw (as order statistics when some are
+    infinite), so a median payback of ``inf`` means most draws never pay back.
+
+    Examples
+    --------
+    >>> s = summarise(np.array([1.0, 2.0, 3.0, 4.0]), quantiles=(0.5,))
+    >>> s["mean"], s["median"], round(s["mcse"], 4)
+    (2.5, 2.5, 0.6455)
+    """
+    finite = draws[np.isfinite(draws)]
+    n = finite.size
+    mean = float(finite.mean()) if n else math.nan
+    sd = float(finite.std(ddof=1)) if n > 1 else math.nan
+    not_nan = draws[~np.isnan(draws)]
+    result = {"mean": mean, "sd": sd, "mcse": sd / math.sqrt(n) if n > 1 else math.nan,
+              "n_finite": float(n)}
+    # Interpolating between infinite draws gives nan; with any, take order statistics.
+    method: Literal["inverted_cdf", "linear"] = (
+        "inverted_cdf" if np.isinf(not_nan).any() else "linear")
+    values = (np.quantile(not_nan, list(quantiles), method=method) if not_nan.size
+              else [math.nan] * len(quantiles))
+    for q, value in zip(quantiles, values, strict=True):
+        result[_quantile_name(q)] = float(value)
+    return result
+
+
+def _quantile_name(q: float) -> str:
+    if q == 0.5:
+        return "median"
+    return f"p{q * 100:g}"
+
+
+@dataclass(frozen=True)
+class Summary:
+    """A table of metrics by statistic, printable and convertible to plain data.
+
+    Attributes
+    ----------
+    rows : dict of str to dict of str to float
+        ``rows[metric][statistic]``.
+    """
+
+    rows: dict[str, dict[str, float]]
+    title: str = ""
+
+    def to_dict(self) -> dict[str, dict[str, float | None]]:
+        """Return the table as plain data; non-finite numbers become None (JSON has none)."""
+        return {name: {k: (v if math.isfinite(v) else None) for k, v in stats.items()}
+                for name, stats in self.rows.items()}
+
+    def __str__(self) -> str:
+        if not self.rows:
+            return self.title
+        columns = [c for c in next(iter(self.rows.values())) if c != "n_finite"]
+        width = max(len(name) for name in self.rows) + 2
+        lines = [self.title] if self.title else []
+        lines.append(" " * width + "".join(f"{c:>14}" for c in columns))
+        for name, stats in self.rows.items():
+            lines.append(f"{name:<{width}}" + "".join(f"{_fmt(stats[c]):>14}" for c in columns))
+        return "\n".join(lines)
+
+
+def _fmt(value: float) -> str:
+    if math.isnan(value):
+        return "-"
+    if math.isinf(value):
+        return "never" if value > 0 else "-inf"
+    if value != 0 and (abs(value) >= 1e7 or abs(value) < 1e-3):
+        return f"{value:.3e}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+@dataclass(frozen=True)
+class _MetricView:
+    """Shared behaviour of the system and organisation views: metrics from base vectors."""
+
+    base: Mapping[str, Vector]
+    names: tuple[str, ...]
+    qaly_value: float
+
+    def __getitem__(self, name: str) -> Vector:
+        if name not in self.names:
+            msg = f"no metric '{name}'{did_you_mean(name, self.names)}; metrics are: " \
+                  f"{', '.join(self.names)}"
+            raise KeyError(msg)
+        return _read_only(derive(name, self.base, self.qaly_value))
+
+    def probability(self, metric: str, op: Comparison, value: float) -> float:
+        """Return the share of draws in which ``metric op value`` holds, e.g. P(npv > 0)."""
+        if op not in _OPERATORS:
+            msg = f"The 'op' parameter must be one of {', '.join(_OPERATORS)}. Got {op!r} instead."
+            raise ValueError(msg)
+        return float(np.mean(_OPERATORS[op](self[metric], value)))
+
+    def summary(
+        self, *, quantiles: Sequence[float] = DEFAULT_QUANTILES,
+        metrics: Iterable[str] | None = None, title: str = "",
+    ) -> Summary:
+        """Return mean, sd, quantiles and MCSE of each metric."""
+        names = tuple(metrics) if metrics is not None else self.names
+        return Summary({name: summarise(self[name], quantiles=quantiles) for name in names},
+                       title=title)
+
+
+@dataclass(frozen=True)
+class OrganisationResult(_MetricView):
+    """One organisation's view of an appraisal: the ledger restricted to it, income included."""
+
+    id: str = ""
+
+
+@dataclass(frozen=True)
+class MetricNodeResult:
+    """A tracked ``metric`` node: its natural-unit values by period.
+
+    Attributes
+    ----------
+    id, unit : str
+    periods : tuple of str
+        Financial-year labels.
+    values : ndarray of shape (n_draws, n_periods)
+        Read-only; undiscounted.
+    """
+
+    id: str
+    unit: str | None
+    periods: tuple[str, ...]
+    values: NDArray[np.float64]
+
+    @property
+    def total(self) -> Vector:
+        """Per-draw total over the horizon (not discounted)."""
+        return _read_only(self.values.sum(axis=1))
+
+    def by_period(self, *, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> Summary:
+        """Return the summary of each period's values."""
+        return Summary({label: summarise(self.values[:, i], quantiles=quantiles)
+                        for i, label in enumerate(self.periods)},
+                       title=f"{self.id}" + (f" ({self.unit})" if self.unit else ""))
+
+
+@dataclass(frozen=True)
+class Appraisal(_MetricView):
+    """The result of appraising one bid.
+
+    Index it by metric name for per-draw read-only vectors
+    (``appraisal["npv"]``); see :mod:`bpv.ledger` for the definitions.
+
+    Attributes
+    ----------
+    bid_id : str
+    n_draws : int
+    method : {'mc', 'lhs', 'sobol'}
+    entropy : int
+        Root seed entropy: ``appraise(bid, rng=entropy, ...)`` replays the run.
+    bid_hash : str
+        SHA-256 of the bid's canonical JSON.
+    periods : tuple of str
+    organisation_base : dict
+        Per-organisation base vectors.
+    metric_nodes : dict of str to MetricNodeResult
+    flows : dict of str to ndarray, or None
+        Every node's values, shape (n_draws, n_periods), with ``keep_flows=True``.
+    provenance : dict
+        bpv version, settings, discount factors and anything else needed to
+        reproduce the numbers.
+    """
+
+    bid_id: str = ""
+    n_draws: int = 0
+    method: str = "mc"
+    entropy: int = 0
+    bid_hash: str = ""
+    periods: tuple[str, ...] = ()
+    organisation_base: Mapping[str, Mapping[str, Vector]] = field(default_factory=dict)
+    metric_nodes: Mapping[str, MetricNodeResult] = field(default_factory=dict)
+    flows: Mapping[str, NDArray[np.float64]] | None = None
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def metrics(self) -> tuple[str, ...]:
+        """Names of the system metrics."""
+        return self.names
+
+    @property
+    def organisations(self) -> tuple[str, ...]:
+        """Ids of the organisations."""
+        return tuple(self.organisation_base)
+
+    def organisation(self, organisation_id: str) -> OrganisationResult:
+        """Return one organisation's view (the same metrics, its own ledger)."""
+        if organisation_id not in self.organisation_base:
+            msg = (f"no organisation '{organisation_id}'"
+                   f"{did_you_mean(organisation_id, self.organisation_base)}")
+            raise KeyError(msg)
+        return OrganisationResult(self.organisation_base[organisation_id], ORGANISATION_METRICS,
+                                  self.qaly_value, id=organisation_id)
+
+    def metric_node(self, node_id: str) -> MetricNodeResult:
+        """Return a ``metric`` node's values by period."""
+        if node_id not in self.metric_nodes:
+            msg = f"no metric node '{node_id}'{did_you_mean(node_id, self.metric_nodes)}"
+            raise KeyError(msg)
+        return self.metric_nodes[node_id]
+
+    def summary(
+        self, *, quantiles: Sequence[float] = DEFAULT_QUANTILES,
+        metrics: Iterable[str] | None = None, title: str = "",
+    ) -> Summary:
+        """Return mean, sd, quantiles and MCSE of each system metric.
+
+        The MCSE is sd / sqrt(n): exact for plain Monte Carlo, conservative for
+        Latin hypercube, and not meaningful for Sobol points (compare runs
+        with different seeds instead).
+        """
+        return super().summary(quantiles=quantiles, metrics=metrics,
+                               title=title or f"{self.bid_id}: {self.n_draws:,} draws "
+                               f"({self.method}), GBP present values")
+
+    def to_dict(self, *, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> dict[str, Any]:
+        """Return the results as plain data (summaries, not per-draw vectors)."""
+        organisations = {
+            org: self.organisation(org).summary(quantiles=quantiles).to_dict()
+            for org in self.organisations
+        }
+        metric_nodes = {}
+        for node_id, node in self.metric_nodes.items():
+            by_period = node.by_period(quantiles=quantiles).to_dict()
+            metric_nodes[node_id] = {
+                "unit": node.unit,
+                "periods": list(node.periods),
+                "total": summarise(node.total, quantiles=quantiles),
+                "by_period": {stat: [by_period[p][stat] for p in node.periods]
+                              for stat in next(iter(by_period.values()))},
+            }
+        return {
+            "bid": self.bid_id,
+            "provenance": {"n_draws": self.n_draws, "method": self.method,
+                           "entropy": self.entropy, "bid_hash": self.bid_hash,
+                           **self.provenance},
+            "metrics": self.summary(quantiles=quantiles).to_dict(),
+            "probabilities": {"npv > 0": self.probability("npv", ">", 0),
+                              "nmb > 0": self.probability("nmb", ">", 0)},
+            "organisations": organisations,
+            "metric_nodes": _json_safe(metric_nodes),
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """Return :meth:`to_dict` as JSON (non-finite numbers as null)."""
+        return json.dumps(_json_safe(self.to_dict()), indent=indent)
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    return value
+
+
+def metric_names() -> tuple[str, ...]:
+    """Names of the system metrics, in reporting order."""
+    return METRICS

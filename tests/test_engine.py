@@ -1,0 +1,247 @@
+"""The engine against closed forms, published figures and its own invariances."""
+
+from __future__ import annotations
+
+import warnings
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from scipy import stats
+
+import bpv
+from bpv.engine import EvaluationError
+
+FRAILTY = "examples/bids/frailty_virtual_ward.yaml"
+
+
+def make_bid(nodes, parameters=None, horizon=6, organisations=("a",), **settings_):
+    return bpv.Bid.model_validate({
+        "id": "t", "title": "t", "start_year": 2025, "horizon": horizon,
+        "organisations": [{"id": o, "name": o} for o in organisations],
+        "parameters": parameters or {},
+        "settings": settings_,
+        "nodes": nodes,
+    })
+
+
+DELIVER = {"id": "deliver", "kind": "activity"}
+
+
+def cost(formula, org="a", node_id="spend"):
+    return {"id": node_id, "kind": "input", "formula": formula, "measure": "cost",
+            "cost_type": "capital", "organisation": org}
+
+
+def test_green_book_worked_example_npv_roi_bcr_payback():
+    # Flows -100, 30, 30, 30, 30, 30 in years 0-5 at 3.5%: NPV 35.4516 (domain notes).
+    bid = make_bid([
+        cost("100 * (t == 0)"), DELIVER,
+        {"id": "saving", "kind": "outcome", "formula": "30 * (t >= 1) * deliver",
+         "measure": "cash_releasing", "organisation": "a"},
+    ])
+    result = bpv.appraise(bid, n_draws=3, rng=0)
+    np.testing.assert_allclose(result["npv"], 35.4516, atol=5e-5)
+    np.testing.assert_allclose(result["cost_pv"], 100.0)
+    np.testing.assert_allclose(result["roi"], 0.354516, atol=5e-7)
+    np.testing.assert_allclose(result["bcr"], 1.354516, atol=5e-7)
+    np.testing.assert_allclose(result["cash_roi"], 0.354516, atol=5e-7)
+    np.testing.assert_array_equal(result["payback"], 4.0)  # cumulative -100 -70 -40 -10 +20
+    np.testing.assert_allclose(result["nmb"], result["npv"])
+
+
+def test_discounted_qalys_and_nmb_published_figure():
+    # 1 QALY a year in years 1-10 at 1.5% is 9.2222 discounted QALYs.
+    bid = make_bid([cost("0 * t"), DELIVER,
+                    {"id": "gain", "kind": "outcome", "formula": "(t >= 1) * deliver",
+                     "measure": "qaly"}], horizon=11, qaly_value=20_000)
+    result = bpv.appraise(bid, n_draws=2, rng=0)
+    np.testing.assert_allclose(result["qalys"], 9.2222, atol=5e-5)
+    np.testing.assert_allclose(result["nmb"], 20_000 * result["qalys"])
+    assert np.isnan(result["roi"]).all()  # no cost: the ratio is undefined
+
+
+def test_green_book_declining_rate_after_year_thirty():
+    bid = make_bid([cost("(t == 31)"), DELIVER], horizon=32)
+    result = bpv.appraise(bid, n_draws=1, rng=0)
+    np.testing.assert_allclose(result["cost_pv"], 0.34590, atol=5e-6)
+    nice = make_bid([cost("(t == 31)"), DELIVER], horizon=32, discounting="nice")
+    np.testing.assert_allclose(bpv.appraise(nice, n_draws=1, rng=0)["cost_pv"], 1.035 ** -31)
+
+
+def test_zero_discount_rate_gives_plain_sums():
+    bid = make_bid([cost("10 + t"), DELIVER], discounting="constant", discount_rate=0.0)
+    assert bpv.appraise(bid, n_draws=1, rng=0)["cost_pv"][0] == sum(10 + t for t in range(6))
+
+
+def test_gate_mean_is_probability_times_effect():
+    bid = make_bid([cost("0 * t"), {"id": "deliver", "kind": "activity", "success": 0.3},
+                    {"id": "saving", "kind": "outcome", "formula": "100 * deliver * (t == 0)",
+                     "measure": "cash_releasing", "organisation": "a"}])
+    result = bpv.appraise(bid, n_draws=200_000, rng=5)
+    values = result["cash_releasing_pv"]
+    assert set(np.unique(values)) == {0.0, 100.0}
+    mcse = values.std(ddof=1) / np.sqrt(values.size)
+    assert abs(values.mean() - 30.0) < 4 * mcse
+
+
+@pytest.mark.parametrize(
+    ("spec", "mean"),
+    [
+        ({"dist": "lognormal", "mu": 1.0, "sigma": 0.5}, np.exp(1.0 + 0.5**2 / 2)),
+        ({"dist": "beta", "a": 2.0, "b": 5.0}, 2 / 7),
+        ({"dist": "pert", "low": 0.0, "mode": 3.0, "high": 10.0}, (0 + 4 * 3 + 10) / 6),
+        ({"dist": "gamma", "shape": 3.0, "scale": 2.0}, 6.0),
+    ],
+    ids=["lognormal", "beta", "pert", "gamma"],
+)
+@pytest.mark.parametrize("method", ["mc", "lhs", "sobol"])
+def test_uncertain_effects_match_analytic_means(spec, mean, method):
+    bid = make_bid([cost("0 * t"), DELIVER,
+                    {"id": "saving", "kind": "outcome", "formula": "x * deliver * (t == 0)",
+                     "measure": "cash_releasing", "organisation": "a"}],
+                   parameters={"x": spec})
+    values = bpv.appraise(bid, n_draws=131_072, rng=11, method=method)["cash_releasing_pv"]
+    mcse = values.std(ddof=1) / np.sqrt(values.size)
+    assert abs(values.mean() - mean) < 4 * mcse
+
+
+def test_draws_follow_the_parameter_distribution():
+    bid = make_bid([cost("x * (t == 0)"), DELIVER],
+                   parameters={"x": {"dist": "beta", "mean": 0.35, "sd": 0.05}})
+    draws = bpv.appraise(bid, n_draws=50_000, rng=2)["cost_pv"]
+    assert stats.kstest(draws, stats.beta(*_beta_ab(0.35, 0.05)).cdf).pvalue > 1e-3
+
+
+def _beta_ab(mean, sd):
+    k = mean * (1 - mean) / sd**2 - 1
+    return mean * k, (1 - mean) * k
+
+
+def test_start_and_ramp_shift_flows_exactly():
+    bid = make_bid([cost("0 * t"), {"id": "deliver", "kind": "activity", "start": 1, "ramp": 2},
+                    {"id": "n", "kind": "output", "formula": "10 * deliver", "measure": "metric"}],
+                   horizon=5)
+    result = bpv.appraise(bid, n_draws=4, rng=0, keep_flows=True)
+    np.testing.assert_array_equal(result.flows["deliver"], [[0, 0.5, 1, 1, 1]] * 4)
+    np.testing.assert_array_equal(result.metric_node("n").values, [[0, 5, 10, 10, 10]] * 4)
+    np.testing.assert_array_equal(result.metric_node("n").total, 35.0)
+
+
+def test_organisations_add_up_to_the_system():
+    result = bpv.appraise(bpv.load(FRAILTY), n_draws=20_000, rng=4)
+    total = sum(result.organisation(org)["npv"] for org in result.organisations)
+    np.testing.assert_allclose(total, result["npv"], rtol=1e-9, atol=1e-6)
+    # The commissioner gains the tariff, the acute trust loses it but sheds marginal cost.
+    icb, acute = result.organisation("icb"), result.organisation("acute")
+    assert (icb["npv"] >= 0).all()
+    assert (acute["npv"] <= 0).all()
+    np.testing.assert_allclose(icb["income_pv"], -acute["income_pv"])
+
+
+def test_unbalanced_transfers_are_warned_about():
+    bid = make_bid([cost("1 + 0 * t"), DELIVER,
+                    {"id": "paid", "kind": "outcome", "formula": "5 * deliver",
+                     "measure": "income", "organisation": "a"}])
+    with pytest.warns(bpv.BidWarning, match="do not balance"):
+        bpv.appraise(bid, n_draws=2, rng=0)
+
+
+def test_non_finite_values_are_a_clear_error():
+    bid = make_bid([cost("1 / x"), DELIVER], parameters={"x": {"dist": "uniform", "low": -1,
+                                                                "high": 1}})
+    bid = make_bid([cost("log(x)"), DELIVER],
+                   parameters={"x": {"dist": "uniform", "low": -1, "high": 1}})
+    with pytest.raises(EvaluationError, match=r"nodes\[0\] 'spend' gives values that are not"):
+        bpv.appraise(bid, n_draws=100, rng=0)
+
+
+def test_same_seed_same_numbers_and_entropy_replays():
+    bid = bpv.load(FRAILTY)
+    first = bpv.appraise(bid, n_draws=5_000, rng=None)
+    again = bpv.appraise(bid, n_draws=5_000, rng=first.entropy)
+    np.testing.assert_array_equal(first["npv"], again["npv"])
+    assert not np.array_equal(first["npv"], bpv.appraise(bid, n_draws=5_000, rng=1)["npv"])
+
+
+def _all_vectors(result):
+    vectors = {f"system.{m}": result[m] for m in result.metrics}
+    for org in result.organisations:
+        vectors |= {f"{org}.{m}": result.organisation(org)[m] for m in ("npv", "payback")}
+    return vectors
+
+
+@pytest.mark.filterwarnings("ignore:Sobol points are balanced:bpv.errors.BidWarning")
+@pytest.mark.parametrize("method", ["mc", "lhs", "sobol"])
+def test_bit_identical_across_chunk_sizes_and_executors(method):
+    bid = bpv.load(FRAILTY)
+    n = 3 * 65_536 + 123
+    reference = _all_vectors(bpv.appraise(bid, n_draws=n, rng=9, method=method, chunk_size=1))
+    runs = [
+        {"chunk_size": 2 * 65_536},
+        {"chunk_size": 10**9},
+        {"executor": ThreadPoolExecutor(max_workers=3)},
+    ]
+    if method == "mc":
+        runs.append({"executor": ProcessPoolExecutor(max_workers=2)})
+    for options in runs:
+        other = _all_vectors(bpv.appraise(bid, n_draws=n, rng=9, method=method, **options))
+        for name, vector in reference.items():
+            np.testing.assert_array_equal(vector, other[name], err_msg=f"{name} {options}")
+
+
+def test_shared_parameters_see_identical_draws_across_bids():
+    a = make_bid([cost("tariff * (t == 0)"), DELIVER],
+                 parameters={"tariff": {"dist": "normal", "mean": 2800, "sd": 300},
+                             "other": {"dist": "beta", "a": 2, "b": 3}})
+    b = make_bid([cost("tariff * (t == 0)"), DELIVER],
+                 parameters={"extra": {"dist": "gamma", "shape": 2, "scale": 1},
+                             "tariff": {"dist": "normal", "mean": 2800, "sd": 300}})
+    np.testing.assert_array_equal(bpv.appraise(a, n_draws=70_000, rng=3)["cost_pv"],
+                                  bpv.appraise(b, n_draws=70_000, rng=3)["cost_pv"])
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(low=st.floats(0, 1e6), extra=st.floats(1, 1e6), seed=st.integers(0, 2**32))
+def test_npv_falls_as_a_cost_parameter_rises(low, extra, seed):
+    def npv(ward_cost):
+        data = bpv.load(FRAILTY).to_dict()
+        data["parameters"]["ward_cost"] = ward_cost
+        return bpv.appraise(bpv.Bid.model_validate(data), n_draws=500, rng=seed)["npv"]
+
+    assert (npv(low + extra) < npv(low)).all()
+
+
+def test_lhs_and_sobol_beat_plain_monte_carlo_on_a_smooth_bid():
+    bid = bpv.load(FRAILTY)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", bpv.BidWarning)
+        spread = {
+            method: np.std([bpv.appraise(bid, n_draws=4096, rng=seed, method=method)["qalys"]
+                            .mean() for seed in range(12)])
+            for method in ("mc", "lhs", "sobol")
+        }
+    assert spread["lhs"] < spread["mc"]
+    assert spread["sobol"] < spread["mc"]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"n_draws": 0}, "'n_draws' parameter of appraise must be an int in the range"),
+     ({"method": "quasi"}, "'method' parameter of appraise must be one of"),
+     ({"rng": -1}, "'rng' parameter must be"),
+     ({"chunk_size": 0}, "'chunk_size' parameter")],
+)
+def test_bad_arguments_are_refused_at_the_boundary(kwargs, message):
+    with pytest.raises(bpv.SpecError, match=message):
+        bpv.appraise(bpv.load(FRAILTY), **kwargs)
+
+
+def test_results_are_read_only():
+    result = bpv.appraise(bpv.load(FRAILTY), n_draws=100, rng=0)
+    with pytest.raises(ValueError, match="read-only"):
+        result["npv"][0] = 1.0
+    with pytest.raises(ValueError, match="read-only"):
+        result.metric_node("admissions_avoided").values[0, 0] = 1.0
