@@ -22,11 +22,13 @@ How it works, in the order of the pipeline:
 from __future__ import annotations
 
 import hashlib
+import itertools
 import math
 import os
 import warnings
-from collections.abc import Iterator, Sequence
-from concurrent.futures import Executor, ThreadPoolExecutor
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -176,15 +178,13 @@ def appraise(
     per_chunk = _BLOCKS_PER_CHUNK if chunk_size is None else math.ceil(chunk_size / BLOCK_SIZE)
     ranges = [(start, min(start + per_chunk, n_blocks)) for start in range(0, n_blocks, per_chunk)]
     show = progress if progress is not None else (len(ranges) > 4 and _stderr_is_terminal())
-    chunks = list(_run(plan, ranges, executor, show))
-
-    imbalance = max(chunk.imbalance for chunk in chunks)
+    result, imbalance = _assemble(plan, _run(plan, ranges, executor, show))
     if imbalance > 1e-9:
         warnings.warn(f"income transfers in bid '{bid.id}' do not balance: what organisations "
                       f"receive and pay differs by up to {imbalance:.1%} of the largest transfer; "
                       "the system view ignores transfers, but per-organisation results will "
                       "not add up to it", BidWarning, stacklevel=2)
-    return _assemble(plan, chunks)
+    return result
 
 
 def _check_int(name: str, value: Any, low: int) -> None:
@@ -224,10 +224,19 @@ def _run(plan: _Plan, ranges: Sequence[tuple[int, int]], executor: Executor | No
         own = executor is None
         pool = ThreadPoolExecutor(max_workers=os.cpu_count() or 1) if own else executor
         assert pool is not None  # noqa: S101 - for the type checker
+        # A window of chunks in flight keeps memory bounded; results come back in
+        # block order whatever order the workers finish in.
+        window = 2 * (getattr(pool, "_max_workers", None) or os.cpu_count() or 1)
         try:
-            futures = [pool.submit(_evaluate_blocks, plan, first, last) for first, last in ranges]
-            for (first, last), future in zip(ranges, futures, strict=True):
+            pending: deque[tuple[tuple[int, int], Future[_Chunk]]] = deque()
+            remaining = iter(ranges)
+            for first, last in itertools.islice(remaining, window):
+                pending.append(((first, last), pool.submit(_evaluate_blocks, plan, first, last)))
+            while pending:
+                (first, last), future = pending.popleft()
                 chunk = future.result()
+                for following in itertools.islice(remaining, 1):
+                    pending.append((following, pool.submit(_evaluate_blocks, plan, *following)))
                 bar.update(min(last * BLOCK_SIZE, plan.n_draws) - first * BLOCK_SIZE)
                 yield chunk
         finally:
@@ -277,13 +286,19 @@ def _evaluate_blocks(plan: _Plan, first: int, last: int) -> _Chunk:
             else:
                 assert node.compiled is not None  # noqa: S101 - qualitative nodes are skipped
                 value = node.compiled.evaluate(values, t)
-            value = np.broadcast_to(value, (n, horizon))
-            if not np.isfinite(value).all():
-                _raise_not_finite(bid, node.id, value, first)
-            values[node.id] = value
+            values[node.id] = np.broadcast_to(value, (n, horizon))
     ledger = LedgerPlan.from_bid(bid)
     system, organisations, imbalance = ledger.reduce(
         values, plan.money_factors, plan.health_factors)
+    # Non-finite values reach the ledger's sums; look for their node only then
+    # (a payback of inf is the ledger's own word for "never").
+    sums = [v for name, v in system.items() if name != "payback"]
+    sums += [node_values.sum(axis=1) for node_values in
+             (values[node_id] for node_id in ledger.metric_nodes)]
+    if not all(np.isfinite(v).all() for v in sums):
+        for node in bid.evaluation_order():
+            if not np.isfinite(values[node.id]).all():
+                _raise_not_finite(bid, node.id, values[node.id], first)
     metric_nodes = {node_id: np.ascontiguousarray(values[node_id])
                     for node_id in ledger.metric_nodes}
     flows = ({node.id: np.ascontiguousarray(values[node.id]) for node in bid.evaluation_order()}
@@ -384,30 +399,52 @@ def _correlation(bid: Bid) -> tuple[list[str], NDArray[np.float64]]:
 # -- assembly -----------------------------------------------------------------------
 
 
-def _assemble(plan: _Plan, chunks: list[_Chunk]) -> Appraisal:
+class _Collector:
+    """Preallocated per-draw outputs, filled chunk by chunk in block order."""
+
+    def __init__(self, n_draws: int) -> None:
+        self.n_draws = n_draws
+        self.arrays: dict[tuple[str, ...], NDArray[np.float64]] = {}
+
+    def put(self, key: tuple[str, ...], start: int, values: NDArray[np.float64]) -> None:
+        if key not in self.arrays:
+            self.arrays[key] = np.empty((self.n_draws, *values.shape[1:]))
+        self.arrays[key][start:start + values.shape[0]] = values
+
+    def get(self, key: tuple[str, ...]) -> NDArray[np.float64]:
+        array = self.arrays[key]
+        array.flags.writeable = False
+        return array
+
+
+def _assemble(plan: _Plan, chunks: Iterable[_Chunk]) -> tuple[Appraisal, float]:
     bid = plan.bid
-    system = {name: np.concatenate([c.system[name] for c in chunks]) for name in chunks[0].system}
-    organisations = {
-        org: {name: np.concatenate([c.organisations[org][name] for c in chunks])
-              for name in chunks[0].organisations[org]}
-        for org in chunks[0].organisations
+    out = _Collector(plan.n_draws)
+    start = 0
+    imbalance = 0.0
+    for chunk in chunks:
+        for name, vector in chunk.system.items():
+            out.put(("system", name), start, vector)
+        for org, vectors in chunk.organisations.items():
+            for name, vector in vectors.items():
+                out.put(("organisation", org, name), start, vector)
+        for node_id, node_values in chunk.metric_nodes.items():
+            out.put(("metric", node_id), start, node_values)
+        for node_id, node_values in (chunk.flows or {}).items():
+            out.put(("flow", node_id), start, node_values)
+        imbalance = max(imbalance, chunk.imbalance)
+        start += next(iter(chunk.system.values())).shape[0]
+    system = {key[1]: out.get(key) for key in out.arrays if key[0] == "system"}
+    organisations: dict[str, dict[str, NDArray[np.float64]]] = {}
+    for key in out.arrays:
+        if key[0] == "organisation":
+            organisations.setdefault(key[1], {})[key[2]] = out.get(key)
+    metric_nodes = {
+        key[1]: MetricNodeResult(key[1], bid.node(key[1]).unit, bid.period_labels, out.get(key))
+        for key in out.arrays if key[0] == "metric"
     }
-    for vectors in [system, *organisations.values()]:
-        for array in vectors.values():
-            array.flags.writeable = False
-    metric_nodes = {}
-    for node_id in chunks[0].metric_nodes:
-        values = np.concatenate([c.metric_nodes[node_id] for c in chunks])
-        values.flags.writeable = False
-        metric_nodes[node_id] = MetricNodeResult(node_id, bid.node(node_id).unit,
-                                                 bid.period_labels, values)
-    flows = None
-    if plan.keep_flows:
-        flows = {}
-        for node_id in chunks[0].flows or {}:
-            array = np.concatenate([c.flows[node_id] for c in chunks if c.flows is not None])
-            array.flags.writeable = False
-            flows[node_id] = array
+    flows = ({key[1]: out.get(key) for key in out.arrays if key[0] == "flow"}
+             if plan.keep_flows else None)
     entropy = plan.root.entropy
     return Appraisal(
         base=system,
@@ -431,4 +468,4 @@ def _assemble(plan: _Plan, chunks: list[_Chunk]) -> Appraisal:
             "health_discount_factors": [float(x) for x in plan.health_factors],
             "qaly_value": bid.settings.qaly_value,
         },
-    )
+    ), imbalance

@@ -123,9 +123,15 @@ def payback_period(net_cash_flows: NDArray[np.float64]) -> Vector:
     >>> payback_period(np.array([[-100.0, 30, 30, 30, 30, 30], [-1.0, -1, -1, 0, 0, 0]]))
     array([ 4., inf])
     """
-    reached = np.cumsum(net_cash_flows, axis=1) >= 0
-    first = np.argmax(reached, axis=1).astype(np.float64)
-    return np.where(reached.any(axis=1), first, np.inf)
+    n_draws, n_periods = net_cash_flows.shape
+    cumulative = np.zeros(n_draws)
+    payback = np.full(n_draws, np.inf)
+    # A loop over the few periods, each step vectorised over every draw: much
+    # faster than cumsum along the short, strided period axis.
+    for period in range(n_periods):
+        cumulative += net_cash_flows[:, period]
+        payback[(cumulative >= 0) & np.isinf(payback)] = period
+    return payback
 
 
 @dataclass(frozen=True)
@@ -161,17 +167,10 @@ class LedgerPlan:
             organisations=tuple(o.id for o in bid.organisations),
         )
 
-    def flow(
-        self, values: Mapping[str, NDArray[np.float64]], measure: str, organisation: str | None,
-        shape: tuple[int, int],
-    ) -> NDArray[np.float64]:
-        """Sum the flows of one measure, for one organisation or (None) all of them."""
-        total = np.zeros(shape)
-        for (kind, owner), ids in self.by_measure.items():
-            if kind == measure and (organisation is None or owner == organisation):
-                for node_id in ids:
-                    total += values[node_id]
-        return total
+    def _nodes(self, measures: tuple[str, ...], organisation: str | None) -> list[str]:
+        return [node_id for (kind, owner), node_ids in self.by_measure.items()
+                if kind in measures and (organisation is None or owner == organisation)
+                for node_id in node_ids]
 
     def reduce(
         self,
@@ -180,6 +179,10 @@ class LedgerPlan:
         health_factors: NDArray[np.float64],
     ) -> tuple[dict[str, Vector], dict[str, dict[str, Vector]], float]:
         """Reduce a chunk's node values to the base vectors of the system and each organisation.
+
+        Each ledger node is discounted once; the system's and organisations'
+        present values are sums of those per-draw vectors. Only the payback
+        needs per-period sums, and only of cash flows.
 
         Parameters
         ----------
@@ -196,38 +199,52 @@ class LedgerPlan:
             Largest absolute sum of ``income`` over organisations in any draw
             and period, relative to the largest income flow (0 when balanced).
         """
-        shape = (len(money_factors), 0)
-        any_values = next(iter(values.values()), None)
-        n_draws = 0 if any_values is None else any_values.shape[0]
+        n_draws = next(iter(values.values())).shape[0] if values else 0
         shape = (n_draws, len(money_factors))
+        present = {node_id: values[node_id] @ money_factors
+                   for node_ids in self.by_measure.values() for node_id in node_ids}
+
+        def pv(measures: tuple[str, ...], organisation: str | None) -> Vector:
+            total = np.zeros(n_draws)
+            for node_id in self._nodes(measures, organisation):
+                total += present[node_id]
+            return total
+
+        def net_cash(organisation: str | None, measures: tuple[str, ...]) -> NDArray[np.float64]:
+            net = np.zeros(shape)
+            for node_id in self._nodes(measures, organisation):
+                net += values[node_id]
+            for node_id in self._nodes(("cost",), organisation):
+                net -= values[node_id]
+            return net
+
         organisations: dict[str, dict[str, Vector]] = {}
-        totals = {m: np.zeros(shape) for m in ("cost", "cash_releasing", "non_cash_releasing",
-                                               "income")}
-        largest_income = 0.0
         for organisation in self.organisations:
-            flows = {m: self.flow(values, m, organisation, shape) for m in totals}
-            for measure, flow in flows.items():
-                totals[measure] += flow
-            largest_income = max(largest_income, float(np.abs(flows["income"]).max(initial=0)))
-            cash = flows["cash_releasing"] + flows["income"]
+            cash = pv(("cash_releasing", "income"), organisation)
             organisations[organisation] = {
-                "cost_pv": flows["cost"] @ money_factors,
-                "cash_releasing_pv": cash @ money_factors,
-                "benefit_pv": (cash + flows["non_cash_releasing"]) @ money_factors,
-                "income_pv": flows["income"] @ money_factors,
-                "payback": payback_period(cash - flows["cost"]),
+                "cost_pv": pv(("cost",), organisation),
+                "cash_releasing_pv": cash,
+                "benefit_pv": cash + pv(("non_cash_releasing",), organisation),
+                "income_pv": pv(("income",), organisation),
+                "payback": payback_period(net_cash(organisation, ("cash_releasing", "income"))),
             }
-        qaly = np.zeros(shape)
+        qalys = np.zeros(n_draws)
         for node_id in self.qaly_nodes:
-            qaly += values[node_id]
+            qalys += values[node_id] @ health_factors
         system = {
-            "cost_pv": totals["cost"] @ money_factors,
-            "cash_releasing_pv": totals["cash_releasing"] @ money_factors,
-            "benefit_pv": (totals["cash_releasing"] + totals["non_cash_releasing"])
-            @ money_factors,
-            "qalys": qaly @ health_factors,
-            "payback": payback_period(totals["cash_releasing"] - totals["cost"]),
+            "cost_pv": pv(("cost",), None),
+            "cash_releasing_pv": pv(("cash_releasing",), None),
+            "benefit_pv": pv(("cash_releasing", "non_cash_releasing"), None),
+            "qalys": qalys,
+            "payback": payback_period(net_cash(None, ("cash_releasing",))),
         }
-        imbalance = float(np.abs(totals["income"]).max(initial=0))
-        relative = imbalance / largest_income if largest_income > 0 else 0.0
-        return system, organisations, relative
+        income_nodes = self._nodes(("income",), None)
+        if not income_nodes:
+            return system, organisations, 0.0
+        income = np.zeros(shape)
+        largest = 0.0
+        for node_id in income_nodes:
+            income += values[node_id]
+            largest = max(largest, float(np.abs(values[node_id]).max(initial=0)))
+        imbalance = float(np.abs(income).max(initial=0))
+        return system, organisations, imbalance / largest if largest > 0 else 0.0

@@ -78,6 +78,7 @@ from bpv.spec.distributions import (
     Bernoulli,
     Beta,
     Discrete,
+    Distribution,
     Fixed,
     Gamma,
     Interval,
@@ -117,7 +118,7 @@ Tail = tuple[FloatArray, FloatArray, FloatArray]
 # -- plain Monte Carlo -----------------------------------------------------------------
 
 
-def sample(spec: Any, generator: np.random.Generator, n: int) -> FloatArray:
+def sample(spec: Distribution, generator: np.random.Generator, n: int) -> FloatArray:
     """Draw ``n`` independent values from a distribution specification.
 
     Uses numpy's generator methods directly: ``normal``, ``lognormal``,
@@ -243,7 +244,7 @@ def _draw_fitted(spec: Interval | Quantiles, generator: np.random.Generator, n: 
 # -- inversion -------------------------------------------------------------------------
 
 
-def inverse_cdf(spec: Any) -> InverseCDF:
+def inverse_cdf(spec: Distribution) -> InverseCDF:
     """Return a fast vectorised inverse CDF (quantile function) of a specification.
 
     The returned function maps uniforms ``u`` (an array of any shape) to the
@@ -314,7 +315,7 @@ def inverse_cdf(spec: Any) -> InverseCDF:
     return _inverse(spec)
 
 
-def ppf_exact(spec: Any) -> InverseCDF:
+def ppf_exact(spec: Distribution) -> InverseCDF:
     """Return scipy's exact quantile function of a specification, ``spec.to_scipy().ppf``.
 
     The slow reference for :func:`inverse_cdf`: about a million values per
@@ -340,10 +341,9 @@ def ppf_exact(spec: Any) -> InverseCDF:
     >>> ppf_exact(Beta(a=2, b=5))(np.array([0.5])).round(6)
     array([0.26445])
     """
-    to_scipy = getattr(spec, "to_scipy", None)
-    if type(spec) not in DISTRIBUTIONS.values() or to_scipy is None:
+    if type(spec) not in DISTRIBUTIONS.values():
         raise TypeError(_unknown_spec("ppf_exact", spec))
-    return _Exact(to_scipy())
+    return _Exact(spec.to_scipy())
 
 
 @dataclass(frozen=True, slots=True)
@@ -674,6 +674,8 @@ class _TableInverse:
             lower, upper = high * unit.lower, high * unit.upper
         table = np.vstack([lower, upper]) * float(1 << unit.k) ** np.arange(lower.shape[1])
         self.columns = tuple(np.ascontiguousarray(column) for column in table.T)
+        for column in self.columns:
+            column.flags.writeable = False  # shared through the cache
         self.k = unit.k
         self.shift = 52 - unit.k
         self.mask = (1 << self.shift) - 1
@@ -698,7 +700,7 @@ class _TableInverse:
         row -= self.base
         outside = None
         if row.size and not (row.min() >= 0 and row.max() < self.half):
-            # q below the table, u outside [0, 1] or NaN: the exact ppf decides.
+            # q below the table, u outside [0, 1] or NaN: computed exactly, below.
             outside = (row < 0) | (row >= self.half)
             row[outside] = 0
         row += (u > 0.5) * self.half
