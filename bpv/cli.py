@@ -202,7 +202,7 @@ def _appraise(args: argparse.Namespace, out: TextIO) -> int:
         warnings.simplefilter("always")
         try:
             result = appraise(bid, n_draws=args.draws, rng=args.seed, method=args.method,
-                              progress=progress)
+                              progress=progress, keep_draws=False)
         except BPVError as exc:
             print(f"{args.file}: {exc}", file=sys.stderr)
             return EXIT_INVALID

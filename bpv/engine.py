@@ -39,7 +39,8 @@ from scipy import special
 from bpv._version import __version__
 from bpv.discounting import discount_factors, resolve_rates
 from bpv.errors import BidWarning, SpecError
-from bpv.ledger import METRICS, LedgerPlan
+from bpv.ledger import METRICS, ORGANISATION_METRICS, LedgerPlan, derive
+from bpv.moments import Moments
 from bpv.results import Appraisal, MetricNodeResult
 from bpv.sampling.draws import inverse_cdf, sample
 from bpv.sampling.streams import BLOCK_SIZE, Seed, block_generator, root_seed
@@ -68,8 +69,19 @@ class _Plan:
     n_draws: int
     method: str
     keep_flows: bool
+    keep_draws: bool
     money_factors: NDArray[np.float64]
     health_factors: NDArray[np.float64]
+
+    @property
+    def thinning(self) -> int:
+        """Keep one draw in this many (1 when every draw is kept)."""
+        return 1 if self.keep_draws else max(1, math.ceil(self.n_draws / SUBSAMPLE_CAP))
+
+    @property
+    def n_kept(self) -> int:
+        """Draws kept per draw vector."""
+        return math.ceil(self.n_draws / self.thinning)
 
     @property
     def uncertain(self) -> list[str]:
@@ -84,14 +96,20 @@ class _Plan:
                 if node.kind == "activity" and node.success is not None and node.success != 1]
 
 
+#: Draws evaluated at once within a block: bounds working memory.
+EVALUATION_SLICE = 16_384
+#: Most draws kept when ``keep_draws=False``: a systematic subsample for quantiles.
+SUBSAMPLE_CAP = 131_072
+
+Key = tuple[str, ...]
+
+
 @dataclass
 class _Chunk:
-    """What one chunk of draws reduces to."""
+    """What one chunk of blocks reduces to."""
 
-    system: dict[str, NDArray[np.float64]]
-    organisations: dict[str, dict[str, NDArray[np.float64]]]
-    metric_nodes: dict[str, NDArray[np.float64]]
-    flows: dict[str, NDArray[np.float64]] | None
+    vectors: dict[Key, NDArray[np.float64]]
+    moments: list[dict[Key, Moments]]
     imbalance: float
 
 
@@ -102,6 +120,7 @@ def appraise(
     rng: Seed = None,
     method: Method = "mc",
     keep_flows: bool = False,
+    keep_draws: bool = True,
     executor: Executor | None = None,
     chunk_size: int | None = None,
     progress: bool | None = None,
@@ -123,6 +142,12 @@ def appraise(
     keep_flows : bool, default False
         Keep every node's per-draw, per-period values in ``result.flows``
         (memory: 8 bytes × draws × periods × nodes).
+    keep_draws : bool, default True
+        Keep every draw of every metric (memory grows with ``n_draws``). With
+        False, memory stays bounded: means, sds, MCSEs and P(metric > 0) stay
+        exact over all draws, while quantiles and other probabilities come
+        from a systematic subsample of at most 131,072 draws (every k-th), and
+        ``result.subsample(name)`` gives those draws.
     executor : concurrent.futures.Executor, optional
         Where chunks run. Default: a thread pool with one worker per core
         (numpy releases the GIL). Any executor gives the same numbers; a
@@ -172,7 +197,7 @@ def appraise(
                       f"is not (try {1 << (n_draws - 1).bit_length():,})", BidWarning,
                       stacklevel=2)
     root = root_seed(rng)
-    plan = _make_plan(bid, root, n_draws, method, keep_flows)
+    plan = _make_plan(bid, root, n_draws, method, keep_flows, keep_draws)
 
     n_blocks = math.ceil(n_draws / BLOCK_SIZE)
     per_chunk = _BLOCKS_PER_CHUNK if chunk_size is None else math.ceil(chunk_size / BLOCK_SIZE)
@@ -201,7 +226,7 @@ def _stderr_is_terminal() -> bool:
 
 
 def _make_plan(bid: Bid, root: np.random.SeedSequence, n_draws: int, method: str,
-               keep_flows: bool) -> _Plan:
+               keep_flows: bool, keep_draws: bool) -> _Plan:
     settings = bid.settings
     (money_schedule, money_rate), (health_schedule, health_rate) = resolve_rates(
         settings.discounting, settings.discount_rate, settings.health_discount_rate)
@@ -209,7 +234,7 @@ def _make_plan(bid: Bid, root: np.random.SeedSequence, n_draws: int, method: str
                              timing=settings.timing)
     health = discount_factors(bid.horizon, rate=health_rate, schedule=health_schedule,
                               timing=settings.timing)
-    return _Plan(bid, root, n_draws, method, keep_flows, money, health)
+    return _Plan(bid, root, n_draws, method, keep_flows, keep_draws, money, health)
 
 
 def _run(plan: _Plan, ranges: Sequence[tuple[int, int]], executor: Executor | None,
@@ -266,18 +291,54 @@ def _progress_bar(total: int, show: bool) -> Any:
 
 
 def _evaluate_blocks(plan: _Plan, first: int, last: int) -> _Chunk:
-    """Sample and evaluate blocks ``first`` to ``last`` (exclusive) and reduce them."""
+    """Sample, evaluate and reduce blocks ``first`` to ``last`` (exclusive)."""
+    kept: dict[Key, list[NDArray[np.float64]]] = {}
+    moments: list[dict[Key, Moments]] = []
+    imbalance = 0.0
+    for block in range(first, last):
+        size = min(BLOCK_SIZE, plan.n_draws - block * BLOCK_SIZE)
+        parameters, gates = _draw(plan, block, [size])
+        pieces: dict[Key, list[NDArray[np.float64]]] = {}
+        for start in range(0, size, EVALUATION_SLICE):
+            stop = min(size, start + EVALUATION_SLICE)
+            out, slice_imbalance = _evaluate_slice(
+                plan, {k: v[start:stop] for k, v in parameters.items()},
+                {k: v[start:stop] for k, v in gates.items()}, block * BLOCK_SIZE + start,
+                stop - start)
+            imbalance = max(imbalance, slice_imbalance)
+            for key, array in out.items():
+                pieces.setdefault(key, []).append(array)
+        data = {key: np.concatenate(parts) for key, parts in pieces.items()}
+        if plan.keep_draws:
+            for key, array in data.items():
+                kept.setdefault(key, []).append(array)
+            continue
+        moments.append(_block_moments(plan, data))
+        index = block * BLOCK_SIZE + np.arange(size)
+        keep = index % plan.thinning == 0
+        for key, array in data.items():
+            kept.setdefault(key, []).append(array[keep])
+    vectors = {key: np.concatenate(parts) for key, parts in kept.items()}
+    return _Chunk(vectors, moments, imbalance)
+
+
+def _evaluate_slice(
+    plan: _Plan,
+    parameters: dict[str, NDArray[np.float64]],
+    gates: dict[str, NDArray[np.float64]],
+    first_draw: int,
+    n: int,
+) -> tuple[dict[Key, NDArray[np.float64]], float]:
+    """Evaluate every node on a slice of ``n`` draws and reduce it to the ledger's vectors."""
     bid = plan.bid
-    sizes = [min(BLOCK_SIZE, plan.n_draws - b * BLOCK_SIZE) for b in range(first, last)]
-    parameters, gates = _draw(plan, first, sizes)
-    n = sum(sizes)
     horizon = bid.horizon
     t = np.arange(horizon, dtype=np.float64)[np.newaxis, :]
     values: dict[str, NDArray[np.float64]] = {
         name: column[:, np.newaxis] for name, column in parameters.items()
     }
+    order = bid.evaluation_order()
     with np.errstate(all="ignore"):
-        for node in bid.evaluation_order():
+        for node in order:
             if node.kind == "activity":
                 value = node.delivery_profile(horizon)[np.newaxis, :] * gates.get(
                     node.id, np.ones((n, 1)))
@@ -287,32 +348,60 @@ def _evaluate_blocks(plan: _Plan, first: int, last: int) -> _Chunk:
                 assert node.compiled is not None  # noqa: S101 - qualitative nodes are skipped
                 value = node.compiled.evaluate(values, t)
             values[node.id] = np.broadcast_to(value, (n, horizon))
-    ledger = LedgerPlan.from_bid(bid)
-    system, organisations, imbalance = ledger.reduce(
-        values, plan.money_factors, plan.health_factors)
+        ledger = LedgerPlan.from_bid(bid)
+        system, organisations, imbalance = ledger.reduce(
+            values, plan.money_factors, plan.health_factors)
     # Non-finite values reach the ledger's sums; look for their node only then
     # (a payback of inf is the ledger's own word for "never").
     sums = [v for name, v in system.items() if name != "payback"]
-    sums += [node_values.sum(axis=1) for node_values in
-             (values[node_id] for node_id in ledger.metric_nodes)]
+    sums += [values[node_id].sum(axis=1) for node_id in ledger.metric_nodes]
     if not all(np.isfinite(v).all() for v in sums):
-        for node in bid.evaluation_order():
+        for node in order:
             if not np.isfinite(values[node.id]).all():
-                _raise_not_finite(bid, node.id, values[node.id], first)
-    metric_nodes = {node_id: np.ascontiguousarray(values[node_id])
-                    for node_id in ledger.metric_nodes}
-    flows = ({node.id: np.ascontiguousarray(values[node.id]) for node in bid.evaluation_order()}
-             if plan.keep_flows else None)
-    return _Chunk(system, organisations, metric_nodes, flows, imbalance)
+                _raise_not_finite(bid, node.id, values[node.id], first_draw)
+    out: dict[Key, NDArray[np.float64]] = {("system", k): v for k, v in system.items()}
+    for org, vectors in organisations.items():
+        out |= {("organisation", org, k): v for k, v in vectors.items()}
+    out |= {("metric", node_id): np.ascontiguousarray(values[node_id])
+            for node_id in ledger.metric_nodes}
+    if plan.keep_flows:
+        out |= {("flow", node.id): np.ascontiguousarray(values[node.id]) for node in order}
+    return out, imbalance
 
 
-def _raise_not_finite(bid: Bid, node_id: str, value: NDArray[np.float64], first: int) -> None:
+def _block_moments(plan: _Plan, data: dict[Key, NDArray[np.float64]]) -> dict[Key, Moments]:
+    """Exact moments of every reported quantity over one block."""
+    qaly_value = plan.bid.settings.qaly_value
+    system = {key[1]: array for key, array in data.items() if key[0] == "system"}
+    moments: dict[Key, Moments] = {}
+    for name in METRICS:
+        vector = derive(name, system, qaly_value)
+        moments[("system", name)] = Moments.of(vector)
+        moments[("above_zero", "system", name)] = Moments.of((vector > 0).astype(np.float64))
+    organisations: dict[str, dict[str, NDArray[np.float64]]] = {}
+    for key, array in data.items():
+        if key[0] == "organisation":
+            organisations.setdefault(key[1], {})[key[2]] = array
+    for org, base in organisations.items():
+        for name in ORGANISATION_METRICS:
+            vector = derive(name, base)
+            moments[("organisation", org, name)] = Moments.of(vector)
+            moments[("above_zero", org, name)] = Moments.of((vector > 0).astype(np.float64))
+    for key, array in data.items():
+        if key[0] == "metric":
+            moments[("metric", key[1])] = Moments.of(array)
+            moments[("metric_total", key[1])] = Moments.of(array.sum(axis=1))
+    return moments
+
+
+def _raise_not_finite(bid: Bid, node_id: str, value: NDArray[np.float64],
+                      first_draw: int) -> None:
     bad = ~np.isfinite(value)
     draw, period = (int(i) for i in np.argwhere(bad)[0])
     index = bid.node_ids.index(node_id)
     msg = (f"nodes[{index}] '{node_id}' gives values that are not finite "
-           f"({value[draw, period]}) in {int(bad.any(axis=1).sum()):,} draws of this chunk, "
-           f"first at draw {first * BLOCK_SIZE + draw:,}, period {period}: check its formula "
+           f"({value[draw, period]}) in {int(bad.any(axis=1).sum()):,} draws of this slice, "
+           f"first at draw {first_draw + draw:,}, period {period}: check its formula "
            f"'{bid.node(node_id).formula}' for division by zero, log or sqrt of values that can "
            "be 0 or negative, or a parameter whose distribution reaches such values")
     raise EvaluationError(msg)
@@ -419,28 +508,30 @@ class _Collector:
 
 def _assemble(plan: _Plan, chunks: Iterable[_Chunk]) -> tuple[Appraisal, float]:
     bid = plan.bid
-    out = _Collector(plan.n_draws)
+    out = _Collector(plan.n_kept)
+    merged: dict[Key, Moments] = {}
     start = 0
     imbalance = 0.0
     for chunk in chunks:
-        for name, vector in chunk.system.items():
-            out.put(("system", name), start, vector)
-        for org, vectors in chunk.organisations.items():
-            for name, vector in vectors.items():
-                out.put(("organisation", org, name), start, vector)
-        for node_id, node_values in chunk.metric_nodes.items():
-            out.put(("metric", node_id), start, node_values)
-        for node_id, node_values in (chunk.flows or {}).items():
-            out.put(("flow", node_id), start, node_values)
+        rows = 0
+        for key, array in chunk.vectors.items():
+            out.put(key, start, array)
+            rows = array.shape[0]
+        start += rows
+        for block in chunk.moments:  # blocks in order: merging does not depend on chunking
+            for key, moment in block.items():
+                merged[key] = merged[key].merge(moment) if key in merged else moment
         imbalance = max(imbalance, chunk.imbalance)
-        start += next(iter(chunk.system.values())).shape[0]
     system = {key[1]: out.get(key) for key in out.arrays if key[0] == "system"}
     organisations: dict[str, dict[str, NDArray[np.float64]]] = {}
     for key in out.arrays:
         if key[0] == "organisation":
             organisations.setdefault(key[1], {})[key[2]] = out.get(key)
     metric_nodes = {
-        key[1]: MetricNodeResult(key[1], bid.node(key[1]).unit, bid.period_labels, out.get(key))
+        key[1]: MetricNodeResult(
+            key[1], bid.node(key[1]).unit, bid.period_labels, out.get(key),
+            by_period_moments=merged.get(("metric", key[1])),
+            total_moments=merged.get(("metric_total", key[1])))
         for key in out.arrays if key[0] == "metric"
     }
     flows = ({key[1]: out.get(key) for key in out.arrays if key[0] == "flow"}
@@ -450,6 +541,8 @@ def _assemble(plan: _Plan, chunks: Iterable[_Chunk]) -> tuple[Appraisal, float]:
         base=system,
         names=METRICS,
         qaly_value=bid.settings.qaly_value,
+        moments=merged or None,
+        n_represented=plan.n_draws,
         bid_id=bid.id,
         n_draws=plan.n_draws,
         method=plan.method,

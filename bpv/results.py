@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from bpv.errors import did_you_mean
 from bpv.ledger import METRICS, ORGANISATION_METRICS, derive
+from bpv.moments import Moments
 
 __all__ = ["Appraisal", "MetricNodeResult", "OrganisationResult", "Summary", "summarise"]
 
@@ -40,7 +41,8 @@ def _read_only(array: NDArray[Any]) -> NDArray[Any]:
 
 
 def summarise(
-    draws: Vector, *, quantiles: Sequence[float] = DEFAULT_QUANTILES
+    draws: Vector, *, quantiles: Sequence[float] = DEFAULT_QUANTILES,
+    moments: Moments | None = None,
 ) -> dict[str, float]:
     """Return mean, sd, quantiles and the Monte Carlo standard error of the mean.
 
@@ -48,6 +50,8 @@ def summarise(
     out of the mean, sd and MCSE; ``n_finite`` says how many counted.
     Quantiles use every non-NaN draw (as order statistics when some are
     infinite), so a median payback of ``inf`` means most draws never pay back.
+    With ``moments`` (exact over more draws than ``draws`` holds), the mean,
+    sd, MCSE and count come from them.
 
     Examples
     --------
@@ -62,6 +66,9 @@ def summarise(
     not_nan = draws[~np.isnan(draws)]
     result = {"mean": mean, "sd": sd, "mcse": sd / math.sqrt(n) if n > 1 else math.nan,
               "n_finite": float(n)}
+    if moments is not None:
+        mean, sd, mcse, count = moments.scalars()
+        result = {"mean": mean, "sd": sd, "mcse": mcse, "n_finite": count}
     # Interpolating between infinite draws gives nan; with any, take order statistics.
     method: Literal["inverted_cdf", "linear"] = (
         "inverted_cdf" if np.isinf(not_nan).any() else "linear")
@@ -127,8 +134,29 @@ class _MetricView:
     base: Mapping[str, Vector]
     names: tuple[str, ...]
     qaly_value: float
+    moments: Mapping[tuple[str, ...], Moments] | None = None
+    n_represented: int = 0
+    scope: str = "system"
+
+    @property
+    def is_subsample(self) -> bool:
+        """Whether the draws kept are a subsample (``appraise(..., keep_draws=False)``)."""
+        return self.moments is not None and self._draws_kept < self.n_represented
+
+    @property
+    def _draws_kept(self) -> int:
+        return next(iter(self.base.values())).shape[0] if self.base else 0
 
     def __getitem__(self, name: str) -> Vector:
+        if self.is_subsample:
+            msg = (f"appraise(..., keep_draws=False) kept a systematic subsample of "
+                   f"{self._draws_kept:,} of {self.n_represented:,} draws, not every draw; use "
+                   f".subsample({name!r}) for those, or keep_draws=True for all")
+            raise KeyError(msg)
+        return self.subsample(name)
+
+    def subsample(self, name: str) -> Vector:
+        """Return the kept draws of a metric: every draw, or the subsample when thinned."""
         if name not in self.names:
             msg = f"no metric '{name}'{did_you_mean(name, self.names)}; metrics are: " \
                   f"{', '.join(self.names)}"
@@ -136,11 +164,18 @@ class _MetricView:
         return _read_only(derive(name, self.base, self.qaly_value))
 
     def probability(self, metric: str, op: Comparison, value: float) -> float:
-        """Return the share of draws in which ``metric op value`` holds, e.g. P(npv > 0)."""
+        """Return the share of draws in which ``metric op value`` holds, e.g. P(npv > 0).
+
+        Exact over all draws; when only a subsample was kept, exact for
+        ``metric > 0`` and estimated from the subsample otherwise.
+        """
         if op not in _OPERATORS:
             msg = f"The 'op' parameter must be one of {', '.join(_OPERATORS)}. Got {op!r} instead."
             raise ValueError(msg)
-        return float(np.mean(_OPERATORS[op](self[metric], value)))
+        exact = (self.moments or {}).get(("above_zero", self.scope, metric))
+        if exact is not None and op == ">" and value == 0:
+            return float(exact.mean)
+        return float(np.mean(_OPERATORS[op](self.subsample(metric), value)))
 
     def summary(
         self, *, quantiles: Sequence[float] = DEFAULT_QUANTILES,
@@ -148,8 +183,11 @@ class _MetricView:
     ) -> Summary:
         """Return mean, sd, quantiles and MCSE of each metric."""
         names = tuple(metrics) if metrics is not None else self.names
-        return Summary({name: summarise(self[name], quantiles=quantiles) for name in names},
-                       title=title)
+        prefix = ("system",) if self.scope == "system" else ("organisation", self.scope)
+        return Summary({
+            name: summarise(self.subsample(name), quantiles=quantiles,
+                            moments=(self.moments or {}).get((*prefix, name)))
+            for name in names}, title=title)
 
 
 @dataclass(frozen=True)
@@ -176,15 +214,23 @@ class MetricNodeResult:
     unit: str | None
     periods: tuple[str, ...]
     values: NDArray[np.float64]
+    by_period_moments: Moments | None = None
+    total_moments: Moments | None = None
 
     @property
     def total(self) -> Vector:
         """Per-draw total over the horizon (not discounted)."""
         return _read_only(self.values.sum(axis=1))
 
+    def total_summary(self, *, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> dict[str, float]:
+        """Return the summary of the total over the horizon."""
+        return summarise(self.total, quantiles=quantiles, moments=self.total_moments)
+
     def by_period(self, *, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> Summary:
         """Return the summary of each period's values."""
-        return Summary({label: summarise(self.values[:, i], quantiles=quantiles)
+        moments = self.by_period_moments
+        return Summary({label: summarise(self.values[:, i], quantiles=quantiles,
+                                         moments=None if moments is None else moments.column(i))
                         for i, label in enumerate(self.periods)},
                        title=f"{self.id}" + (f" ({self.unit})" if self.unit else ""))
 
@@ -244,7 +290,9 @@ class Appraisal(_MetricView):
                    f"{did_you_mean(organisation_id, self.organisation_base)}")
             raise KeyError(msg)
         return OrganisationResult(self.organisation_base[organisation_id], ORGANISATION_METRICS,
-                                  self.qaly_value, id=organisation_id)
+                                  self.qaly_value, moments=self.moments,
+                                  n_represented=self.n_represented, scope=organisation_id,
+                                  id=organisation_id)
 
     def metric_node(self, node_id: str) -> MetricNodeResult:
         """Return a ``metric`` node's values by period."""
@@ -279,13 +327,14 @@ class Appraisal(_MetricView):
             metric_nodes[node_id] = {
                 "unit": node.unit,
                 "periods": list(node.periods),
-                "total": summarise(node.total, quantiles=quantiles),
+                "total": node.total_summary(quantiles=quantiles),
                 "by_period": {stat: [by_period[p][stat] for p in node.periods]
                               for stat in next(iter(by_period.values()))},
             }
         return {
             "bid": self.bid_id,
             "provenance": {"n_draws": self.n_draws, "method": self.method,
+                           "draws_kept": self._draws_kept,
                            "entropy": self.entropy, "bid_hash": self.bid_hash,
                            **self.provenance},
             "metrics": self.summary(quantiles=quantiles).to_dict(),

@@ -101,3 +101,44 @@ def test_a_loose_quantile_fit_is_reported(tmp_path, capsys):
     assert main(["validate", str(path)]) == 0
     out = capsys.readouterr().out
     assert "warning: parameters.admit_rate: the fitted normal misses the quantile judgements" in out
+
+
+def test_appraise_json_has_every_metric_with_its_statistics():
+    result = run("appraise", FRAILTY, "--draws", "3000", "--seed", "4", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    fields = {"mean", "sd", "median", "p5", "p95", "mcse"}
+    for metric in ("cost_pv", "cash_releasing_pv", "benefit_pv", "npv", "roi", "bcr",
+                   "cash_roi", "payback", "qalys", "nmb"):
+        assert fields <= set(report["metrics"][metric]), metric
+    for org in ("icb", "acute", "community"):
+        assert fields <= set(report["organisations"][org]["npv"])
+    assert report["provenance"]["entropy"] == 4
+    assert report["provenance"]["n_draws"] == 3000
+    direct = bpv.appraise(bpv.load(FRAILTY), n_draws=3000, rng=4)
+    assert report["metrics"]["npv"]["mean"] == pytest.approx(float(direct["npv"].mean()),
+                                                              rel=1e-12)
+    years = report["metric_nodes"]["admissions_avoided"]
+    assert years["periods"] == ["2025/26", "2026/27", "2027/28", "2028/29", "2029/30"]
+    assert len(years["by_period"]["mean"]) == 5
+
+
+def test_appraise_text_is_readable_and_bad_files_fail_cleanly(tmp_path):
+    result = run("appraise", FRAILTY, "--draws", "2000", "--seed", "1", "--quiet")
+    assert result.returncode == 0
+    assert "Net present value (GBP)" in result.stdout
+    assert "North Acute Trust" in result.stdout
+    assert "admissions_avoided (admissions)" in result.stdout
+    bad = run("appraise", "tests/data/invalid/cycle.yaml")
+    assert bad.returncode == 1
+    assert "cycle: patients -> seen -> patients" in bad.stderr
+    assert "Traceback" not in bad.stderr
+    assert run("appraise", FRAILTY, "--draws", "0").returncode == 2
+
+
+@pytest.mark.parametrize("path", sorted(__import__("pathlib").Path("examples/bids").glob("*.yaml")),
+                         ids=lambda p: p.stem)
+def test_every_example_bid_appraises(path):
+    result = run("appraise", str(path), "--draws", "2000", "--seed", "0", "--json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["bid"] == bpv.load(path).id

@@ -245,3 +245,36 @@ def test_results_are_read_only():
         result["npv"][0] = 1.0
     with pytest.raises(ValueError, match="read-only"):
         result.metric_node("admissions_avoided").values[0, 0] = 1.0
+
+
+def test_streaming_summaries_are_exact_and_chunk_invariant():
+    bid = bpv.load(FRAILTY)
+    n = 300_000  # more than the subsample cap: quantiles come from every 3rd draw
+    full = bpv.appraise(bid, n_draws=n, rng=8)
+    streamed = bpv.appraise(bid, n_draws=n, rng=8, keep_draws=False)
+    assert streamed.is_subsample
+    assert streamed.subsample("npv").shape == (100_000,)
+    np.testing.assert_array_equal(streamed.subsample("npv"), full["npv"][::3])
+    for name in full.metrics:
+        exact, stream = full.summary().rows[name], streamed.summary().rows[name]
+        for stat in ("mean", "sd", "mcse", "n_finite"):
+            np.testing.assert_allclose(stream[stat], exact[stat], rtol=1e-10, err_msg=name)
+    assert streamed.probability("npv", ">", 0) == full.probability("npv", ">", 0)
+    assert streamed.organisation("acute").probability("npv", ">", 0) == pytest.approx(
+        full.organisation("acute").probability("npv", ">", 0), abs=1e-12)
+    by_period = streamed.metric_node("admissions_avoided").by_period().rows
+    exact_by_period = full.metric_node("admissions_avoided").by_period().rows
+    for period, stats_ in exact_by_period.items():
+        np.testing.assert_allclose(by_period[period]["mean"], stats_["mean"], rtol=1e-10)
+    with pytest.raises(KeyError, match="kept a systematic subsample"):
+        streamed["npv"]
+    other = bpv.appraise(bid, n_draws=n, rng=8, keep_draws=False, chunk_size=10**9,
+                         executor=ThreadPoolExecutor(max_workers=3))
+    assert other.to_dict() == streamed.to_dict()
+
+
+def test_streaming_below_the_cap_keeps_every_draw():
+    bid = bpv.load(FRAILTY)
+    streamed = bpv.appraise(bid, n_draws=5_000, rng=2, keep_draws=False)
+    assert not streamed.is_subsample
+    np.testing.assert_array_equal(streamed["npv"], bpv.appraise(bid, n_draws=5_000, rng=2)["npv"])

@@ -55,7 +55,7 @@ Examples
 >>> from bpv.spec.distributions import Beta, Pert
 >>> rng = np.random.default_rng(42)
 >>> sample(Pert(low=600, mode=900, high=1200), rng, 4).round(1)
-array([863.2, 913.1, 967.1, 908.4])
+array([ 993.6,  880.4, 1030.2,  965.2])
 >>> to_value = inverse_cdf(Beta(a=2, b=5))
 >>> to_value(np.array([0.0, 0.05, 0.5, 0.95, 1.0])).round(6)
 array([0.      , 0.06285 , 0.26445 , 0.581803, 1.      ])
@@ -159,7 +159,7 @@ def sample(spec: Distribution, generator: np.random.Generator, n: int) -> FloatA
     --------
     >>> from bpv.spec.distributions import Bernoulli, Gamma
     >>> sample(Gamma(mean=12, sd=4), np.random.default_rng(1), 3).round(3)
-    array([12.966, 12.902, 15.486])
+    array([11.675, 19.271,  7.887])
     >>> sample(Bernoulli(p=0.8), np.random.default_rng(1), 5)
     array([1., 0., 1., 0., 1.])
     """
@@ -191,22 +191,16 @@ def _draw_lognormal(spec: LogNormal, generator: np.random.Generator, n: int) -> 
     return generator.lognormal(mu, sigma, n)
 
 
-@_draw.register
-def _draw_beta(spec: Beta, generator: np.random.Generator, n: int) -> FloatArray:
-    a, b = spec.shapes
-    return generator.beta(a, b, n)
-
-
-@_draw.register
-def _draw_gamma(spec: Gamma, generator: np.random.Generator, n: int) -> FloatArray:
-    shape, scale = spec.shape_scale
-    return generator.gamma(shape, scale, n)
-
-
-@_draw.register
-def _draw_pert(spec: Pert, generator: np.random.Generator, n: int) -> FloatArray:
-    alpha, beta = spec.shapes
-    return spec.low + (spec.high - spec.low) * generator.beta(alpha, beta, n)
+# Beta, gamma and PERT are drawn by inverting uniforms through the tabulated
+# inverse CDF: about three times faster than numpy's rejection samplers
+# (45-65 M values/s against 14-29 M), exact to FAST_INVERSE_RTOL, and one
+# uniform per draw, which keeps the streams simple.
+@_draw.register(Beta)
+@_draw.register(Gamma)
+@_draw.register(Pert)
+def _draw_by_inversion(spec: Beta | Gamma | Pert, generator: np.random.Generator,
+                       n: int) -> FloatArray:
+    return inverse_cdf(spec)(generator.random(n))
 
 
 @_draw.register
@@ -534,6 +528,13 @@ def _tail_quantile(family: Family, a: float, b: float, q: FloatArray, *, upper: 
             if upper:
                 a, b = b, a
             z = special.betaincinv(a, b, q)
+            # scipy's betaincinv can return NaN deep in a tail (seen for a = 1 + 2e-16,
+            # b = 1.28, q = 1.8e-15); start there from the tail's leading term,
+            # F(z) ~ z**a / (a B(a, b)), and let Newton polish it.
+            lost = np.isnan(z) & (q >= 0.0) & (q <= 1.0)
+            if lost.any():
+                z = np.where(lost, (q * a * special.beta(a, b)) ** (1.0 / a), z)
+                z = _newton(z, (special.betainc(a, b, z) - q) * _beta_slope(a, b, z), 1.0)
             z = _newton(z, (special.betainc(a, b, z) - q) * _beta_slope(a, b, z), 1.0)
             slope = _beta_slope(a, b, z)
             log_derivative = (a - 1.0) / z - (b - 1.0) / (1.0 - z)

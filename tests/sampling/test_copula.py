@@ -135,8 +135,10 @@ def unit_diagonal_symmetric(draw, max_size: int = 8) -> np.ndarray:
 def valid_correlations(draw, max_size: int = 8) -> np.ndarray:
     """A random valid correlation matrix (normalised Gram matrix of random vectors)."""
     k = draw(st.integers(min_value=2, max_value=max_size))
-    vectors = draw(hnp.arrays(np.float64, (k, k + 2), elements=st.floats(-1, 1)))
-    vectors = vectors + np.eye(k, k + 2)  # keep them independent
+    # Off-diagonal parts below 0.4 in size keep every vector's own axis dominant,
+    # so the vectors are independent and none is zero.
+    vectors = draw(hnp.arrays(np.float64, (k, k + 2), elements=st.floats(-0.4, 0.4)))
+    vectors = vectors + np.eye(k, k + 2)
     gram = vectors @ vectors.T
     scale = np.sqrt(np.diag(gram))
     matrix = gram / np.outer(scale, scale)
