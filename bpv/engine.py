@@ -46,6 +46,7 @@ from bpv.sampling.draws import inverse_cdf, sample
 from bpv.sampling.streams import BLOCK_SIZE, Seed, block_generator, root_seed
 from bpv.spec.bid import Bid
 from bpv.spec.distributions import Fixed
+from bpv.spec.node import Node
 
 __all__ = ["METHODS", "EvaluationError", "Method", "appraise"]
 
@@ -72,6 +73,8 @@ class _Plan:
     keep_draws: bool
     money_factors: NDArray[np.float64]
     health_factors: NDArray[np.float64]
+    order: tuple[Node, ...]
+    ledger: LedgerPlan
 
     @property
     def thinning(self) -> int:
@@ -234,7 +237,8 @@ def _make_plan(bid: Bid, root: np.random.SeedSequence, n_draws: int, method: str
                              timing=settings.timing)
     health = discount_factors(bid.horizon, rate=health_rate, schedule=health_schedule,
                               timing=settings.timing)
-    return _Plan(bid, root, n_draws, method, keep_flows, keep_draws, money, health)
+    return _Plan(bid, root, n_draws, method, keep_flows, keep_draws, money, health,
+                 tuple(bid.evaluation_order()), LedgerPlan.from_bid(bid))
 
 
 def _run(plan: _Plan, ranges: Sequence[tuple[int, int]], executor: Executor | None,
@@ -336,7 +340,7 @@ def _evaluate_slice(
     values: dict[str, NDArray[np.float64]] = {
         name: column[:, np.newaxis] for name, column in parameters.items()
     }
-    order = bid.evaluation_order()
+    order = plan.order
     with np.errstate(all="ignore"):
         for node in order:
             if node.kind == "activity":
@@ -348,7 +352,7 @@ def _evaluate_slice(
                 assert node.compiled is not None  # noqa: S101 - qualitative nodes are skipped
                 value = node.compiled.evaluate(values, t)
             values[node.id] = np.broadcast_to(value, (n, horizon))
-        ledger = LedgerPlan.from_bid(bid)
+        ledger = plan.ledger
         system, organisations, imbalance = ledger.reduce(
             values, plan.money_factors, plan.health_factors)
     # Non-finite values reach the ledger's sums; look for their node only then
@@ -370,27 +374,36 @@ def _evaluate_slice(
 
 
 def _block_moments(plan: _Plan, data: dict[Key, NDArray[np.float64]]) -> dict[Key, Moments]:
-    """Exact moments of every reported quantity over one block."""
+    """Exact moments of every reported quantity over one block.
+
+    Columns are stacked so that one vectorised pass computes them all.
+    """
     qaly_value = plan.bid.settings.qaly_value
     system = {key[1]: array for key, array in data.items() if key[0] == "system"}
-    moments: dict[Key, Moments] = {}
+    columns: dict[Key, NDArray[np.float64]] = {}
     for name in METRICS:
-        vector = derive(name, system, qaly_value)
-        moments[("system", name)] = Moments.of(vector)
-        moments[("above_zero", "system", name)] = Moments.of((vector > 0).astype(np.float64))
+        columns[("system", name)] = derive(name, system, qaly_value)
     organisations: dict[str, dict[str, NDArray[np.float64]]] = {}
     for key, array in data.items():
         if key[0] == "organisation":
             organisations.setdefault(key[1], {})[key[2]] = array
     for org, base in organisations.items():
         for name in ORGANISATION_METRICS:
-            vector = derive(name, base)
-            moments[("organisation", org, name)] = Moments.of(vector)
-            moments[("above_zero", org, name)] = Moments.of((vector > 0).astype(np.float64))
+            columns[("organisation", org, name)] = derive(name, base)
+    # Exact probabilities of gain: P(npv > 0), P(nmb > 0), and each organisation's P(npv > 0).
+    for key, vector in list(columns.items()):
+        if key[-1] in {"npv", "nmb"}:
+            scope = "system" if key[0] == "system" else key[1]
+            columns[("above_zero", scope, key[-1])] = (vector > 0).astype(np.float64)
+    for key, array in data.items():
+        if key[0] == "metric":
+            columns[("metric_total", key[1])] = array.sum(axis=1)
+    keys = list(columns)
+    stacked = Moments.of(np.column_stack([columns[key] for key in keys]))
+    moments = {key: stacked.column(i) for i, key in enumerate(keys)}
     for key, array in data.items():
         if key[0] == "metric":
             moments[("metric", key[1])] = Moments.of(array)
-            moments[("metric_total", key[1])] = Moments.of(array.sum(axis=1))
     return moments
 
 

@@ -43,12 +43,35 @@ class Moments:
     @classmethod
     def of(cls, values: NDArray[np.float64]) -> Moments:
         """Return the moments of ``values`` along its first axis (the draws)."""
+        with np.errstate(invalid="ignore", over="ignore"):
+            finite_columns = np.isfinite(values.sum(axis=0))  # any inf or nan shows here
+        if finite_columns.all():  # the usual case: two passes, no masks
+            mean = values.mean(axis=0)
+            deviations = values - mean
+            m2 = np.einsum("i...,i...->...", deviations, deviations)
+            count = np.full(mean.shape, float(values.shape[0]))
+            return cls(np.asarray(count), np.asarray(mean), np.asarray(m2))
+        if values.ndim == 2 and finite_columns.any():  # split: masks only where needed
+            clean = cls.of(values[:, finite_columns])
+            dirty = cls._masked(values[:, ~finite_columns])
+            parts = {}
+            for name in ("count", "mean", "m2"):
+                combined = np.empty(values.shape[1])
+                combined[finite_columns] = getattr(clean, name)
+                combined[~finite_columns] = getattr(dirty, name)
+                parts[name] = combined
+            return cls(parts["count"], parts["mean"], parts["m2"])
+        return cls._masked(values)
+
+    @classmethod
+    def _masked(cls, values: NDArray[np.float64]) -> Moments:
+        """Moments counting only the finite values."""
         finite = np.isfinite(values)
         count = finite.sum(axis=0).astype(np.float64)
         clean = np.where(finite, values, 0.0)
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = np.where(count > 0, clean.sum(axis=0) / count, np.nan)
-        deviations = np.where(finite, values - mean, 0.0)
+            deviations = np.where(finite, values - mean, 0.0)
         m2 = (deviations * deviations).sum(axis=0)
         return cls(np.asarray(count), np.asarray(mean), np.asarray(m2))
 

@@ -167,7 +167,7 @@ class _MetricView:
         """Return the share of draws in which ``metric op value`` holds, e.g. P(npv > 0).
 
         Exact over all draws; when only a subsample was kept, exact for
-        ``metric > 0`` and estimated from the subsample otherwise.
+        ``npv > 0`` and ``nmb > 0`` and estimated from the subsample otherwise.
         """
         if op not in _OPERATORS:
             msg = f"The 'op' parameter must be one of {', '.join(_OPERATORS)}. Got {op!r} instead."
