@@ -112,7 +112,7 @@ class _Chunk:
     """What one chunk of blocks reduces to."""
 
     vectors: dict[Key, NDArray[np.float64]]
-    moments: list[dict[Key, Moments]]
+    moments: list[tuple[list[Key], Moments]]
     imbalance: float
 
 
@@ -297,31 +297,32 @@ def _progress_bar(total: int, show: bool) -> Any:
 def _evaluate_blocks(plan: _Plan, first: int, last: int) -> _Chunk:
     """Sample, evaluate and reduce blocks ``first`` to ``last`` (exclusive)."""
     kept: dict[Key, list[NDArray[np.float64]]] = {}
-    moments: list[dict[Key, Moments]] = []
+    moments: list[tuple[list[Key], Moments]] = []
     imbalance = 0.0
     for block in range(first, last):
         size = min(BLOCK_SIZE, plan.n_draws - block * BLOCK_SIZE)
         parameters, gates = _draw(plan, block, [size])
-        pieces: dict[Key, list[NDArray[np.float64]]] = {}
+        block_moments: Moments | None = None
+        keys: list[Key] = []
         for start in range(0, size, EVALUATION_SLICE):
             stop = min(size, start + EVALUATION_SLICE)
+            first_draw = block * BLOCK_SIZE + start
             out, slice_imbalance = _evaluate_slice(
                 plan, {k: v[start:stop] for k, v in parameters.items()},
-                {k: v[start:stop] for k, v in gates.items()}, block * BLOCK_SIZE + start,
-                stop - start)
+                {k: v[start:stop] for k, v in gates.items()}, first_draw, stop - start)
             imbalance = max(imbalance, slice_imbalance)
+            if not plan.keep_draws:
+                # Slices sit at fixed places in fixed blocks, so merging them in
+                # order gives the same moments whatever the chunking.
+                keys, slice_moments = _slice_moments(plan, out)
+                block_moments = (slice_moments if block_moments is None
+                                 else block_moments.merge(slice_moments))
+                keep = (first_draw + np.arange(stop - start)) % plan.thinning == 0
+                out = {key: array[keep] for key, array in out.items()}
             for key, array in out.items():
-                pieces.setdefault(key, []).append(array)
-        data = {key: np.concatenate(parts) for key, parts in pieces.items()}
-        if plan.keep_draws:
-            for key, array in data.items():
                 kept.setdefault(key, []).append(array)
-            continue
-        moments.append(_block_moments(plan, data))
-        index = block * BLOCK_SIZE + np.arange(size)
-        keep = index % plan.thinning == 0
-        for key, array in data.items():
-            kept.setdefault(key, []).append(array[keep])
+        if block_moments is not None:
+            moments.append((keys, block_moments))
     vectors = {key: np.concatenate(parts) for key, parts in kept.items()}
     return _Chunk(vectors, moments, imbalance)
 
@@ -373,10 +374,15 @@ def _evaluate_slice(
     return out, imbalance
 
 
-def _block_moments(plan: _Plan, data: dict[Key, NDArray[np.float64]]) -> dict[Key, Moments]:
-    """Exact moments of every reported quantity over one block.
+def _slice_moments(
+    plan: _Plan, data: dict[Key, NDArray[np.float64]]
+) -> tuple[list[Key], Moments]:
+    """Exact moments of every reported quantity over a slice of draws.
 
-    Columns are stacked so that one vectorised pass computes them all.
+    Every quantity is a column of one matrix, so one vectorised pass computes
+    them all and one merge combines slices. Returns the column keys (the same
+    for every slice of a run) and the moments; a metric node's periods take
+    one column each, keyed ``("metric", node_id, period)``.
     """
     qaly_value = plan.bid.settings.qaly_value
     system = {key[1]: array for key, array in data.items() if key[0] == "system"}
@@ -390,20 +396,40 @@ def _block_moments(plan: _Plan, data: dict[Key, NDArray[np.float64]]) -> dict[Ke
     for org, base in organisations.items():
         for name in ORGANISATION_METRICS:
             columns[("organisation", org, name)] = derive(name, base)
-    # Exact probabilities of gain: P(npv > 0), P(nmb > 0), and each organisation's P(npv > 0).
+    # Exact probabilities of gain: P(npv > 0), P(nmb > 0), each organisation's P(npv > 0).
     for key, vector in list(columns.items()):
         if key[-1] in {"npv", "nmb"}:
             scope = "system" if key[0] == "system" else key[1]
             columns[("above_zero", scope, key[-1])] = (vector > 0).astype(np.float64)
-    for key, array in data.items():
-        if key[0] == "metric":
-            columns[("metric_total", key[1])] = array.sum(axis=1)
+    blocks = {key: array for key, array in data.items() if key[0] == "metric"}
+    for key, array in blocks.items():
+        columns[("metric_total", key[1])] = array.sum(axis=1)
     keys = list(columns)
-    stacked = Moments.of(np.column_stack([columns[key] for key in keys]))
-    moments = {key: stacked.column(i) for i, key in enumerate(keys)}
-    for key, array in data.items():
+    n_rows = len(keys) + sum(array.shape[1] for array in blocks.values())
+    # One row per quantity, draws contiguous: filling and reducing are both fast.
+    rows = np.empty((n_rows, next(iter(columns.values())).shape[0]))
+    for index, key in enumerate(keys):
+        rows[index] = columns[key]
+    index = len(keys)
+    for key, array in blocks.items():
+        rows[index:index + array.shape[1]] = array.T
+        keys += [("metric", key[1], str(period)) for period in range(array.shape[1])]
+        index += array.shape[1]
+    return keys, Moments.of(rows.T)
+
+
+def _split_moments(keys: list[Key], stacked: Moments) -> dict[Key, Moments]:
+    """Give each quantity its moments; a metric node's periods become one array."""
+    moments: dict[Key, Moments] = {}
+    periods: dict[str, list[int]] = {}
+    for index, key in enumerate(keys):
         if key[0] == "metric":
-            moments[("metric", key[1])] = Moments.of(array)
+            periods.setdefault(key[1], []).append(index)
+        else:
+            moments[key] = stacked.column(index)
+    for node_id, indices in periods.items():
+        moments[("metric", node_id)] = Moments(stacked.count[indices], stacked.mean[indices],
+                                               stacked.m2[indices])
     return moments
 
 
@@ -522,7 +548,8 @@ class _Collector:
 def _assemble(plan: _Plan, chunks: Iterable[_Chunk]) -> tuple[Appraisal, float]:
     bid = plan.bid
     out = _Collector(plan.n_kept)
-    merged: dict[Key, Moments] = {}
+    total: Moments | None = None
+    column_keys: list[Key] = []
     start = 0
     imbalance = 0.0
     for chunk in chunks:
@@ -531,10 +558,11 @@ def _assemble(plan: _Plan, chunks: Iterable[_Chunk]) -> tuple[Appraisal, float]:
             out.put(key, start, array)
             rows = array.shape[0]
         start += rows
-        for block in chunk.moments:  # blocks in order: merging does not depend on chunking
-            for key, moment in block.items():
-                merged[key] = merged[key].merge(moment) if key in merged else moment
+        for keys, block in chunk.moments:  # blocks in order: merging ignores chunking
+            total = block if total is None else total.merge(block)
+            column_keys = keys
         imbalance = max(imbalance, chunk.imbalance)
+    merged = {} if total is None else _split_moments(column_keys, total)
     system = {key[1]: out.get(key) for key in out.arrays if key[0] == "system"}
     organisations: dict[str, dict[str, NDArray[np.float64]]] = {}
     for key in out.arrays:
