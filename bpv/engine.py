@@ -100,7 +100,7 @@ class _Plan:
 
 
 #: Draws evaluated at once within a block: bounds working memory.
-EVALUATION_SLICE = 16_384
+EVALUATION_SLICE = 8_192
 #: Most draws kept when ``keep_draws=False``: a systematic subsample for quantiles.
 SUBSAMPLE_CAP = 131_072
 

@@ -297,3 +297,26 @@ def test_streaming_moments_match_numpy_with_infinite_draws():
         assert halves.count[column] == finite.size
         np.testing.assert_allclose(halves.mean[column], finite.mean(), rtol=1e-12)
         np.testing.assert_allclose(halves.sd[column], finite.std(ddof=1), rtol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["mc", "lhs", "sobol"])
+def test_correlated_parameters_have_the_target_rank_correlation(method):
+    rho = 0.6
+    bid = make_bid(
+        [cost("0 * t"), DELIVER,
+         {"id": "x_value", "kind": "output", "formula": "x * deliver", "measure": "metric"},
+         {"id": "y_value", "kind": "output", "formula": "y * deliver", "measure": "metric"}],
+        parameters={"x": {"dist": "beta", "a": 2, "b": 5},
+                    "y": {"dist": "lognormal", "median": 10, "p95": 30}},
+        horizon=1)
+    data = bid.to_dict()
+    data["correlations"] = {"pairs": [{"between": ["x", "y"], "rho": rho}]}
+    result = bpv.appraise(bpv.Bid.model_validate(data), n_draws=65_536, rng=1, method=method)
+    x = result.metric_node("x_value").values[:, 0]
+    y = result.metric_node("y_value").values[:, 0]
+    spearman = stats.spearmanr(x, y).statistic
+    assert abs(spearman - 6 / np.pi * np.arcsin(rho / 2)) < 0.01
+    assert stats.kstest(x, stats.beta(2, 5).cdf).pvalue > 1e-3
+    uncorrelated = bpv.appraise(bid, n_draws=65_536, rng=1, method=method)
+    assert abs(stats.spearmanr(uncorrelated.metric_node("x_value").values[:, 0],
+                               uncorrelated.metric_node("y_value").values[:, 0]).statistic) < 0.02
