@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import json
 import math
 import os
 import warnings
@@ -48,7 +49,7 @@ from bpv.spec.bid import Bid
 from bpv.spec.distributions import Fixed
 from bpv.spec.node import Node
 
-__all__ = ["METHODS", "EvaluationError", "Method", "appraise"]
+__all__ = ["METHODS", "EvaluationError", "Method", "appraise", "bid_hash"]
 
 Method = Literal["mc", "lhs", "sobol"]
 METHODS: tuple[str, ...] = ("mc", "lhs", "sobol")
@@ -144,7 +145,8 @@ def appraise(
         draws), or scrambled Sobol points (use a power of two for ``n_draws``).
     keep_flows : bool, default False
         Keep every node's per-draw, per-period values in ``result.flows``
-        (memory: 8 bytes × draws × periods × nodes).
+        (memory: 8 bytes × draws × periods × nodes; with ``keep_draws=False``
+        only those of the subsample).
     keep_draws : bool, default True
         Keep every draw of every metric (memory grows with ``n_draws``). With
         False, memory stays bounded: means, sds, MCSEs and P(metric > 0) stay
@@ -213,6 +215,16 @@ def appraise(
                       "the system view ignores transfers, but per-organisation results will "
                       "not add up to it", BidWarning, stacklevel=2)
     return result
+
+
+def bid_hash(bid: Bid) -> str:
+    """Return the SHA-256 of a bid's canonical JSON: every field, defaults included, keys sorted.
+
+    Two bids that mean the same thing hash the same, however they were written.
+    """
+    canonical = json.dumps(bid.model_dump(mode="json", by_alias=True), sort_keys=True,
+                           separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def _check_int(name: str, value: Any, low: int) -> None:
@@ -587,14 +599,15 @@ def _assemble(plan: _Plan, chunks: Iterable[_Chunk]) -> tuple[Appraisal, float]:
         bid_id=bid.id,
         n_draws=plan.n_draws,
         method=plan.method,
-        entropy=int(entropy) if isinstance(entropy, int) else 0,
-        bid_hash=hashlib.sha256(bid.to_json(indent=None).encode()).hexdigest(),
+        entropy=entropy if isinstance(entropy, int) else tuple(int(e) for e in entropy or ()),
+        bid_hash=bid_hash(bid),
         periods=bid.period_labels,
         organisation_base=organisations,
         metric_nodes=metric_nodes,
         flows=flows,
         provenance={
             "bpv_version": __version__,
+            "spawn_key": list(plan.root.spawn_key),
             "block_size": BLOCK_SIZE,
             "discounting": bid.settings.discounting,
             "timing": bid.settings.timing,

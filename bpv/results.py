@@ -247,8 +247,9 @@ class Appraisal(_MetricView):
     bid_id : str
     n_draws : int
     method : {'mc', 'lhs', 'sobol'}
-    entropy : int
-        Root seed entropy: ``appraise(bid, rng=entropy, ...)`` replays the run.
+    entropy : int or tuple of int
+        Root seed entropy: ``appraise(bid, rng=entropy, ...)`` replays the run
+        (with ``provenance["spawn_key"]`` when a spawned SeedSequence was given).
     bid_hash : str
         SHA-256 of the bid's canonical JSON.
     periods : tuple of str
@@ -265,7 +266,7 @@ class Appraisal(_MetricView):
     bid_id: str = ""
     n_draws: int = 0
     method: str = "mc"
-    entropy: int = 0
+    entropy: int | tuple[int, ...] = 0
     bid_hash: str = ""
     periods: tuple[str, ...] = ()
     organisation_base: Mapping[str, Mapping[str, Vector]] = field(default_factory=dict)

@@ -320,3 +320,24 @@ def test_correlated_parameters_have_the_target_rank_correlation(method):
     uncorrelated = bpv.appraise(bid, n_draws=65_536, rng=1, method=method)
     assert abs(stats.spearmanr(uncorrelated.metric_node("x_value").values[:, 0],
                                uncorrelated.metric_node("y_value").values[:, 0]).statistic) < 0.02
+
+
+def test_bid_hash_ignores_how_the_bid_was_written():
+    from bpv.engine import bid_hash
+
+    bid = bpv.load(FRAILTY)
+    explicit = bid.to_dict()
+    explicit["settings"]["timing"] = "end"  # the default, now written out
+    same = bpv.Bid.model_validate(explicit)
+    assert bid_hash(same) == bid_hash(bid)
+    explicit["settings"]["timing"] = "mid"
+    assert bid_hash(bpv.Bid.model_validate(explicit)) != bid_hash(bid)
+
+
+def test_a_spawned_seed_sequence_is_recorded_for_replay():
+    seed = np.random.SeedSequence(5).spawn(2)[1]
+    bid = bpv.load(FRAILTY)
+    result = bpv.appraise(bid, n_draws=1_000, rng=seed)
+    replay = np.random.SeedSequence(result.entropy, spawn_key=result.provenance["spawn_key"])
+    np.testing.assert_array_equal(bpv.appraise(bid, n_draws=1_000, rng=replay)["npv"],
+                                  result["npv"])
