@@ -26,23 +26,32 @@ inversion of a uniform draw never leaves the support.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
-import numpy as np
 from pydantic import Field, PrivateAttr, model_validator
 from scipy import special, stats
 
 from bpv.errors import SpecError
 from bpv.spec._base import Spec, raise_problems
+from bpv.spec._finite_discrete import FiniteDiscrete
 from bpv.spec._fitting import (
     FitShape,
     QuantileFit,
     fit_interval,
     fit_quantiles,
     fitted_distribution,
+)
+from bpv.spec._wording import (
+    call,
+    distinct,
+    increasing,
+    listing,
+    num,
+    numbers,
+    percent,
+    three_point_problems,
 )
 
 __all__ = [
@@ -116,7 +125,7 @@ class Normal(_Distribution):
 
     def describe(self) -> str:
         """Return ``Normal(mean=..., sd=...)``."""
-        return f"Normal(mean={_num(self.mean)}, sd={_num(self.sd)})"
+        return f"Normal(mean={num(self.mean)}, sd={num(self.sd)})"
 
 
 _LOGNORMAL_TAILS: dict[str, float] = {"p90": 0.90, "p95": 0.95, "p99": 0.99}
@@ -168,13 +177,13 @@ class LogNormal(_Distribution):
         if set(given) not in forms:
             self._check([
                 "lognormal needs exactly one of: mu and sigma; mean and sd; median and one of "
-                f"p90, p95, p99 (got {_listing(given)})"
+                f"p90, p95, p99 (got {listing(given)})"
             ])
         tail = self._tail()
         if tail is not None and self.median is not None and not tail[1] > self.median:
             self._check([
-                f"lognormal needs {tail[0]} > median (got median={_num(self.median)}, "
-                f"{tail[0]}={_num(tail[1])})"
+                f"lognormal needs {tail[0]} > median (got median={num(self.median)}, "
+                f"{tail[0]}={num(tail[1])})"
             ])
         return self
 
@@ -211,7 +220,7 @@ class LogNormal(_Distribution):
 
     def describe(self) -> str:
         """Return ``LogNormal(...)`` with the arguments as given."""
-        return _call("LogNormal", {name: getattr(self, name) for name in self._given()})
+        return call("LogNormal", {name: getattr(self, name) for name in self._given()})
 
 
 class Beta(_Distribution):
@@ -250,14 +259,14 @@ class Beta(_Distribution):
         given = [name for name in ("a", "b", "mean", "sd") if getattr(self, name) is not None]
         if set(given) not in ({"a", "b"}, {"mean", "sd"}):
             self._check([
-                f"beta needs exactly one of: a and b; mean and sd (got {_listing(given)})"
+                f"beta needs exactly one of: a and b; mean and sd (got {listing(given)})"
             ])
         if self.mean is not None and self.sd is not None:
             limit = math.sqrt(self.mean * (1.0 - self.mean))
             if not self.sd < limit:
-                bound, found = _distinct(limit, self.sd)
+                bound, found = distinct(limit, self.sd)
                 self._check([
-                    f"beta with mean {_num(self.mean)} needs sd < {bound} (got sd={found}); "
+                    f"beta with mean {num(self.mean)} needs sd < {bound} (got sd={found}); "
                     "sd**2 must be below mean * (1 - mean)"
                 ])
         return self
@@ -282,8 +291,8 @@ class Beta(_Distribution):
     def describe(self) -> str:
         """Return ``Beta(a=..., b=...)`` or ``Beta(mean=..., sd=...)``."""
         if self.a is not None:
-            return _call("Beta", {"a": self.a, "b": self.b})
-        return _call("Beta", {"mean": self.mean, "sd": self.sd})
+            return call("Beta", {"a": self.a, "b": self.b})
+        return call("Beta", {"mean": self.mean, "sd": self.sd})
 
 
 class Gamma(_Distribution):
@@ -316,7 +325,7 @@ class Gamma(_Distribution):
         if set(given) not in ({"shape", "scale"}, {"mean", "sd"}):
             self._check([
                 "gamma needs exactly one of: shape and scale; mean and sd "
-                f"(got {_listing(given)})"
+                f"(got {listing(given)})"
             ])
         return self
 
@@ -338,8 +347,8 @@ class Gamma(_Distribution):
     def describe(self) -> str:
         """Return ``Gamma(shape=..., scale=...)`` or ``Gamma(mean=..., sd=...)``."""
         if self.shape is not None:
-            return _call("Gamma", {"shape": self.shape, "scale": self.scale})
-        return _call("Gamma", {"mean": self.mean, "sd": self.sd})
+            return call("Gamma", {"shape": self.shape, "scale": self.scale})
+        return call("Gamma", {"mean": self.mean, "sd": self.sd})
 
 
 # -- three-point and range -------------------------------------------------------------
@@ -376,7 +385,7 @@ class Pert(_Distribution):
 
     @model_validator(mode="after")
     def _check_arguments(self) -> Pert:
-        self._check(_three_point_problems("pert", self.low, self.mode, self.high))
+        self._check(three_point_problems("pert", self.low, self.mode, self.high))
         return self
 
     @property
@@ -396,7 +405,7 @@ class Pert(_Distribution):
         arguments: dict[str, Any] = {"low": self.low, "mode": self.mode, "high": self.high}
         if self.lamb != 4.0:
             arguments["lambda"] = self.lamb
-        return _call("PERT", arguments)
+        return call("PERT", arguments)
 
 
 class Triangular(_Distribution):
@@ -420,7 +429,7 @@ class Triangular(_Distribution):
 
     @model_validator(mode="after")
     def _check_arguments(self) -> Triangular:
-        self._check(_three_point_problems("triangular", self.low, self.mode, self.high))
+        self._check(three_point_problems("triangular", self.low, self.mode, self.high))
         return self
 
     def to_scipy(self) -> Any:
@@ -430,7 +439,7 @@ class Triangular(_Distribution):
 
     def describe(self) -> str:
         """Return ``Triangular(low=..., mode=..., high=...)``."""
-        return _call("Triangular", {"low": self.low, "mode": self.mode, "high": self.high})
+        return call("Triangular", {"low": self.low, "mode": self.mode, "high": self.high})
 
 
 class Uniform(_Distribution):
@@ -456,7 +465,7 @@ class Uniform(_Distribution):
     def _check_arguments(self) -> Uniform:
         if not self.low < self.high:
             self._check([
-                f"uniform needs low < high (got low={_num(self.low)}, high={_num(self.high)})"
+                f"uniform needs low < high (got low={num(self.low)}, high={num(self.high)})"
             ])
         return self
 
@@ -466,7 +475,7 @@ class Uniform(_Distribution):
 
     def describe(self) -> str:
         """Return ``Uniform(low=..., high=...)``."""
-        return _call("Uniform", {"low": self.low, "high": self.high})
+        return call("Uniform", {"low": self.low, "high": self.high})
 
 
 # -- discrete --------------------------------------------------------------------------
@@ -495,7 +504,7 @@ class Bernoulli(_Distribution):
 
     def describe(self) -> str:
         """Return ``Bernoulli(p=...)``."""
-        return f"Bernoulli(p={_num(self.p)})"
+        return f"Bernoulli(p={num(self.p)})"
 
 
 class Fixed(_Distribution):
@@ -521,11 +530,11 @@ class Fixed(_Distribution):
 
     def to_scipy(self) -> Any:
         """Return a one-point ``rv_discrete`` at the value."""
-        return _FiniteDiscrete(values=([self.value], [1.0]))()
+        return FiniteDiscrete(values=([self.value], [1.0]))()
 
     def describe(self) -> str:
         """Return ``Fixed(value)``."""
-        return f"Fixed({_num(self.value)})"
+        return f"Fixed({num(self.value)})"
 
 
 class Discrete(_Distribution):
@@ -565,7 +574,7 @@ class Discrete(_Distribution):
         duplicated = sorted({v for v in self.values if self.values.count(v) > 1})
         if duplicated:
             problems.append(
-                f"discrete needs distinct values (got {', '.join(map(_num, duplicated))} "
+                f"discrete needs distinct values (got {', '.join(map(num, duplicated))} "
                 "more than once)"
             )
         if self.weights is not None:
@@ -592,16 +601,16 @@ class Discrete(_Distribution):
         kept = [(v, p) for v, p in zip(self.values, self.probabilities, strict=True) if p > 0]
         values = [v for v, _ in kept]
         total = math.fsum(p for _, p in kept)
-        return _FiniteDiscrete(values=(values, [p / total for _, p in kept]))()
+        return FiniteDiscrete(values=(values, [p / total for _, p in kept]))()
 
     def describe(self) -> str:
         """Return ``Discrete(values=[...], weights=[...])``, shortened when long."""
         if len(self.values) > 6:
             return (f"Discrete({len(self.values)} values in "
-                    f"[{_num(min(self.values))}, {_num(max(self.values))}])")
-        text = f"Discrete(values=[{', '.join(_num(v) for v in self.values)}]"
+                    f"[{num(min(self.values))}, {num(max(self.values))}])")
+        text = f"Discrete(values=[{', '.join(num(v) for v in self.values)}]"
         if self.weights is not None:
-            text += f", weights=[{', '.join(_num(w) for w in self.weights)}]"
+            text += f", weights=[{', '.join(num(w) for w in self.weights)}]"
         return text + ")"
 
 
@@ -655,7 +664,7 @@ class Interval(_Distribution):
 
     @model_validator(mode="after")
     def _check_and_fit(self) -> Interval:
-        low, high = _num(self.low), _num(self.high)
+        low, high = num(self.low), num(self.high)
         problems = []
         if not self.low < self.high:
             problems.append(f"interval needs low < high (got low={low}, high={high})")
@@ -671,7 +680,7 @@ class Interval(_Distribution):
             self._fitted = fit_interval(self.low, self.high, self.confidence, self.shape)
         except SpecError as exc:
             self._check([
-                f"interval could not fit a {self.shape} with {_percent(self.confidence)} in "
+                f"interval could not fit a {self.shape} with {percent(self.confidence)} in "
                 f"[{low}, {high}]: {exc}"
             ])
         return self
@@ -687,8 +696,8 @@ class Interval(_Distribution):
 
     def describe(self) -> str:
         """Return ``Interval(90% in [low, high], shape)``."""
-        return (f"Interval({_percent(self.confidence)} in [{_num(self.low)}, "
-                f"{_num(self.high)}], {self.shape})")
+        return (f"Interval({percent(self.confidence)} in [{num(self.low)}, "
+                f"{num(self.high)}], {self.shape})")
 
 
 class Quantiles(_Distribution):
@@ -733,7 +742,7 @@ class Quantiles(_Distribution):
 
     @model_validator(mode="after")
     def _check_and_fit(self) -> Quantiles:
-        probs, values = _numbers(self.probs), _numbers(self.values)
+        probs, values = numbers(self.probs), numbers(self.values)
         problems = []
         if len(self.probs) < 2:
             problems.append(
@@ -746,9 +755,9 @@ class Quantiles(_Distribution):
             )
         if not all(0 < p < 1 for p in self.probs):
             problems.append(f"quantiles needs probs strictly between 0 and 1 (got {probs})")
-        if not _increasing(self.probs):
+        if not increasing(self.probs):
             problems.append(f"quantiles needs strictly increasing probs (got {probs})")
-        if not _increasing(self.values):
+        if not increasing(self.values):
             problems.append(
                 f"quantiles needs values that are strictly increasing, like probs (got {values})"
             )
@@ -781,7 +790,7 @@ class Quantiles(_Distribution):
 
     def describe(self) -> str:
         """Return ``Quantiles(5%: v1, 50%: v2, ...; shape)``."""
-        pairs = ", ".join(f"{_percent(p)}: {_num(v)}"
+        pairs = ", ".join(f"{percent(p)}: {num(v)}"
                           for p, v in zip(self.probs, self.values, strict=True))
         return f"Quantiles({pairs}; {self.shape})"
 
@@ -820,120 +829,3 @@ DISTRIBUTIONS: dict[str, type[_Distribution]] = {
     "interval": Interval,
     "quantiles": Quantiles,
 }
-
-
-# -- scipy support for finitely many real values ---------------------------------------
-
-# ``rv_discrete(values=...)`` dispatches to scipy's private ``rv_sample``, which
-# already handles non-integer values (``cdf``, ``rvs``, moments). It is reached
-# through an instance so no private module path is imported.
-_RvSample: Any = type(stats.rv_discrete(values=([0.0], [1.0])))
-
-
-class _FiniteDiscrete(_RvSample):  # type: ignore[misc]
-    """``rv_discrete`` on finitely many real values, with a few repairs.
-
-    * ``ppf(0)`` is the smallest value, not scipy's ``a - 1`` for integer
-      distributions, so inversion sampling stays on the support;
-    * the cumulative probabilities end at exactly 1, so ``ppf`` of a
-      probability just below 1 cannot fall off the end;
-    * ``ppf``, ``cdf`` and ``pmf`` use binary search, so an empirical
-      distribution of thousands of values samples quickly;
-    * moments are computed about the mean, which keeps the variance of values
-      far from zero accurate.
-    """
-
-    def __new__(cls, *args: Any, **kwargs: Any) -> Any:
-        # rv_discrete.__new__ would dispatch to scipy's own rv_sample class.
-        return object.__new__(cls)
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.qvals[-1] = 1.0
-
-    def ppf(self, q: Any, *args: Any, **kwds: Any) -> Any:
-        output = super().ppf(q, *args, **kwds)
-        _, loc, _ = self._parse_args(*args, **kwds)
-        return np.where(np.asarray(q) == 0, self.a + loc, output)[()]
-
-    # scipy compares every point with every value (memory n_points * n_values);
-    # binary search does the same in n_points * log(n_values).
-
-    def _ppf(self, q: Any) -> Any:
-        index = np.searchsorted(self.qvals, q, side="left")
-        return self.xk[np.minimum(index, len(self.xk) - 1)]
-
-    def _cdf(self, x: Any) -> Any:
-        return self.qvals[np.searchsorted(self.xk, x, side="right") - 1]
-
-    def _pmf(self, x: Any) -> Any:
-        index = np.minimum(np.searchsorted(self.xk, x, side="left"), len(self.xk) - 1)
-        return np.where(self.xk[index] == x, self.pk[index], 0.0)
-
-    def _stats(self) -> tuple[float, float, float, float]:
-        mean = float(np.sum(self.xk * self.pk))
-        centred = self.xk - mean
-        variance = float(np.sum(centred**2 * self.pk))
-        if variance == 0.0:
-            return mean, 0.0, math.nan, math.nan
-        standard = centred / math.sqrt(variance)
-        with np.errstate(over="ignore"):  # a tiny weight far out: the kurtosis is huge
-            skewness = float(np.sum(standard**3 * self.pk))
-            kurtosis = float(np.sum(standard**4 * self.pk)) - 3.0
-        return mean, variance, skewness, kurtosis
-
-
-# -- wording ---------------------------------------------------------------------------
-
-
-def _three_point_problems(name: str, low: float, mode: float, high: float) -> list[str]:
-    got = f"(got low={_num(low)}, mode={_num(mode)}, high={_num(high)})"
-    if not low <= mode <= high:
-        return [f"{name} needs low <= mode <= high {got}"]
-    if not low < high:
-        return [f"{name} needs low < high {got}; for a known value use dist: fixed"]
-    return []
-
-
-def _num(value: float | None) -> str:
-    """Write a number exactly but briefly: ``900``, not ``900.0``; ``0.35``; ``1e-07``."""
-    if value is None:
-        return "None"
-    if value.is_integer() and abs(value) < 1e16:
-        return str(int(value))
-    return repr(float(value))
-
-
-def _numbers(values: Sequence[float]) -> str:
-    return "[" + ", ".join(_num(v) for v in values) + "]"
-
-
-def _percent(probability: float) -> str:
-    return f"{probability * 100:.10g}%"
-
-
-def _call(name: str, arguments: dict[str, Any]) -> str:
-    inner = ", ".join(f"{key}={_num(value)}" for key, value in arguments.items())
-    return f"{name}({inner})"
-
-
-def _listing(names: Sequence[str]) -> str:
-    """``'median only'``, ``'mu, mean and sd'``, ``'nothing'``."""
-    if not names:
-        return "nothing"
-    if len(names) == 1:
-        return f"{names[0]} only"
-    return ", ".join(names[:-1]) + f" and {names[-1]}"
-
-
-def _distinct(bound: float, found: float) -> tuple[str, str]:
-    """Write a bound and a value with as few digits as show them apart (at least 3)."""
-    for digits in range(3, 18):
-        a, b = f"{bound:.{digits}g}", f"{found:.{digits}g}"
-        if a != b:
-            return a, b
-    return repr(bound), repr(found)
-
-
-def _increasing(values: Sequence[float]) -> bool:
-    return all(a < b for a, b in itertools.pairwise(values))
