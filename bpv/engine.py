@@ -427,7 +427,7 @@ def _slice_moments(
         rows[index:index + array.shape[1]] = array.T
         keys += [("metric", key[1], str(period)) for period in range(array.shape[1])]
         index += array.shape[1]
-    return keys, Moments.of(rows.T)
+    return keys, Moments.of_rows(rows)
 
 
 def _split_moments(keys: list[Key], stacked: Moments) -> dict[Key, Moments]:

@@ -218,6 +218,29 @@ _BINARY: Final[Mapping[type[ast.operator], Callable[[_Value, _Value], _Value]]] 
     ast.Div: np.true_divide,
     ast.Pow: np.power,
 }
+def _power_of_period(base: _Value, t: _Value) -> _Value:
+    """Return ``base ** t`` for the period index, multiplying period by period when faster.
+
+    Growth and persistence over periods (``(1 + growth) ** t``,
+    ``persistence ** t``) raise a per-draw base of shape (n, 1) to the periods
+    0 … H−1 of shape (1, H). Multiplying period by period costs one product per
+    value instead of a ``pow`` (several times dearer); the result agrees with
+    ``np.power`` to a few ulps per period. Any other shapes or exponents use
+    ``np.power``.
+    """
+    base_array, periods = np.asarray(base, dtype=np.float64), np.asarray(t, dtype=np.float64)
+    n_periods = periods.shape[-1] if periods.ndim else 0
+    if not (base_array.ndim == 2 and base_array.shape[1] == 1 and periods.shape == (1, n_periods)
+            and n_periods > 1 and np.array_equal(periods[0], np.arange(n_periods))):
+        return np.power(base_array, periods)
+    column = base_array[:, 0]
+    out = np.empty((base_array.shape[0], n_periods))
+    out[:, 0] = 1.0
+    for period in range(1, n_periods):
+        np.multiply(out[:, period - 1], column, out=out[:, period])
+    return out
+
+
 _FORBIDDEN_BINARY: Final[Mapping[type[ast.operator], str]] = {
     ast.Mod: "the operator '%' is not allowed; write a percentage as a decimal (10% is 0.10)",
     ast.FloorDiv: "the operator '//' is not allowed; use '/'",
@@ -689,6 +712,9 @@ class _Compiler:
         op = _BINARY[type(node.op)]
         left, right = self.compile(node.left), self.compile(node.right)
         run_left, run_right = left.run, right.run
+        if isinstance(node.op, ast.Pow) and isinstance(node.right, ast.Name) \
+                and node.right.id == "t":
+            op = _power_of_period  # growth over periods, such as (1 + g) ** t
 
         def run(env: _Env) -> _Value:
             return op(run_left(env), run_right(env))

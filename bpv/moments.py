@@ -43,37 +43,41 @@ class Moments:
     @classmethod
     def of(cls, values: NDArray[np.float64]) -> Moments:
         """Return the moments of ``values`` along its first axis (the draws)."""
-        with np.errstate(invalid="ignore", over="ignore"):
-            finite_columns = np.isfinite(values.sum(axis=0))  # any inf or nan shows here
-        if finite_columns.all():  # the usual case: two passes, no masks
-            mean = values.mean(axis=0)
-            deviations = values - mean
-            m2 = np.einsum("i...,i...->...", deviations, deviations)
-            count = np.full(mean.shape, float(values.shape[0]))
-            return cls(np.asarray(count), np.asarray(mean), np.asarray(m2))
-        if values.ndim == 2 and finite_columns.any():  # split: masks only where needed
-            clean = cls.of(values[:, finite_columns])
-            dirty = cls._masked(values[:, ~finite_columns])
-            parts = {}
-            for name in ("count", "mean", "m2"):
-                combined = np.empty(values.shape[1])
-                combined[finite_columns] = getattr(clean, name)
-                combined[~finite_columns] = getattr(dirty, name)
-                parts[name] = combined
-            return cls(parts["count"], parts["mean"], parts["m2"])
-        return cls._masked(values)
+        values = np.asarray(values, dtype=np.float64)
+        if values.ndim == 1:
+            one = cls.of_rows(values[np.newaxis, :])
+            return cls(one.count[0], one.mean[0], one.m2[0])
+        flat = values.reshape(values.shape[0], -1)
+        rows = cls.of_rows(flat.T)  # one row per quantity: reductions run along memory
+        shape = values.shape[1:]
+        return cls(rows.count.reshape(shape), rows.mean.reshape(shape), rows.m2.reshape(shape))
 
     @classmethod
-    def _masked(cls, values: NDArray[np.float64]) -> Moments:
-        """Moments counting only the finite values."""
-        finite = np.isfinite(values)
-        count = finite.sum(axis=0).astype(np.float64)
-        clean = np.where(finite, values, 0.0)
+    def of_rows(cls, rows: NDArray[np.float64]) -> Moments:
+        """Return the moments of each row (draws along the last axis), finite values only."""
+        n = rows.shape[1]
+        with np.errstate(invalid="ignore", over="ignore"):
+            sums = rows.sum(axis=1)
+        clean = np.isfinite(sums)  # an inf or nan anywhere in a row shows in its sum
+        count = np.full(rows.shape[0], float(n))
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean = np.where(count > 0, clean.sum(axis=0) / count, np.nan)
-            deviations = np.where(finite, values - mean, 0.0)
-        m2 = (deviations * deviations).sum(axis=0)
-        return cls(np.asarray(count), np.asarray(mean), np.asarray(m2))
+            mean = sums / n if n else np.full(rows.shape[0], np.nan)
+            deviations = rows - mean[:, np.newaxis]
+            m2 = np.einsum("ij,ij->i", deviations, deviations)
+        if clean.all():
+            return cls(count, mean, m2)
+        # Rows with an inf or nan (a payback that never comes) are redone with masks.
+        dirty = rows[~clean]
+        finite = np.isfinite(dirty)
+        dirty_count = finite.sum(axis=1).astype(np.float64)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            dirty_mean = np.where(dirty_count > 0,
+                                  np.where(finite, dirty, 0.0).sum(axis=1) / dirty_count, np.nan)
+            deviations = np.where(finite, dirty - dirty_mean[:, np.newaxis], 0.0)
+        count[~clean] = dirty_count
+        mean[~clean] = dirty_mean
+        m2[~clean] = (deviations * deviations).sum(axis=1)
+        return cls(count, mean, m2)
 
     def merge(self, other: Moments) -> Moments:
         """Return the moments of the union of both samples."""

@@ -819,3 +819,18 @@ def test_formula_like_text_parses_or_raises_formula_error(text: str) -> None:
 @given(st.text(alphabet="([{-+~ x", min_size=1_000, max_size=2_100))
 def test_long_nested_text_fails_cleanly(text: str) -> None:
     _parse_or_reject(text)
+
+
+def test_power_of_the_period_index_matches_numpy():
+    base = np.array([[1.02], [0.9], [-1.5], [0.0], [np.inf], [np.nan]])
+    t = np.arange(12.0)[np.newaxis, :]
+    with np.errstate(all="ignore"):  # inf and nan bases are part of the check
+        got = parse_formula("x ** t").evaluate({"x": base}, t=t)
+        expected = np.power(base, t)
+    np.testing.assert_allclose(got, expected, rtol=1e-14, equal_nan=True)
+    assert np.array_equal(np.isnan(got), np.isnan(expected))
+    # Other exponents and shapes fall back to numpy's power exactly.
+    odd_t = np.array([[0.5, 1.5]])
+    with np.errstate(all="ignore"):
+        np.testing.assert_array_equal(parse_formula("x ** t").evaluate({"x": base}, t=odd_t),
+                                      np.power(base, odd_t))
