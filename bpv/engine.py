@@ -54,6 +54,10 @@ __all__ = ["METHODS", "EvaluationError", "Method", "appraise", "bid_hash"]
 Method = Literal["mc", "lhs", "sobol"]
 METHODS: tuple[str, ...] = ("mc", "lhs", "sobol")
 
+#: Uniforms for inversion are kept inside (0, 1): a Sobol point or a stratum edge
+#: at exactly 0 or 1 would map an unbounded distribution to an infinite value.
+_OPEN_UNIT = (2.0**-53, 1.0 - 2.0**-53)
+
 #: Default number of blocks per chunk of work.
 _BLOCKS_PER_CHUNK = 1
 
@@ -482,7 +486,7 @@ def _draw(plan: _Plan, first: int, sizes: Sequence[int]) -> tuple[
                     for name in correlated])
             else:
                 z = special.ndtri(np.column_stack([uniforms[name] for name in correlated]))
-            u = special.ndtr(z @ np.linalg.cholesky(matrix).T)
+            u = np.clip(special.ndtr(z @ np.linalg.cholesky(matrix).T), *_OPEN_UNIT)
             for j, name in enumerate(correlated):
                 parameters[name].append(inverse_cdf(bid.parameters[name].distribution)(u[:, j]))
         if plan.method != "mc":
@@ -515,7 +519,8 @@ def _uniforms(plan: _Plan, block: int, size: int, dimensions: list[str]) -> dict
         uniforms = {}
         for name in dimensions:
             generator = block_generator(plan.root, name, block)
-            uniforms[name] = (generator.permutation(size) + generator.random(size)) / size
+            uniforms[name] = np.clip(
+                (generator.permutation(size) + generator.random(size)) / size, *_OPEN_UNIT)
         return uniforms
     from scipy.stats import qmc
 
@@ -523,7 +528,7 @@ def _uniforms(plan: _Plan, block: int, size: int, dimensions: list[str]) -> dict
                       rng=block_generator(plan.root, "sobol", 0))
     if block:
         sobol.fast_forward(block * BLOCK_SIZE)
-    points = sobol.random(size)
+    points = np.clip(sobol.random(size), *_OPEN_UNIT)
     return {name: points[:, j] for j, name in enumerate(dimensions)}
 
 
