@@ -58,6 +58,7 @@ def appraisal_text(bid: Bid, result: Appraisal) -> str:
                                         "transfers included)")), ""]
     for node in result.metric_nodes.values():
         lines += [str(node.by_period()), ""]
-    lines.append("Means are exact to about ±2 MCSE; every figure is a present value at the "
-                 "bid's discount rates unless marked.")
+    lines.append("Each mean is within about 2 MCSE of the true mean (95%). Money is in "
+                 "present values at the bid's discount rates; natural units are not "
+                 "discounted.")
     return "\n".join(lines)
