@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import keyword
 import warnings
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
@@ -13,6 +14,7 @@ from scipy import stats
 
 import bpv
 from bpv.engine import EvaluationError
+from bpv.formulas import RESERVED_NAMES
 
 FRAILTY = "examples/bids/frailty_virtual_ward.yaml"
 
@@ -341,3 +343,34 @@ def test_a_spawned_seed_sequence_is_recorded_for_replay():
     replay = np.random.SeedSequence(result.entropy, spawn_key=result.provenance["spawn_key"])
     np.testing.assert_array_equal(bpv.appraise(bid, n_draws=1_000, rng=replay)["npv"],
                                   result["npv"])
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n_draws=st.integers(1, 3 * 65_536), chunk_size=st.integers(1, 4 * 65_536),
+       seed=st.integers(0, 2**63), keep_draws=st.booleans())
+def test_chunking_never_changes_the_numbers(n_draws, chunk_size, seed, keep_draws):
+    bid = bpv.load(FRAILTY)
+    one = bpv.appraise(bid, n_draws=n_draws, rng=seed, keep_draws=keep_draws)
+    other = bpv.appraise(bid, n_draws=n_draws, rng=seed, keep_draws=keep_draws,
+                         chunk_size=chunk_size, executor=ThreadPoolExecutor(max_workers=2))
+    assert one.to_dict() == other.to_dict()
+    np.testing.assert_array_equal(one.subsample("npv"), other.subsample("npv"))
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(name=st.from_regex(r"[a-z][a-z0-9_]{0,12}", fullmatch=True).filter(
+           lambda s: s not in RESERVED_NAMES and s != "zz_other"
+           and not keyword.iskeyword(s) and not keyword.issoftkeyword(s)),
+       spec=st.sampled_from([{"dist": "normal", "mean": 5, "sd": 2},
+                             {"dist": "pert", "low": 1, "mode": 2, "high": 9},
+                             {"dist": "beta", "a": 0.5, "b": 3}]),
+       seed=st.integers(0, 2**32))
+def test_any_shared_parameter_sees_the_same_draws(name, spec, seed):
+    def bid_with(extra):
+        return make_bid([cost(f"{name} * (t == 0)"), DELIVER],
+                        parameters={**extra, name: spec})
+
+    a = bid_with({"zz_other": {"dist": "gamma", "shape": 2, "scale": 1}})
+    b = bid_with({})
+    np.testing.assert_array_equal(bpv.appraise(a, n_draws=1_000, rng=seed)["cost_pv"],
+                                  bpv.appraise(b, n_draws=1_000, rng=seed)["cost_pv"])
