@@ -142,3 +142,11 @@ def test_every_example_bid_appraises(path):
     result = run("appraise", str(path), "--draws", "2000", "--seed", "0", "--json")
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["bid"] == bpv.load(path).id
+
+
+def test_the_readme_shows_real_output():
+    readme = __import__("pathlib").Path("README.md").read_text()
+    shown = readme.split("$ bpv validate tests/data/invalid/unknown_reference.yaml\n")[1]
+    expected_line = shown.split("\n")[0]
+    result = run("validate", "tests/data/invalid/unknown_reference.yaml")
+    assert result.stdout.strip() == expected_line
