@@ -20,7 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bpv.errors import did_you_mean
-from bpv.ledger import METRICS, ORGANISATION_METRICS, derive
+from bpv.ledger import ORGANISATION_METRICS, derive
 from bpv.moments import Moments
 
 __all__ = ["Appraisal", "MetricNodeResult", "OrganisationResult", "Summary", "summarise"]
@@ -359,7 +359,3 @@ def _json_safe(value: Any) -> Any:
         return [_json_safe(v) for v in value]
     return value
 
-
-def metric_names() -> tuple[str, ...]:
-    """Names of the system metrics, in reporting order."""
-    return METRICS
