@@ -13,7 +13,7 @@ Examples
 'Frailty virtual ward, North Place'
 """
 
-from bpv import dist
+from bpv import dist, plot
 from bpv._version import __version__
 from bpv.engine import EvaluationError, appraise
 from bpv.errors import (
@@ -51,6 +51,7 @@ __all__ = [
     # appraisal
     "Appraisal",
     "appraise",
+    "plot",
     # logic model and formulas
     "Formula",
     "evaluation_order",

@@ -1,0 +1,200 @@
+"""Pictures of bids and appraisals, with matplotlib.
+
+Every function takes data and an optional ``ax`` (a new figure is made when it
+is None), draws, and returns the Axes; none calls ``show`` or ``savefig``.
+matplotlib is imported inside the functions only, so computing never loads it.
+
+Examples
+--------
+>>> import matplotlib
+>>> matplotlib.use("Agg")
+>>> import bpv
+>>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")
+>>> result = bpv.appraise(bid, n_draws=2_000, rng=1)
+>>> ax = bpv.plot.distribution(result, "nmb")
+>>> ax.get_xlabel()
+'nmb'
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from bpv.graph import KIND_RANK
+from bpv.graph import logic_model as _logic_model_graph
+from bpv.results import Appraisal
+from bpv.spec.bid import Bid
+
+if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
+__all__ = ["KIND_COLOURS", "distribution", "logic_model", "metric_node", "organisations"]
+
+#: Fill colour of each kind of node (colour-blind safe, Okabe-Ito).
+KIND_COLOURS: dict[str, str] = {
+    "input": "#E69F00",
+    "activity": "#56B4E9",
+    "output": "#009E73",
+    "outcome": "#F0E442",
+    "impact": "#CC79A7",
+}
+_EDGE_STYLES = {"formula": "solid", "success": "dotted", "depends_on": "dashed"}
+
+
+def _axes(ax: Axes | None, **figure: Any) -> Axes:
+    if ax is not None:
+        return ax
+    import matplotlib.pyplot as plt
+
+    new: Axes
+    _, new = plt.subplots(**figure)
+    return new
+
+
+def logic_model(bid: Bid, *, ax: Axes | None = None) -> Axes:
+    """Draw the logic model as layers, inputs on the left to impacts on the right.
+
+    Nodes are coloured by kind; an edge is solid where a formula uses the node,
+    dotted for an activity's success parameter, dashed for a drawn-only
+    ``depends_on`` link. Nodes that carry a success hypothesis (a parameter
+    with ``supports`` naming them) are outlined in black.
+
+    Parameters
+    ----------
+    bid : Bid
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    graph = _logic_model_graph(bid)
+    layers: dict[int, list[str]] = {}
+    for node in bid.nodes:
+        layers.setdefault(KIND_RANK[node.kind], []).append(node.id)
+    tallest = max(len(ids) for ids in layers.values())
+    ax = _axes(ax, figsize=(2.6 * len(KIND_RANK), max(3.0, 0.6 * tallest)))
+    position = {
+        node_id: (rank, (len(ids) - 1) / 2 - row)
+        for rank, ids in layers.items() for row, node_id in enumerate(ids)
+    }
+    supported = {p.supports for p in bid.parameters.values() if p.is_hypothesis}
+    for upstream, downstream, data in graph.edges(data=True):
+        (x0, y0), (x1, y1) = position[upstream], position[downstream]
+        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops={
+            "arrowstyle": "->", "linestyle": _EDGE_STYLES.get(data.get("via", ""), "solid"),
+            "color": "0.35", "shrinkA": 14, "shrinkB": 14})
+    for node in bid.nodes:
+        x, y = position[node.id]
+        ax.text(x, y, node.label or node.id, ha="center", va="center", fontsize=8,
+                gid=node.id, bbox={
+                    "boxstyle": "round,pad=0.35", "facecolor": KIND_COLOURS[node.kind],
+                    "edgecolor": "black" if node.id in supported else "0.6",
+                    "linewidth": 1.6 if node.id in supported else 0.6,
+                    "linestyle": "dashed" if node.is_qualitative else "solid"})
+    ax.set_xticks(range(len(KIND_RANK)), list(KIND_RANK))
+    ax.set_xlim(-0.6, len(KIND_RANK) - 0.4)
+    ax.set_ylim(-tallest / 2 - 0.2, tallest / 2 + 0.2)
+    ax.set_yticks([])
+    for side in ("left", "right", "top"):
+        ax.spines[side].set_visible(False)
+    ax.set_title(bid.title)
+    return ax
+
+
+def distribution(appraisal: Appraisal, metric: str = "npv", *, ax: Axes | None = None,
+                 bins: int = 60) -> Axes:
+    """Draw the distribution of a metric with its mean, median, 90% interval and P(> 0).
+
+    Parameters
+    ----------
+    appraisal : Appraisal
+    metric : str, default 'npv'
+    ax : matplotlib Axes, optional
+    bins : int, default 60
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _axes(ax)
+    draws = np.asarray(appraisal.subsample(metric))
+    finite = draws[np.isfinite(draws)]
+    stats = appraisal.summary(metrics=[metric]).rows[metric]
+    ax.hist(finite, bins=bins, color="#56B4E9", edgecolor="white", linewidth=0.3)
+    ax.axvspan(stats["p5"], stats["p95"], color="0.85", zorder=0, label="90% interval")
+    ax.axvline(stats["mean"], color="black", label="mean")
+    ax.axvline(stats["median"], color="black", linestyle="dashed", label="median")
+    if finite.size and finite.min() < 0 < finite.max():
+        ax.axvline(0.0, color="#D55E00", linewidth=0.8)
+    share = appraisal.probability(metric, ">", 0)
+    ax.set_title(f"{metric}: P(> 0) = {share:.1%}")
+    ax.set_xlabel(metric)
+    ax.set_ylabel("draws")
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def organisations(appraisal: Appraisal, metric: str = "npv", *, ax: Axes | None = None,
+                  names: dict[str, str] | None = None) -> Axes:
+    """Draw who gains and who pays: each organisation's mean with its 90% interval.
+
+    Parameters
+    ----------
+    appraisal : Appraisal
+    metric : str, default 'npv'
+    ax : matplotlib Axes, optional
+    names : dict of str to str, optional
+        Display names by organisation id.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _axes(ax)
+    ids = list(appraisal.organisations)
+    rows = [appraisal.organisation(org).summary(metrics=[metric]).rows[metric] for org in ids]
+    means = np.array([row["mean"] for row in rows])
+    low = means - np.array([row["p5"] for row in rows])
+    high = np.array([row["p95"] for row in rows]) - means
+    colours = ["#009E73" if mean >= 0 else "#D55E00" for mean in means]
+    positions = np.arange(len(ids))
+    ax.barh(positions, means, color=colours, xerr=[low, high], capsize=3)
+    ax.set_yticks(positions, [(names or {}).get(org, org) for org in ids])
+    ax.axvline(0.0, color="black", linewidth=0.8)
+    ax.set_xlabel(f"{metric} (mean, 90% interval)")
+    ax.set_title("Who gains and who pays")
+    return ax
+
+
+def metric_node(appraisal: Appraisal, node_id: str, *, ax: Axes | None = None) -> Axes:
+    """Draw a metric node's values by period: the mean with 50% and 90% bands.
+
+    This is the planned trajectory that delivery will be tracked against.
+
+    Parameters
+    ----------
+    appraisal : Appraisal
+    node_id : str
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _axes(ax)
+    node = appraisal.metric_node(node_id)
+    periods = np.arange(len(node.periods))
+    bands = np.quantile(node.values, [0.05, 0.25, 0.75, 0.95], axis=0)
+    mean = node.by_period().rows
+    ax.fill_between(periods, bands[0], bands[3], color="#56B4E9", alpha=0.3, label="90%")
+    ax.fill_between(periods, bands[1], bands[2], color="#56B4E9", alpha=0.6, label="50%")
+    ax.plot(periods, [mean[p]["mean"] for p in node.periods], color="black", marker="o",
+            label="mean")
+    ax.set_xticks(periods, node.periods)
+    ax.set_ylabel(node.unit or node_id)
+    ax.set_title(node_id)
+    ax.legend(frameon=False, fontsize=8)
+    return ax

@@ -1,0 +1,97 @@
+"""Plots render with the Agg backend; assertions are on the artists' data, not pixels."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+
+import bpv
+
+FRAILTY = "examples/bids/frailty_virtual_ward.yaml"
+
+
+@pytest.fixture(scope="module")
+def bid():
+    return bpv.load(FRAILTY)
+
+
+@pytest.fixture(scope="module")
+def result(bid):
+    return bpv.appraise(bid, n_draws=20_000, rng=3)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def test_logic_model_places_nodes_by_kind_and_draws_every_edge(bid):
+    ax = bpv.plot.logic_model(bid)
+    boxes = {text.get_gid(): text for text in ax.texts if text.get_gid()}
+    assert set(boxes) == set(bid.node_ids)
+    for node in bid.nodes:
+        x, _ = boxes[node.id].get_position()
+        assert x == list(bpv.plot.KIND_COLOURS).index(node.kind)
+        assert boxes[node.id].get_bbox_patch().get_facecolor()[:3] == pytest.approx(
+            matplotlib.colors.to_rgb(bpv.plot.KIND_COLOURS[node.kind]))
+    arrows = [child for child in ax.get_children()
+              if isinstance(child, matplotlib.text.Annotation) and child.arrow_patch]
+    assert len(arrows) == bpv.logic_model(bid).number_of_edges()
+    ax.figure.canvas.draw()
+
+
+def test_logic_model_outlines_the_nodes_success_hypotheses_support():
+    pathology = bpv.load("examples/bids/pathology_network.yaml")
+    ax = bpv.plot.logic_model(pathology)
+    boxes = {text.get_gid(): text for text in ax.texts if text.get_gid()}
+    supported = {p.supports for p in pathology.parameters.values() if p.is_hypothesis}
+    assert "consolidation" in supported
+    for node_id, box in boxes.items():
+        black = box.get_bbox_patch().get_edgecolor()[:3] == (0.0, 0.0, 0.0)
+        assert black == (node_id in supported)
+
+
+def test_distribution_marks_mean_median_interval_and_probability(result):
+    ax = bpv.plot.distribution(result, "nmb")
+    stats = result.summary(metrics=["nmb"]).rows["nmb"]
+    lines = {line.get_label(): line.get_xdata()[0] for line in ax.get_lines()}
+    assert lines["mean"] == pytest.approx(stats["mean"])
+    assert lines["median"] == pytest.approx(stats["median"])
+    counts = sum(patch.get_height() for patch in ax.patches if patch.get_height() > 0
+                 and patch.get_label() != "90% interval")
+    assert counts == result.n_draws
+    assert f"{result.probability('nmb', '>', 0):.1%}" in ax.get_title()
+    ax.figure.canvas.draw()
+
+
+def test_organisations_show_each_mean_and_interval(result):
+    ax = bpv.plot.organisations(result, names={"icb": "North ICB"})
+    bars = list(ax.patches)
+    assert len(bars) == len(result.organisations)
+    for bar, org in zip(bars, result.organisations, strict=True):
+        assert bar.get_width() == pytest.approx(float(result.organisation(org)["npv"].mean()))
+    assert ax.get_yticklabels()[0].get_text() == "North ICB"
+    ax.figure.canvas.draw()
+
+
+def test_metric_node_trajectory_follows_the_mean_by_period(result):
+    ax = bpv.plot.metric_node(result, "admissions_avoided")
+    (mean_line,) = [line for line in ax.get_lines() if line.get_label() == "mean"]
+    expected = result.metric_node("admissions_avoided").values.mean(axis=0)
+    np.testing.assert_allclose(mean_line.get_ydata(), expected)
+    assert [t.get_text() for t in ax.get_xticklabels()] == list(result.periods)
+    ax.figure.canvas.draw()
+
+
+def test_plots_draw_on_given_axes_and_never_show(result, monkeypatch):
+    monkeypatch.setattr(plt, "show", lambda *a, **k: pytest.fail("plt.show called"))
+    _, axes = plt.subplots(1, 2)
+    assert bpv.plot.distribution(result, ax=axes[0]) is axes[0]
+    assert bpv.plot.organisations(result, ax=axes[1]) is axes[1]
+    assert len(plt.get_fignums()) == 1
