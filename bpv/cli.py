@@ -129,7 +129,7 @@ def _validate_one(path: Path) -> dict[str, Any]:
         report["problems"] = [_problem_dict(p) for p in exc.problems]
         return report
     except (BPVError, OSError, UnicodeDecodeError) as exc:
-        report["problems"] = [_problem_dict(Problem("", _reason(exc, path)))]
+        report["problems"] = [_problem_dict(Problem("", _reason(exc)))]
         return report
     report["valid"] = True
     report["id"] = bid.id
@@ -137,7 +137,7 @@ def _validate_one(path: Path) -> dict[str, Any]:
     return report
 
 
-def _reason(exc: BaseException, path: Path) -> str:
+def _reason(exc: BaseException) -> str:
     if isinstance(exc, FileNotFoundError):
         return "no such file"
     if isinstance(exc, IsADirectoryError):
@@ -161,9 +161,15 @@ def _print_report(report: dict[str, Any], out: TextIO) -> None:
         out.write(f"{name}: ok\n")
     for severity, entries in (("", report["problems"]), ("warning: ", report["warnings"])):
         for entry in entries:
-            line = f":{entry['line']}" if entry["line"] is not None else ""
-            location = f"{entry['location']}: " if entry["location"] else ""
-            out.write(f"{name}{line}: {severity}{location}{entry['message']}\n")
+            problem = Problem(entry["location"], entry["message"], entry["line"])
+            out.write(_problem_line(name, problem, severity) + "\n")
+
+
+def _problem_line(file: object, problem: Problem, severity: str = "") -> str:
+    """Word a problem as compilers do: ``FILE:LINE: [warning: ]LOCATION: MESSAGE``."""
+    line = f":{problem.line}" if problem.line is not None else ""
+    location = f"{problem.location}: " if problem.location else ""
+    return f"{file}{line}: {severity}{location}{problem.message}"
 
 
 def _positive_int(text: str) -> int:
@@ -190,12 +196,10 @@ def _appraise(args: argparse.Namespace, out: TextIO) -> int:
         bid = load(args.file)
     except BidValidationError as exc:
         for problem in exc.problems:
-            line = f":{problem.line}" if problem.line is not None else ""
-            location = f"{problem.location}: " if problem.location else ""
-            print(f"{args.file}{line}: {location}{problem.message}", file=sys.stderr)
+            print(_problem_line(args.file, problem), file=sys.stderr)
         return EXIT_INVALID
     except (BPVError, OSError, UnicodeDecodeError) as exc:
-        print(f"{args.file}: {_reason(exc, args.file)}", file=sys.stderr)
+        print(f"{args.file}: {_reason(exc)}", file=sys.stderr)
         return EXIT_INVALID
     progress = False if args.quiet or args.json else None
     with warnings.catch_warnings(record=True) as caught:

@@ -80,6 +80,10 @@ class _Plan:
     health_factors: NDArray[np.float64]
     order: tuple[Node, ...]
     ledger: LedgerPlan
+    uncertain: tuple[str, ...]
+    gates: tuple[str, ...]
+    correlated: tuple[str, ...]
+    cholesky: NDArray[np.float64]
 
     @property
     def thinning(self) -> int:
@@ -90,18 +94,6 @@ class _Plan:
     def n_kept(self) -> int:
         """Draws kept per draw vector."""
         return math.ceil(self.n_draws / self.thinning)
-
-    @property
-    def uncertain(self) -> list[str]:
-        """Parameters with randomness, in bid order."""
-        return [name for name, p in self.bid.parameters.items()
-                if not isinstance(p.distribution, Fixed)]
-
-    @property
-    def gates(self) -> list[str]:
-        """Activities with a success gate, in bid order."""
-        return [node.id for node in self.bid.nodes
-                if node.kind == "activity" and node.success is not None and node.success != 1]
 
 
 #: Draws evaluated at once within a block: bounds working memory.
@@ -253,8 +245,19 @@ def _make_plan(bid: Bid, root: np.random.SeedSequence, n_draws: int, method: str
                              timing=settings.timing)
     health = discount_factors(bid.horizon, rate=health_rate, schedule=health_schedule,
                               timing=settings.timing)
+    uncertain = tuple(name for name, p in bid.parameters.items()
+                      if not isinstance(p.distribution, Fixed))
+    gates = tuple(node.id for node in bid.nodes
+                  if node.kind == "activity" and node.success is not None and node.success != 1)
+    correlated: tuple[str, ...] = ()
+    cholesky = np.eye(0)
+    if bid.correlations is not None:
+        names, matrix = bid.correlations.to_matrix()
+        correlated = tuple(names)
+        cholesky = np.linalg.cholesky(np.asarray(matrix, dtype=np.float64))
     return _Plan(bid, root, n_draws, method, keep_flows, keep_draws, money, health,
-                 tuple(bid.evaluation_order()), LedgerPlan.from_bid(bid))
+                 tuple(bid.evaluation_order()), LedgerPlan.from_bid(bid), uncertain, gates,
+                 correlated, cholesky)
 
 
 def _run(plan: _Plan, ranges: Sequence[tuple[int, int]], executor: Executor | None,
@@ -317,7 +320,7 @@ def _evaluate_blocks(plan: _Plan, first: int, last: int) -> _Chunk:
     imbalance = 0.0
     for block in range(first, last):
         size = min(BLOCK_SIZE, plan.n_draws - block * BLOCK_SIZE)
-        parameters, gates = _draw(plan, block, [size])
+        parameters, gates = _draw(plan, block, size)
         block_moments: Moments | None = None
         keys: list[Key] = []
         for start in range(0, size, EVALUATION_SLICE):
@@ -462,51 +465,41 @@ def _raise_not_finite(bid: Bid, node_id: str, value: NDArray[np.float64],
     raise EvaluationError(msg)
 
 
-def _draw(plan: _Plan, first: int, sizes: Sequence[int]) -> tuple[
+def _draw(plan: _Plan, block: int, size: int) -> tuple[
         dict[str, NDArray[np.float64]], dict[str, NDArray[np.float64]]]:
-    """Draw every parameter and success gate for consecutive blocks from ``first``."""
+    """Draw every parameter and success gate of one block of ``size`` draws."""
     bid = plan.bid
-    parameters: dict[str, list[NDArray[np.float64]]] = {name: [] for name in bid.parameters}
-    gate_uniforms: dict[str, list[NDArray[np.float64]]] = {name: [] for name in plan.gates}
-    uncertain = plan.uncertain
-    correlated, matrix = _correlation(bid)
-    for offset, size in enumerate(sizes):
-        block = first + offset
-        uniforms = _uniforms(plan, block, size, [*uncertain, *(f"gate:{g}" for g in plan.gates)])
-        for name, parameter in bid.parameters.items():
-            spec = parameter.distribution
-            if isinstance(spec, Fixed):
-                parameters[name].append(np.full(size, spec.value))
-            elif plan.method == "mc" and name not in correlated:
-                parameters[name].append(sample(spec, block_generator(plan.root, name, block), size))
-        if correlated:
-            if plan.method == "mc":
-                z = np.column_stack([
-                    block_generator(plan.root, name, block).standard_normal(size)
-                    for name in correlated])
-            else:
-                z = special.ndtri(np.column_stack([uniforms[name] for name in correlated]))
-            u = np.clip(special.ndtr(z @ np.linalg.cholesky(matrix).T), *_OPEN_UNIT)
-            for j, name in enumerate(correlated):
-                parameters[name].append(inverse_cdf(bid.parameters[name].distribution)(u[:, j]))
-        if plan.method != "mc":
-            for name in uncertain:
-                if name not in correlated:
-                    parameters[name].append(
-                        inverse_cdf(bid.parameters[name].distribution)(uniforms[name]))
-        for gate in plan.gates:
-            key = f"gate:{gate}"
-            u_gate = uniforms[key] if plan.method != "mc" else \
-                block_generator(plan.root, key, block).random(size)
-            gate_uniforms[gate].append(u_gate)
-    drawn = {name: np.concatenate(chunks) for name, chunks in parameters.items()}
+    gate_keys = [f"gate:{gate}" for gate in plan.gates]
+    uniforms = _uniforms(plan, block, size, [*plan.uncertain, *gate_keys])
+    drawn: dict[str, NDArray[np.float64]] = {}
+    for name, parameter in bid.parameters.items():
+        spec = parameter.distribution
+        if isinstance(spec, Fixed):
+            drawn[name] = np.full(size, spec.value)
+        elif name in plan.correlated:
+            continue
+        elif plan.method == "mc":
+            drawn[name] = sample(spec, block_generator(plan.root, name, block), size)
+        else:
+            drawn[name] = inverse_cdf(spec)(uniforms[name])
+    if plan.correlated:
+        if plan.method == "mc":
+            z = np.column_stack([block_generator(plan.root, name, block).standard_normal(size)
+                                 for name in plan.correlated])
+        else:
+            z = special.ndtri(np.column_stack([uniforms[name] for name in plan.correlated]))
+        u = np.clip(special.ndtr(z @ plan.cholesky.T), *_OPEN_UNIT)
+        for j, name in enumerate(plan.correlated):
+            drawn[name] = inverse_cdf(bid.parameters[name].distribution)(u[:, j])
+    drawn = {name: drawn[name] for name in bid.parameters}  # bid order
     gates: dict[str, NDArray[np.float64]] = {}
-    for gate in plan.gates:
+    for gate, key in zip(plan.gates, gate_keys, strict=True):
+        u_gate = (uniforms[key] if plan.method != "mc"
+                  else block_generator(plan.root, key, block).random(size))
         success = bid.node(gate).success
         probability = (drawn[success][:, np.newaxis] if isinstance(success, str)
                        else float(1.0 if success is None else success))
-        u = np.concatenate(gate_uniforms[gate])[:, np.newaxis]
-        gates[gate] = (u < probability).astype(np.float64)
+        gates[gate] = (u_gate[:, np.newaxis] < probability).astype(np.float64)
     return drawn, gates
 
 
@@ -530,15 +523,6 @@ def _uniforms(plan: _Plan, block: int, size: int, dimensions: list[str]) -> dict
         sobol.fast_forward(block * BLOCK_SIZE)
     points = np.clip(sobol.random(size), *_OPEN_UNIT)
     return {name: points[:, j] for j, name in enumerate(dimensions)}
-
-
-def _correlation(bid: Bid) -> tuple[list[str], NDArray[np.float64]]:
-    """Return the correlated parameters and their correlation matrix (none: empty)."""
-    correlations = getattr(bid, "correlations", None)
-    if correlations is None:
-        return [], np.eye(0)
-    names, matrix = correlations.to_matrix()
-    return list(names), np.asarray(matrix, dtype=np.float64)
 
 
 # -- assembly -----------------------------------------------------------------------

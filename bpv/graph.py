@@ -69,7 +69,7 @@ def logic_model(bid: Bid, *, parameters: bool = False) -> nx.DiGraph:
             qualitative=node.is_qualitative,
         )
     for node in bid.nodes:
-        for name, via in sorted(_links(node).items()):
+        for name, via in sorted(node.links().items()):
             if name in node_ids:
                 graph.add_edge(name, node.id, via=via)
     if parameters:
@@ -82,20 +82,10 @@ def logic_model(bid: Bid, *, parameters: bool = False) -> nx.DiGraph:
                 hypothesis=parameter.hypothesis,
             )
         for node in bid.nodes:
-            for name, via in sorted(_links(node).items()):
+            for name, via in sorted(node.links().items()):
                 if name in bid.parameters:
                     graph.add_edge(name, node.id, via=via)
     return nx.freeze(graph)
-
-
-def _links(node: Node) -> dict[str, str]:
-    """Return each name the node uses and how: ``formula``, ``success`` or ``depends_on``."""
-    links = dict.fromkeys(node.depends_on or (), "depends_on")
-    if isinstance(node.success, str):
-        links[node.success] = "success"
-    if node.compiled is not None:
-        links.update(dict.fromkeys(node.compiled.names, "formula"))
-    return links
 
 
 def evaluation_order(bid: Bid) -> list[Node]:

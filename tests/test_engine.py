@@ -152,8 +152,6 @@ def test_unbalanced_transfers_are_warned_about():
 
 
 def test_non_finite_values_are_a_clear_error():
-    bid = make_bid([cost("1 / x"), DELIVER], parameters={"x": {"dist": "uniform", "low": -1,
-                                                                "high": 1}})
     bid = make_bid([cost("log(x)"), DELIVER],
                    parameters={"x": {"dist": "uniform", "low": -1, "high": 1}})
     with pytest.raises(EvaluationError, match=r"nodes\[0\] 'spend' gives values that are not"):

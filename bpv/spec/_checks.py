@@ -17,6 +17,7 @@ from bpv.errors import FormulaError, did_you_mean
 from bpv.formulas import RESERVED_NAMES, parse_formula
 from bpv.graph import KIND_RANK, find_cycles
 from bpv.spec._names import name_problem
+from bpv.spec.node import article
 
 __all__ = ["outline_problems"]
 
@@ -243,8 +244,8 @@ def _kind_order_problems(
         if up.kind is None or down.kind is None:
             continue
         if KIND_RANK[up.kind] > KIND_RANK[down.kind]:
-            article = "an" if down.kind[0] in "aeiou" else "a"
-            problems.append(((("nodes", down.index)), f"{article} {down.kind} may not depend on "
+            problems.append(((("nodes", down.index)), f"{article(down.kind)} {down.kind} "
+                             "may not depend on "
                              f"{up.kind} '{upstream}'; the chain runs input -> activity -> "
                              "output -> outcome -> impact", upstream))
     return problems

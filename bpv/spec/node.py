@@ -165,7 +165,7 @@ class Node(Spec):
         if self.kind != "activity":
             problems.extend(
                 ((name,), f"'{name}' applies only to activities; this node is "
-                 f"{_article(self.kind)} {self.kind}", getattr(self, name))
+                 f"{article(self.kind)} {self.kind}", getattr(self, name))
                 for name in _ACTIVITY_FIELDS if getattr(self, name) is not None
             )
         if self.measure is not None:
@@ -173,7 +173,7 @@ class Node(Spec):
             if self.measure not in allowed:
                 where = ", ".join(allowed) if allowed else "no measure"
                 problems.append(
-                    (("measure",), f"{_article(self.kind)} {self.kind} may not carry measure "
+                    (("measure",), f"{article(self.kind)} {self.kind} may not carry measure "
                      f"'{self.measure}' (allowed: {where})", self.measure)
                 )
             if self.formula is None:
@@ -252,16 +252,21 @@ class Node(Spec):
         """The parsed formula, or None for a node without one."""
         return None if self.formula is None else parse_formula(self.formula)
 
+    def links(self) -> dict[str, str]:
+        """Return each name this node uses and how: ``formula``, ``success`` or ``depends_on``."""
+        links = dict.fromkeys(self.depends_on or (), "depends_on")
+        if isinstance(self.success, str):
+            links[self.success] = "success"
+        if self.formula is not None:
+            links.update(dict.fromkeys(parse_formula(self.formula).names, "formula"))
+        return links
+
     @property
     def references(self) -> frozenset[str]:
         """Names this node depends on: formula names, ``success`` parameter, ``depends_on``."""
-        names: set[str] = set(self.depends_on or ())
-        if self.formula is not None:
-            names |= parse_formula(self.formula).names
-        if isinstance(self.success, str):
-            names.add(self.success)
-        return frozenset(names)
+        return frozenset(self.links())
 
 
-def _article(word: str) -> str:
+def article(word: str) -> str:
+    """Return 'a' or 'an' for a word, for messages ("an output", "a cost node")."""
     return "an" if word[0] in "aeiou" else "a"
