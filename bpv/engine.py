@@ -37,12 +37,21 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
+from bpv._scratch import scratch
 from bpv._version import __version__
 from bpv.discounting import discount_factors, resolve_rates
 from bpv.errors import BidWarning, SpecError
-from bpv.ledger import METRICS, ORGANISATION_METRICS, LedgerPlan, derive
+from bpv.ledger import (
+    BASE_METRICS,
+    METRICS,
+    ORGANISATION_BASE_METRICS,
+    ORGANISATION_METRICS,
+    LedgerPlan,
+    LedgerSlice,
+    derive,
+)
 from bpv.moments import Moments
-from bpv.results import Appraisal, MetricNodeResult
+from bpv.results import Appraisal, CashFlowResult, MetricNodeResult
 from bpv.sampling.draws import inverse_cdf, sample
 from bpv.sampling.streams import BLOCK_SIZE, Seed, block_generator, root_seed
 from bpv.spec.bid import Bid
@@ -88,12 +97,21 @@ class _Plan:
     @property
     def thinning(self) -> int:
         """Keep one draw in this many (1 when every draw is kept)."""
-        return 1 if self.keep_draws else max(1, math.ceil(self.n_draws / SUBSAMPLE_CAP))
+        return 1 if self.keep_draws else _thinning(self.n_draws)
 
     @property
     def n_kept(self) -> int:
         """Draws kept per draw vector."""
         return math.ceil(self.n_draws / self.thinning)
+
+    @property
+    def cash_thinning(self) -> int:
+        """Keep the net cash flows of one draw in this many: always a bounded subsample."""
+        return _thinning(self.n_draws)
+
+
+def _thinning(n_draws: int) -> int:
+    return max(1, math.ceil(n_draws / SUBSAMPLE_CAP))
 
 
 #: Draws evaluated at once within a block: bounds working memory.
@@ -106,9 +124,10 @@ Key = tuple[str, ...]
 
 @dataclass
 class _Chunk:
-    """What one chunk of blocks reduces to."""
+    """What one chunk of blocks reduces to: kept draws (draws on the last axis), in parts."""
 
-    vectors: dict[Key, NDArray[np.float64]]
+    vectors: dict[Key, list[NDArray[np.float64]]]
+    cash: list[NDArray[np.float64]]
     moments: list[tuple[list[Key], Moments]]
     imbalance: float
 
@@ -316,6 +335,7 @@ def _progress_bar(total: int, show: bool) -> Any:
 def _evaluate_blocks(plan: _Plan, first: int, last: int) -> _Chunk:
     """Sample, evaluate and reduce blocks ``first`` to ``last`` (exclusive)."""
     kept: dict[Key, list[NDArray[np.float64]]] = {}
+    cash: list[NDArray[np.float64]] = []
     moments: list[tuple[list[Key], Moments]] = []
     imbalance = 0.0
     for block in range(first, last):
@@ -326,24 +346,35 @@ def _evaluate_blocks(plan: _Plan, first: int, last: int) -> _Chunk:
         for start in range(0, size, EVALUATION_SLICE):
             stop = min(size, start + EVALUATION_SLICE)
             first_draw = block * BLOCK_SIZE + start
-            out, slice_imbalance = _evaluate_slice(
+            out, ledger = _evaluate_slice(
                 plan, {k: v[start:stop] for k, v in parameters.items()},
-                {k: v[start:stop] for k, v in gates.items()}, first_draw, stop - start)
-            imbalance = max(imbalance, slice_imbalance)
+                {k: v[:, start:stop] for k, v in gates.items()}, first_draw, stop - start)
+            imbalance = max(imbalance, ledger.imbalance)
             if not plan.keep_draws:
                 # Slices sit at fixed places in fixed blocks, so merging them in
                 # order gives the same moments whatever the chunking.
-                keys, slice_moments = _slice_moments(plan, out)
+                keys, slice_moments = _slice_moments(plan, ledger, out)
                 block_moments = (slice_moments if block_moments is None
                                  else block_moments.merge(slice_moments))
-                keep = (first_draw + np.arange(stop - start)) % plan.thinning == 0
-                out = {key: array[keep] for key, array in out.items()}
+            # Node values live in reused buffers: what is kept is copied (by the
+            # subsample's indexing, or explicitly).
+            chosen = _systematic(first_draw, stop - start, plan.thinning)
             for key, array in out.items():
-                kept.setdefault(key, []).append(array)
+                kept.setdefault(key, []).append(
+                    array.copy() if chosen is None else array[..., chosen])
+            chosen = _systematic(first_draw, stop - start, plan.cash_thinning)
+            cash.append(ledger.net_cash.copy() if chosen is None
+                        else ledger.net_cash[..., chosen])
         if block_moments is not None:
             moments.append((keys, block_moments))
-    vectors = {key: np.concatenate(parts) for key, parts in kept.items()}
-    return _Chunk(vectors, moments, imbalance)
+    return _Chunk(kept, cash, moments, imbalance)
+
+
+def _systematic(first_draw: int, n: int, thinning: int) -> NDArray[np.intp] | None:
+    """Positions in a slice of the draws whose global index is a multiple of ``thinning``."""
+    if thinning == 1:
+        return None
+    return np.arange((-first_draw) % thinning, n, thinning)
 
 
 def _evaluate_slice(
@@ -352,89 +383,89 @@ def _evaluate_slice(
     gates: dict[str, NDArray[np.float64]],
     first_draw: int,
     n: int,
-) -> tuple[dict[Key, NDArray[np.float64]], float]:
-    """Evaluate every node on a slice of ``n`` draws and reduce it to the ledger's vectors."""
+) -> tuple[dict[Key, NDArray[np.float64]], LedgerSlice]:
+    """Evaluate every node on a slice of ``n`` draws and reduce it with the ledger.
+
+    Values are laid out periods by draws, shape (H, n): a parameter is a row
+    (1, n) and the period index a column (H, 1), so every broadcast operation
+    runs along the long, contiguous draw axis (several times faster than
+    draws by periods, where numpy's inner loop would cover only H values).
+    Returns the per-draw outputs to keep, each with draws on its last axis,
+    and the ledger's reduction.
+    """
     bid = plan.bid
     horizon = bid.horizon
-    t = np.arange(horizon, dtype=np.float64)[np.newaxis, :]
+    t = np.arange(horizon, dtype=np.float64)[:, np.newaxis]
     values: dict[str, NDArray[np.float64]] = {
-        name: column[:, np.newaxis] for name, column in parameters.items()
+        name: row[np.newaxis, :] for name, row in parameters.items()
     }
     order = plan.order
     with np.errstate(all="ignore"):
         for node in order:
+            # Each node's values go to this thread's buffer for it, reused slice
+            # after slice: a fresh array would cost more in page faults than the
+            # arithmetic on it.
+            value = scratch(f"node {node.id}", (horizon, n))
             if node.kind == "activity":
-                value = node.delivery_profile(horizon)[np.newaxis, :] * gates.get(
-                    node.id, np.ones((n, 1)))
+                np.multiply(node.delivery_profile(horizon)[:, np.newaxis],
+                            gates.get(node.id, 1.0), out=value)
                 if node.compiled is not None:
-                    value = value * node.compiled.evaluate(values, t)
+                    value *= node.compiled.evaluate(values, t)
             else:
                 assert node.compiled is not None  # noqa: S101 - qualitative nodes are skipped
-                value = node.compiled.evaluate(values, t)
-            values[node.id] = np.broadcast_to(value, (n, horizon))
-        ledger = plan.ledger
-        system, organisations, imbalance = ledger.reduce(
-            values, plan.money_factors, plan.health_factors)
+                node.compiled.evaluate(values, t, out=value)
+            values[node.id] = value
+        ledger = plan.ledger.reduce(values, plan.money_factors, plan.health_factors)
     # Non-finite values reach the ledger's sums; look for their node only then
     # (a payback of inf is the ledger's own word for "never").
-    sums = [v for name, v in system.items() if name != "payback"]
-    sums += [values[node_id].sum(axis=1) for node_id in ledger.metric_nodes]
+    sums = [v for name, v in ledger.base.items() if name != "payback"] + [ledger.qalys]
+    sums += [values[node_id].sum(axis=0) for node_id in plan.ledger.metric_nodes]
     if not all(np.isfinite(v).all() for v in sums):
         for node in order:
             if not np.isfinite(values[node.id]).all():
                 _raise_not_finite(bid, node.id, values[node.id], first_draw)
-    out: dict[Key, NDArray[np.float64]] = {("system", k): v for k, v in system.items()}
-    for org, vectors in organisations.items():
-        out |= {("organisation", org, k): v for k, v in vectors.items()}
-    out |= {("metric", node_id): np.ascontiguousarray(values[node_id])
-            for node_id in ledger.metric_nodes}
+    out: dict[Key, NDArray[np.float64]] = {("base", name): array
+                                           for name, array in ledger.base.items()}
+    out[("qalys",)] = ledger.qalys
+    out |= {("metric", node_id): values[node_id] for node_id in plan.ledger.metric_nodes}
     if plan.keep_flows:
-        out |= {("flow", node.id): np.ascontiguousarray(values[node.id]) for node in order}
-    return out, imbalance
+        out |= {("flow", node.id): values[node.id] for node in order}
+    return out, ledger
 
 
 def _slice_moments(
-    plan: _Plan, data: dict[Key, NDArray[np.float64]]
+    plan: _Plan, ledger: LedgerSlice, out: dict[Key, NDArray[np.float64]]
 ) -> tuple[list[Key], Moments]:
     """Exact moments of every reported quantity over a slice of draws.
 
-    Every quantity is a column of one matrix, so one vectorised pass computes
-    them all and one merge combines slices. Returns the column keys (the same
-    for every slice of a run) and the moments; a metric node's periods take
-    one column each, keyed ``("metric", node_id, period)``.
+    Every quantity is a row of one matrix (draws along rows), so one
+    vectorised pass computes them all and one merge combines slices; each
+    metric is derived once for every scope at a time. Returns the row keys
+    (the same for every slice of a run) and the moments; a metric node's
+    periods take one row each, keyed ``("metric", node_id, period)``.
     """
-    qaly_value = plan.bid.settings.qaly_value
-    system = {key[1]: array for key, array in data.items() if key[0] == "system"}
-    columns: dict[Key, NDArray[np.float64]] = {}
-    for name in METRICS:
-        columns[("system", name)] = derive(name, system, qaly_value)
-    organisations: dict[str, dict[str, NDArray[np.float64]]] = {}
-    for key, array in data.items():
-        if key[0] == "organisation":
-            organisations.setdefault(key[1], {})[key[2]] = array
-    for org, base in organisations.items():
-        for name in ORGANISATION_METRICS:
-            columns[("organisation", org, name)] = derive(name, base)
-    # Exact probabilities of gain: P(npv > 0), P(nmb > 0), each organisation's P(npv > 0).
-    for key, vector in list(columns.items()):
-        if key[-1] in {"npv", "nmb"}:
-            scope = "system" if key[0] == "system" else key[1]
-            columns[("above_zero", scope, key[-1])] = (vector > 0).astype(np.float64)
-    blocks = {key: array for key, array in data.items() if key[0] == "metric"}
-    for key, array in blocks.items():
-        columns[("metric_total", key[1])] = array.sum(axis=1)
-    keys = list(columns)
-    n_rows = len(keys) + sum(array.shape[1] for array in blocks.values())
-    # One row per quantity, draws contiguous: filling and reducing are both fast.
-    rows = np.empty((n_rows, next(iter(columns.values())).shape[0]))
-    for index, key in enumerate(keys):
-        rows[index] = columns[key]
-    index = len(keys)
-    for key, array in blocks.items():
-        rows[index:index + array.shape[1]] = array.T
-        keys += [("metric", key[1], str(period)) for period in range(array.shape[1])]
-        index += array.shape[1]
-    return keys, Moments.of_rows(rows)
+    scopes = plan.ledger.scopes
+    base = {**ledger.base, "qalys": ledger.qalys[np.newaxis, :]}
+    table = {name: derive(name, base, plan.bid.settings.qaly_value)
+             for name in dict.fromkeys(METRICS + ORGANISATION_METRICS)}
+    keys: list[Key] = [("system", name) for name in METRICS]
+    pieces = [table[name][:1] for name in METRICS]
+    for name in ORGANISATION_METRICS:
+        keys += [("organisation", org, name) for org in scopes[1:]]
+        pieces.append(table[name][1:])
+    # Exact probabilities of gain: P(npv > 0) of every scope and P(nmb > 0).
+    keys += [("above_zero", scope, "npv") for scope in scopes] + [("above_zero", "system", "nmb")]
+    pieces += [(table["npv"] > 0).astype(np.float64), (table["nmb"][:1] > 0).astype(np.float64)]
+    nodes = plan.ledger.metric_nodes
+    keys += [("metric_total", node_id) for node_id in nodes]
+    pieces += [out[("metric", node_id)].sum(axis=0, keepdims=True) for node_id in nodes]
+    for node_id in nodes:
+        keys += [("metric", node_id, str(period)) for period in range(plan.bid.horizon)]
+        pieces.append(out[("metric", node_id)])
+    n = ledger.qalys.shape[0]
+    rows = np.concatenate(pieces, axis=0,
+                          out=scratch("moment rows", (len(keys), n)))
+    return keys, Moments.of_rows(rows, overwrite=True)
 
 
 def _split_moments(keys: list[Key], stacked: Moments) -> dict[Key, Moments]:
@@ -497,9 +528,9 @@ def _draw(plan: _Plan, block: int, size: int) -> tuple[
         u_gate = (uniforms[key] if plan.method != "mc"
                   else block_generator(plan.root, key, block).random(size))
         success = bid.node(gate).success
-        probability = (drawn[success][:, np.newaxis] if isinstance(success, str)
+        probability = (drawn[success] if isinstance(success, str)
                        else float(1.0 if success is None else success))
-        gates[gate] = (u_gate[:, np.newaxis] < probability).astype(np.float64)
+        gates[gate] = (u_gate < probability).astype(np.float64)[np.newaxis, :]
     return drawn, gates
 
 
@@ -529,18 +560,22 @@ def _uniforms(plan: _Plan, block: int, size: int, dimensions: list[str]) -> dict
 
 
 class _Collector:
-    """Preallocated per-draw outputs, filled chunk by chunk in block order."""
+    """Preallocated per-draw outputs (draws on the last axis), filled part by part in order."""
 
     def __init__(self, n_draws: int) -> None:
         self.n_draws = n_draws
-        self.arrays: dict[tuple[str, ...], NDArray[np.float64]] = {}
+        self.arrays: dict[Key, NDArray[np.float64]] = {}
+        self.filled: dict[Key, int] = {}
 
-    def put(self, key: tuple[str, ...], start: int, values: NDArray[np.float64]) -> None:
+    def put(self, key: Key, values: NDArray[np.float64]) -> None:
         if key not in self.arrays:
-            self.arrays[key] = np.empty((self.n_draws, *values.shape[1:]))
-        self.arrays[key][start:start + values.shape[0]] = values
+            self.arrays[key] = np.empty((*values.shape[:-1], self.n_draws))
+            self.filled[key] = 0
+        start = self.filled[key]
+        self.arrays[key][..., start:start + values.shape[-1]] = values
+        self.filled[key] = start + values.shape[-1]
 
-    def get(self, key: tuple[str, ...]) -> NDArray[np.float64]:
+    def get(self, key: Key) -> NDArray[np.float64]:
         array = self.arrays[key]
         array.flags.writeable = False
         return array
@@ -549,35 +584,40 @@ class _Collector:
 def _assemble(plan: _Plan, chunks: Iterable[_Chunk]) -> tuple[Appraisal, float]:
     bid = plan.bid
     out = _Collector(plan.n_kept)
+    cash_out = _Collector(math.ceil(plan.n_draws / plan.cash_thinning))
     total: Moments | None = None
     column_keys: list[Key] = []
-    start = 0
     imbalance = 0.0
     for chunk in chunks:
-        rows = 0
-        for key, array in chunk.vectors.items():
-            out.put(key, start, array)
-            rows = array.shape[0]
-        start += rows
+        for key, parts in chunk.vectors.items():
+            for part in parts:
+                out.put(key, part)
+        for part in chunk.cash:
+            cash_out.put(("cash",), part)
         for keys, block in chunk.moments:  # blocks in order: merging ignores chunking
             total = block if total is None else total.merge(block)
             column_keys = keys
         imbalance = max(imbalance, chunk.imbalance)
     merged = {} if total is None else _split_moments(column_keys, total)
-    system = {key[1]: out.get(key) for key in out.arrays if key[0] == "system"}
-    organisations: dict[str, dict[str, NDArray[np.float64]]] = {}
-    for key in out.arrays:
-        if key[0] == "organisation":
-            organisations.setdefault(key[1], {})[key[2]] = out.get(key)
+    base = {key[1]: out.get(key) for key in out.arrays if key[0] == "base"}
+    system = {name: base[name][0] for name in BASE_METRICS if name != "qalys"}
+    system["qalys"] = out.get(("qalys",))
+    organisations = {org: {name: base[name][index] for name in ORGANISATION_BASE_METRICS}
+                     for index, org in enumerate(plan.ledger.organisations, start=1)}
+    # Users read per-draw, per-period values as draws by periods: transposed views.
     metric_nodes = {
         key[1]: MetricNodeResult(
-            key[1], bid.node(key[1]).unit, bid.period_labels, out.get(key),
+            key[1], bid.node(key[1]).unit, bid.period_labels, out.get(key).T,
             by_period_moments=merged.get(("metric", key[1])),
             total_moments=merged.get(("metric_total", key[1])))
         for key in out.arrays if key[0] == "metric"
     }
-    flows = ({key[1]: out.get(key) for key in out.arrays if key[0] == "flow"}
+    flows = ({key[1]: out.get(key).T for key in out.arrays if key[0] == "flow"}
              if plan.keep_flows else None)
+    net_cash = cash_out.get(("cash",))
+    cash_flows = {(None if index == 0 else scope): CashFlowResult(
+                      scope, bid.period_labels, net_cash[index].T, n_represented=plan.n_draws)
+                  for index, scope in enumerate(plan.ledger.scopes)}
     entropy = plan.root.entropy
     return Appraisal(
         base=system,
@@ -594,6 +634,7 @@ def _assemble(plan: _Plan, chunks: Iterable[_Chunk]) -> tuple[Appraisal, float]:
         organisation_base=organisations,
         metric_nodes=metric_nodes,
         flows=flows,
+        cash_flows=cash_flows,
         provenance={
             "bpv_version": __version__,
             "spawn_key": list(plan.root.spawn_key),

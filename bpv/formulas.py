@@ -157,6 +157,7 @@ MAX_FORMULA_NODES: Final = 1_000
 _Value = Any
 _Env = Mapping[str, NDArray[np.float64]]
 _Run = Callable[[_Env], _Value]
+_RunInto = Callable[[_Env, NDArray[np.float64]], None]
 
 
 def _minimum(*args: _Value) -> _Value:
@@ -222,23 +223,28 @@ def _power_of_period(base: _Value, t: _Value) -> _Value:
     """Return ``base ** t`` for the period index, multiplying period by period when faster.
 
     Growth and persistence over periods (``(1 + growth) ** t``,
-    ``persistence ** t``) raise a per-draw base of shape (n, 1) to the periods
-    0 … H−1 of shape (1, H). Multiplying period by period costs one product per
-    value instead of a ``pow`` (several times dearer); the result agrees with
-    ``np.power`` to a few ulps per period. Any other shapes or exponents use
-    ``np.power``.
+    ``persistence ** t``) raise a per-draw base to the periods 0 … H−1: a base
+    of shape (1, n) with ``t`` of shape (H, 1), as the engine lays values out
+    (periods by draws), or a base of shape (n, 1) with ``t`` of shape (1, H).
+    Multiplying period by period costs one product per value instead of a
+    ``pow`` (several times dearer); the result agrees with ``np.power`` to a
+    few ulps per period. Any other shapes or exponents use ``np.power``.
     """
     base_array, periods = np.asarray(base, dtype=np.float64), np.asarray(t, dtype=np.float64)
-    n_periods = periods.shape[-1] if periods.ndim else 0
-    if not (base_array.ndim == 2 and base_array.shape[1] == 1 and periods.shape == (1, n_periods)
-            and n_periods > 1 and np.array_equal(periods[0], np.arange(n_periods))):
+    n_periods = periods.size
+    if n_periods < 2 or base_array.ndim != 2 or periods.ndim != 2 \
+            or not np.array_equal(periods.ravel(), np.arange(n_periods)):
         return np.power(base_array, periods)
-    column = base_array[:, 0]
-    out = np.empty((base_array.shape[0], n_periods))
-    out[:, 0] = 1.0
-    for period in range(1, n_periods):
-        np.multiply(out[:, period - 1], column, out=out[:, period])
-    return out
+    if base_array.shape[0] == 1 and periods.shape == (n_periods, 1):
+        row = base_array[0]
+        out = np.empty((n_periods, row.size))
+        out[0] = 1.0
+        for period in range(1, n_periods):
+            np.multiply(out[period - 1], row, out=out[period])
+        return out
+    if base_array.shape[1] == 1 and periods.shape == (1, n_periods):
+        return _power_of_period(base_array.T, periods.T).T
+    return np.power(base_array, periods)
 
 
 _FORBIDDEN_BINARY: Final[Mapping[type[ast.operator], str]] = {
@@ -342,9 +348,11 @@ class Formula:
     uses_period: bool
     _run: _Run = field(repr=False, compare=False)
     _copy_result: bool = field(default=False, repr=False, compare=False)
+    _run_into: _RunInto | None = field(default=None, repr=False, compare=False)
 
     def evaluate(
-        self, values: Mapping[str, ArrayLike], t: ArrayLike | None = None
+        self, values: Mapping[str, ArrayLike], t: ArrayLike | None = None, *,
+        out: NDArray[np.float64] | None = None,
     ) -> NDArray[np.float64]:
         """Evaluate the formula elementwise, with numpy broadcasting.
 
@@ -364,7 +372,11 @@ class Formula:
         ndarray of float64
             The broadcast shape of the values used (0-d for a formula of
             numbers only). Always a new, writable array that shares no memory
-            with ``values`` or ``t``.
+            with ``values`` or ``t``; or ``out``, when given.
+        out : ndarray of float64, optional
+            Where to write the result, broadcasting it to ``out``'s shape (the
+            engine passes a reused buffer, saving the allocation of a result).
+            It must not share memory with ``values``.
 
         Raises
         ------
@@ -397,6 +409,12 @@ class Formula:
                 msg = "the formula uses the period index 't', but no t was given"
                 raise MissingValueError(msg)
             env["t"] = np.asarray(t, dtype=np.float64)
+        if out is not None:
+            if self._run_into is not None:
+                self._run_into(env, out)
+            else:
+                np.copyto(out, self._run(env))
+            return out
         result = np.asarray(self._run(env), dtype=np.float64)
         # Operations always make new arrays; only a bare name hands back its input.
         return result.copy() if self._copy_result else result
@@ -459,6 +477,7 @@ def parse_formula(text: str) -> Formula:
         uses_period=compiler.uses_period,
         _run=code.run,
         _copy_result=isinstance(tree.body, ast.Name),
+        _run_into=None if code.constant else code.into,
     )
 
 
@@ -560,6 +579,9 @@ class _Code:
 
     run: _Run
     constant: bool = False
+    #: Writes the result into a given array instead, where the outermost
+    #: operation is a ufunc (saves allocating the result); None otherwise.
+    into: _RunInto | None = None
 
 
 def _constant_code(value: np.float64) -> _Code:
@@ -645,8 +667,9 @@ class _Compiler:
             raise FormulaError(msg)
         return _constant_code(value)
 
-    def combine(self, run: _Run, parts: Sequence[_Code], node: ast.AST) -> _Code:
-        code = _Code(run)
+    def combine(self, run: _Run, parts: Sequence[_Code], node: ast.AST,
+                into: _RunInto | None = None) -> _Code:
+        code = _Code(run, into=into)
         return self.fold(code, node) if all(part.constant for part in parts) else code
 
     def constant(self, node: ast.Constant) -> _Code:
@@ -719,7 +742,14 @@ class _Compiler:
         def run(env: _Env) -> _Value:
             return op(run_left(env), run_right(env))
 
-        return self.combine(run, [left, right], node)
+        into = None
+        if isinstance(op, np.ufunc):
+            ufunc = op
+
+            def into(env: _Env, out: NDArray[np.float64]) -> None:
+                ufunc(run_left(env), run_right(env), out=out)
+
+        return self.combine(run, [left, right], node, into)
 
     def compare(self, node: ast.Compare) -> _Code:
         ops = []

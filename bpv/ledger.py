@@ -32,16 +32,19 @@ A ratio whose ``cost_pv`` is 0 is ``nan`` (no cost: the ratio is undefined).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import NDArray
 
+from bpv._scratch import scratch
 from bpv.spec.bid import Bid
 
 __all__ = [
     "BASE_METRICS",
+    "SCOPE_BASE",
+    "LedgerSlice",
     "METRICS",
     "ORGANISATION_BASE_METRICS",
     "ORGANISATION_METRICS",
@@ -123,128 +126,183 @@ def payback_period(net_cash_flows: NDArray[np.float64]) -> Vector:
     >>> payback_period(np.array([[-100.0, 30, 30, 30, 30, 30], [-1.0, -1, -1, 0, 0, 0]]))
     array([ 4., inf])
     """
-    n_draws, n_periods = net_cash_flows.shape
-    cumulative = np.zeros(n_draws)
-    payback = np.full(n_draws, np.inf)
-    # A loop over the few periods, each step vectorised over every draw: much
-    # faster than cumsum along the short, strided period axis.
-    for period in range(n_periods):
-        cumulative += net_cash_flows[:, period]
-        payback[(cumulative >= 0) & np.isinf(payback)] = period
+    return _payback_by_period(np.asarray(net_cash_flows, dtype=np.float64).T)
+
+
+def _payback_by_period(net_cash_flows: NDArray[np.float64]) -> NDArray[np.float64]:
+    """:func:`payback_period` of flows of shape (..., n_periods, n_draws); drops the period axis."""
+    flows = np.moveaxis(net_cash_flows, -2, 0)  # a view: periods first
+    cumulative = scratch("payback", flows.shape)  # by period: np.cumsum(axis=0) is slower
+    if cumulative.size:
+        cumulative[0] = flows[0]
+    for period in range(1, cumulative.shape[0]):
+        np.add(cumulative[period - 1], flows[period], out=cumulative[period])
+    payback = np.full(cumulative.shape[1:], np.inf)
+    # Backwards, so the earliest period at which the balance is ≥ 0 is left.
+    for period in range(cumulative.shape[0] - 1, -1, -1):
+        np.copyto(payback, float(period), where=cumulative[period] >= 0)
     return payback
+
+
+#: Base vectors kept for every scope (the system first, then each organisation),
+#: as rows of one (n_scopes, n_draws) array each. ``income_pv`` is 0 for the
+#: system, whose view ignores transfers.
+SCOPE_BASE = ("cost_pv", "cash_releasing_pv", "benefit_pv", "income_pv", "payback")
+
+#: Which measures add (+1) or subtract (−1) in each base quantity:
+#: ``(for the system, for an organisation)``; an organisation counts its own nodes only.
+_WEIGHTS: dict[str, tuple[dict[str, float], dict[str, float]]] = {
+    "cost_pv": ({"cost": 1.0}, {"cost": 1.0}),
+    "cash_releasing_pv": ({"cash_releasing": 1.0}, {"cash_releasing": 1.0, "income": 1.0}),
+    "benefit_pv": ({"cash_releasing": 1.0, "non_cash_releasing": 1.0},
+                   {"cash_releasing": 1.0, "non_cash_releasing": 1.0, "income": 1.0}),
+    "income_pv": ({}, {"income": 1.0}),
+    "net_cash": ({"cash_releasing": 1.0, "cost": -1.0},
+                 {"cash_releasing": 1.0, "income": 1.0, "cost": -1.0}),
+}
+
+
+def _signed_sum(weights: NDArray[np.float64],
+                terms: Sequence[NDArray[np.float64]] | NDArray[np.float64],
+                out: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Fill ``out`` with ``weights @ terms`` (terms stacked on a first axis), weights 0 or ±1.
+
+    Adding and subtracting whole rows beats a matrix product here: the
+    matrices are tiny (scopes × money nodes) and the rows long.
+    """
+    out[...] = 0.0
+    for row, column in zip(*np.nonzero(weights), strict=True):
+        if weights[row, column] > 0:
+            out[row] += terms[column]
+        else:
+            out[row] -= terms[column]
+    return out
+
+
+@dataclass(frozen=True)
+class LedgerSlice:
+    """A slice of draws reduced by the ledger.
+
+    Attributes
+    ----------
+    base : dict of str to ndarray of shape (n_scopes, n_draws)
+        :data:`SCOPE_BASE` for the system (row 0) and each organisation.
+    qalys : ndarray of shape (n_draws,)
+        Discounted QALYs (system only: health gains are not an organisation's).
+    net_cash : ndarray of shape (n_scopes, n_periods, n_draws)
+        Undiscounted net cash flow by period, for the cash-flow fan chart.
+    imbalance : float
+        Largest absolute sum of ``income`` over organisations in any draw and
+        period, relative to the largest income flow (0 when balanced).
+    """
+
+    base: dict[str, NDArray[np.float64]]
+    qalys: Vector
+    net_cash: NDArray[np.float64]
+    imbalance: float
 
 
 @dataclass(frozen=True)
 class LedgerPlan:
-    """Which nodes land where: built once per bid, used for every chunk.
+    """Which nodes land where: built once per bid, used for every slice of draws.
+
+    Every base quantity of every scope is a signed sum of the money nodes'
+    values, so it is one small matrix of weights (scopes × money nodes),
+    applied with one matrix product per quantity.
 
     Attributes
     ----------
-    by_measure : dict of (measure, organisation) to tuple of node ids
-        Money nodes by measure and organisation.
-    qaly_nodes : tuple of str
-    metric_nodes : tuple of str
-    organisations : tuple of str
+    money_nodes : tuple of str
+        Nodes with a money measure, in bid order.
+    weights : dict of str to ndarray of shape (n_scopes, n_money_nodes)
+        For each of :data:`SCOPE_BASE` (but payback) and ``net_cash``.
+    qaly_nodes, metric_nodes, organisations : tuple of str
+    income_nodes : tuple of str
     """
 
-    by_measure: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+    money_nodes: tuple[str, ...] = ()
+    weights: dict[str, NDArray[np.float64]] = field(default_factory=dict)
     qaly_nodes: tuple[str, ...] = ()
     metric_nodes: tuple[str, ...] = ()
     organisations: tuple[str, ...] = ()
+    income_nodes: tuple[str, ...] = ()
+
+    @property
+    def scopes(self) -> tuple[str, ...]:
+        """``'system'`` then each organisation id: the rows of every base array."""
+        return ("system", *self.organisations)
 
     @classmethod
     def from_bid(cls, bid: Bid) -> LedgerPlan:
         """Sort the bid's nodes into the ledger."""
-        by_measure: dict[tuple[str, str], list[str]] = {}
-        for node in bid.nodes:
-            if node.measure in {"cost", "cash_releasing", "non_cash_releasing", "income"}:
-                assert node.organisation is not None  # noqa: S101 - the spec guarantees it
-                by_measure.setdefault((node.measure, node.organisation), []).append(node.id)
+        money = [n for n in bid.nodes
+                 if n.measure in {"cost", "cash_releasing", "non_cash_releasing", "income"}]
+        organisations = tuple(o.id for o in bid.organisations)
+        weights = {}
+        for name, (system, organisation) in _WEIGHTS.items():
+            matrix = np.zeros((1 + len(organisations), len(money)))
+            for column, node in enumerate(money):
+                assert node.measure is not None  # noqa: S101 - the spec guarantees it
+                matrix[0, column] = system.get(node.measure, 0.0)
+                row = 1 + organisations.index(str(node.organisation))
+                matrix[row, column] = organisation.get(node.measure, 0.0)
+            weights[name] = matrix
         return cls(
-            by_measure={key: tuple(ids) for key, ids in by_measure.items()},
+            money_nodes=tuple(n.id for n in money),
+            weights=weights,
             qaly_nodes=tuple(n.id for n in bid.nodes if n.measure == "qaly"),
             metric_nodes=tuple(n.id for n in bid.nodes if n.measure == "metric"),
-            organisations=tuple(o.id for o in bid.organisations),
+            organisations=organisations,
+            income_nodes=tuple(n.id for n in money if n.measure == "income"),
         )
-
-    def _nodes(self, measures: tuple[str, ...], organisation: str | None) -> list[str]:
-        return [node_id for (kind, owner), node_ids in self.by_measure.items()
-                if kind in measures and (organisation is None or owner == organisation)
-                for node_id in node_ids]
 
     def reduce(
         self,
         values: Mapping[str, NDArray[np.float64]],
         money_factors: NDArray[np.float64],
         health_factors: NDArray[np.float64],
-    ) -> tuple[dict[str, Vector], dict[str, dict[str, Vector]], float]:
-        """Reduce a chunk's node values to the base vectors of the system and each organisation.
+    ) -> LedgerSlice:
+        """Reduce a slice's node values to the base vectors of the system and each organisation.
 
-        Each ledger node is discounted once; the system's and organisations'
-        present values are sums of those per-draw vectors. Only the payback
-        needs per-period sums, and only of cash flows.
+        Each money node is discounted once; every scope's present values are
+        weighted sums of those per-draw vectors. Only the payback needs
+        per-period sums, and only of cash flows.
 
         Parameters
         ----------
-        values : mapping of node id to ndarray of shape (n_draws, n_periods)
+        values : mapping of node id to ndarray of shape (n_periods, n_draws)
+            Periods by draws: each period's values are contiguous.
         money_factors, health_factors : ndarray of shape (n_periods,)
 
         Returns
         -------
-        system : dict of str to ndarray of shape (n_draws,)
-            :data:`BASE_METRICS`.
-        organisations : dict of str to dict of str to ndarray
-            :data:`ORGANISATION_BASE_METRICS` for each organisation.
-        imbalance : float
-            Largest absolute sum of ``income`` over organisations in any draw
-            and period, relative to the largest income flow (0 when balanced).
+        LedgerSlice
         """
-        n_draws = next(iter(values.values())).shape[0] if values else 0
-        shape = (n_draws, len(money_factors))
-        present = {node_id: values[node_id] @ money_factors
-                   for node_ids in self.by_measure.values() for node_id in node_ids}
-
-        def pv(measures: tuple[str, ...], organisation: str | None) -> Vector:
-            total = np.zeros(n_draws)
-            for node_id in self._nodes(measures, organisation):
-                total += present[node_id]
-            return total
-
-        def net_cash(organisation: str | None, measures: tuple[str, ...]) -> NDArray[np.float64]:
-            net = np.zeros(shape)
-            for node_id in self._nodes(measures, organisation):
-                net += values[node_id]
-            for node_id in self._nodes(("cost",), organisation):
-                net -= values[node_id]
-            return net
-
-        organisations: dict[str, dict[str, Vector]] = {}
-        for organisation in self.organisations:
-            cash = pv(("cash_releasing", "income"), organisation)
-            organisations[organisation] = {
-                "cost_pv": pv(("cost",), organisation),
-                "cash_releasing_pv": cash,
-                "benefit_pv": cash + pv(("non_cash_releasing",), organisation),
-                "income_pv": pv(("income",), organisation),
-                "payback": payback_period(net_cash(organisation, ("cash_releasing", "income"))),
-            }
+        n_periods = len(money_factors)
+        n_scopes = 1 + len(self.organisations)
+        n_draws = next(iter(values.values())).shape[1] if values else 0
+        flows = [values[node_id] for node_id in self.money_nodes]
+        present = scratch("ledger present values", (len(flows), n_draws))
+        for index, flow in enumerate(flows):
+            np.matmul(money_factors, flow, out=present[index])
+        base = {name: _signed_sum(self.weights[name], present, np.empty((n_scopes, n_draws)))
+                for name in SCOPE_BASE if name != "payback"}
+        net_cash = _signed_sum(self.weights["net_cash"], flows,
+                               scratch("ledger net cash", (n_scopes, n_periods, n_draws)))
+        base["payback"] = _payback_by_period(net_cash)
         qalys = np.zeros(n_draws)
         for node_id in self.qaly_nodes:
-            qalys += values[node_id] @ health_factors
-        system = {
-            "cost_pv": pv(("cost",), None),
-            "cash_releasing_pv": pv(("cash_releasing",), None),
-            "benefit_pv": pv(("cash_releasing", "non_cash_releasing"), None),
-            "qalys": qalys,
-            "payback": payback_period(net_cash(None, ("cash_releasing",))),
-        }
-        income_nodes = self._nodes(("income",), None)
-        if not income_nodes:
-            return system, organisations, 0.0
+            qalys += health_factors @ values[node_id]
+        return LedgerSlice(base, qalys, net_cash, self._imbalance(values, (n_periods, n_draws)))
+
+    def _imbalance(self, values: Mapping[str, NDArray[np.float64]],
+                   shape: tuple[int, int]) -> float:
+        if not self.income_nodes:
+            return 0.0
         income = np.zeros(shape)
         largest = 0.0
-        for node_id in income_nodes:
+        for node_id in self.income_nodes:
             income += values[node_id]
             largest = max(largest, float(np.abs(values[node_id]).max(initial=0)))
         imbalance = float(np.abs(income).max(initial=0))
-        return system, organisations, imbalance / largest if largest > 0 else 0.0
+        return imbalance / largest if largest > 0 else 0.0

@@ -53,21 +53,25 @@ class Moments:
         return cls(rows.count.reshape(shape), rows.mean.reshape(shape), rows.m2.reshape(shape))
 
     @classmethod
-    def of_rows(cls, rows: NDArray[np.float64]) -> Moments:
-        """Return the moments of each row (draws along the last axis), finite values only."""
+    def of_rows(cls, rows: NDArray[np.float64], *, overwrite: bool = False) -> Moments:
+        """Return the moments of each row (draws along the last axis), finite values only.
+
+        With ``overwrite=True`` the rows are used as scratch space (their
+        values are lost), which saves allocating a temporary of their size.
+        """
         n = rows.shape[1]
         with np.errstate(invalid="ignore", over="ignore"):
             sums = rows.sum(axis=1)
         clean = np.isfinite(sums)  # an inf or nan anywhere in a row shows in its sum
+        dirty = None if clean.all() else rows[~clean]  # a copy, taken before any overwrite
         count = np.full(rows.shape[0], float(n))
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = sums / n if n else np.full(rows.shape[0], np.nan)
-            deviations = rows - mean[:, np.newaxis]
+            deviations = np.subtract(rows, mean[:, np.newaxis], out=rows if overwrite else None)
             m2 = np.einsum("ij,ij->i", deviations, deviations)
-        if clean.all():
+        if dirty is None:
             return cls(count, mean, m2)
         # Rows with an inf or nan (a payback that never comes) are redone with masks.
-        dirty = rows[~clean]
         finite = np.isfinite(dirty)
         dirty_count = finite.sum(axis=1).astype(np.float64)
         with np.errstate(invalid="ignore", divide="ignore"):

@@ -23,7 +23,8 @@ from bpv.errors import did_you_mean
 from bpv.ledger import ORGANISATION_METRICS, derive
 from bpv.moments import Moments
 
-__all__ = ["Appraisal", "MetricNodeResult", "OrganisationResult", "Summary", "summarise"]
+__all__ = ["Appraisal", "CashFlowResult", "MetricNodeResult", "OrganisationResult", "Summary",
+           "summarise"]
 
 Vector = NDArray[np.float64]
 Comparison = Literal[">", ">=", "<", "<=", "==", "!="]
@@ -236,6 +237,49 @@ class MetricNodeResult:
 
 
 @dataclass(frozen=True)
+class CashFlowResult:
+    """Net cash flow by period, for the system or one organisation: the cash-flow fan chart's data.
+
+    Net cash flow is what :mod:`bpv.ledger` counts for the payback period:
+    cash-releasing benefits (and, for an organisation, its income) less costs,
+    undiscounted. It is kept for a systematic subsample of at most 131,072
+    draws (every k-th draw; every draw of a smaller run), so its memory is
+    bounded whatever ``n_draws``; summaries of it are estimates from that
+    subsample.
+
+    Attributes
+    ----------
+    scope : str
+        ``'system'`` or an organisation id.
+    periods : tuple of str
+        Financial-year labels.
+    net : ndarray of shape (n_subsample, n_periods)
+        Read-only.
+    n_represented : int
+        Draws of the appraisal the subsample stands for.
+    """
+
+    scope: str
+    periods: tuple[str, ...]
+    net: NDArray[np.float64]
+    n_represented: int = 0
+
+    @property
+    def cumulative(self) -> NDArray[np.float64]:
+        """Cumulative net cash flow to the end of each period, per draw."""
+        return _read_only(np.cumsum(self.net, axis=1))
+
+    def by_period(self, *, cumulative: bool = True,
+                  quantiles: Sequence[float] = DEFAULT_QUANTILES) -> Summary:
+        """Return the summary of each period's (cumulative, by default) net cash flow."""
+        values = self.cumulative if cumulative else self.net
+        what = "cumulative net cash flow" if cumulative else "net cash flow"
+        return Summary({label: summarise(values[:, i], quantiles=quantiles)
+                        for i, label in enumerate(self.periods)},
+                       title=f"{self.scope}: {what} by period, GBP undiscounted")
+
+
+@dataclass(frozen=True)
 class Appraisal(_MetricView):
     """The result of appraising one bid.
 
@@ -258,6 +302,9 @@ class Appraisal(_MetricView):
     metric_nodes : dict of str to MetricNodeResult
     flows : dict of str to ndarray, or None
         Every node's values, shape (n_draws, n_periods), with ``keep_flows=True``.
+    cash_flows : dict of str or None to CashFlowResult
+        Net cash flow by period of the system (key None) and each organisation;
+        see :meth:`cash_flow`.
     provenance : dict
         bpv version, settings, discount factors and anything else needed to
         reproduce the numbers.
@@ -272,6 +319,7 @@ class Appraisal(_MetricView):
     organisation_base: Mapping[str, Mapping[str, Vector]] = field(default_factory=dict)
     metric_nodes: Mapping[str, MetricNodeResult] = field(default_factory=dict)
     flows: Mapping[str, NDArray[np.float64]] | None = None
+    cash_flows: Mapping[str | None, CashFlowResult] = field(default_factory=dict)
     provenance: Mapping[str, Any] = field(default_factory=dict)
 
     @property
@@ -294,6 +342,24 @@ class Appraisal(_MetricView):
                                   self.qaly_value, moments=self.moments,
                                   n_represented=self.n_represented, scope=organisation_id,
                                   id=organisation_id)
+
+    def cash_flow(self, organisation: str | None = None) -> CashFlowResult:
+        """Return net cash flow by period of the system (default) or one organisation.
+
+        Examples
+        --------
+        >>> import bpv
+        >>> result = bpv.appraise(bpv.load("examples/bids/frailty_virtual_ward.yaml"),
+        ...                       n_draws=1_000, rng=1)
+        >>> flow = result.cash_flow("acute")
+        >>> flow.net.shape == (1_000, len(result.periods))
+        True
+        """
+        if organisation not in self.cash_flows:
+            names = [key for key in self.cash_flows if key is not None]
+            msg = f"no organisation '{organisation}'{did_you_mean(str(organisation), names)}"
+            raise KeyError(msg)
+        return self.cash_flows[organisation]
 
     def metric_node(self, node_id: str) -> MetricNodeResult:
         """Return a ``metric`` node's values by period."""
@@ -332,6 +398,13 @@ class Appraisal(_MetricView):
                 "by_period": {stat: [by_period[p][stat] for p in node.periods]
                               for stat in next(iter(by_period.values()))},
             }
+        cash_flow = {}
+        for scope, flow in self.cash_flows.items():
+            by_period = flow.by_period(quantiles=quantiles).to_dict()
+            cash_flow[scope or "system"] = {
+                "cumulative": {stat: [by_period[p][stat] for p in flow.periods]
+                               for stat in next(iter(by_period.values()))},
+            }
         return {
             "bid": self.bid_id,
             "provenance": {"n_draws": self.n_draws, "method": self.method,
@@ -343,6 +416,10 @@ class Appraisal(_MetricView):
                               "nmb > 0": self.probability("nmb", ">", 0)},
             "organisations": organisations,
             "metric_nodes": _json_safe(metric_nodes),
+            "cash_flow": _json_safe({"periods": list(self.periods),
+                                     "draws": min((f.net.shape[0]
+                                                   for f in self.cash_flows.values()), default=0),
+                                     **cash_flow}),
         }
 
     def to_json(self, *, indent: int | None = 2) -> str:

@@ -372,3 +372,51 @@ def test_any_shared_parameter_sees_the_same_draws(name, spec, seed):
     b = bid_with({})
     np.testing.assert_array_equal(bpv.appraise(a, n_draws=1_000, rng=seed)["cost_pv"],
                                   bpv.appraise(b, n_draws=1_000, rng=seed)["cost_pv"])
+
+
+def _net_cash_by_hand(bid, flows, organisation=None):
+    """Net cash flow by period from every node's kept flows, as bpv.ledger defines it."""
+    measures = {"cash_releasing": 1.0, "cost": -1.0}
+    if organisation is not None:
+        measures["income"] = 1.0
+    net = 0.0
+    for node in bid.nodes:
+        if node.measure in measures and organisation in (None, node.organisation):
+            net = net + measures[node.measure] * flows[node.id]
+    return net
+
+
+def test_cash_flows_are_the_ledgers_net_cash_by_period():
+    bid = bpv.load(FRAILTY)
+    result = bpv.appraise(bid, n_draws=3_000, rng=2, keep_flows=True)
+    for organisation in (None, *result.organisations):
+        flow = result.cash_flow(organisation)
+        np.testing.assert_allclose(flow.net, _net_cash_by_hand(bid, result.flows, organisation),
+                                   rtol=1e-12, atol=1e-6)
+        np.testing.assert_allclose(flow.cumulative, np.cumsum(flow.net, axis=1))
+        # The payback is the first period whose cumulative net cash flow is ≥ 0.
+        view = result if organisation is None else result.organisation(organisation)
+        reached = flow.cumulative >= 0
+        expected = np.where(reached.any(axis=1), reached.argmax(axis=1), np.inf)
+        np.testing.assert_array_equal(view["payback"], expected)
+    assert result.cash_flow().scope == "system"
+    with pytest.raises(KeyError, match="did you mean 'acute'"):
+        result.cash_flow("acut")
+
+
+def test_cash_flows_are_a_bounded_systematic_subsample():
+    bid = bpv.load(FRAILTY)
+    n_draws = 300_000
+    result = bpv.appraise(bid, n_draws=n_draws, rng=5, keep_draws=True, progress=False)
+    flow = result.cash_flow()
+    thinning = -(-n_draws // bpv.engine.SUBSAMPLE_CAP)
+    assert flow.net.shape == (-(-n_draws // thinning), bid.horizon)
+    assert flow.n_represented == n_draws
+    # Every k-th draw: the same draws whatever the chunking.
+    again = bpv.appraise(bid, n_draws=n_draws, rng=5, keep_draws=False, chunk_size=200_000,
+                         progress=False)
+    np.testing.assert_array_equal(again.cash_flow().net, flow.net)
+    summary = flow.by_period().rows
+    assert list(summary) == list(bid.period_labels)
+    np.testing.assert_allclose(summary[bid.period_labels[-1]]["mean"],
+                               flow.cumulative[:, -1].mean())

@@ -834,3 +834,25 @@ def test_power_of_the_period_index_matches_numpy():
     with np.errstate(all="ignore"):
         np.testing.assert_array_equal(parse_formula("x ** t").evaluate({"x": base}, t=odd_t),
                                       np.power(base, odd_t))
+
+
+@pytest.mark.parametrize("text", ["a * b + c", "a * (1 + b) ** t", "min(a, b) * t", "a", "2 * 3",
+                                  "where(t < 2, a, b) / c"])
+def test_evaluating_into_a_buffer_gives_the_same_values(text):
+    rng = np.random.default_rng(0)
+    values = {"a": rng.random((1, 7)), "b": rng.random((1, 7)), "c": rng.random((4, 7)) + 1}
+    t = np.arange(4.0)[:, np.newaxis]
+    formula = parse_formula(text)
+    out = np.full((4, 7), np.nan)
+    assert formula.evaluate(values, t, out=out) is out
+    np.testing.assert_array_equal(out, np.broadcast_to(formula.evaluate(values, t), (4, 7)))
+
+
+@pytest.mark.parametrize("orientation", ["periods by draws", "draws by periods"])
+def test_growth_over_periods_matches_power_in_either_layout(orientation):
+    base = np.random.default_rng(1).uniform(0.5, 1.5, size=(1, 50))
+    t = np.arange(12.0)[:, np.newaxis]
+    if orientation == "draws by periods":
+        base, t = base.T, t.T
+    got = parse_formula("x ** t").evaluate({"x": base}, t)
+    np.testing.assert_allclose(got, np.power(base, t), rtol=1e-14)

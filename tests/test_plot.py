@@ -89,6 +89,21 @@ def test_metric_node_trajectory_follows_the_mean_by_period(result):
     ax.figure.canvas.draw()
 
 
+@pytest.mark.parametrize("organisation", [None, "acute"])
+def test_cash_flow_fan_shows_cumulative_net_cash_with_bands(result, organisation):
+    ax = bpv.plot.cash_flow_fan(result, organisation)
+    cumulative = np.cumsum(result.cash_flow(organisation).net, axis=1)
+    (median,) = [line for line in ax.get_lines() if line.get_label() == "median"]
+    np.testing.assert_allclose(median.get_ydata(), np.median(cumulative, axis=0))
+    bands = {c.get_label(): c for c in ax.collections}
+    for label, (low, high) in {"90%": (0.05, 0.95), "50%": (0.25, 0.75)}.items():
+        vertices = bands[label].get_paths()[0].vertices[:, 1]
+        assert np.isclose(vertices, np.quantile(cumulative[:, -1], low)).any()
+        assert np.isclose(vertices, np.quantile(cumulative[:, -1], high)).any()
+    assert (organisation or "system") in ax.get_title()
+    ax.figure.canvas.draw()
+
+
 def test_plots_draw_on_given_axes_and_never_show(result, monkeypatch):
     monkeypatch.setattr(plt, "show", lambda *a, **k: pytest.fail("plt.show called"))
     _, axes = plt.subplots(1, 2)
