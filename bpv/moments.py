@@ -57,30 +57,31 @@ class Moments:
         """Return the moments of each row (draws along the last axis), finite values only.
 
         With ``overwrite=True`` the rows are used as scratch space (their
-        values are lost), which saves allocating a temporary of their size.
+        values are lost), which saves allocating a copy of them.
         """
-        n = rows.shape[1]
+        work = rows if overwrite else np.array(rows, dtype=np.float64)
+        n = work.shape[1]
         with np.errstate(invalid="ignore", over="ignore"):
-            sums = rows.sum(axis=1)
-        clean = np.isfinite(sums)  # an inf or nan anywhere in a row shows in its sum
-        dirty = None if clean.all() else rows[~clean]  # a copy, taken before any overwrite
-        count = np.full(rows.shape[0], float(n))
+            sums = work.sum(axis=1)
+        count = np.full(work.shape[0], float(n))
+        # An inf or nan anywhere in a row shows in its sum; such rows (a payback
+        # that never comes, a ratio without a cost) count their finite values only.
+        masks = {}
+        for index in np.flatnonzero(~np.isfinite(sums)):
+            row = work[index]
+            missing = ~np.isfinite(row)
+            row[missing] = 0.0
+            count[index] = n - np.count_nonzero(missing)
+            sums[index] = row.sum()
+            masks[index] = missing
         with np.errstate(invalid="ignore", divide="ignore"):
-            mean = sums / n if n else np.full(rows.shape[0], np.nan)
-            deviations = np.subtract(rows, mean[:, np.newaxis], out=rows if overwrite else None)
-            m2 = np.einsum("ij,ij->i", deviations, deviations)
-        if dirty is None:
-            return cls(count, mean, m2)
-        # Rows with an inf or nan (a payback that never comes) are redone with masks.
-        finite = np.isfinite(dirty)
-        dirty_count = finite.sum(axis=1).astype(np.float64)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            dirty_mean = np.where(dirty_count > 0,
-                                  np.where(finite, dirty, 0.0).sum(axis=1) / dirty_count, np.nan)
-            deviations = np.where(finite, dirty - dirty_mean[:, np.newaxis], 0.0)
-        count[~clean] = dirty_count
-        mean[~clean] = dirty_mean
-        m2[~clean] = (deviations * deviations).sum(axis=1)
+            mean = np.where(count > 0, sums / count, np.nan)
+            np.subtract(work, mean[:, np.newaxis], out=work)
+        for index, missing in masks.items():
+            work[index, missing] = 0.0
+            if count[index] == 0:
+                work[index] = 0.0
+        m2 = np.einsum("ij,ij->i", work, work)
         return cls(count, mean, m2)
 
     def merge(self, other: Moments) -> Moments:
