@@ -29,6 +29,7 @@ from bpv.formulas import Formula, parse_formula
 from bpv.graph import evaluation_order, logic_model
 from bpv.io import dumps, load, loads
 from bpv.lint import lint
+from bpv.html_report import report
 from bpv.results import Appraisal
 from bpv.schema import bid_schema
 from bpv.spec.bid import Bid, Organisation, Settings
@@ -52,6 +53,7 @@ __all__ = [
     "Appraisal",
     "appraise",
     "plot",
+    "report",
     # logic model and formulas
     "Formula",
     "evaluation_order",

@@ -13,12 +13,16 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bpv._version import __version__
 from bpv.errors import BidValidationError, BPVError, Problem
 from bpv.io import load
 from bpv.lint import lint
+
+if TYPE_CHECKING:
+    from bpv.results import Appraisal
+    from bpv.spec.bid import Bid
 
 __all__ = ["main"]
 
@@ -82,16 +86,21 @@ def _parser() -> argparse.ArgumentParser:
         description="Appraise a bid: net present value, return on investment, QALYs and "
         "net monetary benefit for the system and each organisation, with their uncertainty.",
     )
-    appraise.add_argument("file", metavar="FILE", type=Path, help="bid file (.yaml, .yml, .json)")
-    appraise.add_argument("--draws", type=_positive_int, default=100_000, metavar="N",
-                          help="number of draws (default 100000)")
-    appraise.add_argument("--seed", type=_non_negative_int, default=None, metavar="S",
-                          help="seed; the seed used is printed so any run can be replayed")
-    appraise.add_argument("--method", choices=("mc", "lhs", "sobol"), default="mc",
-                          help="sampling: plain Monte Carlo, Latin hypercube or Sobol")
+    _add_appraisal_arguments(appraise)
     appraise.add_argument("--json", action="store_true", help="print one JSON document")
-    appraise.add_argument("--quiet", action="store_true", help="no progress bar")
     appraise.set_defaults(command=_appraise)
+
+    report = commands.add_parser(
+        "report", help="appraise a bid and write a self-contained HTML report",
+        description="Appraise a bid and write one HTML file: the bid and its settings, the "
+        "headline results, the logic model, the hypotheses register, each organisation's net "
+        "position, figures, the Monte Carlo settings and the provenance. The file has no "
+        "scripts and no links out; it prints well.",
+    )
+    _add_appraisal_arguments(report)
+    report.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
+                        help="HTML file to write (replaced whole, never left half-written)")
+    report.set_defaults(command=_report)
 
     schema = commands.add_parser(
         "schema", help="print the JSON Schema of the bid file format",
@@ -101,6 +110,17 @@ def _parser() -> argparse.ArgumentParser:
     schema.add_argument("-o", "--output", type=Path, help="write to this file instead")
     schema.set_defaults(command=_schema)
     return parser
+
+
+def _add_appraisal_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("file", metavar="FILE", type=Path, help="bid file (.yaml, .yml, .json)")
+    parser.add_argument("--draws", type=_positive_int, default=100_000, metavar="N",
+                        help="number of draws (default 100000)")
+    parser.add_argument("--seed", type=_non_negative_int, default=None, metavar="S",
+                        help="seed; the seed used is printed so any run can be replayed")
+    parser.add_argument("--method", choices=("mc", "lhs", "sobol"), default="mc",
+                        help="sampling: plain Monte Carlo, Latin hypercube or Sobol")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _validate(args: argparse.Namespace, out: TextIO) -> int:
@@ -190,28 +210,10 @@ def _non_negative_int(text: str) -> int:
 
 
 def _appraise(args: argparse.Namespace, out: TextIO) -> int:
-    from bpv.engine import appraise
-
-    try:
-        bid = load(args.file)
-    except BidValidationError as exc:
-        for problem in exc.problems:
-            print(_problem_line(args.file, problem), file=sys.stderr)
+    appraised = _load_and_appraise(args, progress=False if args.quiet or args.json else None)
+    if appraised is None:
         return EXIT_INVALID
-    except (BPVError, OSError, UnicodeDecodeError) as exc:
-        print(f"{args.file}: {_reason(exc)}", file=sys.stderr)
-        return EXIT_INVALID
-    progress = False if args.quiet or args.json else None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result = appraise(bid, n_draws=args.draws, rng=args.seed, method=args.method,
-                              progress=progress, keep_draws=False)
-        except BPVError as exc:
-            print(f"{args.file}: {exc}", file=sys.stderr)
-            return EXIT_INVALID
-    for warning in caught:
-        print(f"{args.file}: warning: {warning.message}", file=sys.stderr)
+    bid, result = appraised
     if args.json:
         out.write(result.to_json() + "\n")
     else:
@@ -219,6 +221,58 @@ def _appraise(args: argparse.Namespace, out: TextIO) -> int:
 
         out.write(appraisal_text(bid, result) + "\n")
     return EXIT_OK
+
+
+def _report(args: argparse.Namespace, out: TextIO) -> int:
+    from bpv.html_report import report
+
+    appraised = _load_and_appraise(args, progress=False if args.quiet else None)
+    if appraised is None:
+        return EXIT_INVALID
+    bid, result = appraised
+    try:
+        report(result, args.output, bid=bid)  # a temporary file beside it, then renamed
+    except OSError as exc:
+        print(f"bpv: cannot write {args.output}: {_write_reason(exc, args.output)}",
+              file=sys.stderr)
+        return EXIT_INVALID
+    out.write(f"{args.output}\n")
+    return EXIT_OK
+
+
+def _write_reason(exc: OSError, path: Path) -> str:
+    if isinstance(exc, FileNotFoundError):
+        return f"no such directory {str(path.parent)!r}"
+    if isinstance(exc, IsADirectoryError):
+        return "is a directory; give a file name such as report.html"
+    return _reason(exc)
+
+
+def _load_and_appraise(args: argparse.Namespace, *, progress: bool | None,
+                       ) -> tuple[Bid, Appraisal] | None:
+    """Load and appraise ``args.file``; print the problems and return None when it is invalid."""
+    from bpv.engine import appraise
+
+    try:
+        bid = load(args.file)
+    except BidValidationError as exc:
+        for problem in exc.problems:
+            print(_problem_line(args.file, problem), file=sys.stderr)
+        return None
+    except (BPVError, OSError, UnicodeDecodeError) as exc:
+        print(f"{args.file}: {_reason(exc)}", file=sys.stderr)
+        return None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = appraise(bid, n_draws=args.draws, rng=args.seed, method=args.method,
+                              progress=progress, keep_draws=False)
+        except BPVError as exc:
+            print(f"{args.file}: {exc}", file=sys.stderr)
+            return None
+    for warning in caught:
+        print(f"{args.file}: warning: {warning.message}", file=sys.stderr)
+    return bid, result
 
 
 def _schema(args: argparse.Namespace, out: TextIO) -> int:

@@ -1,0 +1,731 @@
+"""The HTML appraisal report: one self-contained file a panel can read, print or archive.
+
+:func:`report` lays out a bid and its appraisal with a jinja2 template
+(``bpv/templates/report.html.j2``, autoescaped, so text from a bid file is
+always shown as text): the bid and its settings, the headline results, the
+logic model, the hypotheses register, each organisation's net position, the
+figures of :mod:`bpv.plot`, the Monte Carlo settings with the Monte Carlo
+standard error of each mean, and the provenance needed to replay the numbers.
+
+The file has no scripts, no web fonts and no links out: figures are SVG
+embedded as ``data:`` URIs and the style sheet is inline, with print rules.
+This module prepares plain strings and numbers; the template only lays them
+out. matplotlib is imported inside the functions that draw.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import math
+import os
+import secrets
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from bpv._version import __version__
+from bpv.errors import SpecError
+from bpv.results import Appraisal, OrganisationResult
+from bpv.spec.bid import Bid
+from bpv.spec.distributions import (
+    Bernoulli,
+    Discrete,
+    Distribution,
+    Fixed,
+    Interval,
+    Pert,
+    Quantiles,
+    Triangular,
+    Uniform,
+)
+from bpv.spec.node import Node
+from bpv.spec.parameter import Parameter
+
+if TYPE_CHECKING:
+    import jinja2
+    from matplotlib.axes import Axes
+
+__all__ = ["report"]
+
+TEMPLATE = "report.html.j2"
+
+Form = Literal["money", "percent", "ratio", "years", "quantity"]
+
+#: How each ledger metric is named and written; unknown metrics are quantities.
+_METRICS: dict[str, tuple[str, Form]] = {
+    "qalys": ("QALYs gained (discounted)", "quantity"),
+    "npv": ("Net present value", "money"),
+    "roi": ("Return on investment", "percent"),
+    "bcr": ("Benefit–cost ratio", "ratio"),
+    "cash_roi": ("Cash-releasing return on investment", "percent"),
+    "payback": ("Payback period (years)", "years"),
+    "cost_pv": ("Costs (present value)", "money"),
+    "benefit_pv": ("Benefits (present value)", "money"),
+    "cash_releasing_pv": ("Cash-releasing benefits (present value)", "money"),
+    "income_pv": ("Income from other organisations (present value)", "money"),
+    "nmb": ("Net monetary benefit", "money"),
+}
+#: Groups of the headline table; metric nodes join the first, other metrics the last.
+_GROUPS = (
+    ("Quality benefit", ("qalys",)),
+    ("Return", ("npv", "roi", "bcr", "cash_roi", "payback")),
+    ("Money in detail (present values)", ("cost_pv", "benefit_pv", "cash_releasing_pv", "nmb")),
+)
+_METHODS = {"mc": "plain Monte Carlo", "lhs": "Latin hypercube sampling",
+            "sobol": "scrambled Sobol points (quasi-Monte Carlo)"}
+_TIMING = {"end": "at the end of each period (the first period is not discounted)",
+           "mid": "in the middle of each period, on average"}
+_SCHEDULES = {"constant": "constant", "green_book": "Green Book declining schedule",
+              "green_book_health": "Green Book declining schedule for health"}
+_EVIDENCE = {"very_weak": "Very weak", "weak": "Weak", "moderate": "Moderate",
+             "strong": "Strong", "very_strong": "Very strong"}
+_SMS = {1: "1 – before and after, no comparison", 2: "2 – with a comparison group",
+        3: "3 – comparison with controls for difference", 4: "4 – quasi-random variation",
+        5: "5 – randomised trial"}
+_MINUS = "\N{MINUS SIGN}"
+_DASH = "\N{EM DASH}"
+
+
+def report(appraisal: Appraisal, path: str | os.PathLike[str] | None = None, *,
+           bid: Bid | None = None) -> str:
+    """Return the appraisal as one self-contained HTML page, and write it to ``path`` if given.
+
+    The page holds the bid's identity and settings; the headline metrics
+    (mean, median, 90% interval and the chance of a positive result); the
+    logic model; the hypotheses register (every parameter with its
+    hypothesis, distribution in words, evidence grade, Maryland SMS level,
+    source and owner); each organisation's net position; the figures of
+    :mod:`bpv.plot`; the Monte Carlo settings with the MCSE of each mean; and
+    the provenance (bpv version, bid hash, discount factors). Text from the
+    bid is escaped, so markup in a title or hypothesis shows as text.
+
+    An :class:`~bpv.Appraisal` does not hold the bid, so pass the one that
+    was appraised as ``bid``; it is checked against the appraisal's bid hash.
+
+    Parameters
+    ----------
+    appraisal : Appraisal
+        The result of :func:`bpv.appraise` (any ``keep_draws``).
+    path : str or path-like, optional
+        Where to write the page (UTF-8). The file is written whole or not at
+        all: to a temporary file beside it, then renamed.
+    bid : Bid
+        The bid that was appraised (keyword only). Required: an Appraisal
+        records the bid's hash, not the bid.
+
+    Returns
+    -------
+    str
+        The HTML page.
+
+    Raises
+    ------
+    SpecError
+        If ``appraisal`` is not an Appraisal, or ``bid`` is missing or is not
+        the bid that was appraised.
+    OSError
+        If ``path`` cannot be written.
+
+    See Also
+    --------
+    bpv.plot : the figures, one function each.
+    bpv.report_text.appraisal_text : a plain-text summary for a terminal.
+
+    References
+    ----------
+    HM Treasury, *The Green Book: appraisal and evaluation in central
+    government* (2022). What Works Centre for Local Economic Growth, *The
+    Maryland Scientific Methods Scale* (2016).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> import bpv
+    >>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")
+    >>> result = bpv.appraise(bid, n_draws=2_000, rng=1)
+    >>> with tempfile.TemporaryDirectory() as folder:
+    ...     path = pathlib.Path(folder) / "report.html"
+    ...     html = bpv.report(result, path, bid=bid)
+    ...     path.read_text(encoding="utf-8") == html
+    True
+    >>> html.startswith("<!DOCTYPE html>"), "Hypotheses register" in html
+    (True, True)
+    """
+    if not isinstance(appraisal, Appraisal):
+        msg = (f"The 'appraisal' parameter of report must be a bpv.Appraisal (use "  # type: ignore[unreachable]
+               f"bpv.appraise). Got {type(appraisal).__name__} instead.")
+        raise SpecError(msg)
+    bid = _the_bid(appraisal, bid)
+    html = _environment().get_template(TEMPLATE).render(_context(appraisal, bid))
+    if path is not None:
+        _write_whole(Path(path), html)
+    return html
+
+
+def _the_bid(appraisal: Appraisal, bid: Bid | None) -> Bid:
+    """Return the bid that was appraised, checked against the appraisal's hash."""
+    if not isinstance(bid, Bid):
+        msg = ("The 'bid' parameter of report must be the bpv.Bid that was appraised "
+               f"(report(result, bid=bid)). Got {type(bid).__name__} instead.")
+        raise SpecError(msg)
+    if appraisal.bid_hash:
+        from bpv.engine import bid_hash
+
+        given = bid_hash(bid)
+        if given != appraisal.bid_hash:
+            msg = (f"The 'bid' parameter of report must be the bid that was appraised: bid "
+                   f"'{bid.id}' hashes to {given[:12]}…, the appraisal of '{appraisal.bid_id}' "
+                   f"to {appraisal.bid_hash[:12]}…. Pass the Bid given to bpv.appraise.")
+            raise SpecError(msg)
+    return bid
+
+
+def _environment() -> jinja2.Environment:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("bpv", "templates"),
+        # '.j2' is not among jinja2's default extensions; escape it and anything else too.
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "j2"),
+                                            default_for_string=True, default=True),
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+
+
+def _write_whole(path: Path, text: str) -> None:
+    """Write ``text`` to a new file beside ``path``, then rename it into place.
+
+    The file is made with mode "x" (not :func:`tempfile.mkstemp`, whose files
+    only their owner may read), so it gets the permissions of any new file.
+    """
+    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    try:
+        with temporary.open("x", encoding="utf-8", newline="\n") as file:
+            file.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+# -- numbers in words -------------------------------------------------------------------
+
+
+def _fmt(value: float, form: Form) -> str:
+    """Write a number for a reader: ``£1,234,567``, ``−12.5%``, ``1.05``, ``never``.
+
+    Examples
+    --------
+    >>> _fmt(-1234567.4, "money"), _fmt(0.1234, "percent"), _fmt(float("inf"), "years")
+    ('−£1,234,567', '12.3%', 'never')
+    """
+    if math.isnan(value):
+        return _DASH
+    if math.isinf(value):
+        if form == "years":
+            return "never" if value > 0 else _DASH
+        return ("" if value > 0 else _MINUS) + "∞"
+    sign = _MINUS if value < 0 and not _rounds_to_zero(value, form) else ""
+    magnitude = abs(value)
+    if form == "money":
+        return f"{sign}£{magnitude:,.0f}"
+    if form == "percent":
+        return f"{sign}{magnitude:.1%}"
+    if form == "ratio":
+        return f"{sign}{magnitude:,.2f}"
+    if form == "years":
+        return f"{sign}{magnitude:,.1f}"
+    return sign + _quantity(magnitude)
+
+
+def _rounds_to_zero(value: float, form: Form) -> bool:
+    places = {"money": 0, "percent": 3, "ratio": 2, "years": 1}.get(form)
+    return places is not None and round(abs(value), places) == 0
+
+
+def _quantity(magnitude: float) -> str:
+    if magnitude >= 100:
+        return f"{magnitude:,.0f}"
+    if magnitude >= 1:
+        return f"{magnitude:,.1f}"
+    return f"{magnitude:.3g}"
+
+
+def _number(value: float) -> str:
+    """Write a number from a bid exactly but readably: ``350,000``, ``0.35``, ``2,800``."""
+    if value.is_integer() and abs(value) < 1e15:
+        return f"{int(value):,}"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+def _probability(share: float) -> str:
+    if math.isnan(share):
+        return _DASH
+    if 0 < share < 0.001:
+        return "< 0.1%"
+    if 0.999 < share < 1:
+        return "> 99.9%"
+    return f"{share:.1%}"
+
+
+def _percent_rate(rate: float) -> str:
+    return f"{rate * 100:.4g}%"
+
+
+# -- the context the template lays out ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Cell:
+    text: str
+    value: float
+
+
+@dataclass(frozen=True)
+class _Row:
+    key: str
+    label: str
+    note: str
+    cells: dict[str, _Cell]
+    probability_label: str
+    probability: _Cell
+
+
+@dataclass(frozen=True)
+class _Group:
+    title: str
+    rows: list[_Row] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class _Figure:
+    """One figure: where it goes, its title and caption, and how to draw it on an Axes."""
+
+    section: Literal["logic_model", "results"]
+    title: str
+    caption: str
+    draw: Callable[[Axes], object]
+    size: tuple[float, float] = (7.5, 3.4)
+
+
+def _figures(appraisal: Appraisal, bid: Bid) -> tuple[_Figure, ...]:
+    """Return every figure of the report, in order: the one list to extend."""
+    from bpv import plot
+
+    names = {organisation.id: organisation.name for organisation in bid.organisations}
+    figures = [
+        _Figure("logic_model", "Logic model",
+                "Inputs on the left to impacts on the right, coloured by kind. Solid arrows: a "
+                "formula uses the node; dotted: an activity's success parameter; dashed: a "
+                "drawn-only link. A black outline marks a node a success hypothesis supports; "
+                "a dashed box, a qualitative node.",
+                lambda ax: plot.logic_model(bid, ax=ax), _logic_model_size(bid)),
+        _Figure("results", "Net present value",
+                "Distribution of the system's net present value over the draws, with its mean, "
+                "median and 90% interval.",
+                lambda ax: _in_pounds(plot.distribution(appraisal, "npv", ax=ax))),
+        _Figure("results", "Cumulative net cash flow",
+                "The system's cash-releasing benefits less costs, undiscounted, added up year by "
+                "year: median with 50% and 90% bands. It pays back where it crosses zero.",
+                lambda ax: _in_pounds(plot.cash_flow_fan(appraisal, ax=ax), axis="y")),
+        _Figure("results", "Who gains and who pays",
+                "Each organisation's net present value, income transfers included: mean and "
+                "90% interval.",
+                lambda ax: _in_pounds(plot.organisations(appraisal, ax=ax, names=names)),
+                (7.5, max(2.4, 0.8 + 0.45 * len(appraisal.organisations)))),
+    ]
+    figures += [_metric_node_figure(appraisal, bid, node_id) for node_id in appraisal.metric_nodes]
+    return tuple(figures)
+
+
+def _metric_node_figure(appraisal: Appraisal, bid: Bid, node_id: str) -> _Figure:
+    from bpv import plot
+
+    return _Figure("results", f"{_node_label(bid, node_id)} by year",
+                   f"The planned trajectory of '{node_id}' (not discounted): mean with 50% and "
+                   "90% bands. Delivery is tracked against it.",
+                   lambda ax: plot.metric_node(appraisal, node_id, ax=ax))
+
+
+def _in_pounds(ax: Axes, axis: Literal["x", "y"] = "x") -> Axes:
+    """Label an axis in pounds: ``£1.5m``, ``−£250k``."""
+    from matplotlib.ticker import FuncFormatter
+
+    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(
+        FuncFormatter(lambda value, _: _short_pounds(value)))
+    return ax
+
+
+def _short_pounds(value: float) -> str:
+    """Write an axis tick in pounds.
+
+    Examples
+    --------
+    >>> _short_pounds(-1_500_000), _short_pounds(250_000), _short_pounds(0)
+    ('−£1.5m', '£250k', '£0')
+    """
+    sign, size = (_MINUS if value < 0 else ""), abs(value)
+    if size >= 1e6:
+        return f"{sign}£{size / 1e6:,.4g}m"
+    if size >= 1e3:
+        return f"{sign}£{size / 1e3:,.4g}k"
+    return f"{sign}£{size:,.4g}"
+
+
+def _logic_model_size(bid: Bid) -> tuple[float, float]:
+    """Return a size for the logic model: a column per kind, a row per node of the tallest."""
+    from bpv.graph import KIND_RANK
+
+    tallest = max(sum(node.kind == kind for node in bid.nodes) for kind in KIND_RANK)
+    return 2.0 * len(KIND_RANK), max(2.6, 0.55 * tallest)
+
+
+def _svg_uri(figure: _Figure) -> str:
+    """Draw a figure off-screen and return it as an SVG ``data:`` URI (no pyplot, no backend)."""
+    from matplotlib import rc_context
+    from matplotlib.figure import Figure
+
+    # Text as paths (no fonts needed); stable ids; '$' in a bid's words is not mathtext.
+    with rc_context({"svg.fonttype": "path", "svg.hashsalt": "bpv-report",
+                     "text.parse_math": False, "font.size": 9}):
+        canvas = Figure(figsize=figure.size, layout="constrained")
+        figure.draw(canvas.add_subplot())
+        buffer = io.BytesIO()
+        canvas.savefig(buffer, format="svg", metadata={"Date": None})
+    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def _node_label(bid: Bid, node_id: str) -> str:
+    return bid.node(node_id).label or node_id.replace("_", " ").capitalize()
+
+
+def _context(appraisal: Appraisal, bid: Bid) -> dict[str, Any]:
+    figures = [{"section": figure.section, "title": figure.title, "caption": figure.caption,
+                "uri": _svg_uri(figure)} for figure in _figures(appraisal, bid)]
+    return {
+        "bid": _identity(bid),
+        "organisations_listed": [{"id": o.id, "name": o.name, "role": o.role.replace("_", " ")}
+                                 for o in bid.organisations],
+        "settings": _settings(bid),
+        "key_figures": _key_figures(appraisal),
+        "headline": _headline(appraisal, bid),
+        "nodes": _nodes(bid),
+        "register": [_register_row(name, parameter)
+                     for name, parameter in _hypotheses_first(bid.parameters)],
+        "organisations": _organisations(appraisal, bid),
+        "figures": figures,
+        "monte_carlo": _monte_carlo(appraisal),
+        "mcse": _mcse(appraisal),
+        "provenance": _provenance(appraisal),
+        "discount_factors": _discount_factors(appraisal),
+        "version": __version__,
+    }
+
+
+def _identity(bid: Bid) -> dict[str, Any]:
+    last = bid.period_labels[-1]
+    rows = [("Bid id", bid.id), ("Title", bid.title), ("Sponsor", bid.sponsor),
+            ("Footprint", bid.footprint),
+            ("Start", f"{bid.period_labels[0]} (financial year)"),
+            ("Horizon", f"{bid.horizon} year{'s' * (bid.horizon != 1)}, "
+                        f"{bid.period_labels[0]} to {last}"),
+            ("Population covered", None if bid.population is None else f"{bid.population:,}")]
+    return {"id": bid.id, "title": bid.title, "description": bid.description,
+            "sponsor": bid.sponsor,
+            "rows": [(label, value) for label, value in rows if value is not None]}
+
+
+def _settings(bid: Bid) -> list[tuple[str, str]]:
+    from bpv.discounting import DISCOUNTING, resolve_rates
+
+    settings = bid.settings
+    policy = DISCOUNTING[settings.discounting]
+    money, health = resolve_rates(settings.discounting, settings.discount_rate,
+                                  settings.health_discount_rate)
+    return [
+        ("Discounting", f"{policy.title} ({settings.discounting})"),
+        ("Discount rate, money", f"{_percent_rate(money.rate)} a year, "
+                                 f"{_SCHEDULES.get(money.schedule, money.schedule)}"),
+        ("Discount rate, health", f"{_percent_rate(health.rate)} a year, "
+                                  f"{_SCHEDULES.get(health.schedule, health.schedule)}"),
+        ("Timing of flows", _TIMING[settings.timing]),
+        ("Value of a QALY", f"{_fmt(settings.qaly_value, 'money')}"),
+        ("Price year", (f"{settings.price_year}/{(settings.price_year + 1) % 100:02d} prices"
+                        if settings.price_year is not None else "not stated")),
+        ("Source of the rates", policy.source),
+    ]
+
+
+def _form(metric: str) -> Form:
+    return _METRICS.get(metric, (metric, "quantity"))[1]
+
+
+def _key_figures(appraisal: Appraisal) -> list[dict[str, str]]:
+    system = appraisal.summary().rows
+    cards = []
+    if "npv" in system:
+        cards += [
+            {"label": "Net present value, mean", "text": _fmt(system["npv"]["mean"], "money")},
+            {"label": "Chance the NPV is positive",
+             "text": _probability(appraisal.probability("npv", ">", 0))},
+        ]
+    if "qalys" in system:
+        cards.append({"label": "QALYs gained, mean", "text": _fmt(system["qalys"]["mean"],
+                                                                 "quantity")})
+    if "nmb" in system:
+        cards.append({"label": "Net monetary benefit, mean",
+                      "text": _fmt(system["nmb"]["mean"], "money")})
+    return cards
+
+
+def _stat_cells(stats: Mapping[str, float], form: Form) -> dict[str, _Cell]:
+    return {name: _Cell(_fmt(stats[name], form), stats[name])
+            for name in ("mean", "median", "p5", "p95")}
+
+
+def _headline(appraisal: Appraisal, bid: Bid) -> list[_Group]:
+    system = appraisal.summary().rows
+    groups = [_Group(title) for title, _ in _GROUPS]
+    placed = {name for _, names in _GROUPS for name in names}
+    for group, (_, names) in zip(groups, _GROUPS, strict=True):
+        group.rows.extend(_metric_row(appraisal, name, system[name])
+                          for name in names if name in system)
+    for node_id, node in appraisal.metric_nodes.items():
+        unit = f"{node.unit}, " if node.unit else ""
+        total = node.total_summary()
+        share = float(np.mean(node.total > 0)) if node.total.size else math.nan
+        groups[0].rows.append(_Row(
+            f"node:{node_id}", _node_label(bid, node_id),
+            f"{unit}total over {len(node.periods)} years, not discounted",
+            _stat_cells(total, "quantity"), "P(> 0)", _Cell(_probability(share), share)))
+    groups[-1].rows.extend(_metric_row(appraisal, name, system[name])
+                           for name in appraisal.metrics if name not in placed)
+    return [group for group in groups if group.rows]
+
+
+def _metric_row(appraisal: Appraisal | OrganisationResult, name: str,
+                stats: Mapping[str, float]) -> _Row:
+    label, form = _METRICS.get(name, (name, "quantity"))
+    if form == "years":
+        label_p, share = "P(pays back)", appraisal.probability(name, "<", math.inf)
+    elif form == "ratio":
+        label_p, share = "P(> 1)", appraisal.probability(name, ">", 1)
+    else:
+        label_p, share = "P(> 0)", appraisal.probability(name, ">", 0)
+    note = {"money": "£, present value", "percent": "of costs, present values",
+            "ratio": "benefits per £1 of costs", "years": "0: within the first year",
+            "quantity": ""}[form]
+    return _Row(name, label, note, _stat_cells(stats, form), label_p,
+                _Cell(_probability(share), share))
+
+
+def _nodes(bid: Bid) -> list[dict[str, str]]:
+    names = {organisation.id: organisation.name for organisation in bid.organisations}
+    return [{"id": node.id, "label": node.label or "", "kind": node.kind,
+             "measure": (node.measure or "").replace("_", "-"),
+             "organisation": names.get(node.organisation or "", ""),
+             "formula": node.formula or "", "delivery": _delivery(node), "unit": node.unit or "",
+             "description": node.description or ""}
+            for node in bid.nodes]
+
+
+def _delivery(node: Node) -> str:
+    """Words for a node without a formula: qualitative, or an activity's delivery."""
+    if node.formula is not None:
+        return ""
+    if node.is_qualitative:
+        return "qualitative: drawn, not computed"
+    parts = [f"success {node.success if node.success is not None else 1}"]
+    parts += [f"{key} {value}" for key, value in (("start", node.start), ("ramp", node.ramp),
+                                                  ("ramp shape", node.ramp_shape),
+                                                  ("decay", node.decay),
+                                                  ("duration", node.duration))
+              if value is not None]
+    return "delivery: " + ", ".join(parts)
+
+
+def _hypotheses_first(parameters: Mapping[str, Parameter]) -> list[tuple[str, Parameter]]:
+    items = list(parameters.items())
+    return ([item for item in items if item[1].is_hypothesis]
+            + [item for item in items if not item[1].is_hypothesis])
+
+
+def _register_row(name: str, parameter: Parameter) -> dict[str, Any]:
+    return {
+        "name": name,
+        "is_hypothesis": parameter.is_hypothesis,
+        "statement": parameter.hypothesis or parameter.description or "",
+        "supports": parameter.supports or "",
+        "unit": parameter.unit or "",
+        "words": _in_words(parameter.distribution),
+        "range": _range(parameter.distribution),
+        "spec": ("" if isinstance(parameter.distribution, Fixed)
+                 else parameter.distribution.describe()),
+        "evidence": _EVIDENCE.get(parameter.evidence or "", ""),
+        "evidence_key": parameter.evidence or "none",
+        "sms": _SMS.get(parameter.sms or 0, ""),
+        "source": parameter.source or "",
+        "owner": parameter.owner or "",
+    }
+
+
+def _in_words(distribution: Distribution) -> str:
+    """Say what a distribution believes, in words a panel reads.
+
+    Examples
+    --------
+    >>> from bpv.spec.distributions import Pert
+    >>> _in_words(Pert(low=350000, mode=400000, high=520000))
+    'Most likely 400,000; between 350,000 and 520,000 (PERT)'
+    """
+    d = distribution
+    if isinstance(d, Fixed):
+        return f"Fixed at {_number(d.value)}"
+    if isinstance(d, Bernoulli):
+        return f"Happens with probability {_number(d.p * 100)}%, else not"
+    if isinstance(d, Pert | Triangular):
+        shape = "PERT" if isinstance(d, Pert) else "triangular"
+        return (f"Most likely {_number(d.mode)}; between {_number(d.low)} and "
+                f"{_number(d.high)} ({shape})")
+    if isinstance(d, Uniform):
+        return f"Anywhere from {_number(d.low)} to {_number(d.high)}, equally likely"
+    if isinstance(d, Interval):
+        return (f"{_number(d.confidence * 100)}% sure it lies between {_number(d.low)} and "
+                f"{_number(d.high)} ({d.shape} shape)")
+    if isinstance(d, Discrete):
+        weights = d.probabilities
+        return "One of " + ", ".join(f"{_number(v)} ({w:.0%})"
+                                     for v, w in zip(d.values, weights, strict=True))
+    if isinstance(d, Quantiles):
+        pairs = ", ".join(f"{_number(p * 100)}% below {_number(v)}"
+                          for p, v in zip(d.probs, d.values, strict=True))
+        return f"{pairs} ({d.shape} shape)"
+    return f"{d.dist.capitalize()} distribution"
+
+
+def _range(distribution: Distribution) -> str:
+    """Return the median and 90% range a distribution implies ('' if it adds nothing)."""
+    if isinstance(distribution, Fixed | Bernoulli | Discrete):
+        return ""
+    low, median, high = (float(x) for x in distribution.to_scipy().ppf([0.05, 0.5, 0.95]))
+    return f"median {_sig(median)}; 90% between {_sig(low)} and {_sig(high)}"
+
+
+def _sig(value: float) -> str:
+    sign = _MINUS if value < 0 and f"{abs(value):.3g}" != "0" else ""
+    return sign + _quantity(abs(value))
+
+
+def _organisations(appraisal: Appraisal, bid: Bid) -> list[dict[str, Any]]:
+    names = {organisation.id: organisation for organisation in bid.organisations}
+    rows = []
+    for org_id in appraisal.organisations:
+        view = appraisal.organisation(org_id)
+        stats = view.summary().rows
+        organisation = names.get(org_id)
+        share = view.probability("npv", ">", 0)
+        rows.append({
+            "id": org_id,
+            "name": organisation.name if organisation else org_id,
+            "role": organisation.role.replace("_", " ") if organisation else "",
+            "npv": _stat_cells(stats["npv"], "money"),
+            "probability": _Cell(_probability(share), share),
+            "money": {name: _Cell(_fmt(stats[name]["mean"], "money"), stats[name]["mean"])
+                      for name in ("cost_pv", "benefit_pv", "income_pv") if name in stats},
+        })
+    return rows
+
+
+def _entropy(appraisal: Appraisal) -> str:
+    entropy = appraisal.entropy
+    return str(entropy) if isinstance(entropy, int) else "(" + ", ".join(map(str, entropy)) + ")"
+
+
+def _monte_carlo(appraisal: Appraisal) -> dict[str, Any]:
+    kept = (int(appraisal.subsample(appraisal.metrics[0]).shape[0]) if appraisal.metrics
+            else appraisal.n_draws)
+    spawn_key = list(appraisal.provenance.get("spawn_key") or [])
+    replay = (f"bpv.appraise(bid, n_draws={appraisal.n_draws}, rng={_entropy(appraisal)}, "
+              f"method={appraisal.method!r})")
+    if spawn_key:
+        replay = replay.replace(
+            f"rng={_entropy(appraisal)}",
+            f"rng=numpy.random.SeedSequence({_entropy(appraisal)}, spawn_key={tuple(spawn_key)})")
+    rows = [("Draws", f"{appraisal.n_draws:,}", False),
+            ("Sampling method", f"{_METHODS.get(appraisal.method, appraisal.method)} "
+                                f"({appraisal.method})", False),
+            ("Seed entropy", _entropy(appraisal), True)]
+    if spawn_key:
+        rows.append(("Spawn key", str(tuple(spawn_key)), True))
+    if kept < appraisal.n_draws:
+        rows.append(("Draws kept", f"{kept:,}: means, MCSEs and P(> 0) use every draw; "
+                                   "quantiles and other probabilities a systematic subsample",
+                     False))
+    command = (f"bpv report BID_FILE --draws {appraisal.n_draws} --seed {appraisal.entropy} "
+               f"--method {appraisal.method} -o report.html"
+               if isinstance(appraisal.entropy, int) and not spawn_key else "")
+    return {"rows": rows, "replay": replay, "command": command,
+            "sobol": appraisal.method == "sobol", "draws": f"{appraisal.n_draws:,}"}
+
+
+def _mcse(appraisal: Appraisal) -> list[dict[str, Any]]:
+    rows = []
+    for name, stats in appraisal.summary().rows.items():
+        form = _form(name)
+        mean, mcse = stats["mean"], stats["mcse"]
+        relative = mcse / abs(mean) if math.isfinite(mcse) and mean else math.nan
+        rows.append({"key": name, "label": _METRICS.get(name, (name, ""))[0],
+                     "mean": _Cell(_fmt(mean, form), mean),
+                     "mcse": _Cell(_mcse_text(mcse, form), mcse),
+                     "relative": _Cell(_DASH if math.isnan(relative) else f"{relative:.2%}",
+                                       relative),
+                     "counted": f"{int(stats['n_finite']):,}"})
+    return rows
+
+
+def _mcse_text(mcse: float, form: Form) -> str:
+    if math.isnan(mcse):
+        return _DASH
+    if form == "money":
+        return _fmt(mcse, "money")
+    if form == "percent":
+        return f"{mcse * 100:.2g} pp"
+    return f"{mcse:.2g}"
+
+
+def _provenance(appraisal: Appraisal) -> list[tuple[str, str]]:
+    shown = {"bpv_version", "money_discount_factors", "health_discount_factors", "spawn_key",
+             "qaly_value", "discounting", "timing"}
+    rows = [("Appraised with bpv", str(appraisal.provenance.get("bpv_version", "unknown"))),
+            ("Report made with bpv", __version__),
+            ("Bid", appraisal.bid_id),
+            ("Bid hash (SHA-256)", appraisal.bid_hash or "not recorded")]
+    rows += [(key.replace("_", " ").capitalize(), _plain(value))
+             for key, value in appraisal.provenance.items() if key not in shown]
+    return rows
+
+
+def _plain(value: object) -> str:
+    if isinstance(value, float):
+        return _number(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return ", ".join(_plain(item) for item in value)
+    return str(value)
+
+
+def _discount_factors(appraisal: Appraisal) -> list[tuple[str, str, str]]:
+    money: Sequence[float] = appraisal.provenance.get("money_discount_factors") or ()
+    health: Sequence[float] = appraisal.provenance.get("health_discount_factors") or ()
+    return [(period, f"{m:.6f}", f"{h:.6f}")
+            for period, m, h in zip(appraisal.periods, money, health, strict=False)]
