@@ -1,0 +1,73 @@
+"""Every script in examples/ runs, as examples/README.md says it does (STYLE habit 19).
+
+The convention: a script runs with no arguments and takes at most one
+positional argument, OUT, the path it writes its output to. Each is run here
+from a directory outside the repository, with OUT under ``tmp_path``.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPTS = sorted((ROOT / "examples").glob("*.py"))
+
+
+def _run(script: Path, *args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, str(script), *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300, check=False)
+
+
+def test_there_are_example_scripts():
+    assert ROOT / "examples" / "appraise_bid.py" in SCRIPTS
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=[script.name for script in SCRIPTS])
+def test_example_script_runs_and_writes_its_output(script, tmp_path):
+    out = tmp_path / f"{script.stem}.out"
+    elsewhere = tmp_path / "cwd"
+    elsewhere.mkdir()
+    completed = _run(script, str(out), cwd=elsewhere)
+    assert completed.returncode == 0, completed.stderr
+    assert "Traceback" not in completed.stderr
+    assert out.exists(), f"{script.name} did not write {out}"
+    written = [out] if out.is_file() else [p for p in out.rglob("*") if p.is_file()]
+    assert written
+    assert all(p.stat().st_size > 0 for p in written)
+    assert not any(elsewhere.iterdir()), f"{script.name} wrote outside OUT"
+
+
+def test_appraise_bid_prints_the_summary_and_writes_the_result_json(tmp_path):
+    out = tmp_path / "result.json"
+    completed = _run(ROOT / "examples" / "appraise_bid.py", str(out), "--draws", "2000",
+                     cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    assert "P(NPV > 0) = " in completed.stdout
+    assert "North Acute Trust" in completed.stdout
+    document = json.loads(out.read_text())
+    assert document["bid"] == "frailty-virtual-ward"
+    assert document["provenance"]["n_draws"] == 2000
+    assert document["provenance"]["entropy"] == 1
+    assert set(document["organisations"]) == {"icb", "acute", "community"}
+
+
+def test_appraise_bid_takes_another_bid_and_writes_nothing_without_out(tmp_path):
+    bid = ROOT / "examples" / "bids" / "diabetes_prevention.yaml"
+    completed = _run(ROOT / "examples" / "appraise_bid.py", "--bid", str(bid), "--draws", "1000",
+                     cwd=tmp_path)
+    assert completed.returncode == 0, completed.stderr
+    assert "diabetes-prevention-south" in completed.stdout
+    assert not any(tmp_path.iterdir())
+
+
+def test_appraise_bid_reports_every_problem_of_an_invalid_bid(tmp_path):
+    bid = ROOT / "tests" / "data" / "invalid" / "unknown_reference.yaml"
+    completed = _run(ROOT / "examples" / "appraise_bid.py", "--bid", str(bid), cwd=tmp_path)
+    assert completed.returncode == 1
+    assert "admit_rte" in completed.stderr
+    assert "Traceback" not in completed.stderr
