@@ -15,6 +15,7 @@ Examples
 
 from bpv import dist, plot
 from bpv._version import __version__
+from bpv.comparison import Comparison, compare
 from bpv.engine import EvaluationError, appraise
 from bpv.errors import (
     BidValidationError,
@@ -27,9 +28,9 @@ from bpv.errors import (
 )
 from bpv.formulas import Formula, parse_formula
 from bpv.graph import evaluation_order, logic_model
+from bpv.html_report import report
 from bpv.io import dumps, load, loads
 from bpv.lint import lint
-from bpv.html_report import report
 from bpv.results import Appraisal
 from bpv.schema import bid_schema
 from bpv.spec.bid import Bid, Organisation, Settings
@@ -54,6 +55,9 @@ __all__ = [
     "appraise",
     "plot",
     "report",
+    # reviewers' analysis
+    "Comparison",
+    "compare",
     # logic model and formulas
     "Formula",
     "evaluation_order",

@@ -102,6 +102,33 @@ def _parser() -> argparse.ArgumentParser:
                         help="HTML file to write (replaced whole, never left half-written)")
     report.set_defaults(command=_report)
 
+    compare = commands.add_parser(
+        "compare", help="compare bids on common random numbers: who is best, and how sure",
+        description="Appraise several bids on the same draws (common random numbers) and "
+        "compare them against a baseline (doing nothing unless --baseline names a bid): "
+        "incremental NPV, net cost, QALYs and net monetary benefit at each threshold, the "
+        "probability each option is best, the cost-effectiveness frontier with ICERs, and "
+        "the expected value of perfect information. Increments are option minus baseline.",
+    )
+    compare.add_argument("files", nargs="+", metavar="FILE", type=Path,
+                         help="bid files (.yaml, .yml, .json)")
+    compare.add_argument("--baseline", metavar="ID",
+                         help="bid id to compare against (default: doing nothing)")
+    compare.add_argument("--threshold", type=float, action="append", metavar="L",
+                         help="GBP per QALY for net monetary benefit; repeat for several "
+                         "(default 20000 25000 30000 35000 70000)")
+    compare.add_argument("--metric", default="npv",
+                         help="what 'best' means for P(best) and EVPI (default npv; any "
+                         "metric, or nmb@L for net monetary benefit at L per QALY)")
+    compare.add_argument("--draws", type=_positive_int, default=100_000, metavar="N",
+                         help="number of draws (default 100000)")
+    compare.add_argument("--seed", type=_non_negative_int, default=None, metavar="S",
+                         help="seed; the seed used is printed so any run can be replayed")
+    compare.add_argument("--method", choices=("mc", "lhs", "sobol"), default="mc",
+                         help="sampling: plain Monte Carlo, Latin hypercube or Sobol")
+    compare.add_argument("--json", action="store_true", help="print one JSON document")
+    compare.set_defaults(command=_compare)
+
     schema = commands.add_parser(
         "schema", help="print the JSON Schema of the bid file format",
         description="Print the JSON Schema (draft 2020-12) of bid files, for editors and "
@@ -273,6 +300,48 @@ def _load_and_appraise(args: argparse.Namespace, *, progress: bool | None,
     for warning in caught:
         print(f"{args.file}: warning: {warning.message}", file=sys.stderr)
     return bid, result
+
+
+def _compare(args: argparse.Namespace, out: TextIO) -> int:
+    from bpv.comparison import DEFAULT_THRESHOLDS, compare
+
+    bids = []
+    for path in args.files:  # every file's problems, before giving up
+        try:
+            bids.append(load(path))
+        except BidValidationError as exc:
+            for problem in exc.problems:
+                print(_problem_line(path, problem), file=sys.stderr)
+        except (BPVError, OSError, UnicodeDecodeError) as exc:
+            print(f"{path}: {_reason(exc)}", file=sys.stderr)
+    if len(bids) < len(args.files):
+        return EXIT_INVALID
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            comparison = compare(bids, baseline=args.baseline,
+                                 thresholds=args.threshold or DEFAULT_THRESHOLDS,
+                                 metric=args.metric, n_draws=args.draws, rng=args.seed,
+                                 method=args.method)
+        except (BPVError, KeyError) as exc:
+            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+            print(f"bpv compare: {message}", file=sys.stderr)
+            return EXIT_INVALID
+    for warning in caught:
+        print(f"bpv compare: warning: {warning.message}", file=sys.stderr)
+    if args.json:
+        out.write(comparison.to_json() + "\n")
+        return EXIT_OK
+    first = next(iter(comparison.appraisals.values()))
+    out.write(f"{first.n_draws:,} draws ({first.method}), seed {first.entropy}\n\n")
+    out.write(str(comparison) + "\n\nCost-effectiveness frontier (expected net cost and "
+              "QALYs; ICER in GBP per QALY):\n")
+    for row in comparison.frontier():
+        icer = (f"ICER {row.icer:,.0f} vs {row.compared_with}" if row.icer is not None
+                else "")
+        out.write(f"  {row.option:<32} net cost {row.cost:>14,.0f}  QALYs {row.effect:>10.2f}"
+                  f"  {row.status:<22} {icer}\n")
+    return EXIT_OK
 
 
 def _schema(args: argparse.Namespace, out: TextIO) -> int:

@@ -107,17 +107,20 @@ class _Plan:
     @property
     def cash_thinning(self) -> int:
         """Keep the net cash flows of one draw in this many: always a bounded subsample."""
-        return _thinning(self.n_draws)
+        return _thinning(self.n_draws, CASH_FLOW_CAP)
 
 
-def _thinning(n_draws: int) -> int:
-    return max(1, math.ceil(n_draws / SUBSAMPLE_CAP))
+def _thinning(n_draws: int, cap: int | None = None) -> int:
+    return max(1, math.ceil(n_draws / (cap or SUBSAMPLE_CAP)))
 
 
 #: Draws evaluated at once within a block: bounds working memory.
 EVALUATION_SLICE = 8_192
 #: Most draws kept when ``keep_draws=False``: a systematic subsample for quantiles.
 SUBSAMPLE_CAP = 131_072
+#: Most draws whose net cash flow by period is kept, always: enough for the
+#: quantiles of a fan chart, and a few MB whatever ``n_draws``.
+CASH_FLOW_CAP = 32_768
 
 Key = tuple[str, ...]
 
@@ -485,8 +488,9 @@ def _split_moments(keys: list[Key], stacked: Moments) -> dict[Key, Moments]:
 
 def _raise_not_finite(bid: Bid, node_id: str, value: NDArray[np.float64],
                       first_draw: int) -> None:
-    bad = ~np.isfinite(value)
+    bad = ~np.isfinite(value.T)  # values are periods by draws; read them draw by draw
     draw, period = (int(i) for i in np.argwhere(bad)[0])
+    value = value.T
     index = bid.node_ids.index(node_id)
     msg = (f"nodes[{index}] '{node_id}' gives values that are not finite "
            f"({value[draw, period]}) in {int(bad.any(axis=1).sum()):,} draws of this slice, "

@@ -18,6 +18,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -30,9 +31,14 @@ from bpv.spec.bid import Bid
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from bpv.comparison import Comparison
+
 __all__ = [
     "KIND_COLOURS",
+    "acceptability",
     "cash_flow_fan",
+    "ce_plane",
+    "rank_probabilities",
     "distribution",
     "logic_model",
     "metric_node",
@@ -214,7 +220,7 @@ def cash_flow_fan(appraisal: Appraisal, organisation: str | None = None, *,
     Net cash flow is cash-releasing benefit (and an organisation's income)
     less cost, undiscounted, as for the payback period; the line crosses 0
     where the investment has paid back. Bands come from the appraisal's
-    subsample of net cash flows (every draw of a run of up to 131,072).
+    subsample of net cash flows (every draw of a run of up to 32,768).
 
     Parameters
     ----------
@@ -239,4 +245,115 @@ def cash_flow_fan(appraisal: Appraisal, organisation: str | None = None, *,
     ax.set_ylabel("cumulative net cash flow (GBP, undiscounted)")
     ax.set_title(f"Cumulative net cash flow: {flow.scope}")
     ax.legend(frameon=False, fontsize=8, loc="upper left")
+    return ax
+
+
+def ce_plane(comparison: Comparison, *, ax: Axes | None = None, threshold: float | None = None,
+             max_points: int = 4_000) -> Axes:
+    """Draw the cost-effectiveness plane: incremental QALYs against incremental net cost.
+
+    One cloud per option against the comparison's baseline (option − baseline,
+    as the axis labels say), each option's mean as a larger marker, and the
+    line of a willingness-to-pay threshold (default the first of the
+    comparison's thresholds): options below it are cost-effective at it.
+
+    Parameters
+    ----------
+    comparison : Comparison
+    ax : matplotlib Axes, optional
+    threshold : float, optional
+        GBP per QALY for the threshold line.
+    max_points : int, default 4000
+        Draws shown per option (every k-th draw), to keep the picture light.
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _axes(ax)
+    for index, option in enumerate(o for o in comparison.options if o != comparison.baseline):
+        plane = comparison.ce_plane(option)
+        step = max(1, plane["qalys"].size // max_points)
+        colour = f"C{index}"
+        ax.scatter(plane["qalys"][::step], plane["net_cost"][::step], s=3, alpha=0.25,
+                   color=colour, linewidths=0)
+        ax.scatter([plane["qalys"].mean()], [plane["net_cost"].mean()], s=60, color=colour,
+                   edgecolors="black", label=option, zorder=3)
+    lam = comparison.thresholds[0] if threshold is None else threshold
+    left, right = ax.get_xlim()
+    ax.plot([left, right], [lam * left, lam * right], color="0.3", linestyle="dashed",
+            label=f"£{lam:,.0f} per QALY")
+    ax.set_xlim(left, right)
+    ax.axhline(0.0, color="0.6", linewidth=0.8)
+    ax.axvline(0.0, color="0.6", linewidth=0.8)
+    ax.set_xlabel(f"incremental QALYs (option − {comparison.baseline})")
+    ax.set_ylabel(f"incremental net cost, GBP (option − {comparison.baseline})")
+    ax.set_title("Cost-effectiveness plane")
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def acceptability(comparison: Comparison, *, thresholds: Sequence[float] | None = None,
+                  ax: Axes | None = None) -> Axes:
+    """Draw the acceptability curves (CEAC) of every option and the frontier (CEAF).
+
+    Each curve is the probability that the option has the highest net
+    monetary benefit at λ; the frontier, drawn thick, follows the option with
+    the highest *expected* net monetary benefit.
+
+    Parameters
+    ----------
+    comparison : Comparison
+    thresholds : sequence of float, optional
+        λ grid, GBP per QALY (default 0 to 100,000 in steps of 1,000).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _axes(ax)
+    data = comparison.ceac(thresholds)
+    grid = np.asarray(data["thresholds"])
+    for index, option in enumerate(comparison.options):
+        ax.plot(grid, data["curves"][option], color=f"C{index}", label=option)
+    ax.plot(grid, data["frontier_probability"], color="black", linewidth=3, alpha=0.35,
+            label="frontier (CEAF)")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_xlabel("willingness to pay, GBP per QALY")
+    ax.set_ylabel("probability of the highest net monetary benefit")
+    ax.set_title("Acceptability curves and frontier")
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def rank_probabilities(comparison: Comparison, quantity: str | None = None, *,
+                       ax: Axes | None = None) -> Axes:
+    """Draw each option's probability of each rank (1 = best) by a quantity, as stacked bars.
+
+    Parameters
+    ----------
+    comparison : Comparison
+    quantity : str, optional
+        Default the comparison's metric (``npv``); ``nmb@30000`` and the like work.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    ax = _axes(ax)
+    ranks = comparison.ranks(quantity)
+    options = list(comparison.options)
+    positions = np.arange(len(options))
+    bottom = np.zeros(len(options))
+    for rank in range(len(options)):
+        shares = np.array([ranks[option][rank] for option in options])
+        ax.bar(positions, shares, bottom=bottom, label=f"rank {rank + 1}",
+               color=f"C{rank}")
+        bottom += shares
+    ax.set_xticks(positions, options, rotation=20, ha="right")
+    ax.set_ylabel("probability")
+    ax.set_title(f"Ranks by {quantity or comparison.metric} (1 = best)")
+    ax.legend(frameon=False, fontsize=8)
     return ax

@@ -242,7 +242,7 @@ class CashFlowResult:
 
     Net cash flow is what :mod:`bpv.ledger` counts for the payback period:
     cash-releasing benefits (and, for an organisation, its income) less costs,
-    undiscounted. It is kept for a systematic subsample of at most 131,072
+    undiscounted. It is kept for a systematic subsample of at most 32,768
     draws (every k-th draw; every draw of a smaller run), so its memory is
     bounded whatever ``n_draws``; summaries of it are estimates from that
     subsample.

@@ -151,6 +151,13 @@ def test_unbalanced_transfers_are_warned_about():
         bpv.appraise(bid, n_draws=2, rng=0)
 
 
+def test_non_finite_values_are_located_by_draw_and_period():
+    bid = make_bid([cost("1 / (t - 2)"), DELIVER])
+    with pytest.raises(EvaluationError,
+                       match=r"\(inf\) in 1,000 draws of this slice, first at draw 0, period 2"):
+        bpv.appraise(bid, n_draws=1_000, rng=0)
+
+
 def test_non_finite_values_are_a_clear_error():
     bid = make_bid([cost("log(x)"), DELIVER],
                    parameters={"x": {"dist": "uniform", "low": -1, "high": 1}})
@@ -409,7 +416,7 @@ def test_cash_flows_are_a_bounded_systematic_subsample():
     n_draws = 300_000
     result = bpv.appraise(bid, n_draws=n_draws, rng=5, keep_draws=True, progress=False)
     flow = result.cash_flow()
-    thinning = -(-n_draws // bpv.engine.SUBSAMPLE_CAP)
+    thinning = -(-n_draws // bpv.engine.CASH_FLOW_CAP)
     assert flow.net.shape == (-(-n_draws // thinning), bid.horizon)
     assert flow.n_represented == n_draws
     # Every k-th draw: the same draws whatever the chunking.

@@ -110,3 +110,45 @@ def test_plots_draw_on_given_axes_and_never_show(result, monkeypatch):
     assert bpv.plot.distribution(result, ax=axes[0]) is axes[0]
     assert bpv.plot.organisations(result, ax=axes[1]) is axes[1]
     assert len(plt.get_fignums()) == 1
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    paths = ["examples/bids/frailty_virtual_ward.yaml", "examples/bids/diabetes_prevention.yaml"]
+    return bpv.compare([bpv.load(p) for p in paths], n_draws=3_000, rng=2)
+
+
+def test_ce_plane_plots_increments_against_the_baseline(comparison):
+    ax = bpv.plot.ce_plane(comparison, threshold=30_000)
+    means = {c.get_label(): c.get_offsets()[0] for c in ax.collections
+             if c.get_label() in comparison.options}
+    for option, (x, y) in means.items():
+        assert x == pytest.approx(comparison.incremental(option, "qalys").mean())
+        assert y == pytest.approx(comparison.incremental(option, "net_cost").mean())
+    assert set(means) == set(comparison.options) - {comparison.baseline}
+    (line,) = [ln for ln in ax.get_lines() if "per QALY" in ln.get_label()]
+    x, y = line.get_data()
+    np.testing.assert_allclose(np.asarray(y), 30_000 * np.asarray(x))
+    assert "option − do nothing" in ax.get_xlabel()
+    ax.figure.canvas.draw()
+
+
+def test_acceptability_curves_add_up_and_follow_the_frontier(comparison):
+    grid = [0.0, 20_000.0, 50_000.0, 100_000.0]
+    ax = bpv.plot.acceptability(comparison, thresholds=grid)
+    curves = {ln.get_label(): ln.get_ydata() for ln in ax.get_lines()}
+    np.testing.assert_allclose(sum(curves[o] for o in comparison.options), 1.0)
+    np.testing.assert_allclose(curves["frontier (CEAF)"],
+                               comparison.ceac(grid)["frontier_probability"])
+    ax.figure.canvas.draw()
+
+
+def test_rank_probabilities_stack_to_one(comparison):
+    ax = bpv.plot.rank_probabilities(comparison)
+    heights = np.zeros(len(comparison.options))
+    for bar_container in ax.containers:
+        heights += [patch.get_height() for patch in bar_container]
+    np.testing.assert_allclose(heights, 1.0)
+    first = [patch.get_height() for patch in ax.containers[0]]
+    np.testing.assert_allclose(first, [comparison.ranks()[o][0] for o in comparison.options])
+    ax.figure.canvas.draw()
