@@ -120,12 +120,7 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("--metric", default="npv",
                          help="what 'best' means for P(best) and EVPI (default npv; any "
                          "metric, or nmb@L for net monetary benefit at L per QALY)")
-    compare.add_argument("--draws", type=_positive_int, default=100_000, metavar="N",
-                         help="number of draws (default 100000)")
-    compare.add_argument("--seed", type=_non_negative_int, default=None, metavar="S",
-                         help="seed; the seed used is printed so any run can be replayed")
-    compare.add_argument("--method", choices=("mc", "lhs", "sobol"), default="mc",
-                         help="sampling: plain Monte Carlo, Latin hypercube or Sobol")
+    _add_sampling_arguments(compare)
     compare.add_argument("--json", action="store_true", help="print one JSON document")
     compare.set_defaults(command=_compare)
 
@@ -141,13 +136,17 @@ def _parser() -> argparse.ArgumentParser:
 
 def _add_appraisal_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", metavar="FILE", type=Path, help="bid file (.yaml, .yml, .json)")
+    _add_sampling_arguments(parser)
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
+def _add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--draws", type=_positive_int, default=100_000, metavar="N",
                         help="number of draws (default 100000)")
     parser.add_argument("--seed", type=_non_negative_int, default=None, metavar="S",
                         help="seed; the seed used is printed so any run can be replayed")
     parser.add_argument("--method", choices=("mc", "lhs", "sobol"), default="mc",
                         help="sampling: plain Monte Carlo, Latin hypercube or Sobol")
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _validate(args: argparse.Namespace, out: TextIO) -> int:

@@ -18,7 +18,7 @@ import json
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -73,8 +73,6 @@ class Comparison:
     appraisals: Mapping[str, Appraisal]
     convention: str
     metric: str = "npv"
-    _draws: Mapping[str, Mapping[str, NDArray[np.float64]]] = field(default_factory=dict,
-                                                                   repr=False)
 
     # -- per-draw values --------------------------------------------------------------
 

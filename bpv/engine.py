@@ -97,7 +97,7 @@ class _Plan:
     @property
     def thinning(self) -> int:
         """Keep one draw in this many (1 when every draw is kept)."""
-        return 1 if self.keep_draws else _thinning(self.n_draws)
+        return 1 if self.keep_draws else _thinning(self.n_draws, SUBSAMPLE_CAP)
 
     @property
     def n_kept(self) -> int:
@@ -110,8 +110,8 @@ class _Plan:
         return _thinning(self.n_draws, CASH_FLOW_CAP)
 
 
-def _thinning(n_draws: int, cap: int | None = None) -> int:
-    return max(1, math.ceil(n_draws / (cap or SUBSAMPLE_CAP)))
+def _thinning(n_draws: int, cap: int) -> int:
+    return max(1, math.ceil(n_draws / cap))
 
 
 #: Draws evaluated at once within a block: bounds working memory.

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from bpv.graph import KIND_RANK
 from bpv.graph import logic_model as _logic_model_graph
@@ -182,6 +183,20 @@ def organisations(appraisal: Appraisal, metric: str = "npv", *, ax: Axes | None 
     return ax
 
 
+def _bands(ax: Axes, values: NDArray[np.float64], labels: Sequence[str],
+           colour: str) -> NDArray[np.intp]:
+    """Shade the 90% and 50% bands of per-draw values by period; label the periods.
+
+    Returns the period positions on the x axis.
+    """
+    periods = np.arange(len(labels))
+    low, quarter, three_quarters, high = np.quantile(values, [0.05, 0.25, 0.75, 0.95], axis=0)
+    ax.fill_between(periods, low, high, color=colour, alpha=0.3, label="90%")
+    ax.fill_between(periods, quarter, three_quarters, color=colour, alpha=0.6, label="50%")
+    ax.set_xticks(periods, labels)
+    return periods
+
+
 def metric_node(appraisal: Appraisal, node_id: str, *, ax: Axes | None = None) -> Axes:
     """Draw a metric node's values by period: the mean with 50% and 90% bands.
 
@@ -199,14 +214,10 @@ def metric_node(appraisal: Appraisal, node_id: str, *, ax: Axes | None = None) -
     """
     ax = _axes(ax)
     node = appraisal.metric_node(node_id)
-    periods = np.arange(len(node.periods))
-    bands = np.quantile(node.values, [0.05, 0.25, 0.75, 0.95], axis=0)
+    periods = _bands(ax, node.values, node.periods, "#56B4E9")
     mean = node.by_period().rows
-    ax.fill_between(periods, bands[0], bands[3], color="#56B4E9", alpha=0.3, label="90%")
-    ax.fill_between(periods, bands[1], bands[2], color="#56B4E9", alpha=0.6, label="50%")
     ax.plot(periods, [mean[p]["mean"] for p in node.periods], color="black", marker="o",
             label="mean")
-    ax.set_xticks(periods, node.periods)
     ax.set_ylabel(node.unit or node_id)
     ax.set_title(node_id)
     ax.legend(frameon=False, fontsize=8)
@@ -235,13 +246,10 @@ def cash_flow_fan(appraisal: Appraisal, organisation: str | None = None, *,
     """
     ax = _axes(ax)
     flow = appraisal.cash_flow(organisation)
-    periods = np.arange(len(flow.periods))
-    bands = np.quantile(flow.cumulative, [0.05, 0.25, 0.5, 0.75, 0.95], axis=0)
-    ax.fill_between(periods, bands[0], bands[4], color="#E69F00", alpha=0.3, label="90%")
-    ax.fill_between(periods, bands[1], bands[3], color="#E69F00", alpha=0.6, label="50%")
-    ax.plot(periods, bands[2], color="black", marker="o", label="median")
+    cumulative = flow.cumulative
+    periods = _bands(ax, cumulative, flow.periods, "#E69F00")
+    ax.plot(periods, np.median(cumulative, axis=0), color="black", marker="o", label="median")
     ax.axhline(0.0, color="0.4", linewidth=0.8)
-    ax.set_xticks(periods, flow.periods)
     ax.set_ylabel("cumulative net cash flow (GBP, undiscounted)")
     ax.set_title(f"Cumulative net cash flow: {flow.scope}")
     ax.legend(frameon=False, fontsize=8, loc="upper left")
