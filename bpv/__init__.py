@@ -15,6 +15,7 @@ Examples
 
 from bpv import dist, plot
 from bpv._version import __version__
+from bpv.adjustments import Adjusted, Adjustment, adjust
 from bpv.comparison import Comparison, compare
 from bpv.engine import EvaluationError, appraise
 from bpv.errors import (
@@ -28,14 +29,19 @@ from bpv.errors import (
 )
 from bpv.formulas import Formula, parse_formula
 from bpv.graph import evaluation_order, logic_model
+from bpv.html_comparison import report_comparison
 from bpv.html_report import report
 from bpv.io import dumps, load, loads
 from bpv.lint import lint
 from bpv.results import Appraisal
+from bpv.scenarios import ScenarioTable, apply_scenario, scenarios
 from bpv.schema import bid_schema
+from bpv.sensitivity import Sensitivity, sensitivity
 from bpv.spec.bid import Bid, Organisation, Settings
 from bpv.spec.node import Node
 from bpv.spec.parameter import Parameter
+from bpv.spec.policies import Additionality, EvidencePolicy, OptimismBias
+from bpv.spec.scenario import Scenario
 
 __all__ = [
     # bids and their parts
@@ -44,6 +50,10 @@ __all__ = [
     "Organisation",
     "Parameter",
     "Settings",
+    "Additionality",
+    "EvidencePolicy",
+    "OptimismBias",
+    "Scenario",
     "dist",
     # files
     "bid_schema",
@@ -55,9 +65,19 @@ __all__ = [
     "appraise",
     "plot",
     "report",
+    "report_comparison",
     # reviewers' analysis
     "Comparison",
+    "Sensitivity",
     "compare",
+    "sensitivity",
+    "ScenarioTable",
+    "apply_scenario",
+    "scenarios",
+    # settings policies: optimism bias, evidence, additionality
+    "Adjusted",
+    "Adjustment",
+    "adjust",
     # logic model and formulas
     "Formula",
     "evaluation_order",

@@ -22,6 +22,7 @@ from bpv.lint import lint
 
 if TYPE_CHECKING:
     from bpv.results import Appraisal
+    from bpv.sensitivity import Sensitivity
     from bpv.spec.bid import Bid
 
 __all__ = ["main"]
@@ -91,15 +92,34 @@ def _parser() -> argparse.ArgumentParser:
     appraise.set_defaults(command=_appraise)
 
     report = commands.add_parser(
-        "report", help="appraise a bid and write a self-contained HTML report",
+        "report", help="appraise a bid, or compare several, and write a self-contained HTML report",
         description="Appraise a bid and write one HTML file: the bid and its settings, the "
         "headline results, the logic model, the hypotheses register, each organisation's net "
-        "position, figures, the Monte Carlo settings and the provenance. The file has no "
+        "position, what drives its value (with --sensitivity), figures, the Monte Carlo "
+        "settings and the provenance. Given several files, compare them on common random "
+        "numbers, as bpv compare does, and write a comparison report instead. The file has no "
         "scripts and no links out; it prints well.",
     )
-    _add_appraisal_arguments(report)
+    report.add_argument("files", nargs="+", metavar="FILE", type=Path,
+                        help="bid file (.yaml, .yml, .json); several make a comparison report")
+    _add_sampling_arguments(report)
+    report.add_argument("--quiet", action="store_true", help="no progress bar")
     report.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
                         help="HTML file to write (replaced whole, never left half-written)")
+    report.add_argument("--sensitivity", action="store_true",
+                        help="one file: add 'What drives value' (tornado, rank correlations, "
+                        "Sobol' indices, EVPPI, switching values), as bpv sensitivity")
+    report.add_argument("--metric",
+                        help="with --sensitivity, the metric analysed (default npv); with several "
+                        "files, what 'best' means for P(best) and EVPI (default npv, or nmb@L)")
+    report.add_argument("--sobol", type=_non_negative_int, metavar="N",
+                        help="with --sensitivity: rows of each Sobol' design matrix, a power of "
+                        "two (default 8192; 0 skips the Sobol' indices)")
+    report.add_argument("--baseline", metavar="ID",
+                        help="several files: bid id to compare against (default: doing nothing)")
+    report.add_argument("--threshold", type=float, action="append", metavar="L",
+                        help="several files: GBP per QALY for net monetary benefit; repeat for "
+                        "several (default 20000 25000 30000 35000 70000)")
     report.set_defaults(command=_report)
 
     compare = commands.add_parser(
@@ -123,6 +143,44 @@ def _parser() -> argparse.ArgumentParser:
     _add_sampling_arguments(compare)
     compare.add_argument("--json", action="store_true", help="print one JSON document")
     compare.set_defaults(command=_compare)
+
+    sensitivity = commands.add_parser(
+        "sensitivity", help="what drives a bid's value: tornado, correlations, Sobol', EVPPI",
+        description="Find which inputs drive a metric of a bid (NPV by default): a tornado "
+        "(each input at its 10th and 90th percentile, the others at their centre), rank and "
+        "partial rank correlations, Sobol' first- and total-order indices with bootstrap "
+        "intervals, the expected value of partial perfect information of each input and "
+        "each group (EVPPI, by regression on the Monte Carlo sample), and switching values "
+        "(where the mean crosses zero).",
+    )
+    _add_appraisal_arguments(sensitivity)
+    sensitivity.add_argument("--metric", default="npv",
+                             help="metric to analyse (default npv; e.g. nmb, qalys, or a "
+                             "metric node's id)")
+    sensitivity.add_argument("--organisation", metavar="ID",
+                             help="analyse this organisation's metric instead of the system's")
+    sensitivity.add_argument("--sobol", type=_non_negative_int, default=8_192, metavar="N",
+                             help="rows of each Sobol' design matrix, a power of two "
+                             "(default 8192; 0 skips the Sobol' indices)")
+    sensitivity.add_argument("--groups", choices=("link", "hypothesis"), default="link",
+                             help="group inputs by logic-model link or by success hypothesis "
+                             "(default link)")
+    sensitivity.add_argument("--no-switching", action="store_true",
+                             help="skip the search for switching values")
+    sensitivity.add_argument("--json", action="store_true", help="print one JSON document")
+    sensitivity.set_defaults(command=_sensitivity)
+
+    scenarios = commands.add_parser(
+        "scenarios", help="stress-test a bid: its scenarios beside the base case, same draws",
+        description="Appraise the base case and every scenario in the bid's 'scenarios:' "
+        "section on the same draws (common random numbers), and print them side by side: "
+        "mean, 5th and 95th percentiles of NPV, ROI, QALYs and NMB, P(NPV > 0), and each "
+        "scenario's change from the base case (scenario - base, draw by draw) with the Monte "
+        "Carlo standard error of that paired difference.",
+    )
+    _add_appraisal_arguments(scenarios)
+    scenarios.add_argument("--json", action="store_true", help="print one JSON document")
+    scenarios.set_defaults(command=_scenarios)
 
     schema = commands.add_parser(
         "schema", help="print the JSON Schema of the bid file format",
@@ -252,17 +310,91 @@ def _appraise(args: argparse.Namespace, out: TextIO) -> int:
 def _report(args: argparse.Namespace, out: TextIO) -> int:
     from bpv.html_report import report
 
+    several = len(args.files) > 1
+    misuse = (
+        "--sensitivity and --sobol are for one bid; run bpv report FILE --sensitivity for each"
+        if several and (args.sensitivity or args.sobol is not None) else
+        "--baseline and --threshold compare bids; give two or more files"
+        if not several and (args.baseline is not None or args.threshold) else
+        "--metric and --sobol with one file need --sensitivity"
+        if not several and not args.sensitivity
+        and (args.metric is not None or args.sobol is not None) else "")
+    if misuse:
+        print(f"bpv report: {misuse}", file=sys.stderr)
+        return EXIT_USAGE
+    if several:
+        return _report_comparison(args, out)
+    args.file = args.files[0]
     appraised = _load_and_appraise(args, progress=False if args.quiet else None)
     if appraised is None:
         return EXIT_INVALID
     bid, result = appraised
-    try:
-        report(result, args.output, bid=bid)  # a temporary file beside it, then renamed
-    except OSError as exc:
-        print(f"bpv: cannot write {args.output}: {_write_reason(exc, args.output)}",
-              file=sys.stderr)
+    drivers = None
+    if args.sensitivity:
+        drivers = _report_sensitivity(args, bid, result)
+        if drivers is None:
+            return EXIT_INVALID
+    return _write_html(args.output, out,
+                       lambda: report(result, args.output, bid=bid, sensitivity=drivers))
+
+
+def _report_sensitivity(args: argparse.Namespace, bid: Bid, result: Appraisal,
+                        ) -> Sensitivity | None:
+    """Find what drives the bid's value for ``bpv report --sensitivity``, on the same draws."""
+    import numpy as np
+
+    from bpv.sensitivity import sensitivity
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            drivers = sensitivity(
+                bid, metric=args.metric or "npv", n_draws=args.draws,
+                rng=np.random.SeedSequence(result.entropy),
+                method=args.method, sobol_n=8_192 if args.sobol is None else args.sobol or None,
+                progress=False if args.quiet else None)
+        except BPVError as exc:
+            print(f"{args.file}: {exc}", file=sys.stderr)
+            return None
+    for message in dict.fromkeys(str(warning.message) for warning in caught):  # once each
+        print(f"{args.file}: warning: {message}", file=sys.stderr)
+    return drivers
+
+
+def _report_comparison(args: argparse.Namespace, out: TextIO) -> int:
+    """``bpv report FILE FILE ...``: compare the bids and write the comparison report."""
+    from bpv.comparison import DEFAULT_THRESHOLDS, compare
+    from bpv.html_comparison import report_comparison
+
+    loaded = [_load_bid(path) for path in args.files]  # every file's problems, then give up
+    bids = [bid for bid in loaded if bid is not None]
+    if len(bids) < len(loaded):
         return EXIT_INVALID
-    out.write(f"{args.output}\n")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            comparison = compare(bids, baseline=args.baseline,
+                                 thresholds=args.threshold or DEFAULT_THRESHOLDS,
+                                 metric=args.metric or "npv", n_draws=args.draws, rng=args.seed,
+                                 method=args.method)
+        except (BPVError, KeyError) as exc:
+            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+            print(f"bpv report: {message}", file=sys.stderr)
+            return EXIT_INVALID
+    for warning in caught:
+        print(f"bpv report: warning: {warning.message}", file=sys.stderr)
+    return _write_html(args.output, out,
+                       lambda: report_comparison(comparison, args.output, bids=bids))
+
+
+def _write_html(path: Path, out: TextIO, write: Callable[[], str]) -> int:
+    """Run ``write`` (a report to a temporary file beside ``path``, then renamed); say where."""
+    try:
+        write()
+    except OSError as exc:
+        print(f"bpv: cannot write {path}: {_write_reason(exc, path)}", file=sys.stderr)
+        return EXIT_INVALID
+    out.write(f"{path}\n")
     return EXIT_OK
 
 
@@ -279,14 +411,8 @@ def _load_and_appraise(args: argparse.Namespace, *, progress: bool | None,
     """Load and appraise ``args.file``; print the problems and return None when it is invalid."""
     from bpv.engine import appraise
 
-    try:
-        bid = load(args.file)
-    except BidValidationError as exc:
-        for problem in exc.problems:
-            print(_problem_line(args.file, problem), file=sys.stderr)
-        return None
-    except (BPVError, OSError, UnicodeDecodeError) as exc:
-        print(f"{args.file}: {_reason(exc)}", file=sys.stderr)
+    bid = _load_bid(args.file)
+    if bid is None:
         return None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -299,6 +425,65 @@ def _load_and_appraise(args: argparse.Namespace, *, progress: bool | None,
     for warning in caught:
         print(f"{args.file}: warning: {warning.message}", file=sys.stderr)
     return bid, result
+
+
+def _load_bid(path: Path) -> Bid | None:
+    """Load a bid file; print its problems and return None when it is invalid."""
+    try:
+        return load(path)
+    except BidValidationError as exc:
+        for problem in exc.problems:
+            print(_problem_line(path, problem), file=sys.stderr)
+    except (BPVError, OSError, UnicodeDecodeError) as exc:
+        print(f"{path}: {_reason(exc)}", file=sys.stderr)
+    return None
+
+
+def _sensitivity(args: argparse.Namespace, out: TextIO) -> int:
+    from bpv.sensitivity import sensitivity
+
+    bid = _load_bid(args.file)
+    if bid is None:
+        return EXIT_INVALID
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            result = sensitivity(
+                bid, metric=args.metric, organisation=args.organisation, n_draws=args.draws,
+                rng=args.seed, method=args.method, sobol_n=args.sobol or None,
+                groups=args.groups, switching=not args.no_switching,
+                progress=False if args.quiet or args.json else None)
+        except BPVError as exc:
+            print(f"{args.file}: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+    for warning in caught:
+        print(f"{args.file}: warning: {warning.message}", file=sys.stderr)
+    out.write((result.to_json() if args.json else str(result)) + "\n")
+    return EXIT_OK
+
+
+def _scenarios(args: argparse.Namespace, out: TextIO) -> int:
+    from bpv.scenarios import scenarios
+
+    bid = _load_bid(args.file)
+    if bid is None:
+        return EXIT_INVALID
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            table = scenarios(bid, n_draws=args.draws, rng=args.seed, method=args.method,
+                              progress=False if args.quiet or args.json else None)
+        except BidValidationError as exc:
+            for problem in exc.problems:
+                print(_problem_line(args.file, problem), file=sys.stderr)
+            return EXIT_INVALID
+        except BPVError as exc:
+            print(f"{args.file}: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+    for message in dict.fromkeys(str(warning.message) for warning in caught):  # once each
+        print(f"{args.file}: warning: {message}", file=sys.stderr)
+    out.write((table.to_json() if args.json else table.summary()) + "\n")
+    return EXIT_OK
 
 
 def _compare(args: argparse.Namespace, out: TextIO) -> int:

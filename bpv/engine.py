@@ -28,19 +28,19 @@ import math
 import os
 import warnings
 from collections import deque
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from bpv._scratch import scratch
 from bpv._version import __version__
 from bpv.discounting import discount_factors, resolve_rates
-from bpv.errors import BidWarning, SpecError
+from bpv.errors import BidWarning, SpecError, did_you_mean
 from bpv.ledger import (
     BASE_METRICS,
     METRICS,
@@ -58,7 +58,8 @@ from bpv.spec.bid import Bid
 from bpv.spec.distributions import Fixed
 from bpv.spec.node import Node
 
-__all__ = ["METHODS", "EvaluationError", "Method", "appraise", "bid_hash"]
+__all__ = ["METHODS", "EvaluationError", "Method", "appraise", "bid_hash", "evaluate",
+           "gate_name", "input_names"]
 
 Method = Literal["mc", "lhs", "sobol"]
 METHODS: tuple[str, ...] = ("mc", "lhs", "sobol")
@@ -93,6 +94,13 @@ class _Plan:
     gates: tuple[str, ...]
     correlated: tuple[str, ...]
     cholesky: NDArray[np.float64]
+    keep_inputs: bool = False
+    #: Input values to evaluate at instead of sampling (:func:`evaluate`), by input name.
+    given: dict[str, NDArray[np.float64]] | None = None
+    #: Settings adjustments applied (:func:`bpv.adjust`), as plain data, and the
+    #: hash of the bid as given when they changed it (``bid`` is the effective bid).
+    adjustments: tuple[dict[str, Any], ...] = ()
+    given_bid_hash: str = ""
 
     @property
     def thinning(self) -> int:
@@ -143,6 +151,7 @@ def appraise(
     method: Method = "mc",
     keep_flows: bool = False,
     keep_draws: bool = True,
+    keep_inputs: bool = False,
     executor: Executor | None = None,
     chunk_size: int | None = None,
     progress: bool | None = None,
@@ -171,6 +180,10 @@ def appraise(
         exact over all draws, while quantiles and other probabilities come
         from a systematic subsample of at most 131,072 draws (every k-th), and
         ``result.subsample(name)`` gives those draws.
+    keep_inputs : bool, default False
+        Keep the drawn value of every uncertain parameter and every success
+        gate in ``result.inputs`` (the same draws as the metrics: all, or the
+        subsample), for sensitivity analysis (:func:`bpv.sensitivity`).
     executor : concurrent.futures.Executor, optional
         Where chunks run. Default: a thread pool with one worker per core
         (numpy releases the GIL). Any executor gives the same numbers; a
@@ -220,19 +233,139 @@ def appraise(
                       f"is not (try {1 << (n_draws - 1).bit_length():,})", BidWarning,
                       stacklevel=2)
     root = root_seed(rng)
-    plan = _make_plan(bid, root, n_draws, method, keep_flows, keep_draws)
+    plan = _make_plan(bid, root, n_draws, method, keep_flows, keep_draws, keep_inputs)
 
     n_blocks = math.ceil(n_draws / BLOCK_SIZE)
     per_chunk = _BLOCKS_PER_CHUNK if chunk_size is None else math.ceil(chunk_size / BLOCK_SIZE)
     ranges = [(start, min(start + per_chunk, n_blocks)) for start in range(0, n_blocks, per_chunk)]
     show = progress if progress is not None else (len(ranges) > 4 and _stderr_is_terminal())
     result, imbalance = _assemble(plan, _run(plan, ranges, executor, show))
+    _warn_imbalance(bid, imbalance)
+    return result
+
+
+def _warn_imbalance(bid: Bid, imbalance: float) -> None:
     if imbalance > 1e-9:
         warnings.warn(f"income transfers in bid '{bid.id}' do not balance: what organisations "
                       f"receive and pay differs by up to {imbalance:.1%} of the largest transfer; "
                       "the system view ignores transfers, but per-organisation results will "
-                      "not add up to it", BidWarning, stacklevel=2)
+                      "not add up to it", BidWarning, stacklevel=3)
+
+
+def gate_name(activity: str) -> str:
+    """Return the input name of an activity's success gate: ``'<activity>.delivered'``.
+
+    A gate is 1 in a draw where the activity is delivered and 0 where it is
+    not; parameter names cannot contain a dot, so the names never clash.
+
+    Examples
+    --------
+    >>> gate_name("ward")
+    'ward.delivered'
+    """
+    return f"{activity}.delivered"
+
+
+def input_names(bid: Bid) -> tuple[str, ...]:
+    """Return the names of a bid's uncertain inputs: parameters, then success gates.
+
+    Fixed parameters are not inputs. A gate is uncertain when its activity's
+    success is below 1 or is a parameter.
+
+    Examples
+    --------
+    >>> import bpv
+    >>> input_names(bpv.load("examples/bids/frailty_virtual_ward.yaml"))[-2:]
+    ('ward_cost', 'ward.delivered')
+    """
+    return (*_uncertain_parameters(bid), *(gate_name(gate) for gate in _gated_activities(bid)))
+
+
+def _uncertain_parameters(bid: Bid) -> tuple[str, ...]:
+    return tuple(name for name, p in bid.parameters.items()
+                 if not isinstance(p.distribution, Fixed))
+
+
+def _gated_activities(bid: Bid) -> tuple[str, ...]:
+    return tuple(node.id for node in bid.nodes
+                 if node.kind == "activity" and node.success is not None and node.success != 1)
+
+
+def evaluate(bid: Bid, inputs: Mapping[str, ArrayLike], *, keep_flows: bool = False) -> Appraisal:
+    """Evaluate a bid at given values of its inputs instead of sampling them.
+
+    The deterministic core of the engine, for one-way sensitivity, switching
+    values, Sobol designs and nested Monte Carlo: row ``i`` of the result is
+    the bid evaluated with every input at its ``i``-th value. Metrics are
+    exactly those of :func:`appraise`.
+
+    Parameters
+    ----------
+    bid : Bid
+    inputs : mapping of str to array_like
+        A value, or an array of values (one per row; all arrays the same
+        length), for each name of :func:`input_names` — uncertain parameters
+        and success gates (``'<activity>.delivered'``, 1 delivered, 0 not;
+        a fraction gives the expected delivery). Fixed parameters may be
+        given too; otherwise they keep their value.
+    keep_flows : bool, default False
+        Keep every node's values by period in ``result.flows``.
+
+    Returns
+    -------
+    Appraisal
+        With ``method='given'``; ``result.inputs`` holds the inputs used.
+
+    Raises
+    ------
+    SpecError
+        If an input is missing or unknown, or the lengths differ.
+
+    Examples
+    --------
+    >>> import bpv
+    >>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")
+    >>> centre = {name: bid.parameters[name].distribution.to_scipy().median()
+    ...           for name in bid.parameters}
+    >>> result = evaluate(bid, {**centre, "ward.delivered": [0.0, 1.0]})
+    >>> result["npv"].shape
+    (2,)
+    >>> float(result["qalys"][0])
+    0.0
+    """
+    if not isinstance(bid, Bid):
+        msg = (f"The 'bid' parameter of evaluate must be a bpv.Bid (use bpv.load). "  # type: ignore[unreachable]
+               f"Got {type(bid).__name__} instead.")
+        raise SpecError(msg)
+    given = _given_inputs(bid, inputs)
+    n_rows = next(iter(given.values())).shape[0] if given else 1
+    plan = _make_plan(bid, np.random.SeedSequence(0), n_rows, "given", keep_flows, True, True,
+                      given=given)
+    ranges = [(0, math.ceil(n_rows / BLOCK_SIZE))]
+    result, imbalance = _assemble(plan, _run(plan, ranges, None, False))
+    _warn_imbalance(bid, imbalance)
     return result
+
+
+def _given_inputs(bid: Bid, inputs: Mapping[str, ArrayLike]) -> dict[str, NDArray[np.float64]]:
+    needed = input_names(bid)
+    allowed = (*bid.parameters, *needed)
+    problems = [f"no input '{name}'{did_you_mean(name, allowed)}"
+                for name in inputs if name not in allowed]
+    missing = [name for name in needed if name not in inputs]
+    if missing:
+        problems.append(f"missing values for {', '.join(missing)}")
+    arrays = {name: np.atleast_1d(np.asarray(value, dtype=np.float64))
+              for name, value in inputs.items() if name in allowed}
+    problems += [f"input '{name}' must be a number or a 1-d array, got shape {array.shape}"
+                 for name, array in arrays.items() if array.ndim != 1]
+    lengths = {array.shape[0] for array in arrays.values() if array.ndim == 1 and array.size != 1}
+    if len(lengths) > 1:
+        problems.append(f"input arrays differ in length: {sorted(lengths)}")
+    if problems:
+        raise SpecError(f"cannot evaluate bid '{bid.id}': " + "; ".join(problems))
+    n_rows = lengths.pop() if lengths else 1
+    return {name: np.broadcast_to(array, (n_rows,)) for name, array in arrays.items()}
 
 
 def bid_hash(bid: Bid) -> str:
@@ -259,7 +392,15 @@ def _stderr_is_terminal() -> bool:
 
 
 def _make_plan(bid: Bid, root: np.random.SeedSequence, n_draws: int, method: str,
-               keep_flows: bool, keep_draws: bool) -> _Plan:
+               keep_flows: bool, keep_draws: bool, keep_inputs: bool = False, *,
+               given: dict[str, NDArray[np.float64]] | None = None) -> _Plan:
+    from bpv.adjustments import adjust, complete_inputs
+
+    adjusted = adjust(bid)  # the effective bid: the settings' policies applied
+    given_bid_hash = bid_hash(bid) if adjusted.bid is not bid else ""
+    bid = adjusted.bid
+    if given is not None:
+        given = complete_inputs(bid, given, n_draws)
     settings = bid.settings
     (money_schedule, money_rate), (health_schedule, health_rate) = resolve_rates(
         settings.discounting, settings.discount_rate, settings.health_discount_rate)
@@ -267,10 +408,8 @@ def _make_plan(bid: Bid, root: np.random.SeedSequence, n_draws: int, method: str
                              timing=settings.timing)
     health = discount_factors(bid.horizon, rate=health_rate, schedule=health_schedule,
                               timing=settings.timing)
-    uncertain = tuple(name for name, p in bid.parameters.items()
-                      if not isinstance(p.distribution, Fixed))
-    gates = tuple(node.id for node in bid.nodes
-                  if node.kind == "activity" and node.success is not None and node.success != 1)
+    uncertain = _uncertain_parameters(bid)
+    gates = _gated_activities(bid)
     correlated: tuple[str, ...] = ()
     cholesky = np.eye(0)
     if bid.correlations is not None:
@@ -279,7 +418,8 @@ def _make_plan(bid: Bid, root: np.random.SeedSequence, n_draws: int, method: str
         cholesky = np.linalg.cholesky(np.asarray(matrix, dtype=np.float64))
     return _Plan(bid, root, n_draws, method, keep_flows, keep_draws, money, health,
                  tuple(bid.evaluation_order()), LedgerPlan.from_bid(bid), uncertain, gates,
-                 correlated, cholesky)
+                 correlated, cholesky, keep_inputs, given,
+                 adjustments=tuple(adjusted.to_dicts()), given_bid_hash=given_bid_hash)
 
 
 def _run(plan: _Plan, ranges: Sequence[tuple[int, int]], executor: Executor | None,
@@ -362,6 +502,11 @@ def _evaluate_blocks(plan: _Plan, first: int, last: int) -> _Chunk:
             # Node values live in reused buffers: what is kept is copied (by the
             # subsample's indexing, or explicitly).
             chosen = _systematic(first_draw, stop - start, plan.thinning)
+            if plan.keep_inputs:
+                out |= {("input", name): parameters[name][start:stop]
+                        for name in plan.uncertain}
+                out |= {("input", gate_name(gate)): gates[gate][0, start:stop]
+                        for gate in plan.gates}
             for key, array in out.items():
                 kept.setdefault(key, []).append(
                     array.copy() if chosen is None else array[..., chosen])
@@ -504,6 +649,8 @@ def _draw(plan: _Plan, block: int, size: int) -> tuple[
         dict[str, NDArray[np.float64]], dict[str, NDArray[np.float64]]]:
     """Draw every parameter and success gate of one block of ``size`` draws."""
     bid = plan.bid
+    if plan.given is not None:
+        return _given_block(plan, plan.given, block, size)
     gate_keys = [f"gate:{gate}" for gate in plan.gates]
     uniforms = _uniforms(plan, block, size, [*plan.uncertain, *gate_keys])
     drawn: dict[str, NDArray[np.float64]] = {}
@@ -535,6 +682,18 @@ def _draw(plan: _Plan, block: int, size: int) -> tuple[
         probability = (drawn[success] if isinstance(success, str)
                        else float(1.0 if success is None else success))
         gates[gate] = (u_gate < probability).astype(np.float64)[np.newaxis, :]
+    return drawn, gates
+
+
+def _given_block(plan: _Plan, given: dict[str, NDArray[np.float64]], block: int, size: int
+                 ) -> tuple[dict[str, NDArray[np.float64]], dict[str, NDArray[np.float64]]]:
+    """Return the given inputs of one block, in the shapes :func:`_draw` returns."""
+    rows = slice(block * BLOCK_SIZE, block * BLOCK_SIZE + size)
+    drawn = {name: (np.ascontiguousarray(given[name][rows]) if name in given
+                    else np.full(size, parameter.distribution.value))  # type: ignore[union-attr]
+             for name, parameter in plan.bid.parameters.items()}
+    gates = {gate: np.ascontiguousarray(given[gate_name(gate)][rows])[np.newaxis, :]
+             for gate in plan.gates}
     return drawn, gates
 
 
@@ -618,6 +777,8 @@ def _assemble(plan: _Plan, chunks: Iterable[_Chunk]) -> tuple[Appraisal, float]:
     }
     flows = ({key[1]: out.get(key).T for key in out.arrays if key[0] == "flow"}
              if plan.keep_flows else None)
+    inputs = ({key[1]: out.get(key) for key in out.arrays if key[0] == "input"}
+              if plan.keep_inputs else None)
     net_cash = cash_out.get(("cash",))
     cash_flows = {(None if index == 0 else scope): CashFlowResult(
                       scope, bid.period_labels, net_cash[index].T, n_represented=plan.n_draws)
@@ -633,11 +794,12 @@ def _assemble(plan: _Plan, chunks: Iterable[_Chunk]) -> tuple[Appraisal, float]:
         n_draws=plan.n_draws,
         method=plan.method,
         entropy=entropy if isinstance(entropy, int) else tuple(int(e) for e in entropy or ()),
-        bid_hash=bid_hash(bid),
+        bid_hash=plan.given_bid_hash or bid_hash(bid),
         periods=bid.period_labels,
         organisation_base=organisations,
         metric_nodes=metric_nodes,
         flows=flows,
+        inputs=inputs,
         cash_flows=cash_flows,
         provenance={
             "bpv_version": __version__,
@@ -648,5 +810,6 @@ def _assemble(plan: _Plan, chunks: Iterable[_Chunk]) -> tuple[Appraisal, float]:
             "money_discount_factors": [float(x) for x in plan.money_factors],
             "health_discount_factors": [float(x) for x in plan.health_factors],
             "qaly_value": bid.settings.qaly_value,
+            "adjustments": [dict(adjustment) for adjustment in plan.adjustments],
         },
     ), imbalance

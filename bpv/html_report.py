@@ -3,30 +3,52 @@
 :func:`report` lays out a bid and its appraisal with a jinja2 template
 (``bpv/templates/report.html.j2``, autoescaped, so text from a bid file is
 always shown as text): the bid and its settings, the headline results, the
-logic model, the hypotheses register, each organisation's net position, the
-figures of :mod:`bpv.plot`, the Monte Carlo settings with the Monte Carlo
+logic model, the hypotheses register, each organisation's net position, what
+drives value (given a :class:`~bpv.Sensitivity`; see :mod:`bpv._html_drivers`),
+the figures of :mod:`bpv.plot`, the Monte Carlo settings with the Monte Carlo
 standard error of each mean, and the provenance needed to replay the numbers.
 
 The file has no scripts, no web fonts and no links out: figures are SVG
 embedded as ``data:`` URIs and the style sheet is inline, with print rules.
 This module prepares plain strings and numbers; the template only lays them
-out. matplotlib is imported inside the functions that draw.
+out. matplotlib is imported inside the functions that draw. What the reports
+share (the page, numbers in words, figures, the atomic write) is in
+:mod:`bpv._html`.
 """
 
 from __future__ import annotations
 
-import base64
-import io
 import math
 import os
-import secrets
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from bpv._html import (
+    DASH,
+    METRICS,
+    Cell,
+    Figure,
+    Form,
+    environment,
+    fmt,
+    form_of,
+    in_pounds,
+    number,
+    numbered,
+    percent_rate,
+    plain,
+    probability,
+    replayable_from_command_line,
+    sampling_rows,
+    seed_argument,
+    sig,
+    svg_uri,
+    write_whole,
+)
+from bpv._html_drivers import driver_figures, drivers
 from bpv._version import __version__
 from bpv.errors import SpecError
 from bpv.results import Appraisal, OrganisationResult
@@ -46,37 +68,24 @@ from bpv.spec.node import Node
 from bpv.spec.parameter import Parameter
 
 if TYPE_CHECKING:
-    import jinja2
-    from matplotlib.axes import Axes
+    from bpv.sensitivity import Sensitivity
 
 __all__ = ["report"]
 
 TEMPLATE = "report.html.j2"
 
-Form = Literal["money", "percent", "ratio", "years", "quantity"]
-
-#: How each ledger metric is named and written; unknown metrics are quantities.
-_METRICS: dict[str, tuple[str, Form]] = {
-    "qalys": ("QALYs gained (discounted)", "quantity"),
-    "npv": ("Net present value", "money"),
-    "roi": ("Return on investment", "percent"),
-    "bcr": ("Benefit–cost ratio", "ratio"),
-    "cash_roi": ("Cash-releasing return on investment", "percent"),
-    "payback": ("Payback period (years)", "years"),
-    "cost_pv": ("Costs (present value)", "money"),
-    "benefit_pv": ("Benefits (present value)", "money"),
-    "cash_releasing_pv": ("Cash-releasing benefits (present value)", "money"),
-    "income_pv": ("Income from other organisations (present value)", "money"),
-    "nmb": ("Net monetary benefit", "money"),
-}
 #: Groups of the headline table; metric nodes join the first, other metrics the last.
 _GROUPS = (
     ("Quality benefit", ("qalys",)),
     ("Return", ("npv", "roi", "bcr", "cash_roi", "payback")),
     ("Money in detail (present values)", ("cost_pv", "benefit_pv", "cash_releasing_pv", "nmb")),
 )
-_METHODS = {"mc": "plain Monte Carlo", "lhs": "Latin hypercube sampling",
-            "sobol": "scrambled Sobol points (quasi-Monte Carlo)"}
+#: The sections of the page, in order; "drivers" only with a sensitivity.
+_SECTIONS = (("bid", "The bid"), ("headline", "Headline results"),
+             ("logic-model", "Logic model"), ("hypotheses", "Hypotheses register"),
+             ("organisations", "Organisations"), ("drivers", "What drives value"),
+             ("figures", "Figures"), ("monte-carlo", "Monte Carlo"),
+             ("provenance", "Provenance"))
 _TIMING = {"end": "at the end of each period (the first period is not discounted)",
            "mid": "in the middle of each period, on average"}
 _SCHEDULES = {"constant": "constant", "green_book": "Green Book declining schedule",
@@ -86,12 +95,10 @@ _EVIDENCE = {"very_weak": "Very weak", "weak": "Weak", "moderate": "Moderate",
 _SMS = {1: "1 – before and after, no comparison", 2: "2 – with a comparison group",
         3: "3 – comparison with controls for difference", 4: "4 – quasi-random variation",
         5: "5 – randomised trial"}
-_MINUS = "\N{MINUS SIGN}"
-_DASH = "\N{EM DASH}"
 
 
 def report(appraisal: Appraisal, path: str | os.PathLike[str] | None = None, *,
-           bid: Bid | None = None) -> str:
+           bid: Bid | None = None, sensitivity: Sensitivity | None = None) -> str:
     """Return the appraisal as one self-contained HTML page, and write it to ``path`` if given.
 
     The page holds the bid's identity and settings; the headline metrics
@@ -102,6 +109,12 @@ def report(appraisal: Appraisal, path: str | os.PathLike[str] | None = None, *,
     :mod:`bpv.plot`; the Monte Carlo settings with the MCSE of each mean; and
     the provenance (bpv version, bid hash, discount factors). Text from the
     bid is escaped, so markup in a title or hypothesis shows as text.
+
+    Given a ``sensitivity`` of the same bid, the page gains a section "What
+    drives value" after the organisations: the tornado, a table of every
+    input (tornado values and swing, rank correlations, Sobol' indices,
+    variance share, EVPPI, switching value), the EVPI, the EVPPI of each
+    group of inputs, and plain-language readings of them.
 
     An :class:`~bpv.Appraisal` does not hold the bid, so pass the one that
     was appraised as ``bid``; it is checked against the appraisal's bid hash.
@@ -116,6 +129,9 @@ def report(appraisal: Appraisal, path: str | os.PathLike[str] | None = None, *,
     bid : Bid
         The bid that was appraised (keyword only). Required: an Appraisal
         records the bid's hash, not the bid.
+    sensitivity : Sensitivity, optional
+        The result of :func:`bpv.sensitivity` for the same bid (checked by id
+        and hash), for the section "What drives value".
 
     Returns
     -------
@@ -125,14 +141,16 @@ def report(appraisal: Appraisal, path: str | os.PathLike[str] | None = None, *,
     Raises
     ------
     SpecError
-        If ``appraisal`` is not an Appraisal, or ``bid`` is missing or is not
-        the bid that was appraised.
+        If ``appraisal`` is not an Appraisal, ``bid`` is missing or is not
+        the bid that was appraised, or ``sensitivity`` is not a Sensitivity
+        of that bid.
     OSError
         If ``path`` cannot be written.
 
     See Also
     --------
     bpv.plot : the figures, one function each.
+    bpv.report_comparison : the report of several bids compared.
     bpv.report_text.appraisal_text : a plain-text summary for a terminal.
 
     References
@@ -154,15 +172,20 @@ def report(appraisal: Appraisal, path: str | os.PathLike[str] | None = None, *,
     True
     >>> html.startswith("<!DOCTYPE html>"), "Hypotheses register" in html
     (True, True)
+    >>> drivers = bpv.sensitivity(bid, n_draws=2_000, rng=1, sobol_n=None)
+    >>> "What drives value" in bpv.report(result, bid=bid, sensitivity=drivers)
+    True
     """
     if not isinstance(appraisal, Appraisal):
         msg = (f"The 'appraisal' parameter of report must be a bpv.Appraisal (use "  # type: ignore[unreachable]
                f"bpv.appraise). Got {type(appraisal).__name__} instead.")
         raise SpecError(msg)
     bid = _the_bid(appraisal, bid)
-    html = _environment().get_template(TEMPLATE).render(_context(appraisal, bid))
+    if sensitivity is not None:
+        _check_sensitivity(sensitivity, appraisal, bid)
+    html = environment().get_template(TEMPLATE).render(_context(appraisal, bid, sensitivity))
     if path is not None:
-        _write_whole(Path(path), html)
+        write_whole(path, html)
     return html
 
 
@@ -184,110 +207,25 @@ def _the_bid(appraisal: Appraisal, bid: Bid | None) -> Bid:
     return bid
 
 
-def _environment() -> jinja2.Environment:
-    import jinja2
+def _check_sensitivity(sensitivity: Sensitivity, appraisal: Appraisal, bid: Bid) -> None:
+    """Refuse a sensitivity that is not a Sensitivity of the bid appraised."""
+    from bpv.sensitivity import Sensitivity
 
-    return jinja2.Environment(
-        loader=jinja2.PackageLoader("bpv", "templates"),
-        # '.j2' is not among jinja2's default extensions; escape it and anything else too.
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html", "j2"),
-                                            default_for_string=True, default=True),
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-
-
-def _write_whole(path: Path, text: str) -> None:
-    """Write ``text`` to a new file beside ``path``, then rename it into place.
-
-    The file is made with mode "x" (not :func:`tempfile.mkstemp`, whose files
-    only their owner may read), so it gets the permissions of any new file.
-    """
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        with temporary.open("x", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-
-
-# -- numbers in words -------------------------------------------------------------------
-
-
-def _fmt(value: float, form: Form) -> str:
-    """Write a number for a reader: ``£1,234,567``, ``−12.5%``, ``1.05``, ``never``.
-
-    Examples
-    --------
-    >>> _fmt(-1234567.4, "money"), _fmt(0.1234, "percent"), _fmt(float("inf"), "years")
-    ('−£1,234,567', '12.3%', 'never')
-    """
-    if math.isnan(value):
-        return _DASH
-    if math.isinf(value):
-        if form == "years":
-            return "never" if value > 0 else _DASH
-        return ("" if value > 0 else _MINUS) + "∞"
-    sign = _MINUS if value < 0 and not _rounds_to_zero(value, form) else ""
-    magnitude = abs(value)
-    if form == "money":
-        return f"{sign}£{magnitude:,.0f}"
-    if form == "percent":
-        return f"{sign}{magnitude:.1%}"
-    if form == "ratio":
-        return f"{sign}{magnitude:,.2f}"
-    if form == "years":
-        return f"{sign}{magnitude:,.1f}"
-    return sign + _quantity(magnitude)
-
-
-def _rounds_to_zero(value: float, form: Form) -> bool:
-    places = {"money": 0, "percent": 3, "ratio": 2, "years": 1}.get(form)
-    return places is not None and round(abs(value), places) == 0
-
-
-def _quantity(magnitude: float) -> str:
-    if magnitude >= 100:
-        return f"{magnitude:,.0f}"
-    if magnitude >= 1:
-        return f"{magnitude:,.1f}"
-    return f"{magnitude:.3g}"
-
-
-def _number(value: float) -> str:
-    """Write a number from a bid exactly but readably: ``350,000``, ``0.35``, ``2,800``."""
-    if value.is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.4g}"
-
-
-def _probability(share: float) -> str:
-    if math.isnan(share):
-        return _DASH
-    if 0 < share < 0.001:
-        return "< 0.1%"
-    if 0.999 < share < 1:
-        return "> 99.9%"
-    return f"{share:.1%}"
-
-
-def _percent_rate(rate: float) -> str:
-    return f"{rate * 100:.4g}%"
+    if not isinstance(sensitivity, Sensitivity):
+        msg = ("The 'sensitivity' parameter of report must be a bpv.Sensitivity (use "  # type: ignore[unreachable]
+               f"bpv.sensitivity). Got {type(sensitivity).__name__} instead.")
+        raise SpecError(msg)
+    recorded = sensitivity.provenance.get("bid_hash")
+    if sensitivity.bid_id != bid.id or (recorded and appraisal.bid_hash
+                                        and recorded != appraisal.bid_hash):
+        msg = (f"The 'sensitivity' parameter of report must be of the bid appraised, "
+               f"'{bid.id}'. Got a sensitivity of bid '{sensitivity.bid_id}'"
+               f"{' with another hash' if sensitivity.bid_id == bid.id else ''} instead; "
+               "run bpv.sensitivity on the same bid.")
+        raise SpecError(msg)
 
 
 # -- the context the template lays out ---------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Cell:
-    text: str
-    value: float
 
 
 @dataclass(frozen=True)
@@ -295,9 +233,9 @@ class _Row:
     key: str
     label: str
     note: str
-    cells: dict[str, _Cell]
+    cells: dict[str, Cell]
     probability_label: str
-    probability: _Cell
+    probability: Cell
 
 
 @dataclass(frozen=True)
@@ -306,79 +244,46 @@ class _Group:
     rows: list[_Row] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class _Figure:
-    """One figure: where it goes, its title and caption, and how to draw it on an Axes."""
-
-    section: Literal["logic_model", "results"]
-    title: str
-    caption: str
-    draw: Callable[[Axes], object]
-    size: tuple[float, float] = (7.5, 3.4)
-
-
-def _figures(appraisal: Appraisal, bid: Bid) -> tuple[_Figure, ...]:
+def _figures(appraisal: Appraisal, bid: Bid,
+             sensitivity: Sensitivity | None = None) -> tuple[Figure, ...]:
     """Return every figure of the report, in order: the one list to extend."""
     from bpv import plot
 
     names = {organisation.id: organisation.name for organisation in bid.organisations}
     figures = [
-        _Figure("logic_model", "Logic model",
-                "Inputs on the left to impacts on the right, coloured by kind. Solid arrows: a "
-                "formula uses the node; dotted: an activity's success parameter; dashed: a "
-                "drawn-only link. A black outline marks a node a success hypothesis supports; "
-                "a dashed box, a qualitative node.",
-                lambda ax: plot.logic_model(bid, ax=ax), _logic_model_size(bid)),
-        _Figure("results", "Net present value",
-                "Distribution of the system's net present value over the draws, with its mean, "
-                "median and 90% interval.",
-                lambda ax: _in_pounds(plot.distribution(appraisal, "npv", ax=ax))),
-        _Figure("results", "Cumulative net cash flow",
-                "The system's cash-releasing benefits less costs, undiscounted, added up year by "
-                "year: median with 50% and 90% bands. It pays back where it crosses zero.",
-                lambda ax: _in_pounds(plot.cash_flow_fan(appraisal, ax=ax), axis="y")),
-        _Figure("results", "Who gains and who pays",
-                "Each organisation's net present value, income transfers included: mean and "
-                "90% interval.",
-                lambda ax: _in_pounds(plot.organisations(appraisal, ax=ax, names=names)),
-                (7.5, max(2.4, 0.8 + 0.45 * len(appraisal.organisations)))),
+        Figure("logic_model", "Logic model",
+               "Inputs on the left to impacts on the right, coloured by kind. Solid arrows: a "
+               "formula uses the node; dotted: an activity's success parameter; dashed: a "
+               "drawn-only link. A black outline marks a node a success hypothesis supports; "
+               "a dashed box, a qualitative node.",
+               lambda ax: plot.logic_model(bid, ax=ax), _logic_model_size(bid)),
+        Figure("results", "Net present value",
+               "Distribution of the system's net present value over the draws, with its mean, "
+               "median and 90% interval.",
+               lambda ax: in_pounds(plot.distribution(appraisal, "npv", ax=ax))),
+        Figure("results", "Cumulative net cash flow",
+               "The system's cash-releasing benefits less costs, undiscounted, added up year by "
+               "year: median with 50% and 90% bands. It pays back where it crosses zero.",
+               lambda ax: in_pounds(plot.cash_flow_fan(appraisal, ax=ax), axis="y")),
+        Figure("results", "Who gains and who pays",
+               "Each organisation's net present value, income transfers included: mean and "
+               "90% interval.",
+               lambda ax: in_pounds(plot.organisations(appraisal, ax=ax, names=names)),
+               (7.5, max(2.4, 0.8 + 0.45 * len(appraisal.organisations)))),
     ]
     figures += [_metric_node_figure(appraisal, bid, node_id) for node_id in appraisal.metric_nodes]
+    if sensitivity is not None:
+        figures += driver_figures(sensitivity, bid)
     return tuple(figures)
 
 
-def _metric_node_figure(appraisal: Appraisal, bid: Bid, node_id: str) -> _Figure:
+def _metric_node_figure(appraisal: Appraisal, bid: Bid, node_id: str) -> Figure:
     from bpv import plot
 
-    return _Figure("results", f"{_node_label(bid, node_id)} by year",
-                   f"The planned trajectory of '{node_id}' (not discounted): mean with 50% and "
-                   "90% bands. Delivery is tracked against it.",
-                   lambda ax: plot.metric_node(appraisal, node_id, ax=ax))
-
-
-def _in_pounds(ax: Axes, axis: Literal["x", "y"] = "x") -> Axes:
-    """Label an axis in pounds: ``£1.5m``, ``−£250k``."""
-    from matplotlib.ticker import FuncFormatter
-
-    (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(
-        FuncFormatter(lambda value, _: _short_pounds(value)))
-    return ax
-
-
-def _short_pounds(value: float) -> str:
-    """Write an axis tick in pounds.
-
-    Examples
-    --------
-    >>> _short_pounds(-1_500_000), _short_pounds(250_000), _short_pounds(0)
-    ('−£1.5m', '£250k', '£0')
-    """
-    sign, size = (_MINUS if value < 0 else ""), abs(value)
-    if size >= 1e6:
-        return f"{sign}£{size / 1e6:,.4g}m"
-    if size >= 1e3:
-        return f"{sign}£{size / 1e3:,.4g}k"
-    return f"{sign}£{size:,.4g}"
+    return Figure("results", f"{_node_label(bid, node_id)} by year",
+                  f"The planned trajectory of '{node_id}' (not discounted): mean with 50% and "
+                  "90% bands. Delivery is tracked against it.",
+                  lambda ax: plot.metric_node(appraisal, node_id, ax=ax))
 
 
 def _logic_model_size(bid: Bid) -> tuple[float, float]:
@@ -389,29 +294,17 @@ def _logic_model_size(bid: Bid) -> tuple[float, float]:
     return 2.0 * len(KIND_RANK), max(2.6, 0.55 * tallest)
 
 
-def _svg_uri(figure: _Figure) -> str:
-    """Draw a figure off-screen and return it as an SVG ``data:`` URI (no pyplot, no backend)."""
-    from matplotlib import rc_context
-    from matplotlib.figure import Figure
-
-    # Text as paths (no fonts needed); stable ids; '$' in a bid's words is not mathtext.
-    with rc_context({"svg.fonttype": "path", "svg.hashsalt": "bpv-report",
-                     "text.parse_math": False, "font.size": 9}):
-        canvas = Figure(figsize=figure.size, layout="constrained")
-        figure.draw(canvas.add_subplot())
-        buffer = io.BytesIO()
-        canvas.savefig(buffer, format="svg", metadata={"Date": None})
-    return "data:image/svg+xml;base64," + base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
 def _node_label(bid: Bid, node_id: str) -> str:
     return bid.node(node_id).label or node_id.replace("_", " ").capitalize()
 
 
-def _context(appraisal: Appraisal, bid: Bid) -> dict[str, Any]:
+def _context(appraisal: Appraisal, bid: Bid, sensitivity: Sensitivity | None) -> dict[str, Any]:
     figures = [{"section": figure.section, "title": figure.title, "caption": figure.caption,
-                "uri": _svg_uri(figure)} for figure in _figures(appraisal, bid)]
+                "uri": svg_uri(figure)} for figure in _figures(appraisal, bid, sensitivity)]
+    sections = [pair for pair in _SECTIONS if sensitivity is not None or pair[0] != "drivers"]
     return {
+        **numbered(sections),
+        "drivers": None if sensitivity is None else drivers(sensitivity, appraisal, bid),
         "bid": _identity(bid),
         "organisations_listed": [{"id": o.id, "name": o.name, "role": o.role.replace("_", " ")}
                                  for o in bid.organisations],
@@ -453,20 +346,16 @@ def _settings(bid: Bid) -> list[tuple[str, str]]:
                                   settings.health_discount_rate)
     return [
         ("Discounting", f"{policy.title} ({settings.discounting})"),
-        ("Discount rate, money", f"{_percent_rate(money.rate)} a year, "
+        ("Discount rate, money", f"{percent_rate(money.rate)} a year, "
                                  f"{_SCHEDULES.get(money.schedule, money.schedule)}"),
-        ("Discount rate, health", f"{_percent_rate(health.rate)} a year, "
+        ("Discount rate, health", f"{percent_rate(health.rate)} a year, "
                                   f"{_SCHEDULES.get(health.schedule, health.schedule)}"),
         ("Timing of flows", _TIMING[settings.timing]),
-        ("Value of a QALY", f"{_fmt(settings.qaly_value, 'money')}"),
+        ("Value of a QALY", f"{fmt(settings.qaly_value, 'money')}"),
         ("Price year", (f"{settings.price_year}/{(settings.price_year + 1) % 100:02d} prices"
                         if settings.price_year is not None else "not stated")),
         ("Source of the rates", policy.source),
     ]
-
-
-def _form(metric: str) -> Form:
-    return _METRICS.get(metric, (metric, "quantity"))[1]
 
 
 def _key_figures(appraisal: Appraisal) -> list[dict[str, str]]:
@@ -474,21 +363,21 @@ def _key_figures(appraisal: Appraisal) -> list[dict[str, str]]:
     cards = []
     if "npv" in system:
         cards += [
-            {"label": "Net present value, mean", "text": _fmt(system["npv"]["mean"], "money")},
+            {"label": "Net present value, mean", "text": fmt(system["npv"]["mean"], "money")},
             {"label": "Chance the NPV is positive",
-             "text": _probability(appraisal.probability("npv", ">", 0))},
+             "text": probability(appraisal.probability("npv", ">", 0))},
         ]
     if "qalys" in system:
-        cards.append({"label": "QALYs gained, mean", "text": _fmt(system["qalys"]["mean"],
+        cards.append({"label": "QALYs gained, mean", "text": fmt(system["qalys"]["mean"],
                                                                  "quantity")})
     if "nmb" in system:
         cards.append({"label": "Net monetary benefit, mean",
-                      "text": _fmt(system["nmb"]["mean"], "money")})
+                      "text": fmt(system["nmb"]["mean"], "money")})
     return cards
 
 
-def _stat_cells(stats: Mapping[str, float], form: Form) -> dict[str, _Cell]:
-    return {name: _Cell(_fmt(stats[name], form), stats[name])
+def _stat_cells(stats: Mapping[str, float], form: Form) -> dict[str, Cell]:
+    return {name: Cell(fmt(stats[name], form), stats[name])
             for name in ("mean", "median", "p5", "p95")}
 
 
@@ -506,7 +395,7 @@ def _headline(appraisal: Appraisal, bid: Bid) -> list[_Group]:
         groups[0].rows.append(_Row(
             f"node:{node_id}", _node_label(bid, node_id),
             f"{unit}total over {len(node.periods)} years, not discounted",
-            _stat_cells(total, "quantity"), "P(> 0)", _Cell(_probability(share), share)))
+            _stat_cells(total, "quantity"), "P(> 0)", Cell(probability(share), share)))
     groups[-1].rows.extend(_metric_row(appraisal, name, system[name])
                            for name in appraisal.metrics if name not in placed)
     return [group for group in groups if group.rows]
@@ -514,7 +403,7 @@ def _headline(appraisal: Appraisal, bid: Bid) -> list[_Group]:
 
 def _metric_row(appraisal: Appraisal | OrganisationResult, name: str,
                 stats: Mapping[str, float]) -> _Row:
-    label, form = _METRICS.get(name, (name, "quantity"))
+    label, form = METRICS.get(name, (name, "quantity"))
     if form == "years":
         label_p, share = "P(pays back)", appraisal.probability(name, "<", math.inf)
     elif form == "ratio":
@@ -525,7 +414,7 @@ def _metric_row(appraisal: Appraisal | OrganisationResult, name: str,
             "ratio": "benefits per £1 of costs", "years": "0: within the first year",
             "quantity": ""}[form]
     return _Row(name, label, note, _stat_cells(stats, form), label_p,
-                _Cell(_probability(share), share))
+                Cell(probability(share), share))
 
 
 def _nodes(bid: Bid) -> list[dict[str, str]]:
@@ -589,24 +478,24 @@ def _in_words(distribution: Distribution) -> str:
     """
     d = distribution
     if isinstance(d, Fixed):
-        return f"Fixed at {_number(d.value)}"
+        return f"Fixed at {number(d.value)}"
     if isinstance(d, Bernoulli):
-        return f"Happens with probability {_number(d.p * 100)}%, else not"
+        return f"Happens with probability {number(d.p * 100)}%, else not"
     if isinstance(d, Pert | Triangular):
         shape = "PERT" if isinstance(d, Pert) else "triangular"
-        return (f"Most likely {_number(d.mode)}; between {_number(d.low)} and "
-                f"{_number(d.high)} ({shape})")
+        return (f"Most likely {number(d.mode)}; between {number(d.low)} and "
+                f"{number(d.high)} ({shape})")
     if isinstance(d, Uniform):
-        return f"Anywhere from {_number(d.low)} to {_number(d.high)}, equally likely"
+        return f"Anywhere from {number(d.low)} to {number(d.high)}, equally likely"
     if isinstance(d, Interval):
-        return (f"{_number(d.confidence * 100)}% sure it lies between {_number(d.low)} and "
-                f"{_number(d.high)} ({d.shape} shape)")
+        return (f"{number(d.confidence * 100)}% sure it lies between {number(d.low)} and "
+                f"{number(d.high)} ({d.shape} shape)")
     if isinstance(d, Discrete):
         weights = d.probabilities
-        return "One of " + ", ".join(f"{_number(v)} ({w:.0%})"
+        return "One of " + ", ".join(f"{number(v)} ({w:.0%})"
                                      for v, w in zip(d.values, weights, strict=True))
     if isinstance(d, Quantiles):
-        pairs = ", ".join(f"{_number(p * 100)}% below {_number(v)}"
+        pairs = ", ".join(f"{number(p * 100)}% below {number(v)}"
                           for p, v in zip(d.probs, d.values, strict=True))
         return f"{pairs} ({d.shape} shape)"
     return f"{d.dist.capitalize()} distribution"
@@ -617,12 +506,7 @@ def _range(distribution: Distribution) -> str:
     if isinstance(distribution, Fixed | Bernoulli | Discrete):
         return ""
     low, median, high = (float(x) for x in distribution.to_scipy().ppf([0.05, 0.5, 0.95]))
-    return f"median {_sig(median)}; 90% between {_sig(low)} and {_sig(high)}"
-
-
-def _sig(value: float) -> str:
-    sign = _MINUS if value < 0 and f"{abs(value):.3g}" != "0" else ""
-    return sign + _quantity(abs(value))
+    return f"median {sig(median)}; 90% between {sig(low)} and {sig(high)}"
 
 
 def _organisations(appraisal: Appraisal, bid: Bid) -> list[dict[str, Any]]:
@@ -638,65 +522,43 @@ def _organisations(appraisal: Appraisal, bid: Bid) -> list[dict[str, Any]]:
             "name": organisation.name if organisation else org_id,
             "role": organisation.role.replace("_", " ") if organisation else "",
             "npv": _stat_cells(stats["npv"], "money"),
-            "probability": _Cell(_probability(share), share),
-            "money": {name: _Cell(_fmt(stats[name]["mean"], "money"), stats[name]["mean"])
+            "probability": Cell(probability(share), share),
+            "money": {name: Cell(fmt(stats[name]["mean"], "money"), stats[name]["mean"])
                       for name in ("cost_pv", "benefit_pv", "income_pv") if name in stats},
         })
     return rows
 
 
-def _entropy(appraisal: Appraisal) -> str:
-    entropy = appraisal.entropy
-    return str(entropy) if isinstance(entropy, int) else "(" + ", ".join(map(str, entropy)) + ")"
-
-
 def _monte_carlo(appraisal: Appraisal) -> dict[str, Any]:
-    kept = (int(appraisal.subsample(appraisal.metrics[0]).shape[0]) if appraisal.metrics
-            else appraisal.n_draws)
-    spawn_key = list(appraisal.provenance.get("spawn_key") or [])
-    replay = (f"bpv.appraise(bid, n_draws={appraisal.n_draws}, rng={_entropy(appraisal)}, "
+    replay = (f"bpv.appraise(bid, n_draws={appraisal.n_draws}, rng={seed_argument(appraisal)}, "
               f"method={appraisal.method!r})")
-    if spawn_key:
-        replay = replay.replace(
-            f"rng={_entropy(appraisal)}",
-            f"rng=numpy.random.SeedSequence({_entropy(appraisal)}, spawn_key={tuple(spawn_key)})")
-    rows = [("Draws", f"{appraisal.n_draws:,}", False),
-            ("Sampling method", f"{_METHODS.get(appraisal.method, appraisal.method)} "
-                                f"({appraisal.method})", False),
-            ("Seed entropy", _entropy(appraisal), True)]
-    if spawn_key:
-        rows.append(("Spawn key", str(tuple(spawn_key)), True))
-    if kept < appraisal.n_draws:
-        rows.append(("Draws kept", f"{kept:,}: means, MCSEs and P(> 0) use every draw; "
-                                   "quantiles and other probabilities a systematic subsample",
-                     False))
     command = (f"bpv report BID_FILE --draws {appraisal.n_draws} --seed {appraisal.entropy} "
                f"--method {appraisal.method} -o report.html"
-               if isinstance(appraisal.entropy, int) and not spawn_key else "")
-    return {"rows": rows, "replay": replay, "command": command,
+               if replayable_from_command_line(appraisal) else "")
+    return {"rows": sampling_rows(appraisal), "replay": replay, "command": command,
             "sobol": appraisal.method == "sobol", "draws": f"{appraisal.n_draws:,}"}
 
 
 def _mcse(appraisal: Appraisal) -> list[dict[str, Any]]:
     rows = []
     for name, stats in appraisal.summary().rows.items():
-        form = _form(name)
+        form = form_of(name)
         mean, mcse = stats["mean"], stats["mcse"]
         relative = mcse / abs(mean) if math.isfinite(mcse) and mean else math.nan
-        rows.append({"key": name, "label": _METRICS.get(name, (name, ""))[0],
-                     "mean": _Cell(_fmt(mean, form), mean),
-                     "mcse": _Cell(_mcse_text(mcse, form), mcse),
-                     "relative": _Cell(_DASH if math.isnan(relative) else f"{relative:.2%}",
-                                       relative),
+        rows.append({"key": name, "label": METRICS.get(name, (name, ""))[0],
+                     "mean": Cell(fmt(mean, form), mean),
+                     "mcse": Cell(_mcse_text(mcse, form), mcse),
+                     "relative": Cell(DASH if math.isnan(relative) else f"{relative:.2%}",
+                                      relative),
                      "counted": f"{int(stats['n_finite']):,}"})
     return rows
 
 
 def _mcse_text(mcse: float, form: Form) -> str:
     if math.isnan(mcse):
-        return _DASH
+        return DASH
     if form == "money":
-        return _fmt(mcse, "money")
+        return fmt(mcse, "money")
     if form == "percent":
         return f"{mcse * 100:.2g} pp"
     return f"{mcse:.2g}"
@@ -709,19 +571,9 @@ def _provenance(appraisal: Appraisal) -> list[tuple[str, str]]:
             ("Report made with bpv", __version__),
             ("Bid", appraisal.bid_id),
             ("Bid hash (SHA-256)", appraisal.bid_hash or "not recorded")]
-    rows += [(key.replace("_", " ").capitalize(), _plain(value))
+    rows += [(key.replace("_", " ").capitalize(), plain(value))
              for key, value in appraisal.provenance.items() if key not in shown]
     return rows
-
-
-def _plain(value: object) -> str:
-    if isinstance(value, float):
-        return _number(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
-    if isinstance(value, Sequence) and not isinstance(value, str):
-        return ", ".join(_plain(item) for item in value)
-    return str(value)
 
 
 def _discount_factors(appraisal: Appraisal) -> list[tuple[str, str, str]]:

@@ -192,15 +192,32 @@ def problems_from_validation_error(
 def _document_path(loc: tuple[str | int, ...]) -> tuple[str | int, ...]:
     """Map a pydantic location to the path a user sees in the file.
 
-    A parameter's distribution is written flat in the file, so the
-    ``distribution`` level and the union tag after it are dropped.
+    A parameter's distribution is written flat in the file (in
+    ``parameters``, and wherever else a parameter is written: a scenario's
+    replacement, an additionality factor), so the ``distribution`` level and
+    the union tag after it are dropped.
+
+    Examples
+    --------
+    >>> _document_path(("parameters", "x", "distribution", "normal", "sd"))
+    ('parameters', 'x', 'sd')
+    >>> _document_path(("settings", "additionality", "leakage", "distribution", "beta", "sd"))
+    ('settings', 'additionality', 'leakage', 'sd')
     """
-    if len(loc) >= 3 and loc[0] == "parameters" and loc[2] == "distribution":
-        rest = loc[3:]
-        if rest and rest[0] in DISTRIBUTIONS:
-            rest = rest[1:]
-        return (*loc[:2], *rest)
-    return loc
+    if "distribution" not in loc[1:]:
+        return loc
+    path: list[str | int] = []
+    skip_tag = False
+    for index, part in enumerate(loc):
+        if skip_tag:
+            skip_tag = False
+            if part in DISTRIBUTIONS:
+                continue
+        if part == "distribution" and index > 0 and loc[index - 1] != "parameters":
+            skip_tag = True
+            continue
+        path.append(part)
+    return tuple(path)
 
 
 def _line_of(path: Sequence[str | int], lines: Mapping[tuple[str | int, ...], int]) -> int | None:

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from bpv.comparison import Comparison
+    from bpv.sensitivity import Sensitivity
 
 __all__ = [
     "KIND_COLOURS",
@@ -41,9 +42,11 @@ __all__ = [
     "ce_plane",
     "rank_probabilities",
     "distribution",
+    "evppi",
     "logic_model",
     "metric_node",
     "organisations",
+    "tornado",
 ]
 
 #: Fill colour of each kind of node (colour-blind safe, Okabe-Ito).
@@ -365,3 +368,105 @@ def rank_probabilities(comparison: Comparison, quantity: str | None = None, *,
     ax.set_title(f"Ranks by {quantity or comparison.metric} (1 = best)")
     ax.legend(frameon=False, fontsize=8)
     return ax
+
+
+def tornado(sensitivity: Sensitivity, *, top: int | None = 15, ax: Axes | None = None) -> Axes:
+    """Draw the one-way tornado: each input's bar from the metric at its low to its high value.
+
+    Bars start at the metric with every input at its centre value (the
+    vertical line); the widest bar is at the top. A bar's colour says whether
+    the input's high value raises (blue) or lowers (orange) the metric.
+
+    Parameters
+    ----------
+    sensitivity : Sensitivity
+        From :func:`bpv.sensitivity`.
+    top : int or None, default 15
+        Draw only this many of the widest bars (None for all).
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import bpv
+    >>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")
+    >>> result = bpv.sensitivity(bid, n_draws=2_000, rng=1, sobol_n=None, switching=False)
+    >>> ax = tornado(result)
+    >>> len(ax.patches) == len(result.inputs)
+    True
+    """
+    rows = list(sensitivity.inputs[:top] if top is not None else sensitivity.inputs)
+    ax = _axes(ax, figsize=(7.0, 0.45 * len(rows) + 1.5))
+    centre = sensitivity.centre
+    positions = np.arange(len(rows))[::-1]
+    for position, row in zip(positions, rows, strict=True):
+        bar = row.tornado
+        left = min(bar.at_low, bar.at_high)
+        colour = "#0072B2" if bar.at_high >= bar.at_low else "#D55E00"
+        ax.barh(position, bar.swing, left=left, color=colour, height=0.6)
+        ax.annotate(_short(bar.low), (bar.at_low, position), textcoords="offset points",
+                    xytext=(-3 if bar.at_low <= bar.at_high else 3, 0), va="center",
+                    ha="right" if bar.at_low <= bar.at_high else "left", fontsize=7)
+        ax.annotate(_short(bar.high), (bar.at_high, position), textcoords="offset points",
+                    xytext=(3 if bar.at_high >= bar.at_low else -3, 0), va="center",
+                    ha="left" if bar.at_high >= bar.at_low else "right", fontsize=7)
+    ax.axvline(centre, color="black", linewidth=0.8)
+    ax.set_yticks(positions, [row.input for row in rows])
+    ax.set_xlabel(f"{sensitivity.metric} (input at its p10 and p90, the rest at the centre)")
+    ax.set_title(f"Tornado: {sensitivity.metric} of {sensitivity.bid_id}")
+    ax.margins(x=0.15)
+    return ax
+
+
+def evppi(sensitivity: Sensitivity, *, groups: bool = False, ax: Axes | None = None) -> Axes:
+    """Draw the EVPPI of each input (or each group) as bars, with the EVPI as a line.
+
+    Parameters
+    ----------
+    sensitivity : Sensitivity
+    groups : bool, default False
+        Bars for the groups (by link or hypothesis) instead of single inputs.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import bpv
+    >>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")
+    >>> result = bpv.sensitivity(bid, metric="nmb", n_draws=2_000, rng=1, sobol_n=None,
+    ...                          switching=False)
+    >>> ax = evppi(result, groups=True)
+    >>> len(ax.patches) == len(result.groups)
+    True
+    """
+    named = ([(group.name, group.evppi) for group in sensitivity.groups] if groups else
+             sorted(((row.input, row.evppi) for row in sensitivity.inputs),
+                    key=lambda pair: -pair[1]))
+    ax = _axes(ax, figsize=(7.0, 0.4 * len(named) + 1.5))
+    positions = np.arange(len(named))[::-1]
+    ax.barh(positions, [value for _, value in named], color="#009E73", height=0.6)
+    ax.axvline(sensitivity.evpi, color="black", linestyle="dashed", linewidth=0.8,
+               label=f"EVPI {_short(sensitivity.evpi)}")
+    ax.set_yticks(positions, [name for name, _ in named])
+    what = f"groups by {sensitivity.group_by}" if groups else "inputs"
+    ax.set_xlabel(f"EVPPI ({sensitivity.metric} units): value of learning it before deciding")
+    ax.set_title(f"Value of information, {what}: {sensitivity.bid_id}")
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def _short(value: float) -> str:
+    """Write a number short enough to print beside a bar."""
+    if value != 0 and (abs(value) >= 1e4 or abs(value) < 1e-2):
+        return f"{value:.3g}"
+    return f"{value:.4g}"

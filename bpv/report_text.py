@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bpv.adjustments import brief
 from bpv.results import Appraisal, Summary
 from bpv.spec.bid import Bid
 
@@ -38,6 +39,8 @@ def appraisal_text(bid: Bid, result: Appraisal) -> str:
         f"{bid.horizon} periods from {result.periods[0]}; "
         f"discounting {bid.settings.discounting}, QALY valued at "
         f"GBP {bid.settings.qaly_value:,.0f}",
+        "adjustments: " + ("; ".join(brief(a) for a in result.provenance.get("adjustments", ()))
+                           or "none"),
         "",
     ]
     system = result.summary()

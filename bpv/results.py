@@ -302,6 +302,10 @@ class Appraisal(_MetricView):
     metric_nodes : dict of str to MetricNodeResult
     flows : dict of str to ndarray, or None
         Every node's values, shape (n_draws, n_periods), with ``keep_flows=True``.
+    inputs : dict of str to ndarray, or None
+        The drawn value of every uncertain parameter and success gate
+        (``'<activity>.delivered'``), draw by draw like the metrics, with
+        ``keep_inputs=True``.
     cash_flows : dict of str or None to CashFlowResult
         Net cash flow by period of the system (key None) and each organisation;
         see :meth:`cash_flow`.
@@ -319,6 +323,7 @@ class Appraisal(_MetricView):
     organisation_base: Mapping[str, Mapping[str, Vector]] = field(default_factory=dict)
     metric_nodes: Mapping[str, MetricNodeResult] = field(default_factory=dict)
     flows: Mapping[str, NDArray[np.float64]] | None = None
+    inputs: Mapping[str, Vector] | None = None
     cash_flows: Mapping[str | None, CashFlowResult] = field(default_factory=dict)
     provenance: Mapping[str, Any] = field(default_factory=dict)
 

@@ -28,7 +28,8 @@ warnings.simplefilter("error", bpv.BPVWarning)
 
 
 def test_the_tutorial_notebooks_are_there():
-    assert {path.name for path in NOTEBOOKS} >= {"01_quickstart.ipynb", "02_build_a_bid.ipynb"}
+    assert {path.name for path in NOTEBOOKS} >= {"01_quickstart.ipynb", "02_build_a_bid.ipynb",
+                                                 "03_compare_schemes.ipynb"}
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])

@@ -152,3 +152,33 @@ def test_rank_probabilities_stack_to_one(comparison):
     first = [patch.get_height() for patch in ax.containers[0]]
     np.testing.assert_allclose(first, [comparison.ranks()[o][0] for o in comparison.options])
     ax.figure.canvas.draw()
+
+
+@pytest.fixture(scope="module")
+def sensitivity(bid):
+    return bpv.sensitivity(bid, metric="nmb", n_draws=5_000, rng=2, sobol_n=None,
+                           switching=False)
+
+
+def test_tornado_bars_span_the_metric_at_each_inputs_low_and_high(sensitivity):
+    ax = bpv.plot.tornado(sensitivity, top=None)
+    bars = ax.patches
+    assert len(bars) == len(sensitivity.inputs)
+    labels = dict(zip(ax.get_yticks(), (tick.get_text() for tick in ax.get_yticklabels()),
+                      strict=True))
+    for bar, row in zip(bars, sensitivity.inputs, strict=True):
+        low, high = sorted((row.tornado.at_low, row.tornado.at_high))
+        assert bar.get_x() == pytest.approx(low)
+        assert bar.get_width() == pytest.approx(high - low)
+        assert labels[bar.get_y() + bar.get_height() / 2] == row.input
+    assert bars[0].get_y() == max(bar.get_y() for bar in bars)  # the widest at the top
+    centre_line = ax.lines[0]
+    assert centre_line.get_xdata()[0] == pytest.approx(sensitivity.centre)
+
+
+def test_evppi_bars_are_the_values_and_the_evpi_line_bounds_them(sensitivity):
+    ax = bpv.plot.evppi(sensitivity, groups=True)
+    widths = [bar.get_width() for bar in ax.patches]
+    assert widths == pytest.approx([group.evppi for group in sensitivity.groups])
+    assert ax.lines[0].get_xdata()[0] == pytest.approx(sensitivity.evpi)
+    assert max(widths) <= sensitivity.evpi

@@ -1,10 +1,15 @@
-"""The HTML report: sections, self-contained, escaped, right numbers; the CLI; a real browser."""
+"""The HTML reports: sections, self-contained, escaped, right numbers; the CLI; a real browser.
+
+One bid's report (with and without its sensitivity section) and the comparison report of
+several bids.
+"""
 
 from __future__ import annotations
 
 import base64
 import importlib
 import math
+import re
 import shutil
 import subprocess
 import sys
@@ -17,13 +22,19 @@ import bpv
 from bpv.cli import main
 
 FRAILTY = "examples/bids/frailty_virtual_ward.yaml"
+DIABETES = "examples/bids/diabetes_prevention.yaml"
+PATHOLOGY = "examples/bids/pathology_network.yaml"
 INVALID = "tests/data/invalid/unknown_reference.yaml"
 N_DRAWS = 2_000
 SECTIONS = ["1. The bid", "2. Headline results", "3. Logic model", "4. Hypotheses register",
             "5. Organisations", "6. Figures", "7. Monte Carlo", "8. Provenance"]
 SCRIPT = "<script>alert(1)</script>"
-# The module that makes the report (bpv.report is its function).
+# The modules that make the reports (bpv.report and bpv.report_comparison are their functions).
 report_module = importlib.import_module("bpv.html_report")
+comparison_module = importlib.import_module("bpv.html_comparison")
+shared_module = importlib.import_module("bpv._html")
+ROW_KEYS = ("data-metric", "data-organisation", "data-parameter", "data-input", "data-group",
+            "data-option", "data-key")
 
 
 class Page(HTMLParser):
@@ -34,6 +45,7 @@ class Page(HTMLParser):
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self.headings: dict[str, list[str]] = {"h1": [], "h2": []}
         self.rows: dict[tuple[str, str], list[tuple[str, str]]] = {}  # (table, key) -> cells
+        self.cell_attributes: dict[tuple[str, str], list[dict[str, str | None]]] = {}
         self.text: list[str] = []
         self._heading: str | None = None
         self._table: str | None = None
@@ -52,13 +64,14 @@ class Page(HTMLParser):
         elif tag == "table":
             self._table = attributes.get("id") or ""
         elif tag == "tr":
-            key = (attributes.get("data-metric") or attributes.get("data-organisation")
-                   or attributes.get("data-parameter"))
+            key = next((attributes[name] for name in ROW_KEYS if attributes.get(name)), None)
             self._row = (self._table or "", key) if key else None
             if self._row:
                 self.rows[self._row] = []
+                self.cell_attributes[self._row] = []
         elif tag == "td" and self._row is not None:
             self._cell, self._cell_value = [], attributes.get("data-value") or ""
+            self.cell_attributes[self._row].append(attributes)
 
     def handle_endtag(self, tag):
         if tag == self._heading:
@@ -83,6 +96,20 @@ class Page(HTMLParser):
 
     def table_ids(self) -> set[str]:
         return {attrs.get("id") or "" for name, attrs in self.tags if name == "table"}
+
+    def keys(self, table: str) -> list[str]:
+        return [key for name, key in self.rows if name == table]
+
+    def values(self, table: str, key: str) -> list[float]:
+        """The data-value of each cell that has one, as numbers (NaN for 'nan')."""
+        return [float(value) for _, value in self.rows[(table, key)] if value]
+
+
+def _same(value: float, expected: float | None) -> bool:
+    """A cell's data-value is the computed number itself (NaN for none)."""
+    if expected is None or math.isnan(expected):
+        return math.isnan(value)
+    return value == expected
 
 
 def _pounds(text: str) -> float:
@@ -129,6 +156,10 @@ def test_there_is_a_figure_for_the_logic_model_and_each_plot(page, result):
 
 
 def test_the_page_is_self_contained(page, html):
+    _assert_self_contained(page, html)
+
+
+def _assert_self_contained(page, html):
     assert "<script" not in html.lower()
     assert "<link" not in html.lower()
     assert "@import" not in html
@@ -168,9 +199,11 @@ def test_text_from_the_bid_is_shown_as_text_never_as_markup(result):
     assert SCRIPT in hypothesis
 
 
-def test_the_template_is_autoescaped():
-    environment = report_module._environment()
+def test_the_templates_are_autoescaped():
+    environment = shared_module.environment()
     assert environment.autoescape(report_module.TEMPLATE) is True
+    assert environment.autoescape(comparison_module.TEMPLATE) is True
+    assert environment.autoescape("_drivers.html.j2") is True
     assert environment.autoescape("another.j2") is True
 
 
@@ -263,6 +296,236 @@ def test_report_leaves_pyplot_and_the_backend_alone():
     assert completed.stdout.split() == ["False", "True"]
 
 
+# -- What drives value: the sensitivity section --------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def drivers(bid):
+    # The same seed and draws as `result`: the section says it uses the appraisal's own draws.
+    return bpv.sensitivity(bid, metric="nmb", n_draws=N_DRAWS, rng=5, sobol_n=256)
+
+
+@pytest.fixture(scope="module")
+def drivers_html(result, bid, drivers):
+    return bpv.report(result, bid=bid, sensitivity=drivers)
+
+
+@pytest.fixture(scope="module")
+def drivers_page(drivers_html):
+    return Page(drivers_html)
+
+
+def test_the_sensitivity_section_follows_the_organisations(drivers_page, page, result):
+    assert drivers_page.headings["h2"] == [*SECTIONS[:5], "6. What drives value",
+                                           "7. Figures", "8. Monte Carlo", "9. Provenance"]
+    assert {"sensitivity-inputs", "sensitivity-value", "sensitivity-groups",
+            "sensitivity-settings"} <= drivers_page.table_ids()
+    assert drivers_page.count("figure") == page.count("figure") + 2  # tornado and group EVPPI
+    text = " ".join(drivers_page.text)
+    assert "Tornado" in text
+    assert "Value of learning each group" in text
+    assert "2,000: the appraisal's own draws" in text
+    assert "Net monetary benefit (nmb), the whole system" in text
+
+
+def test_the_sensitivity_tables_hold_the_sensitivity_numbers(drivers_page, drivers_html,
+                                                              drivers):
+    assert drivers_page.keys("sensitivity-inputs") == [row.input for row in drivers.inputs]
+    assert drivers_page.keys("sensitivity-value") == [row.input for row in drivers.inputs]
+    for row in drivers.inputs:
+        bar = row.tornado
+        assert row.sobol is not None
+        expected = [bar.at_low, bar.at_high, bar.swing, row.spearman, row.prcc,
+                    row.sobol.first, row.sobol.total]
+        shown = drivers_page.values("sensitivity-inputs", row.input)
+        assert len(shown) == len(expected)
+        assert all(_same(v, e) for v, e in zip(shown, expected, strict=True)), row.input
+        intervals = [attributes.get("data-interval") for attributes
+                     in drivers_page.cell_attributes[("sensitivity-inputs", row.input)]
+                     if attributes.get("data-interval")]
+        assert intervals == [f"{row.sobol.first_interval[0]} {row.sobol.first_interval[1]}",
+                             f"{row.sobol.total_interval[0]} {row.sobol.total_interval[1]}"]
+        assert row.switching is not None
+        shown = drivers_page.values("sensitivity-value", row.input)
+        expected = [row.variance_share, row.evppi, row.switching.value]
+        assert all(_same(v, e) for v, e in zip(shown, expected, strict=True)), row.input
+        cells = drivers_page.rows[("sensitivity-value", row.input)]
+        assert cells[1][0] == f"£{row.evppi:,.0f}"
+        words = cells[-1][0]
+        assert ("flips" in words) == (row.switching.value is not None)
+    for group in drivers.groups:
+        shown = drivers_page.values("sensitivity-groups", group.name)
+        assert shown == [group.evppi, group.variance_share]
+    evpi = re.search(r'<p id="evpi" data-value="([^"]+)"', drivers_html)
+    assert evpi is not None
+    assert float(evpi.group(1)) == drivers.evpi
+
+
+def test_the_sensitivity_section_reads_in_plain_words(drivers_page, drivers):
+    gate = drivers.input("ward.delivered")
+    assert gate.switching is not None
+    assert gate.switching.value is not None
+    readings = " ".join(drivers_page.text)
+    assert "On the mean the decision is to fund the bid" in readings
+    assert (f"Learning whether ‘ward’ will be delivered before deciding is worth up to "
+            f"£{gate.evppi:,.0f}; the decision flips if the chance that ‘ward’ is delivered "
+            f"falls below {gate.switching.value:.2f}.") in readings
+    assert f"(EVPI): £{drivers.evpi:,.0f}." in readings
+
+
+def test_the_sensitivity_must_be_of_the_bid_appraised(result, bid):
+    other = bpv.load(DIABETES)
+    wrong = bpv.sensitivity(other, n_draws=500, rng=1, sobol_n=None, switching=False)
+    with pytest.raises(bpv.SpecError, match="'sensitivity' parameter of report must be of the "
+                                            "bid appraised, 'frailty-virtual-ward'"):
+        bpv.report(result, bid=bid, sensitivity=wrong)
+    with pytest.raises(bpv.SpecError, match="'sensitivity' parameter of report must be a "
+                                            r"bpv\.Sensitivity"):
+        bpv.report(result, bid=bid, sensitivity="drivers")  # type: ignore[arg-type]
+
+
+def test_a_sensitivity_without_sobol_or_switching_says_so(result, bid):
+    lean = bpv.sensitivity(bid, n_draws=N_DRAWS, rng=5, sobol_n=None, switching=False)
+    page = Page(bpv.report(result, bid=bid, sensitivity=lean))
+    row = page.rows[("sensitivity-inputs", lean.inputs[0].input)]
+    assert len(row) == 6  # range, p10, p90, swing, Spearman, PRCC: no Sobol' columns
+    assert page.rows[("sensitivity-value", lean.inputs[0].input)][2][0] == "not computed"
+    assert "not computed" in " ".join(page.text)
+
+
+# -- the comparison report ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def bids():
+    return [bpv.load(path) for path in (FRAILTY, DIABETES, PATHOLOGY)]
+
+
+@pytest.fixture(scope="module")
+def comparison(bids):
+    return bpv.compare(bids, n_draws=N_DRAWS, rng=5)
+
+
+@pytest.fixture(scope="module")
+def comparison_html(comparison, bids):
+    return bpv.report_comparison(comparison, bids=bids)
+
+
+@pytest.fixture(scope="module")
+def comparison_page(comparison_html):
+    return Page(comparison_html)
+
+
+def test_the_comparison_states_the_convention_first_and_has_every_option(
+        comparison_page, comparison_html, comparison):
+    assert comparison_page.headings["h1"] == ["Comparison of 3 bids against do nothing"]
+    assert comparison_page.headings["h2"] == [
+        "1. The options", "2. Increments over the baseline", "3. Which is best",
+        "4. Cost-effectiveness", "5. Each bid on its own", "6. Monte Carlo", "7. Provenance"]
+    convention = comparison_html.index('id="convention"')
+    assert convention < comparison_html.index("<h2>")
+    assert comparison.convention in comparison_html
+    assert "option − do nothing</strong>" in comparison_html
+    for table in ("options-table", "probability-best", "ranks"):
+        assert comparison_page.keys(table) == list(comparison.options), table
+    assert sorted(comparison_page.keys("frontier")) == sorted(comparison.options)
+    assert comparison_page.keys("bid-headlines") == list(comparison.appraisals)
+
+
+def test_the_comparison_page_is_self_contained(comparison_page, comparison_html):
+    _assert_self_contained(comparison_page, comparison_html)
+    assert comparison_page.count("img") == 3  # rank probabilities, CE plane, CEAC
+
+
+def test_comparison_numbers_are_the_comparison_numbers(comparison_page, comparison):
+    summary = comparison.summary().rows
+    assert comparison_page.keys("incremental-table") == list(summary)
+    for key, stats in summary.items():
+        option, quantity = key.split(": Δ")
+        share = float((comparison.incremental(option, quantity) > 0).mean())
+        assert comparison_page.values("incremental-table", key) == [
+            stats["mean"], stats["median"], stats["p5"], stats["p95"], share]
+    columns = ["npv", *(f"nmb@{lam:g}" for lam in comparison.thresholds)]
+    for option in comparison.options:
+        assert comparison_page.values("probability-best", option) == [
+            comparison.probability_best(q)[option] for q in columns]
+        assert comparison_page.values("ranks", option) == comparison.ranks()[option]
+    for quantity in columns:
+        assert comparison_page.values("evpi", quantity) == [comparison.evpi(quantity)]
+    for row in comparison.frontier():
+        cells = comparison_page.rows[("frontier", row.option)]
+        assert float(cells[0][1]) == row.cost
+        assert float(cells[1][1]) == row.effect
+        assert cells[2][0] == {"frontier": "On the frontier", "dominated": "Dominated",
+                               "extendedly dominated": "Extendedly dominated"}[row.status]
+        assert _same(float(cells[3][1]), row.icer)
+    for option, appraisal in comparison.appraisals.items():
+        npv = appraisal.summary().rows["npv"]
+        shown = comparison_page.values("bid-headlines", option)
+        assert shown[:4] == [npv["mean"], npv["p5"], npv["p95"],
+                             appraisal.probability("npv", ">", 0)]
+
+
+def test_the_comparison_says_where_its_numbers_came_from(comparison_page, comparison,
+                                                           comparison_html):
+    text = " ".join(comparison_page.text)
+    assert f"{N_DRAWS:,}" in text
+    assert "plain Monte Carlo (mc)" in text
+    assert f"bpv.compare(bids, n_draws={N_DRAWS}, rng=5, method='mc')" in text
+    assert f"--draws {N_DRAWS} --seed 5 --method mc -o comparison.html" in text
+    for appraisal in comparison.appraisals.values():
+        assert appraisal.bid_hash in comparison_html
+    assert bpv.__version__ in comparison_html
+
+
+def test_a_named_baseline_is_the_one_subtracted(bids):
+    comparison = bpv.compare(bids[:2], baseline="frailty-virtual-ward", thresholds=[30_000],
+                             n_draws=500, rng=2)
+    html = bpv.report_comparison(comparison, bids=bids[:2])
+    page = Page(html)
+    text = " ".join(page.text)
+    assert "option − frailty-virtual-ward</strong>" in html
+    assert page.keys("options-table") == ["frailty-virtual-ward", "diabetes-prevention-south"]
+    assert page.keys("incremental-table") == list(comparison.summary().rows)
+    assert "baseline='frailty-virtual-ward', thresholds=(30000,)" in text
+    assert "--baseline frailty-virtual-ward --threshold 30000" in text
+
+
+def test_titles_in_the_comparison_are_shown_as_text(bids):
+    text = Path(FRAILTY).read_text(encoding="utf-8").replace(
+        "title: Frailty virtual ward, North Place", f'title: "Ward {SCRIPT} & <b>bold</b>"')
+    hostile = [bpv.loads(text), bids[1]]
+    html = bpv.report_comparison(bpv.compare(hostile, n_draws=200, rng=1), bids=hostile)
+    assert "<script" not in html.lower()
+    assert "<b>bold</b>" not in html
+    # The title in the options table, the bids' headlines and the provenance.
+    assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 3
+    page = Page(html)
+    assert f"Ward {SCRIPT} & <b>bold</b>" in page.rows[("options-table",
+                                                         "frailty-virtual-ward")][0][0]
+
+
+def test_report_comparison_needs_the_bids_compared(comparison, bids, tmp_path):
+    with pytest.raises(bpv.SpecError, match="'bids' parameter of report_comparison must be "
+                                            "the list"):
+        bpv.report_comparison(comparison)
+    with pytest.raises(bpv.SpecError, match="it lacks 'pathology-network-west'"):
+        bpv.report_comparison(comparison, bids=bids[:2])
+    changed = bids[2].model_copy(update={"title": "Another title"})
+    with pytest.raises(bpv.SpecError, match="must hold the bids that were compared"):
+        bpv.report_comparison(comparison, bids=[*bids[:2], changed])
+    with pytest.raises(bpv.SpecError, match="'comparison' parameter of report_comparison"):
+        bpv.report_comparison("comparison", bids=bids)  # type: ignore[arg-type]
+    path = tmp_path / "comparison.html"
+    assert bpv.report_comparison(comparison, path, bids=bids) == path.read_text(
+        encoding="utf-8")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["comparison.html"]
+
+
+
+# -- the command line ----------------------------------------------------------------------
+
+
 def test_cli_report_writes_the_file_and_prints_its_path(tmp_path, capsys):
     out = tmp_path / "report.html"
     code = main(["report", FRAILTY, "-o", str(out), "--draws", str(N_DRAWS), "--seed", "1",
@@ -294,6 +557,96 @@ def test_cli_report_to_a_missing_directory_says_so(tmp_path, capsys):
     assert not any(tmp_path.iterdir())
 
 
+def test_cli_report_with_sensitivity_adds_what_drives_value(tmp_path, capsys):
+    out = tmp_path / "report.html"
+    code = main(["report", FRAILTY, "-o", str(out), "--sensitivity", "--metric", "nmb",
+                 "--sobol", "0", "--draws", str(N_DRAWS), "--seed", "1", "--quiet"])
+    assert code == 0
+    assert capsys.readouterr().out == f"{out}\n"
+    page = Page(out.read_text(encoding="utf-8"))
+    assert "6. What drives value" in page.headings["h2"]
+    text = " ".join(page.text)
+    assert "Net monetary benefit (nmb), the whole system" in text
+    assert f"{N_DRAWS:,}: the appraisal's own draws" in text
+    expected = bpv.sensitivity(bpv.load(FRAILTY), metric="nmb", n_draws=N_DRAWS, rng=1,
+                               sobol_n=None)
+    for row in expected.inputs:
+        assert page.values("sensitivity-value", row.input)[1] == row.evppi
+        assert len(page.rows[("sensitivity-inputs", row.input)]) == 6  # --sobol 0: no S1, ST
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+def test_cli_report_of_several_files_compares_them(tmp_path, capsys):
+    out = tmp_path / "comparison.html"
+    code = main(["report", FRAILTY, DIABETES, "-o", str(out), "--baseline", "frailty-virtual-ward",
+                 "--threshold", "30000", "--draws", str(N_DRAWS), "--seed", "1", "--quiet"])
+    assert code == 0
+    assert capsys.readouterr().out == f"{out}\n"
+    html = out.read_text(encoding="utf-8")
+    page = Page(html)
+    assert page.headings["h1"] == ["Comparison of 2 bids against frailty-virtual-ward"]
+    assert "option − frailty-virtual-ward</strong>" in html
+    bids = [bpv.load(FRAILTY), bpv.load(DIABETES)]
+    comparison = bpv.compare(bids, baseline="frailty-virtual-ward", thresholds=[30_000],
+                             n_draws=N_DRAWS, rng=1)
+    assert page.values("evpi", "npv") == [comparison.evpi()]
+    assert (f"bpv report BID_FILE ... --draws {N_DRAWS} --seed 1 --method mc --baseline "
+            "frailty-virtual-ward --threshold 30000 -o comparison.html") in " ".join(page.text)
+
+
+def test_cli_comparison_with_an_unknown_baseline_says_so_and_writes_nothing(tmp_path):
+    out = tmp_path / "comparison.html"
+    completed = subprocess.run(
+        [sys.executable, "-m", "bpv", "report", FRAILTY, DIABETES, "-o", str(out),
+         "--baseline", "frailty-virtual-wrd", "--draws", "100"],
+        capture_output=True, text=True, check=False)
+    assert completed.returncode == 1
+    assert completed.stderr == ("bpv report: baseline 'frailty-virtual-wrd' is not one of the "
+                                "options (did you mean 'frailty-virtual-ward'?)\n")
+    assert completed.stdout == ""
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    ([FRAILTY, "--baseline", "x"], "--baseline and --threshold compare bids"),
+    ([FRAILTY, "--threshold", "30000"], "--baseline and --threshold compare bids"),
+    ([FRAILTY, DIABETES, "--sensitivity"], "--sensitivity and --sobol are for one bid"),
+    ([FRAILTY, "--metric", "nmb"], "--metric and --sobol with one file need --sensitivity"),
+])
+def test_cli_report_options_that_do_not_fit_are_refused_in_one_line(arguments, message,
+                                                                    tmp_path, capsys):
+    out = tmp_path / "report.html"
+    assert main(["report", *arguments, "-o", str(out), "--draws", "100"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"bpv report: {message}")
+    assert err.count("\n") == 1
+    assert not any(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize(("arguments", "message"), [
+    ([FRAILTY, "--sensitivity", "--metric", "nbm"], f"{FRAILTY}: no metric 'nbm'"),
+    ([FRAILTY, DIABETES, "--threshold", "-1"], "bpv report: thresholds must be finite"),
+    ([FRAILTY, FRAILTY], "bpv report: two options have the id 'frailty-virtual-ward'"),
+    ([FRAILTY, INVALID], f"{INVALID}:21: nodes[3].formula: unknown name 'admit_rte'"),
+])
+def test_cli_report_bad_input_is_one_line_and_no_file(arguments, message, tmp_path, capsys):
+    out = tmp_path / "report.html"
+    assert main(["report", *arguments, "-o", str(out), "--draws", "200", "--sobol", "0"]
+                if "--sensitivity" in arguments else
+                ["report", *arguments, "-o", str(out), "--draws", "200"]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(message)
+    assert "Traceback" not in err
+    assert not any(tmp_path.iterdir())
+
+
+def test_cli_comparison_to_a_missing_directory_says_so(tmp_path, capsys):
+    out = tmp_path / "missing" / "comparison.html"
+    assert main(["report", FRAILTY, DIABETES, "-o", str(out), "--draws", "100"]) == 1
+    assert "no such directory" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())
+
+
 def _chromium() -> str | None:
     for name in ("chromium", "chromium-browser"):
         found = shutil.which(name)
@@ -302,12 +655,16 @@ def _chromium() -> str | None:
     return "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None
 
 
-def test_chromium_renders_the_report_without_errors(html, tmp_path):
+@pytest.mark.parametrize(("pages", "heading"), [("html", "Hypotheses register"),
+                                                ("drivers_html", "What drives value"),
+                                                ("comparison_html", "Which is best")])
+def test_chromium_renders_the_report_without_errors(pages, heading, request, tmp_path):
     chromium = _chromium()
     if chromium is None:
         pytest.skip("chromium is not installed (apt-get install chromium); .ci/run installs it")
     import matplotlib.image
 
+    html = request.getfixturevalue(pages)
     page = tmp_path / "report.html"
     page.write_text(html, encoding="utf-8")
     screenshot = tmp_path / "report.png"
@@ -320,7 +677,7 @@ def test_chromium_renders_the_report_without_errors(html, tmp_path):
     dom = subprocess.run([*common, "--dump-dom", page.as_uri()], capture_output=True, text=True,
                          timeout=120, check=False)
     assert dom.returncode == 0, dom.stderr
-    assert "Hypotheses register" in dom.stdout
+    assert heading in dom.stdout
     for stderr in (shot.stderr, dom.stderr):
         assert "CONSOLE" not in stderr, stderr
         assert "Uncaught" not in stderr, stderr

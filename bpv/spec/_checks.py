@@ -18,6 +18,8 @@ from bpv.formulas import RESERVED_NAMES, parse_formula
 from bpv.graph import KIND_RANK, find_cycles
 from bpv.spec._names import name_problem
 from bpv.spec.node import article
+from bpv.spec.policies import policy_problems
+from bpv.spec.scenario import NodeFacts, readable_changes, scenario_problems
 
 __all__ = ["outline_problems"]
 
@@ -36,7 +38,7 @@ class _NodeOutline:
     organisation: str | None
     success: str | None
     depends_on: tuple[str, ...]
-    start: int | None
+    start: int | float | None
 
 
 def _get(obj: Any, key: str) -> Any:
@@ -71,7 +73,7 @@ def _outline_node(index: int, raw: Any) -> _NodeOutline:
         success=success if isinstance(success, str) else None,
         depends_on=tuple(d for d in depends_on if isinstance(d, str))
         if isinstance(depends_on, list | tuple) else (),
-        start=start if isinstance(start, int) and not isinstance(start, bool) else None,
+        start=start if isinstance(start, int | float) and not isinstance(start, bool) else None,
     )
 
 
@@ -148,7 +150,7 @@ def outline_problems(data: Any) -> list[ProblemTuple]:
         if node.success is not None:
             problems += _success_problems(loc, node.success, parameters, by_id)
         if node.start is not None and isinstance(horizon, int) and node.start >= horizon:
-            problems.append(((*loc, "start"), f"the activity starts in period {node.start} "
+            problems.append(((*loc, "start"), f"the activity starts in period {node.start:g} "
                              f"but the horizon has periods 0 to {horizon - 1}", node.start))
 
     problems += _kind_order_problems(edges, by_id)
@@ -166,11 +168,33 @@ def outline_problems(data: Any) -> list[ProblemTuple]:
         problems += _trace_problems(edges, by_id)
 
     problems += _correlation_problems(_get(data, "correlations"), parameters)
+    problems += policy_problems(_get(data, "settings"), parameters,
+                                {node_id: node.index for node_id, node in by_id.items()})
+    problems += _scenario_problems(_get(data, "scenarios"), parameters, raw_nodes)
     for name, parameter in parameters.items():
         supports = _get(parameter, "supports")
         if isinstance(supports, str) and supports not in by_id:
             problems.append((("parameters", name, "supports"), f"unknown node '{supports}'"
                              f"{did_you_mean(supports, by_id)}", supports))
+    return problems
+
+
+def _scenario_problems(scenarios: Any, parameters: Mapping[str, Any],
+                       raw_nodes: Any) -> list[ProblemTuple]:
+    """Names in scenarios must be parameters and activities of the bid."""
+    if not isinstance(scenarios, Mapping) or not scenarios:
+        return []
+    facts: dict[str, NodeFacts] = {}
+    for raw in raw_nodes if isinstance(raw_nodes, list | tuple) else ():
+        node_id = _get(raw, "id")
+        if isinstance(node_id, str) and node_id not in facts:
+            facts[node_id] = NodeFacts(_get(raw, "kind"), _get(raw, "success"),
+                                       _get(raw, "measure"), _get(raw, "cost_type"))
+    problems: list[ProblemTuple] = []
+    for name, raw_scenario in scenarios.items():
+        # Changes that failed their own checks are reported where they failed.
+        problems += scenario_problems(str(name), readable_changes(raw_scenario), parameters,
+                                      facts, ("scenarios", name))
     return problems
 
 

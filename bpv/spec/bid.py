@@ -9,14 +9,18 @@ from pydantic import (
     StringConstraints,
     ValidationError,
     ValidatorFunctionWrapHandler,
+    field_validator,
     model_validator,
 )
 
+from bpv.errors import did_you_mean
 from bpv.spec._base import Spec, raise_problems, spec_error, word_errors
 from bpv.spec._checks import outline_problems
 from bpv.spec.correlations import Correlations
 from bpv.spec.node import Node
 from bpv.spec.parameter import Parameter
+from bpv.spec.policies import Additionality, EvidencePolicy, OptimismBias
+from bpv.spec.scenario import Scenario, ScenarioName
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -56,7 +60,7 @@ class Organisation(Spec):
 
 
 class Settings(Spec):
-    """Appraisal settings: discounting and the value of health.
+    """Appraisal settings: discounting, the value of health, and the adjustment policies.
 
     Parameters
     ----------
@@ -79,11 +83,28 @@ class Settings(Spec):
         value, 2020-21 prices).
     price_year : int, optional
         Price base year of all money in the bid, e.g. 2024 for 2024/25 prices.
+    optimism_bias : OptimismBias, optional
+        Raise costs and delay delivery by HM Treasury's optimism bias upper
+        bounds for the project type, less mitigation, or by your own uplifts.
+    evidence_policy : 'default' or EvidencePolicy, optional
+        Multiply each success hypothesis's value by a multiplier of its
+        evidence grade: ``default`` is bpv's declared policy
+        (:data:`~bpv.spec.policies.DEFAULT_EVIDENCE_POLICY`), or give every
+        grade's multiplier.
+    additionality : Additionality, optional
+        Net benefits of deadweight, displacement, leakage and substitution.
+
+    Notes
+    -----
+    The policies are applied by :func:`bpv.adjust`, which every appraisal
+    calls; none is applied unless declared. See ``docs/scenarios.md``.
 
     Examples
     --------
     >>> Settings().discounting, Settings().timing
     ('green_book', 'end')
+    >>> Settings(evidence_policy="default").evidence_policy
+    'default'
     """
 
     discounting: Literal["green_book", "nice", "constant"] = "green_book"
@@ -92,6 +113,27 @@ class Settings(Spec):
     timing: Literal["end", "mid"] = "end"
     qaly_value: Annotated[float, Field(ge=0)] = 70_000.0
     price_year: Annotated[int, Field(ge=1900, le=2300)] | None = None
+    optimism_bias: OptimismBias | None = None
+    evidence_policy: Literal["default"] | EvidencePolicy | None = None
+    additionality: Additionality | None = None
+
+    @field_validator("evidence_policy", mode="before")
+    @classmethod
+    def _named_or_given_policy(cls, value: Any) -> Any:
+        if isinstance(value, str) and value != "default":
+            raise spec_error(f"unknown evidence policy {value!r}"
+                             f"{did_you_mean(value, ['default'])}; write 'default' for bpv's "
+                             "declared policy, or give the multiplier of every grade")
+        return value
+
+    @property
+    def evidence_multipliers(self) -> EvidencePolicy | None:
+        """The evidence policy in force: the named default resolved, or None."""
+        if self.evidence_policy == "default":
+            from bpv.spec.policies import DEFAULT_EVIDENCE_POLICY
+
+            return DEFAULT_EVIDENCE_POLICY
+        return self.evidence_policy
 
     @model_validator(mode="after")
     def _rates_fit_the_convention(self) -> Settings:
@@ -139,6 +181,9 @@ class Bid(Spec):
         Gaussian copula), as pairs or a matrix.
     nodes : list of Node
         The logic model, in any order.
+    scenarios : dict of str to Scenario, optional
+        Named stress tests (changes to parameters, activities and costs),
+        appraised beside the base case by :func:`bpv.scenarios`.
 
     Raises
     ------
@@ -177,6 +222,7 @@ class Bid(Spec):
     parameters: dict[str, Parameter] = Field(default_factory=dict)
     correlations: Correlations | None = None
     nodes: Annotated[tuple[Node, ...], Field(min_length=1)]
+    scenarios: dict[ScenarioName, Scenario] = Field(default_factory=dict)
 
     @model_validator(mode="wrap")
     @classmethod
@@ -214,8 +260,6 @@ class Bid(Spec):
         for node in self.nodes:
             if node.id == node_id:
                 return node
-        from bpv.errors import did_you_mean
-
         msg = f"no node '{node_id}' in bid '{self.id}'{did_you_mean(node_id, self.node_ids)}"
         raise KeyError(msg)
 

@@ -93,10 +93,14 @@ class Node(Spec):
     success : float or str, optional
         Activities only: probability the activity is delivered at all (a
         number in [0, 1] or the name of a parameter). Default 1.
-    start : int, optional
-        Activities only: first period of delivery. Default 0.
-    ramp : int, optional
-        Activities only: periods to reach full effect. Default 0 (immediate).
+    start : int or float, optional
+        Activities only: first period of delivery. Default 0. A fraction
+        starts part-way through a period (optimism bias's duration uplift
+        and scenario delays can give one): ``start: 1.5`` delivers half of
+        period 1.
+    ramp : int or float, optional
+        Activities only: periods to reach full effect. Default 0 (immediate,
+        the same as 1: full effect by the end of the first period).
     ramp_shape : {'linear', 's_curve'}, optional
         Activities only: how delivery grows over the ramp. ``linear`` (the
         default) gives ``x = min(1, (t - start + 1) / ramp)``; ``s_curve``
@@ -129,8 +133,8 @@ class Node(Spec):
     unit: str | None = None
     depends_on: tuple[str, ...] | None = None
     success: float | str | None = None
-    start: Annotated[int, Field(ge=0)] | None = None
-    ramp: Annotated[int, Field(ge=0)] | None = None
+    start: Annotated[int | float, Field(ge=0)] | None = None
+    ramp: Annotated[int | float, Field(ge=0)] | None = None
     ramp_shape: RampShape | None = None
     decay: Annotated[float, Field(ge=0, lt=1)] | None = None
     duration: Annotated[int, Field(ge=1)] | None = None
@@ -230,15 +234,19 @@ class Node(Spec):
         array([0.15625, 0.5    , 0.84375, 1.     , 1.     ])
         >>> Node(id="w", kind="activity", decay=0.5, duration=3).delivery_profile(5)
         array([1.  , 0.5 , 0.25, 0.  , 0.  ])
+
+        The value of a period is the fraction reached at its end, so a
+        fractional start or ramp interpolates:
+
+        >>> Node(id="w", kind="activity", start=1.5).delivery_profile(4)
+        array([0. , 0.5, 1. , 1. ])
         """
         t = np.arange(n_periods, dtype=np.float64)
         start = self.start or 0
         ramp = self.ramp or 0
         since_start = t - start + 1  # 1 in the first period of delivery
-        if ramp >= 1:
-            x = np.clip(since_start / ramp, 0.0, 1.0)
-        else:
-            x = (since_start >= 1).astype(np.float64)
+        # A ramp shorter than a period reaches full effect within the first one.
+        x = np.clip(since_start / max(ramp, 1), 0.0, 1.0)
         if self.ramp_shape == "s_curve":
             x = x * x * (3.0 - 2.0 * x)
         after_ramp = np.maximum(since_start - max(ramp, 1), 0.0)

@@ -1,0 +1,284 @@
+"""One input at a time: the tornado and switching values.
+
+Both move one input and hold the rest, and both are evaluated exactly by
+:func:`bpv.engine.evaluate` — no sampling noise in the tornado, and switching
+values found on fixed draws, so substituting one back gives its mean metric
+of zero up to the root finder's tolerance.
+
+Conventions (stated in every output):
+
+- **Centre values**: each parameter at its median; a Bernoulli parameter at its
+  probability; a success gate at its activity's success probability (the
+  expected share delivered), which follows a success parameter when that
+  parameter is moved.
+- **Tornado**: each input at its 10th and 90th percentile (or a user range)
+  with the others at their centre values; a gate at 0 (not delivered) and
+  1 (delivered).
+- **Switching value** (Green Book): the value of one input at which the mean
+  of the metric over the other inputs' draws crosses zero, i.e. at which the
+  decision to fund changes; searched within the input's plausible range (its
+  1st to 99th percentile). For a gate it is the success probability
+  p* = m₀ / (m₀ − m₁) from the means when never and always delivered. The
+  other inputs keep their drawn values: with correlated inputs the values are
+  not conditioned on the one fixed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import optimize
+
+from bpv._selection import output_draws
+from bpv.engine import evaluate, gate_name, input_names
+from bpv.spec.bid import Bid
+from bpv.spec.distributions import Bernoulli
+
+__all__ = ["SwitchingValue", "TornadoBar", "centre_values", "gate_successes",
+           "switching_values", "tornado"]
+
+FloatArray = NDArray[np.float64]
+
+#: Points of the first scan for a sign change of the mean, before the root finder.
+_SCAN = 9
+
+
+@dataclass(frozen=True)
+class TornadoBar:
+    """One input moved from its low to its high value, the others at their centre.
+
+    Attributes
+    ----------
+    input : str
+        Parameter name, or ``'<activity>.delivered'`` for a success gate.
+    low, high : float
+        The input's values (percentiles or the user's range).
+    at_low, at_high : float
+        The metric with the input at ``low`` and at ``high``.
+    swing : float
+        ``abs(at_high - at_low)``; bars are sorted by it, widest first.
+    """
+
+    input: str
+    low: float
+    high: float
+    at_low: float
+    at_high: float
+
+    @property
+    def swing(self) -> float:
+        """Width of the bar: ``abs(at_high - at_low)``."""
+        return abs(self.at_high - self.at_low)
+
+
+@dataclass(frozen=True)
+class SwitchingValue:
+    """The value of one input at which the mean metric crosses zero, if any in range.
+
+    Attributes
+    ----------
+    input : str
+    value : float or None
+        The switching value; None when the mean keeps its sign over the range.
+    low, high : float
+        The range searched (the input's 1st and 99th percentiles, or [0, 1]
+        for a success probability).
+    mean_at_low, mean_at_high : float
+        The mean metric with the input fixed at ``low`` and at ``high``.
+    """
+
+    input: str
+    value: float | None
+    low: float
+    high: float
+    mean_at_low: float
+    mean_at_high: float
+
+    def describe(self) -> str:
+        """Say it in words, e.g. ``'0.1432'`` or ``'none in [0.05, 0.31]'``."""
+        if self.value is not None:
+            return f"{self.value:.4g}"
+        return f"none in [{self.low:.4g}, {self.high:.4g}]"
+
+
+def gate_successes(bid: Bid) -> dict[str, float | str]:
+    """Return each gated activity's success, a probability or a parameter name, by gate name."""
+    return {gate_name(node.id): node.success for node in bid.nodes
+            if node.kind == "activity" and node.success is not None and node.success != 1}
+
+
+def centre_values(bid: Bid) -> dict[str, float]:
+    """Return the centre value of every input (see the module's conventions).
+
+    Examples
+    --------
+    >>> import bpv
+    >>> centre = centre_values(bpv.load("examples/bids/frailty_virtual_ward.yaml"))
+    >>> centre["ward.delivered"], round(centre["tariff"])
+    (0.8, 2800)
+    """
+    values: dict[str, float] = {}
+    for name in input_names(bid):
+        if name in bid.parameters:
+            spec = bid.parameters[name].distribution
+            values[name] = (spec.p if isinstance(spec, Bernoulli)
+                            else float(spec.to_scipy().median()))
+    for gate, success in gate_successes(bid).items():
+        values[gate] = values[success] if isinstance(success, str) else float(success)
+    return values
+
+
+def input_range(bid: Bid, name: str, quantiles: tuple[float, float]) -> tuple[float, float]:
+    """Return an input's values at two quantiles; a gate's are 0 and 1."""
+    if name not in bid.parameters:
+        return 0.0, 1.0
+    ppf = bid.parameters[name].distribution.to_scipy().ppf
+    return float(ppf(quantiles[0])), float(ppf(quantiles[1]))
+
+
+def tornado(bid: Bid, *, metric: str = "npv", organisation: str | None = None,
+            quantiles: tuple[float, float] = (0.1, 0.9),
+            ranges: Mapping[str, tuple[float, float]] | None = None,
+            ) -> tuple[float, tuple[TornadoBar, ...]]:
+    """Return the metric at the centre values and one bar per input, widest first.
+
+    Parameters
+    ----------
+    bid : Bid
+    metric : str, default 'npv'
+        A metric, or a metric node's id (its total over the periods).
+    organisation : str, optional
+        Read the metric for this organisation instead of the system.
+    quantiles : (float, float), default (0.1, 0.9)
+        Percentiles each input is moved to.
+    ranges : mapping of str to (float, float), optional
+        Low and high values for some inputs, instead of percentiles.
+
+    Examples
+    --------
+    >>> import bpv
+    >>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")
+    >>> centre, bars = tornado(bid)
+    >>> len(bars), bars[0].swing >= bars[-1].swing
+    (8, True)
+    """
+    names = input_names(bid)
+    centre = centre_values(bid)
+    ranges = dict(ranges or {})
+    bounds = {name: ranges.get(name) or input_range(bid, name, quantiles) for name in names}
+    rows = [centre, *(_moved(bid, centre, name, value)
+                      for name in names for value in bounds[name])]
+    table = {name: np.array([row[name] for row in rows]) for name in names}
+    values = output_draws(evaluate(bid, table), metric, organisation) if names else \
+        output_draws(evaluate(bid, {}), metric, organisation)
+    bars = [TornadoBar(name, *bounds[name], float(values[1 + 2 * i]), float(values[2 + 2 * i]))
+            for i, name in enumerate(names)]
+    bars.sort(key=lambda bar: -bar.swing)
+    return float(values[0]), tuple(bars)
+
+
+def switching_values(bid: Bid, draws: Mapping[str, FloatArray], *, metric: str = "npv",
+                     organisation: str | None = None,
+                     quantiles: tuple[float, float] = (0.01, 0.99),
+                     names: Sequence[str] | None = None,
+                     xtol: float = 1e-9) -> tuple[SwitchingValue, ...]:
+    """Return each input's switching value on fixed draws of the others.
+
+    Parameters
+    ----------
+    bid : Bid
+    draws : mapping of str to ndarray
+        Draws of every input (``Appraisal.inputs`` from
+        ``appraise(..., keep_inputs=True)``); each input in turn is fixed and
+        the rest keep these draws. A few thousand draws are enough for the
+        mean; more give a steadier value.
+    metric, organisation : str
+        As in :func:`tornado`.
+    quantiles : (float, float), default (0.01, 0.99)
+        The plausible range searched, as percentiles of each input.
+    names : sequence of str, optional
+        Inputs to search; default all.
+    xtol : float
+        Relative tolerance of the root.
+
+    Examples
+    --------
+    >>> import bpv
+    >>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")
+    >>> result = bpv.appraise(bid, n_draws=4_096, rng=1, keep_inputs=True)
+    >>> tariff = switching_values(bid, result.inputs, names=["tariff"])[0]
+    >>> tariff.value is None or tariff.low <= tariff.value <= tariff.high
+    True
+    """
+    successes = gate_successes(bid)
+    chosen = input_names(bid) if names is None else tuple(names)
+    found = []
+    for name in chosen:
+        if name in successes:
+            found.append(_gate_switch(bid, draws, name, metric, organisation))
+            continue
+        low, high = input_range(bid, name, quantiles)
+
+        def mean_at(values: FloatArray, name: str = name) -> FloatArray:
+            return _mean_with(bid, draws, name, values, metric, organisation)
+
+        found.append(_find_root(name, low, high, mean_at, xtol))
+    return tuple(found)
+
+
+def _moved(bid: Bid, centre: Mapping[str, float], name: str, value: float) -> dict[str, float]:
+    """Centre values with one input moved; gates whose success it is follow it."""
+    row = dict(centre)
+    row[name] = value
+    for gate, success in gate_successes(bid).items():
+        if success == name:
+            row[gate] = value
+    return row
+
+
+def _mean_with(bid: Bid, draws: Mapping[str, FloatArray], name: str, values: FloatArray,
+               metric: str, organisation: str | None) -> FloatArray:
+    """Mean metric over the draws with input ``name`` fixed at each of ``values``."""
+    n = next(iter(draws.values())).shape[0]
+    k = values.shape[0]
+    table = {key: np.tile(np.asarray(array), k) for key, array in draws.items()}
+    table[name] = np.repeat(values, n)
+    for gate, success in gate_successes(bid).items():
+        if success == name:  # expected delivery at the fixed probability
+            table[gate] = table[name]
+    metric_values = output_draws(evaluate(bid, table), metric, organisation)
+    return np.asarray(metric_values.reshape(k, n).mean(axis=1))
+
+
+def _find_root(name: str, low: float, high: float,
+               mean_at: Callable[[FloatArray], FloatArray], xtol: float) -> SwitchingValue:
+    grid = np.linspace(low, high, _SCAN)
+    means = mean_at(grid)
+    crossings = np.flatnonzero(np.sign(means[:-1]) * np.sign(means[1:]) <= 0)
+    if low == high or crossings.size == 0:
+        return SwitchingValue(name, None, low, high, float(means[0]), float(means[-1]))
+    i = int(crossings[0]) if crossings.size == 1 else int(
+        crossings[np.argmin(np.abs(grid[crossings] - (low + high) / 2))])
+    a, b = float(grid[i]), float(grid[i + 1])
+    if means[i] == 0:
+        root = a
+    elif means[i + 1] == 0:
+        root = b
+    else:
+        root = float(optimize.brentq(lambda v: float(mean_at(np.array([v]))[0]), a, b,
+                                     xtol=xtol * max(abs(a), abs(b), 1e-300), rtol=1e-12))
+    return SwitchingValue(name, root, low, high, float(means[0]), float(means[-1]))
+
+
+def _gate_switch(bid: Bid, draws: Mapping[str, FloatArray], gate: str, metric: str,
+                 organisation: str | None) -> SwitchingValue:
+    """Find a gate's switching success probability from the means never and always delivered."""
+    never, always = _mean_with(bid, draws, gate, np.array([0.0, 1.0]), metric, organisation)
+    value = None
+    if never != always:
+        p = never / (never - always)
+        value = float(p) if 0.0 <= p <= 1.0 else None
+    return SwitchingValue(gate, value, 0.0, 1.0, float(never), float(always))

@@ -1,0 +1,428 @@
+"""Scenarios and stress tests: named changes to a bid, appraised side by side on the same draws.
+
+A scenario (:class:`~bpv.spec.scenario.Scenario`) is a list of changes: replace
+or scale a parameter, delay an activity, set or scale its success probability,
+uplift costs. It is written in the bid's ``scenarios:`` mapping or built in
+code. :func:`apply_scenario` turns a bid and a scenario into the changed bid,
+an ordinary validated :class:`~bpv.spec.bid.Bid` (the same mechanism as the
+settings adjustments of :func:`bpv.adjust`); :func:`scenarios` appraises the
+base case and every scenario with one seed and tabulates them.
+
+Common random numbers: random streams are keyed by parameter name, and every
+change keeps names (a scaled parameter ``x`` is drawn as before and formulas
+use ``(x * k)``), so the base case and each scenario see the same draws of
+everything the scenario leaves alone. The change from the base case is then
+measured draw by draw, and its Monte Carlo standard error (that of the paired
+difference) is much smaller than that of either mean.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from bpv._rewrite import number
+from bpv._transform import Draft
+from bpv.engine import Method, appraise
+from bpv.errors import BidValidationError, Problem, SpecError, did_you_mean, format_location
+from bpv.results import Appraisal, _fmt, _json_safe
+from bpv.sampling.streams import Seed, root_seed
+from bpv.spec.bid import Bid
+from bpv.spec.scenario import (
+    Change,
+    ChangeSuccess,
+    DelayActivity,
+    NodeFacts,
+    ReplaceParameter,
+    ScaleParameter,
+    Scenario,
+    UpliftCosts,
+    scenario_problems,
+)
+
+__all__ = [
+    "BASE",
+    "SCENARIO_METRICS",
+    "ChangeSuccess",
+    "DelayActivity",
+    "ReplaceParameter",
+    "ScaleParameter",
+    "Scenario",
+    "ScenarioTable",
+    "UpliftCosts",
+    "apply_scenario",
+    "check_scenarios",
+    "scenarios",
+]
+
+#: The name of the base case in a :class:`ScenarioTable`.
+BASE = "base"
+#: The metrics a scenario table shows, with their labels.
+SCENARIO_METRICS: Mapping[str, str] = {
+    "npv": "Net present value (GBP)",
+    "roi": "Return on investment",
+    "qalys": "QALYs, discounted",
+    "nmb": "Net monetary benefit (GBP)",
+}
+_CONVENTION = ("change = scenario − base, draw by draw on the same draws (common random "
+               "numbers); ± is the Monte Carlo standard error of that paired difference")
+
+
+def check_scenarios(bid: Bid, chosen: Mapping[str, Scenario]) -> None:
+    """Check scenarios against a bid: every name they use exists, every change fits.
+
+    Parameters
+    ----------
+    bid : Bid
+    chosen : mapping of str to Scenario
+        Scenarios by name.
+
+    Raises
+    ------
+    BidValidationError
+        With every problem of every scenario, each at its location
+        (``scenarios.late.changes[0].delay: unknown activity 'wrd' (did you
+        mean 'ward'?)``).
+    """
+    facts = {node.id: NodeFacts(node.kind, node.success, node.measure, node.cost_type)
+             for node in bid.nodes}
+    problems: list[Problem] = []
+    for name, scenario in chosen.items():
+        problems += [Problem(format_location(location), message)
+                     for location, message, _ in scenario_problems(
+                         name, scenario, bid.parameters, facts, ("scenarios", name))]
+    if problems:
+        raise BidValidationError(problems, source=f"the scenarios of bid '{bid.id}'")
+
+
+def apply_scenario(bid: Bid, scenario: Scenario | str, *, name: str | None = None) -> Bid:
+    """Return the bid as the scenario changes it: a new, validated bid.
+
+    Parameters
+    ----------
+    bid : Bid
+        Never modified.
+    scenario : Scenario or str
+        A scenario, or the name of one of ``bid.scenarios``.
+    name : str, optional
+        The scenario's name, for messages (default: its name in the bid, or
+        ``'scenario'``).
+
+    Returns
+    -------
+    Bid
+        The changed bid, with the same id and no ``scenarios`` of its own.
+        Its settings' policies (:func:`bpv.adjust`) still apply when it is
+        appraised, on top of the scenario.
+
+    Raises
+    ------
+    BidValidationError
+        If a change names a parameter or activity the bid does not have (all
+        such problems at once, located), or the changed bid is not valid.
+    KeyError
+        If ``scenario`` names no scenario of the bid.
+
+    Examples
+    --------
+    >>> import bpv
+    >>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")
+    >>> late = bpv.Scenario(changes=[{"delay": "ward", "by": 1}, {"scale": "tariff", "by": 0.9}])
+    >>> changed = apply_scenario(bid, late)
+    >>> changed.node("ward").start, changed.node("icb_tariff_saved").formula
+    (1, 'admissions_avoided * (tariff * 0.9)')
+    >>> apply_scenario(bid, bpv.Scenario(changes=[{"delay": "wrad", "by": 1}]))
+    Traceback (most recent call last):
+    ...
+    bpv.errors.BidValidationError: 1 problem found in the scenarios of bid 'frailty-virtual-ward':
+      scenarios.scenario.changes[0].delay: unknown activity 'wrad' (did you mean 'ward'?)
+    """
+    if isinstance(scenario, str):
+        name = scenario
+        if scenario not in bid.scenarios:
+            msg = (f"bid '{bid.id}' has no scenario '{scenario}'"
+                   f"{did_you_mean(scenario, bid.scenarios)}")
+            raise KeyError(msg)
+        scenario = bid.scenarios[scenario]
+    if not isinstance(scenario, Scenario):
+        msg = (f"The 'scenario' parameter of apply_scenario must be a bpv.Scenario or the "  # type: ignore[unreachable]
+               f"name of one of the bid's scenarios. Got {type(scenario).__name__} instead.")
+        raise SpecError(msg)
+    name = name or "scenario"
+    check_scenarios(bid, {name: scenario})
+    draft = Draft(bid)
+    for change in scenario.changes:
+        _apply(draft, change)
+    draft.data.pop("scenarios", None)
+    return draft.build(f"scenario '{name}'")
+
+
+def _apply(draft: Draft, change: Change) -> None:
+    if isinstance(change, ReplaceParameter):
+        draft.replace_parameter(change.replace, change.with_)
+    elif isinstance(change, ScaleParameter):
+        draft.scale_parameter(change.scale, change.by, "scenario_gate")
+    elif isinstance(change, DelayActivity):
+        draft.delay(change.delay, change.by)
+    elif isinstance(change, ChangeSuccess):
+        if change.to is not None:
+            draft.node(change.success)["success"] = change.to
+        else:
+            assert change.by is not None  # noqa: S101 - the model requires one of the two
+            draft.scale_success(change.success, change.by, "scenario_gate")
+    else:
+        types = ("capital", "revenue") if change.uplift_costs == "all" \
+            else (change.uplift_costs,)
+        chosen = [node.id for node in draft.bid.nodes
+                  if node.measure == "cost" and node.cost_type in types]
+        adjusted, _ = draft.first_of_their_kind(chosen)
+        draft.multiply_nodes(adjusted, number(1.0 + change.by))
+
+
+# -- the table ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ScenarioTable:
+    """The base case and each scenario, appraised on the same draws, side by side.
+
+    Attributes
+    ----------
+    bid_id : str
+    n_draws : int
+    method : str
+    entropy : int or tuple of int
+        The seed every appraisal used.
+    rows : dict
+        ``rows[scenario][metric]``: ``mean``, ``p5``, ``p95``, and for
+        scenarios ``change`` (mean of scenario − base, draw by draw),
+        ``change_sd`` and ``change_mcse`` (its Monte Carlo standard error).
+        The metric ``P(npv > 0)`` has ``mean`` (the probability) and the
+        change terms.
+    descriptions : dict of str to str
+    changes : dict of str to tuple of str
+        Each scenario's changes in words.
+    adjustments : dict of str to tuple of str
+        The settings adjustments applied in each appraisal.
+    appraisals : dict of str to Appraisal
+        The appraisals themselves, by scenario (``'base'`` first).
+    """
+
+    bid_id: str
+    n_draws: int
+    method: str
+    entropy: int | tuple[int, ...]
+    rows: Mapping[str, Mapping[str, Mapping[str, float]]]
+    descriptions: Mapping[str, str]
+    changes: Mapping[str, tuple[str, ...]]
+    adjustments: Mapping[str, tuple[str, ...]]
+    appraisals: Mapping[str, Appraisal] = field(repr=False)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """The base case and the scenarios, in order."""
+        return tuple(self.rows)
+
+    def __getitem__(self, name: str) -> Appraisal:
+        """Return the appraisal of the base case or a scenario."""
+        if name not in self.appraisals:
+            msg = f"no scenario '{name}'{did_you_mean(name, self.appraisals)}"
+            raise KeyError(msg)
+        return self.appraisals[name]
+
+    def change(self, name: str, metric: str) -> NDArray[np.float64]:
+        """Return a scenario's change from the base case, draw by draw.
+
+        Returns
+        -------
+        ndarray of shape (n_draws,)
+            ``scenario[metric] - base[metric]``.
+        """
+        return np.asarray(self[name][metric] - self[BASE][metric], dtype=np.float64)
+
+    def summary(self) -> str:
+        """Return the table as plain text: one block per metric, a row per scenario."""
+        lines = [f"Scenarios of {self.bid_id}: {self.n_draws:,} draws ({self.method}), seed "
+                 f"{self.entropy}, every scenario on the same draws",
+                 _CONVENTION + ".", ""]
+        width = max(len(name) for name in (*self.names, "scenario")) + 2
+        for metric, label in [*SCENARIO_METRICS.items(), ("P(npv > 0)", "P(NPV > 0)")]:
+            probability = metric == "P(npv > 0)"
+            columns = (["probability", "change (pp)", "± (pp)"] if probability
+                       else ["mean", "p5", "p95", "change", "±"])
+            lines += [label, f"  {'scenario':<{width}}" + "".join(f"{c:>14}" for c in columns)]
+            for name in self.names:
+                stats = self.rows[name][metric]
+                if probability:
+                    cells = [f"{stats['mean']:.1%}"]
+                    if name != BASE:
+                        cells += [f"{100 * stats['change']:+.1f}",
+                                  f"{100 * stats['change_mcse']:.2f}"]
+                else:
+                    cells = [_fmt(stats[column]) for column in ("mean", "p5", "p95")]
+                    if name != BASE:
+                        change = _fmt(stats["change"])
+                        cells += [change if stats["change"] <= 0 or not change[0].isdigit()
+                                  else f"+{change}", _fmt(stats["change_mcse"])]
+                lines.append(f"  {name:<{width}}" + "".join(f"{c:>14}" for c in cells))
+            lines.append("")
+        lines.append("Scenarios:")
+        for name in self.names:
+            description = self.descriptions.get(name)
+            lines.append(f"  {name}: {description}" if description else f"  {name}")
+            lines += [f"    - {change}" for change in self.changes.get(name, ())]
+        adjustments = self.adjustments.get(BASE, ())
+        lines.append("Settings adjustments, applied in every appraisal (as to the base case): "
+                     + ("none" if not adjustments else f"{len(adjustments)}"))
+        lines += [f"  - {statement}" for statement in adjustments]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the table as plain data (summaries, not per-draw vectors)."""
+        return {
+            "bid": self.bid_id,
+            "n_draws": self.n_draws,
+            "method": self.method,
+            "entropy": self.entropy,
+            "convention": _CONVENTION,
+            "scenarios": {
+                name: {
+                    "description": self.descriptions.get(name),
+                    "changes": list(self.changes.get(name, ())),
+                    "adjustments": list(self.adjustments.get(name, ())),
+                    "metrics": _json_safe({metric: dict(stats)
+                                           for metric, stats in self.rows[name].items()}),
+                }
+                for name in self.names
+            },
+        }
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """Return :meth:`to_dict` as JSON (non-finite numbers as null)."""
+        return json.dumps(_json_safe(self.to_dict()), indent=indent)
+
+
+def scenarios(
+    bid: Bid,
+    *,
+    n_draws: int = 10_000,
+    rng: Seed = None,
+    method: Method = "mc",
+    scenarios: Mapping[str, Scenario | Mapping[str, Any]] | None = None,
+    progress: bool | None = False,
+) -> ScenarioTable:
+    """Appraise the base case and every scenario on the same draws; tabulate them.
+
+    Parameters
+    ----------
+    bid : Bid
+    n_draws : int, default 10000
+    rng : int, numpy.random.SeedSequence, numpy.random.Generator or None
+        Seed (SPEC 7), normalised once: every appraisal uses the same root,
+        so each scenario sees the base case's draws of what it leaves alone.
+    method : {'mc', 'lhs', 'sobol'}, default 'mc'
+    scenarios : mapping of str to Scenario, optional
+        Scenarios by name; default: the bid's own ``scenarios``.
+    progress : bool, optional
+        Show a progress bar for each appraisal. Default: no.
+
+    Returns
+    -------
+    ScenarioTable
+
+    Raises
+    ------
+    SpecError
+        If there is no scenario to appraise.
+    BidValidationError
+        If a scenario names a parameter or activity the bid does not have,
+        or is otherwise invalid (every problem of every scenario at once).
+
+    See Also
+    --------
+    apply_scenario : One scenario's changed bid.
+    bpv.compare : Different bids on common random numbers.
+
+    Examples
+    --------
+    >>> import bpv
+    >>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")
+    >>> table = bpv.scenarios(bid, n_draws=2_000, rng=1, scenarios={
+    ...     "tariff_down": bpv.Scenario(changes=[{"scale": "tariff", "by": 0.9}])})
+    >>> table.names
+    ('base', 'tariff_down')
+    >>> row = table.rows["tariff_down"]["npv"]
+    >>> bool(row["change"] < 0 and row["change_mcse"] < 0.1 * abs(row["change"]))
+    True
+    """
+    if not isinstance(bid, Bid):
+        msg = (f"The 'bid' parameter of scenarios must be a bpv.Bid (use bpv.load). "  # type: ignore[unreachable]
+               f"Got {type(bid).__name__} instead.")
+        raise SpecError(msg)
+    given = bid.scenarios if scenarios is None else scenarios
+    if not given:
+        msg = (f"bid '{bid.id}' has no scenarios to appraise: add a 'scenarios:' section to the "
+               "bid, or pass scenarios={name: bpv.Scenario(...)}")
+        raise SpecError(msg)
+    chosen = {str(name): s if isinstance(s, Scenario) else Scenario.model_validate(s)
+              for name, s in given.items()}
+    check_scenarios(bid, chosen)
+    root = root_seed(rng)
+    bids = {BASE: bid, **{name: apply_scenario(bid, scenario, name=name)
+                          for name, scenario in chosen.items()}}
+    appraisals = {name: appraise(changed, n_draws=n_draws, rng=root, method=method,
+                                 progress=progress)
+                  for name, changed in bids.items()}
+    base = appraisals[BASE]
+    rows = {name: _rows(appraisal, None if name == BASE else base)
+            for name, appraisal in appraisals.items()}
+    return ScenarioTable(
+        bid_id=bid.id, n_draws=n_draws, method=method, entropy=base.entropy, rows=rows,
+        descriptions={BASE: "the bid as written",
+                      **{name: s.description or "" for name, s in chosen.items()}},
+        changes={BASE: (), **{name: tuple(s.describe()) for name, s in chosen.items()}},
+        adjustments={name: tuple(a["statement"] for a in appraisal.provenance.get(
+            "adjustments", ())) for name, appraisal in appraisals.items()},
+        appraisals=appraisals,
+    )
+
+
+def _rows(result: Appraisal, base: Appraisal | None) -> dict[str, dict[str, float]]:
+    rows: dict[str, dict[str, float]] = {}
+    for metric in SCENARIO_METRICS:
+        values = np.asarray(result[metric], dtype=np.float64)
+        finite = values[np.isfinite(values)]
+        row = {"mean": float(finite.mean()) if finite.size else math.nan,
+               "p5": _quantile(finite, 0.05), "p95": _quantile(finite, 0.95)}
+        if base is not None:
+            row |= _paired(values, np.asarray(base[metric], dtype=np.float64))
+        rows[metric] = row
+    positive = (np.asarray(result["npv"]) > 0).astype(np.float64)
+    row = {"mean": float(positive.mean())}
+    if base is not None:
+        row |= _paired(positive, (np.asarray(base["npv"]) > 0).astype(np.float64))
+    rows["P(npv > 0)"] = row
+    return rows
+
+
+def _quantile(values: NDArray[np.float64], q: float) -> float:
+    return float(np.quantile(values, q)) if values.size else math.nan
+
+
+def _paired(values: NDArray[np.float64], base: NDArray[np.float64]) -> dict[str, float]:
+    """Mean, sd and Monte Carlo standard error of the paired difference."""
+    difference = values - base
+    difference = difference[np.isfinite(difference)]
+    n = difference.size
+    sd = float(difference.std(ddof=1)) if n > 1 else math.nan
+    return {"change": float(difference.mean()) if n else math.nan, "change_sd": sd,
+            "change_mcse": sd / math.sqrt(n) if n > 1 else math.nan}

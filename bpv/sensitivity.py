@@ -1,0 +1,459 @@
+"""What drives a bid's value: one-way, probabilistic and variance-based sensitivity, and EVPPI.
+
+:func:`sensitivity` brings together, for one metric of one bid (NPV unless
+asked otherwise):
+
+- a **tornado**: each input at its 10th and 90th percentile, the others at
+  their centre values (:mod:`bpv.one_way`);
+- **rank correlations** (Spearman) and **partial rank correlations** (PRCC)
+  of each input with the metric over the Monte Carlo sample;
+- **Sobol' indices**, first and total order, with bootstrap intervals
+  (:mod:`bpv.sobol`);
+- **EVPPI** of each input and each group of inputs, by regression on the
+  Monte Carlo sample (:mod:`bpv.evppi`), with the EVPI beside it: the value of
+  learning the input before deciding whether to fund the scheme (fund when
+  the metric's mean is above zero);
+- **switching values**: the value of each input at which the metric's mean
+  crosses zero, or none within its plausible range (:mod:`bpv.one_way`).
+
+Inputs are the bid's uncertain parameters and its activities' success gates
+(``'<activity>.delivered'``). Groups show which success hypothesis, or which
+link of the logic model, drives value (:func:`input_groups`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy import stats
+
+from bpv._selection import check_output, output_draws
+from bpv.engine import Method, appraise, bid_hash, gate_name, input_names
+from bpv.errors import SpecError, did_you_mean
+from bpv.evppi import conditional_mean, evpi_of, variance_share
+from bpv.one_way import SwitchingValue, TornadoBar, switching_values, tornado
+from bpv.results import Appraisal, _json_safe
+from bpv.sampling.streams import Seed
+from bpv.sobol import SobolIndex, sobol_indices
+from bpv.spec.bid import Bid
+
+__all__ = ["CONVENTIONS", "GroupValue", "InputSensitivity", "Sensitivity", "input_groups",
+           "sensitivity"]
+
+FloatArray = NDArray[np.float64]
+
+#: How every figure is defined, in words; printed with every result.
+CONVENTIONS = (
+    "Tornado: each input at its 10th and 90th percentile (a success gate at 0 = not "
+    "delivered and 1 = delivered), the others at their centre values (medians; "
+    "probabilities for Bernoulli inputs and gates). Rank correlations and EVPPI come from "
+    "the Monte Carlo sample. EVPPI and EVPI value the decision to fund (mean metric > 0) "
+    "or not, in the metric's units. A switching value is the input's value at which the "
+    "mean metric over the other inputs' draws crosses zero, searched between its 1st and "
+    "99th percentiles (for a gate, the success probability at which it crosses).")
+
+GroupBy = Literal["link", "hypothesis"]
+
+
+@dataclass(frozen=True)
+class InputSensitivity:
+    """Everything measured about one input.
+
+    Attributes
+    ----------
+    input : str
+    role : {'hypothesis', 'assumption', 'delivery'}
+        A success hypothesis, an assumption, or an activity's success gate.
+    link : str
+        The node whose link the input quantifies (see :func:`input_groups`).
+    tornado : TornadoBar
+    spearman, prcc : float
+        Rank and partial rank correlation with the metric (NaN when the input
+        does not vary in the sample).
+    evppi : float
+        Expected value of perfect information about this input alone.
+    variance_share : float
+        Var(E(metric | input)) / Var(metric), from the same regression: the
+        first-order share of variance.
+    switching : SwitchingValue or None
+    sobol : SobolIndex or None
+    """
+
+    input: str
+    role: str
+    link: str
+    tornado: TornadoBar
+    spearman: float
+    prcc: float
+    evppi: float
+    variance_share: float
+    switching: SwitchingValue | None = None
+    sobol: SobolIndex | None = None
+
+
+@dataclass(frozen=True)
+class GroupValue:
+    """EVPPI and first-order variance share of a group of inputs."""
+
+    name: str
+    inputs: tuple[str, ...]
+    evppi: float
+    variance_share: float
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """The sensitivity of one metric of one bid.
+
+    Attributes
+    ----------
+    bid_id, metric : str
+    organisation : str or None
+        The organisation whose metric it is; None for the system.
+    n_draws : int
+        Monte Carlo draws behind the correlations and EVPPI.
+    mean : float
+        Mean of the metric over those draws.
+    probability_positive : float
+        Share of draws where it is above zero.
+    centre : float
+        The metric with every input at its centre value (the tornado's axis).
+    evpi : float
+        Expected value of perfect information about every input.
+    inputs : tuple of InputSensitivity
+        One per input, widest tornado bar first.
+    groups : tuple of GroupValue
+    group_by : str
+        'link', 'hypothesis' or 'custom'.
+    sobol_n : int or None
+        Rows of each Sobol' design matrix (None when not computed).
+    conventions : str
+    """
+
+    bid_id: str
+    metric: str
+    organisation: str | None
+    n_draws: int
+    mean: float
+    probability_positive: float
+    centre: float
+    evpi: float
+    inputs: tuple[InputSensitivity, ...]
+    groups: tuple[GroupValue, ...]
+    group_by: str
+    sobol_n: int | None = None
+    conventions: str = CONVENTIONS
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+    def input(self, name: str) -> InputSensitivity:
+        """Return one input's row.
+
+        Raises
+        ------
+        KeyError
+            If there is no such input; the message suggests close names.
+        """
+        for row in self.inputs:
+            if row.input == name:
+                return row
+        names = [row.input for row in self.inputs]
+        raise KeyError(f"no input '{name}'{did_you_mean(name, names)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the result as plain data (JSON-ready)."""
+        def row(item: InputSensitivity) -> dict[str, Any]:
+            sobol = item.sobol
+            switching = item.switching
+            return {
+                "role": item.role, "link": item.link,
+                "tornado": {"low": item.tornado.low, "high": item.tornado.high,
+                            "at_low": item.tornado.at_low, "at_high": item.tornado.at_high,
+                            "swing": item.tornado.swing},
+                "spearman": item.spearman, "prcc": item.prcc,
+                "evppi": item.evppi, "variance_share": item.variance_share,
+                "switching_value": None if switching is None else {
+                    "value": switching.value, "low": switching.low, "high": switching.high,
+                    "mean_at_low": switching.mean_at_low,
+                    "mean_at_high": switching.mean_at_high},
+                "sobol": None if sobol is None else {
+                    "first": sobol.first, "first_interval": list(sobol.first_interval),
+                    "total": sobol.total, "total_interval": list(sobol.total_interval)},
+            }
+        data: dict[str, Any] = _json_safe({
+            "bid": self.bid_id, "metric": self.metric, "organisation": self.organisation,
+            "n_draws": self.n_draws, "mean": self.mean,
+            "probability_positive": self.probability_positive, "centre": self.centre,
+            "evpi": self.evpi, "group_by": self.group_by, "sobol_n": self.sobol_n,
+            "conventions": self.conventions,
+            "inputs": {item.input: row(item) for item in self.inputs},
+            "groups": {group.name: {"inputs": list(group.inputs), "evppi": group.evppi,
+                                    "variance_share": group.variance_share}
+                       for group in self.groups},
+            "provenance": dict(self.provenance),
+        })
+        return data
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """Return :meth:`to_dict` as JSON text."""
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def __str__(self) -> str:
+        from bpv.report_sensitivity import sensitivity_text
+
+        return sensitivity_text(self)
+
+
+def input_groups(bid: Bid, by: GroupBy | Mapping[str, Sequence[str]] = "link"
+                 ) -> dict[str, tuple[str, ...]]:
+    """Group a bid's inputs by logic-model link, by success hypothesis, or as given.
+
+    Parameters
+    ----------
+    bid : Bid
+    by : {'link', 'hypothesis'} or mapping of str to sequence of str
+        ``'link'``: by the node whose link each input quantifies — the node a
+        parameter ``supports`` when it says so, else the first node (in
+        evaluation order) whose formula or success uses it; a gate belongs to
+        its activity. ``'hypothesis'``: each success hypothesis and each
+        activity's delivery on its own, and every assumption together. A
+        mapping names the groups itself.
+
+    Examples
+    --------
+    >>> import bpv
+    >>> groups = input_groups(bpv.load("examples/bids/frailty_virtual_ward.yaml"))
+    >>> groups["admissions_avoided"]
+    ('admit_rate', 'admission_reduction')
+    """
+    names = input_names(bid)
+    if not isinstance(by, str):
+        unknown = [name for members in by.values() for name in members if name not in names]
+        if unknown:
+            msg = (f"unknown inputs in groups: {', '.join(unknown)}"
+                   f"{did_you_mean(unknown[0], names)}; inputs are: {', '.join(names)}")
+            raise SpecError(msg)
+        return {group: tuple(members) for group, members in by.items()}
+    if by == "hypothesis":
+        groups: dict[str, tuple[str, ...]] = {}
+        assumptions = []
+        for name in names:
+            if name not in bid.parameters or bid.parameters[name].is_hypothesis:
+                groups[name] = (name,)
+            else:
+                assumptions.append(name)
+        if assumptions:
+            groups["assumptions"] = tuple(assumptions)
+        return groups
+    if by != "link":
+        msg = f"The 'by' parameter must be 'link', 'hypothesis' or a mapping. Got {by!r} instead."  # type: ignore[unreachable]
+        raise SpecError(msg)
+    links = _links(bid)
+    grouped: dict[str, list[str]] = {}
+    for name in names:
+        grouped.setdefault(links[name], []).append(name)
+    return {node: tuple(members) for node, members in grouped.items()}
+
+
+def _links(bid: Bid) -> dict[str, str]:
+    """Return the node whose link each input quantifies, by input."""
+    links: dict[str, str] = {}
+    for name, parameter in bid.parameters.items():
+        if parameter.supports is not None:
+            links[name] = parameter.supports
+    for node in bid.evaluation_order():
+        for name in node.references:
+            links.setdefault(name, node.id)
+        if node.kind == "activity" and isinstance(node.success, str):
+            links.setdefault(node.success, node.id)
+        links[gate_name(node.id)] = node.id
+    return {name: links.get(name, "unused") for name in input_names(bid)}
+
+
+def sensitivity(
+    subject: Bid | Appraisal,
+    *,
+    bid: Bid | None = None,
+    metric: str = "npv",
+    organisation: str | None = None,
+    n_draws: int = 100_000,
+    rng: Seed = None,
+    method: Method = "mc",
+    quantiles: tuple[float, float] = (0.1, 0.9),
+    ranges: Mapping[str, tuple[float, float]] | None = None,
+    switching: bool = True,
+    switching_draws: int = 10_000,
+    sobol_n: int | None = 8_192,
+    groups: GroupBy | Mapping[str, Sequence[str]] = "link",
+    progress: bool | None = None,
+) -> Sensitivity:
+    """Find what drives a bid's value, and what learning each input is worth.
+
+    Parameters
+    ----------
+    subject : Bid or Appraisal
+        A bid, appraised here with ``n_draws``, ``rng`` and ``method``; or an
+        appraisal made with ``keep_inputs=True``, together with its ``bid``.
+    bid : Bid, optional
+        The bid of an appraisal given as ``subject`` (checked by its hash).
+    metric : str, default 'npv'
+        Any metric (``npv``, ``nmb``, ``qalys``, ``roi`` ...) or a metric
+        node's id (its total over the periods).
+    organisation : str, optional
+        Analyse that organisation's metric instead of the system's.
+    n_draws, rng, method
+        Monte Carlo settings of the appraisal (see :func:`bpv.appraise`).
+    quantiles : (float, float), default (0.1, 0.9)
+        The tornado's low and high percentiles.
+    ranges : mapping of str to (float, float), optional
+        The tornado's low and high values for some inputs instead.
+    switching : bool, default True
+        Find switching values.
+    switching_draws : int, default 10000
+        Draws of the other inputs over which the mean is taken when
+        searching a switching value (the first draws of the sample).
+    sobol_n : int or None, default 8192
+        Rows of each Sobol' design matrix (a power of two); None skips the
+        Sobol' indices. The bid is evaluated ``sobol_n × (inputs + 2)`` times.
+    groups : {'link', 'hypothesis'} or mapping, default 'link'
+        How inputs are grouped for group EVPPI (:func:`input_groups`).
+    progress : bool, optional
+        Progress bar of the appraisal.
+
+    Returns
+    -------
+    Sensitivity
+
+    Raises
+    ------
+    SpecError
+        If the metric, organisation or an input is unknown, the appraisal
+        kept no inputs, or the metric is not finite in every draw.
+
+    Examples
+    --------
+    >>> import bpv
+    >>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")
+    >>> result = bpv.sensitivity(bid, metric="nmb", n_draws=20_000, rng=1, sobol_n=None)
+    >>> result.inputs[0].tornado.swing >= result.inputs[-1].tornado.swing
+    True
+    >>> result.evpi >= max(row.evppi for row in result.inputs)
+    True
+    """
+    bid, appraisal = _appraised(subject, bid, n_draws=n_draws, rng=rng, method=method,
+                                progress=progress)
+    check_output(appraisal, metric, organisation)
+    y = output_draws(appraisal, metric, organisation)
+    if not np.isfinite(y).all():
+        msg = (f"metric '{metric}' is not finite in {int((~np.isfinite(y)).sum()):,} draws "
+               "(a payback of never, or a ratio over zero cost); choose another metric")
+        raise SpecError(msg)
+    assert appraisal.inputs is not None  # noqa: S101 - checked by _appraised
+    names = input_names(bid)
+    x = {name: np.asarray(appraisal.inputs[name]) for name in names}
+    centre, bars = tornado(bid, metric=metric, organisation=organisation,
+                           quantiles=quantiles, ranges=ranges)
+    by_name = {bar.input: bar for bar in bars}
+    spearman, prcc = _rank_correlations(x, y)
+    fitted = {name: conditional_mean(y, x[name]) for name in names}
+    switches: dict[str, SwitchingValue] = {}
+    if switching and names:
+        head = {name: x[name][:switching_draws] for name in names}
+        switches = {value.input: value for value in switching_values(
+            bid, head, metric=metric, organisation=organisation)}
+    sobols: dict[str, SobolIndex] = {}
+    if sobol_n is not None and names:
+        sobols = {index.input: index for index in sobol_indices(
+            bid, metric=metric, organisation=organisation, n=sobol_n,
+            rng=np.random.SeedSequence(appraisal.entropy))}
+    links = _links(bid)
+    rows = tuple(
+        InputSensitivity(
+            input=name, role=_role(bid, name), link=links[name], tornado=by_name[name],
+            spearman=spearman[name], prcc=prcc[name],
+            evppi=_evppi_from(fitted[name]), variance_share=variance_share(y, fitted[name]),
+            switching=switches.get(name), sobol=sobols.get(name))
+        for name in (bar.input for bar in bars))
+    grouping = input_groups(bid, groups)
+    group_values = []
+    for group, members in grouping.items():
+        group_fit = conditional_mean(y, np.column_stack([x[name] for name in members]))
+        group_values.append(GroupValue(group, members, _evppi_from(group_fit),
+                                       variance_share(y, group_fit)))
+    group_values.sort(key=lambda group: -group.evppi)
+    return Sensitivity(
+        bid_id=bid.id, metric=metric, organisation=organisation, n_draws=y.size,
+        mean=float(y.mean()), probability_positive=float(np.mean(y > 0)), centre=centre,
+        evpi=evpi_of(y), inputs=rows, groups=tuple(group_values),
+        group_by=groups if isinstance(groups, str) else "custom", sobol_n=sobol_n if sobols
+        else None,
+        provenance={"bid_hash": appraisal.bid_hash, "entropy": appraisal.entropy,
+                    "method": appraisal.method, "n_draws": appraisal.n_draws,
+                    "switching_draws": min(switching_draws, y.size) if switching else 0})
+
+
+def _appraised(subject: Bid | Appraisal, bid: Bid | None, **settings: Any
+               ) -> tuple[Bid, Appraisal]:
+    if isinstance(subject, Bid):
+        return subject, appraise(subject, keep_inputs=True, **settings)
+    if not isinstance(subject, Appraisal):
+        msg = (f"The 'subject' parameter of sensitivity must be a bpv.Bid or a bpv.Appraisal. "  # type: ignore[unreachable]
+               f"Got {type(subject).__name__} instead.")
+        raise SpecError(msg)
+    if bid is None:
+        msg = "sensitivity of an appraisal needs its bid too: sensitivity(appraisal, bid=bid)"
+        raise SpecError(msg)
+    if subject.inputs is None:
+        msg = ("this appraisal kept no inputs: appraise the bid with keep_inputs=True, or "
+               "pass the bid itself to sensitivity")
+        raise SpecError(msg)
+    if subject.bid_hash != bid_hash(bid):
+        msg = f"the appraisal is not of this bid '{bid.id}' (their hashes differ)"
+        raise SpecError(msg)
+    return bid, subject
+
+
+def _role(bid: Bid, name: str) -> str:
+    if name not in bid.parameters:
+        return "delivery"
+    return "hypothesis" if bid.parameters[name].is_hypothesis else "assumption"
+
+
+def _evppi_from(fitted: FloatArray) -> float:
+    """EVPPI of fund-or-not from fitted E(metric | input): E[max(0, g)] − max(0, E[g])."""
+    return max(float(np.mean(np.maximum(fitted, 0.0)) - max(float(np.mean(fitted)), 0.0)), 0.0)
+
+
+def _rank_correlations(x: Mapping[str, FloatArray], y: FloatArray
+                       ) -> tuple[dict[str, float], dict[str, float]]:
+    """Spearman and partial rank correlation of each input with ``y``.
+
+    The PRCC of input i is the correlation of the ranks of input i and of y
+    once the ranks of every other input are regressed out; it is read off the
+    inverse of the rank correlation matrix: −P[i, y] / √(P[i, i] P[y, y]).
+    Inputs that do not vary get NaN.
+    """
+    names = list(x)
+    if not names:
+        return {}, {}
+    ranks = stats.rankdata(np.column_stack([*(x[name] for name in names), y]), axis=0)
+    spread = ranks.std(axis=0)
+    varying = spread > 0
+    spearman = {name: float("nan") for name in names}
+    prcc = dict(spearman)
+    if not varying[-1]:
+        return spearman, prcc
+    columns = np.flatnonzero(varying)
+    correlation = np.corrcoef(ranks[:, columns], rowvar=False)
+    precision = np.linalg.pinv(correlation)
+    last = len(columns) - 1
+    for position, column in enumerate(columns[:-1]):
+        name = names[column]
+        spearman[name] = float(correlation[position, last])
+        prcc[name] = float(-precision[position, last]
+                           / np.sqrt(precision[position, position] * precision[last, last]))
+    return spearman, prcc
