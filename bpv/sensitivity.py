@@ -33,6 +33,7 @@ from numpy.typing import NDArray
 from scipy import stats
 
 from bpv._selection import check_output, output_draws
+from bpv.adjustments import adjust
 from bpv.engine import Method, appraise, bid_hash, gate_name, input_names
 from bpv.errors import SpecError, did_you_mean
 from bpv.evppi import conditional_mean, evpi_of, variance_share
@@ -353,6 +354,9 @@ def sensitivity(
                "(a payback of never, or a ratio over zero cost); choose another metric")
         raise SpecError(msg)
     assert appraisal.inputs is not None  # noqa: S101 - checked by _appraised
+    # Analyse the effective bid, the one the engine evaluated: uncertain
+    # factors its settings' policies add (additionality) are inputs too.
+    bid = adjust(bid).bid
     names = input_names(bid)
     x = {name: np.asarray(appraisal.inputs[name]) for name in names}
     centre, bars = tornado(bid, metric=metric, organisation=organisation,

@@ -373,3 +373,20 @@ def test_the_command_rejects_a_bad_metric_in_one_line():
     assert run.returncode != 0
     assert "did you mean 'npv'" in run.stderr
     assert "Traceback" not in run.stderr
+
+
+def test_uncertain_additionality_is_an_input_of_the_analysis():
+    """Settings policies are applied before the analysis: a distributed deadweight is analysed."""
+    data = SMALL.to_dict()
+    data["settings"] = {"additionality": {"deadweight": {"dist": "uniform", "low": 0.1,
+                                                         "high": 0.5}}}
+    bid = bpv.Bid.model_validate(data)
+    result = bpv.sensitivity(bid, n_draws=20_000, rng=3, sobol_n=None)
+    deadweight = result.input("additionality_deadweight")
+    # NPV = (1 − d) · run · referrals · rate · 1000 − cost: less saved as deadweight rises.
+    assert deadweight.tornado.at_high < deadweight.tornado.at_low
+    assert deadweight.spearman < 0
+    saving = 0.9 * 100 * 0.3 * 1000
+    assert deadweight.tornado.at_low - deadweight.tornado.at_high == pytest.approx(
+        saving * (0.46 - 0.14) * SMALL.parameters["rate"].distribution.to_scipy().median() / 0.3,
+        rel=1e-9)
