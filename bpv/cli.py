@@ -13,7 +13,7 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 
 from bpv._version import __version__
 from bpv.errors import BidValidationError, BPVError, Problem
@@ -28,6 +28,8 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
+
+T = TypeVar("T")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -345,20 +347,11 @@ def _report_sensitivity(args: argparse.Namespace, bid: Bid, result: Appraisal,
 
     from bpv.sensitivity import sensitivity
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            drivers = sensitivity(
-                bid, metric=args.metric or "npv", n_draws=args.draws,
-                rng=np.random.SeedSequence(result.entropy),
-                method=args.method, sobol_n=8_192 if args.sobol is None else args.sobol or None,
-                progress=False if args.quiet else None)
-        except BPVError as exc:
-            print(f"{args.file}: {exc}", file=sys.stderr)
-            return None
-    for message in dict.fromkeys(str(warning.message) for warning in caught):  # once each
-        print(f"{args.file}: warning: {message}", file=sys.stderr)
-    return drivers
+    return _guarded(args.file, lambda: sensitivity(
+        bid, metric=args.metric or "npv", n_draws=args.draws,
+        rng=np.random.SeedSequence(result.entropy),
+        method=args.method, sobol_n=8_192 if args.sobol is None else args.sobol or None,
+        progress=False if args.quiet else None))
 
 
 def _report_comparison(args: argparse.Namespace, out: TextIO) -> int:
@@ -370,19 +363,12 @@ def _report_comparison(args: argparse.Namespace, out: TextIO) -> int:
     bids = [bid for bid in loaded if bid is not None]
     if len(bids) < len(loaded):
         return EXIT_INVALID
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            comparison = compare(bids, baseline=args.baseline,
-                                 thresholds=args.threshold or DEFAULT_THRESHOLDS,
-                                 metric=args.metric or "npv", n_draws=args.draws, rng=args.seed,
-                                 method=args.method)
-        except (BPVError, KeyError) as exc:
-            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-            print(f"bpv report: {message}", file=sys.stderr)
-            return EXIT_INVALID
-    for warning in caught:
-        print(f"bpv report: warning: {warning.message}", file=sys.stderr)
+    comparison = _guarded("bpv report", lambda: compare(
+        bids, baseline=args.baseline, thresholds=args.threshold or DEFAULT_THRESHOLDS,
+        metric=args.metric or "npv", n_draws=args.draws, rng=args.seed, method=args.method),
+        errors=(BPVError, KeyError))
+    if comparison is None:
+        return EXIT_INVALID
     return _write_html(args.output, out,
                        lambda: report_comparison(comparison, args.output, bids=bids))
 
@@ -414,17 +400,33 @@ def _load_and_appraise(args: argparse.Namespace, *, progress: bool | None,
     bid = _load_bid(args.file)
     if bid is None:
         return None
+    result = _guarded(args.file, lambda: appraise(
+        bid, n_draws=args.draws, rng=args.seed, method=args.method, progress=progress,
+        keep_draws=False))
+    return None if result is None else (bid, result)
+
+
+def _guarded(where: object, job: Callable[[], T],
+             errors: tuple[type[Exception], ...] = (BPVError,)) -> T | None:
+    """Run ``job``; print its warnings (each once) and a user's error, located at ``where``.
+
+    Returns None after a user's error (a bid's problems are listed one per
+    line), so the command exits with a reason and never a traceback.
+    """
+    value: T | None = None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            result = appraise(bid, n_draws=args.draws, rng=args.seed, method=args.method,
-                              progress=progress, keep_draws=False)
-        except BPVError as exc:
-            print(f"{args.file}: {exc}", file=sys.stderr)
-            return None
-    for warning in caught:
-        print(f"{args.file}: warning: {warning.message}", file=sys.stderr)
-    return bid, result
+            value = job()
+        except BidValidationError as exc:
+            for problem in exc.problems:
+                print(_problem_line(where, problem), file=sys.stderr)
+        except errors as exc:
+            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
+            print(f"{where}: {message}", file=sys.stderr)
+    for message in dict.fromkeys(str(warning.message) for warning in caught):
+        print(f"{where}: warning: {message}", file=sys.stderr)
+    return value
 
 
 def _load_bid(path: Path) -> Bid | None:
@@ -445,19 +447,12 @@ def _sensitivity(args: argparse.Namespace, out: TextIO) -> int:
     bid = _load_bid(args.file)
     if bid is None:
         return EXIT_INVALID
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            result = sensitivity(
-                bid, metric=args.metric, organisation=args.organisation, n_draws=args.draws,
-                rng=args.seed, method=args.method, sobol_n=args.sobol or None,
-                groups=args.groups, switching=not args.no_switching,
-                progress=False if args.quiet or args.json else None)
-        except BPVError as exc:
-            print(f"{args.file}: {exc}", file=sys.stderr)
-            return EXIT_INVALID
-    for warning in caught:
-        print(f"{args.file}: warning: {warning.message}", file=sys.stderr)
+    result = _guarded(args.file, lambda: sensitivity(
+        bid, metric=args.metric, organisation=args.organisation, n_draws=args.draws,
+        rng=args.seed, method=args.method, sobol_n=args.sobol or None, groups=args.groups,
+        switching=not args.no_switching, progress=False if args.quiet or args.json else None))
+    if result is None:
+        return EXIT_INVALID
     out.write((result.to_json() if args.json else str(result)) + "\n")
     return EXIT_OK
 
@@ -468,20 +463,11 @@ def _scenarios(args: argparse.Namespace, out: TextIO) -> int:
     bid = _load_bid(args.file)
     if bid is None:
         return EXIT_INVALID
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            table = scenarios(bid, n_draws=args.draws, rng=args.seed, method=args.method,
-                              progress=False if args.quiet or args.json else None)
-        except BidValidationError as exc:
-            for problem in exc.problems:
-                print(_problem_line(args.file, problem), file=sys.stderr)
-            return EXIT_INVALID
-        except BPVError as exc:
-            print(f"{args.file}: {exc}", file=sys.stderr)
-            return EXIT_INVALID
-    for message in dict.fromkeys(str(warning.message) for warning in caught):  # once each
-        print(f"{args.file}: warning: {message}", file=sys.stderr)
+    table = _guarded(args.file, lambda: scenarios(
+        bid, n_draws=args.draws, rng=args.seed, method=args.method,
+        progress=False if args.quiet or args.json else None))
+    if table is None:
+        return EXIT_INVALID
     out.write((table.to_json() if args.json else table.summary()) + "\n")
     return EXIT_OK
 
@@ -489,30 +475,16 @@ def _scenarios(args: argparse.Namespace, out: TextIO) -> int:
 def _compare(args: argparse.Namespace, out: TextIO) -> int:
     from bpv.comparison import DEFAULT_THRESHOLDS, compare
 
-    bids = []
-    for path in args.files:  # every file's problems, before giving up
-        try:
-            bids.append(load(path))
-        except BidValidationError as exc:
-            for problem in exc.problems:
-                print(_problem_line(path, problem), file=sys.stderr)
-        except (BPVError, OSError, UnicodeDecodeError) as exc:
-            print(f"{path}: {_reason(exc)}", file=sys.stderr)
-    if len(bids) < len(args.files):
+    loaded = [_load_bid(path) for path in args.files]  # every file's problems, then give up
+    bids = [bid for bid in loaded if bid is not None]
+    if len(bids) < len(loaded):
         return EXIT_INVALID
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            comparison = compare(bids, baseline=args.baseline,
-                                 thresholds=args.threshold or DEFAULT_THRESHOLDS,
-                                 metric=args.metric, n_draws=args.draws, rng=args.seed,
-                                 method=args.method)
-        except (BPVError, KeyError) as exc:
-            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-            print(f"bpv compare: {message}", file=sys.stderr)
-            return EXIT_INVALID
-    for warning in caught:
-        print(f"bpv compare: warning: {warning.message}", file=sys.stderr)
+    comparison = _guarded("bpv compare", lambda: compare(
+        bids, baseline=args.baseline, thresholds=args.threshold or DEFAULT_THRESHOLDS,
+        metric=args.metric, n_draws=args.draws, rng=args.seed, method=args.method),
+        errors=(BPVError, KeyError))
+    if comparison is None:
+        return EXIT_INVALID
     if args.json:
         out.write(comparison.to_json() + "\n")
         return EXIT_OK
