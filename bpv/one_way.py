@@ -172,8 +172,7 @@ def tornado(bid: Bid, *, metric: str = "npv", organisation: str | None = None,
     rows = [centre, *(_moved(bid, centre, name, value)
                       for name in names for value in bounds[name])]
     table = {name: np.array([row[name] for row in rows]) for name in names}
-    values = output_draws(evaluate(bid, table), metric, organisation) if names else \
-        output_draws(evaluate(bid, {}), metric, organisation)
+    values = output_draws(evaluate(bid, table), metric, organisation)
     bars = [TornadoBar(name, *bounds[name], float(values[1 + 2 * i]), float(values[2 + 2 * i]))
             for i, name in enumerate(names)]
     bars.sort(key=lambda bar: -bar.swing)
@@ -232,11 +231,14 @@ def switching_values(bid: Bid, draws: Mapping[str, FloatArray], *, metric: str =
 def _moved(bid: Bid, centre: Mapping[str, float], name: str, value: float) -> dict[str, float]:
     """Centre values with one input moved; gates whose success it is follow it."""
     row = dict(centre)
-    row[name] = value
-    for gate, success in gate_successes(bid).items():
-        if success == name:
-            row[gate] = value
+    for moved in (name, *_gates_following(bid, name)):
+        row[moved] = value
     return row
+
+
+def _gates_following(bid: Bid, name: str) -> list[str]:
+    """Return the gates whose success probability is the parameter ``name``."""
+    return [gate for gate, success in gate_successes(bid).items() if success == name]
 
 
 def _mean_with(bid: Bid, draws: Mapping[str, FloatArray], name: str, values: FloatArray,
@@ -246,9 +248,8 @@ def _mean_with(bid: Bid, draws: Mapping[str, FloatArray], name: str, values: Flo
     k = values.shape[0]
     table = {key: np.tile(np.asarray(array), k) for key, array in draws.items()}
     table[name] = np.repeat(values, n)
-    for gate, success in gate_successes(bid).items():
-        if success == name:  # expected delivery at the fixed probability
-            table[gate] = table[name]
+    for gate in _gates_following(bid, name):  # expected delivery at the fixed probability
+        table[gate] = table[name]
     metric_values = output_draws(evaluate(bid, table), metric, organisation)
     return np.asarray(metric_values.reshape(k, n).mean(axis=1))
 

@@ -409,12 +409,13 @@ def tornado(sensitivity: Sensitivity, *, top: int | None = 15, ax: Axes | None =
         left = min(bar.at_low, bar.at_high)
         colour = "#0072B2" if bar.at_high >= bar.at_low else "#D55E00"
         ax.barh(position, bar.swing, left=left, color=colour, height=0.6)
-        ax.annotate(_short(bar.low), (bar.at_low, position), textcoords="offset points",
-                    xytext=(-3 if bar.at_low <= bar.at_high else 3, 0), va="center",
-                    ha="right" if bar.at_low <= bar.at_high else "left", fontsize=7)
-        ax.annotate(_short(bar.high), (bar.at_high, position), textcoords="offset points",
-                    xytext=(3 if bar.at_high >= bar.at_low else -3, 0), va="center",
-                    ha="left" if bar.at_high >= bar.at_low else "right", fontsize=7)
+        # Each end is labelled with the input's value, outside the bar.
+        left_end, right_end = sorted(((bar.at_low, bar.low), (bar.at_high, bar.high)),
+                                     key=lambda end: end[0])
+        for (at, value), side in ((left_end, -1), (right_end, 1)):
+            ax.annotate(_short(value), (at, position), textcoords="offset points",
+                        xytext=(3 * side, 0), va="center",
+                        ha="left" if side > 0 else "right", fontsize=7)
     ax.axvline(centre, color="black", linewidth=0.8)
     ax.set_yticks(positions, [row.input for row in rows])
     ax.set_xlabel(f"{sensitivity.metric} (input at its p10 and p90, the rest at the centre)")
