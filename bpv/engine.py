@@ -9,12 +9,14 @@ How it works, in the order of the pipeline:
    activity's success gate) has its own random stream per block, keyed by its
    name (see :mod:`bpv.sampling.streams`). Chunks of whole blocks are the unit
    of work, so results are bit-identical whatever the chunk size or executor.
-3. **Sample.** Plain Monte Carlo draws each parameter with numpy's generator;
-   Latin hypercube (stratified within each block) and Sobol (one scrambled
-   sequence, fast-forwarded to each block) draw uniforms and invert the CDF.
-   Correlated parameters go through a Gaussian copula.
-4. **Evaluate.** Every node's compiled formula runs once per chunk on arrays of
-   shape (draws, periods): no per-draw Python loop.
+3. **Sample.** Plain Monte Carlo draws each parameter with numpy's generator,
+   one slice of :data:`EVALUATION_SLICE` draws at a time (the same values as
+   drawing the whole block at once, with a slice's memory); Latin hypercube
+   (stratified within each block) and Sobol (one scrambled sequence,
+   fast-forwarded to each block) draw a block's uniforms and invert the CDF
+   slice by slice. Correlated parameters go through a Gaussian copula.
+4. **Evaluate.** Every node's compiled formula runs once per slice on arrays of
+   shape (periods, draws): no per-draw Python loop.
 5. **Reduce.** The ledger reduces each chunk to per-draw present values
    (:mod:`bpv.ledger`); chunks are joined in block order.
 """
@@ -483,15 +485,14 @@ def _evaluate_blocks(plan: _Plan, first: int, last: int) -> _Chunk:
     imbalance = 0.0
     for block in range(first, last):
         size = min(BLOCK_SIZE, plan.n_draws - block * BLOCK_SIZE)
-        parameters, gates = _draw(plan, block, size)
+        draws = _BlockDraws(plan, block, size)
         block_moments: Moments | None = None
         keys: list[Key] = []
         for start in range(0, size, EVALUATION_SLICE):
             stop = min(size, start + EVALUATION_SLICE)
             first_draw = block * BLOCK_SIZE + start
-            out, ledger = _evaluate_slice(
-                plan, {k: v[start:stop] for k, v in parameters.items()},
-                {k: v[:, start:stop] for k, v in gates.items()}, first_draw, stop - start)
+            parameters, gates = draws.slice(start, stop)
+            out, ledger = _evaluate_slice(plan, parameters, gates, first_draw, stop - start)
             imbalance = max(imbalance, ledger.imbalance)
             if not plan.keep_draws:
                 # Slices sit at fixed places in fixed blocks, so merging them in
@@ -503,10 +504,8 @@ def _evaluate_blocks(plan: _Plan, first: int, last: int) -> _Chunk:
             # subsample's indexing, or explicitly).
             chosen = _systematic(first_draw, stop - start, plan.thinning)
             if plan.keep_inputs:
-                out |= {("input", name): parameters[name][start:stop]
-                        for name in plan.uncertain}
-                out |= {("input", gate_name(gate)): gates[gate][0, start:stop]
-                        for gate in plan.gates}
+                out |= {("input", name): parameters[name] for name in plan.uncertain}
+                out |= {("input", gate_name(gate)): gates[gate][0] for gate in plan.gates}
             for key, array in out.items():
                 kept.setdefault(key, []).append(
                     array.copy() if chosen is None else array[..., chosen])
@@ -645,52 +644,76 @@ def _raise_not_finite(bid: Bid, node_id: str, value: NDArray[np.float64],
     raise EvaluationError(msg)
 
 
-def _draw(plan: _Plan, block: int, size: int) -> tuple[
-        dict[str, NDArray[np.float64]], dict[str, NDArray[np.float64]]]:
-    """Draw every parameter and success gate of one block of ``size`` draws."""
-    bid = plan.bid
-    if plan.given is not None:
-        return _given_block(plan, plan.given, block, size)
-    gate_keys = [f"gate:{gate}" for gate in plan.gates]
-    uniforms = _uniforms(plan, block, size, [*plan.uncertain, *gate_keys])
-    drawn: dict[str, NDArray[np.float64]] = {}
-    for name, parameter in bid.parameters.items():
-        spec = parameter.distribution
-        if isinstance(spec, Fixed):
-            drawn[name] = np.full(size, spec.value)
-        elif name in plan.correlated:
-            continue
-        elif plan.method == "mc":
-            drawn[name] = sample(spec, block_generator(plan.root, name, block), size)
-        else:
-            drawn[name] = inverse_cdf(spec)(uniforms[name])
-    if plan.correlated:
+class _BlockDraws:
+    """The draws of every parameter and success gate of one block, served slice by slice.
+
+    Plain Monte Carlo keeps one generator per stream for the block and draws
+    each slice as it is evaluated: numpy's generators fill arrays value by
+    value, so consecutive slices are exactly the block's draws in order, and
+    only a slice's worth of draws is ever held. Latin hypercube and Sobol
+    draw the block's uniforms at once (a stratification or point set spans
+    the block) and invert them slice by slice; given inputs are sliced.
+    """
+
+    def __init__(self, plan: _Plan, block: int, size: int) -> None:
+        self.plan = plan
+        self.block = block
+        self.size = size
+        self.gate_keys = [f"gate:{gate}" for gate in plan.gates]
+        self.generators: dict[str, np.random.Generator] = {}
+        self.uniforms: dict[str, NDArray[np.float64]] = {}
+        if plan.given is not None:
+            return
         if plan.method == "mc":
-            z = np.column_stack([block_generator(plan.root, name, block).standard_normal(size)
-                                 for name in plan.correlated])
+            self.generators = {name: block_generator(plan.root, name, block)
+                               for name in (*plan.uncertain, *self.gate_keys)}
         else:
-            z = special.ndtri(np.column_stack([uniforms[name] for name in plan.correlated]))
-        u = np.clip(special.ndtr(z @ plan.cholesky.T), *_OPEN_UNIT)
-        for j, name in enumerate(plan.correlated):
-            drawn[name] = inverse_cdf(bid.parameters[name].distribution)(u[:, j])
-    drawn = {name: drawn[name] for name in bid.parameters}  # bid order
-    gates: dict[str, NDArray[np.float64]] = {}
-    for gate, key in zip(plan.gates, gate_keys, strict=True):
-        u_gate = (uniforms[key] if plan.method != "mc"
-                  else block_generator(plan.root, key, block).random(size))
-        success = bid.node(gate).success
-        probability = (drawn[success] if isinstance(success, str)
-                       else float(1.0 if success is None else success))
-        gates[gate] = (u_gate < probability).astype(np.float64)[np.newaxis, :]
-    return drawn, gates
+            self.uniforms = _uniforms(plan, block, size, [*plan.uncertain, *self.gate_keys])
+
+    def slice(self, start: int, stop: int) -> tuple[
+            dict[str, NDArray[np.float64]], dict[str, NDArray[np.float64]]]:
+        """Draws ``start`` to ``stop`` of the block: parameters (n,) and gates (1, n)."""
+        plan, bid, n = self.plan, self.plan.bid, stop - start
+        if plan.given is not None:
+            return _given_slice(plan, plan.given, self.block * BLOCK_SIZE + start, n)
+        uniforms = {name: u[start:stop] for name, u in self.uniforms.items()}
+        drawn: dict[str, NDArray[np.float64]] = {}
+        for name, parameter in bid.parameters.items():
+            spec = parameter.distribution
+            if isinstance(spec, Fixed):
+                drawn[name] = np.full(n, spec.value)
+            elif name in plan.correlated:
+                continue
+            elif plan.method == "mc":
+                drawn[name] = sample(spec, self.generators[name], n)
+            else:
+                drawn[name] = inverse_cdf(spec)(uniforms[name])
+        if plan.correlated:
+            if plan.method == "mc":
+                z = np.column_stack([self.generators[name].standard_normal(n)
+                                     for name in plan.correlated])
+            else:
+                z = special.ndtri(np.column_stack([uniforms[name] for name in plan.correlated]))
+            u = np.clip(special.ndtr(z @ plan.cholesky.T), *_OPEN_UNIT)
+            for j, name in enumerate(plan.correlated):
+                drawn[name] = inverse_cdf(bid.parameters[name].distribution)(u[:, j])
+        drawn = {name: drawn[name] for name in bid.parameters}  # bid order
+        gates: dict[str, NDArray[np.float64]] = {}
+        for gate, key in zip(plan.gates, self.gate_keys, strict=True):
+            u_gate = (uniforms[key] if plan.method != "mc" else self.generators[key].random(n))
+            success = bid.node(gate).success
+            probability = (drawn[success] if isinstance(success, str)
+                           else float(1.0 if success is None else success))
+            gates[gate] = (u_gate < probability).astype(np.float64)[np.newaxis, :]
+        return drawn, gates
 
 
-def _given_block(plan: _Plan, given: dict[str, NDArray[np.float64]], block: int, size: int
+def _given_slice(plan: _Plan, given: dict[str, NDArray[np.float64]], first: int, n: int
                  ) -> tuple[dict[str, NDArray[np.float64]], dict[str, NDArray[np.float64]]]:
-    """Return the given inputs of one block, in the shapes :func:`_draw` returns."""
-    rows = slice(block * BLOCK_SIZE, block * BLOCK_SIZE + size)
+    """Return the given inputs of draws ``first`` to ``first + n``, as :class:`_BlockDraws`."""
+    rows = slice(first, first + n)
     drawn = {name: (np.ascontiguousarray(given[name][rows]) if name in given
-                    else np.full(size, parameter.distribution.value))  # type: ignore[union-attr]
+                    else np.full(n, parameter.distribution.value))  # type: ignore[union-attr]
              for name, parameter in plan.bid.parameters.items()}
     gates = {gate: np.ascontiguousarray(given[gate_name(gate)][rows])[np.newaxis, :]
              for gate in plan.gates}
