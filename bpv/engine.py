@@ -54,7 +54,7 @@ from bpv.ledger import (
 )
 from bpv.moments import Moments
 from bpv.results import Appraisal, CashFlowResult, MetricNodeResult
-from bpv.sampling.draws import inverse_cdf, sample
+from bpv.sampling.draws import InverseStack, inverse_cdf, sample, sampled_by_inversion
 from bpv.sampling.streams import BLOCK_SIZE, Seed, block_generator, root_seed
 from bpv.spec.bid import Bid
 from bpv.spec.distributions import Fixed
@@ -103,6 +103,10 @@ class _Plan:
     #: hash of the bid as given when they changed it (``bid`` is the effective bid).
     adjustments: tuple[dict[str, Any], ...] = ()
     given_bid_hash: str = ""
+    #: Parameters drawn by inverting uniforms, all at once: for plain Monte
+    #: Carlo the tabulated kinds, for LHS and Sobol every uncorrelated one.
+    inverted: tuple[str, ...] = ()
+    stack: InverseStack | None = None
 
     @property
     def thinning(self) -> int:
@@ -418,10 +422,15 @@ def _make_plan(bid: Bid, root: np.random.SeedSequence, n_draws: int, method: str
         names, matrix = bid.correlations.to_matrix()
         correlated = tuple(names)
         cholesky = np.linalg.cholesky(np.asarray(matrix, dtype=np.float64))
+    inverted = () if given is not None else tuple(
+        name for name in uncertain if name not in correlated
+        and (method != "mc" or sampled_by_inversion(bid.parameters[name].distribution)))
+    stack = InverseStack([inverse_cdf(bid.parameters[name].distribution) for name in inverted])
     return _Plan(bid, root, n_draws, method, keep_flows, keep_draws, money, health,
                  tuple(bid.evaluation_order()), LedgerPlan.from_bid(bid), uncertain, gates,
                  correlated, cholesky, keep_inputs, given,
-                 adjustments=tuple(adjusted.to_dicts()), given_bid_hash=given_bid_hash)
+                 adjustments=tuple(adjusted.to_dicts()), given_bid_hash=given_bid_hash,
+                 inverted=inverted, stack=stack)
 
 
 def _run(plan: _Plan, ranges: Sequence[tuple[int, int]], executor: Executor | None,
@@ -678,16 +687,26 @@ class _BlockDraws:
             return _given_slice(plan, plan.given, self.block * BLOCK_SIZE + start, n)
         uniforms = {name: u[start:stop] for name, u in self.uniforms.items()}
         drawn: dict[str, NDArray[np.float64]] = {}
+        if plan.inverted:
+            assert plan.stack is not None  # noqa: S101 - for the type checker
+            shape = (len(plan.inverted), n)
+            rows = scratch("uniforms to invert", shape)
+            for row, name in zip(rows, plan.inverted, strict=True):
+                if plan.method == "mc":
+                    self.generators[name].random(out=row)
+                else:
+                    row[:] = uniforms[name]
+            values = plan.stack(rows, out=scratch("inverted draws", shape),
+                                work=scratch("inversion work", (3, *shape)))
+            drawn |= dict(zip(plan.inverted, values, strict=True))
         for name, parameter in bid.parameters.items():
             spec = parameter.distribution
             if isinstance(spec, Fixed):
                 drawn[name] = np.full(n, spec.value)
-            elif name in plan.correlated:
+            elif name in plan.correlated or name in drawn:
                 continue
-            elif plan.method == "mc":
+            else:  # plain Monte Carlo of the kinds numpy draws directly
                 drawn[name] = sample(spec, self.generators[name], n)
-            else:
-                drawn[name] = inverse_cdf(spec)(uniforms[name])
         if plan.correlated:
             if plan.method == "mc":
                 z = np.column_stack([self.generators[name].standard_normal(n)

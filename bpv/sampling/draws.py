@@ -65,7 +65,7 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -93,9 +93,11 @@ from bpv.spec.distributions import (
 __all__ = [
     "FAST_INVERSE_RTOL",
     "InverseCDF",
+    "InverseStack",
     "inverse_cdf",
     "ppf_exact",
     "sample",
+    "sampled_by_inversion",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -201,6 +203,26 @@ def _draw_lognormal(spec: LogNormal, generator: np.random.Generator, n: int) -> 
 def _draw_by_inversion(spec: Beta | Gamma | Pert, generator: np.random.Generator,
                        n: int) -> FloatArray:
     return inverse_cdf(spec)(generator.random(n))
+
+
+def sampled_by_inversion(spec: Distribution) -> bool:
+    """Whether :func:`sample` draws ``spec`` as ``inverse_cdf(spec)(generator.random(n))``.
+
+    True for the beta, PERT and gamma kinds (and judgements fitted to them),
+    so their draws can be made by filling rows of uniforms and inverting
+    them together with an :class:`InverseStack`: the same values.
+
+    Examples
+    --------
+    >>> from bpv.spec.distributions import Normal, Pert
+    >>> sampled_by_inversion(Pert(low=1, mode=2, high=4))
+    True
+    >>> sampled_by_inversion(Normal(mean=0, sd=1))
+    False
+    """
+    if isinstance(spec, Interval | Quantiles):
+        spec = _elementary(spec)
+    return isinstance(spec, Beta | Gamma | Pert)
 
 
 @_draw.register
@@ -682,40 +704,21 @@ class _TableInverse:
         self.mask = (1 << self.shift) - 1
         self.base = int(np.float64(2.0**-_BINADES).view(np.int64)) >> self.shift
         self.half = unit.lower.shape[0]  # rows per tail, with the row for q = 1/2
+        self.offset = None  # where the rows start in a stack of tables (none: alone)
         self.family, self.a, self.b, self.low, self.high = unit.family, a, b, low, high
 
     def __call__(self, u: ArrayLike) -> FloatArray:
         uniforms = np.asarray(u, dtype=np.float64)
         flat = np.ascontiguousarray(uniforms).ravel()
         out = np.empty(flat.size, dtype=np.float64)
-        scratch = np.empty(min(flat.size, _CHUNK), dtype=np.float64)
+        work = np.empty((3, min(flat.size, _CHUNK)), dtype=np.float64)
         for start in range(0, flat.size, _CHUNK):
             chunk = flat[start:start + _CHUNK]
-            self._evaluate(chunk, out[start:start + _CHUNK], scratch[:chunk.size])
+            outside = _evaluate_tables(self, chunk, out[start:start + _CHUNK],
+                                       work[:, :chunk.size])
+            if outside is not None:
+                out[start:start + _CHUNK][outside] = self.exact(chunk[outside])
         return out.reshape(uniforms.shape)
-
-    def _evaluate(self, u: FloatArray, out: FloatArray, scratch: FloatArray) -> None:
-        q = np.minimum(u, 1.0 - u)  # exact in floating point; NaN stays NaN
-        bits = q.view(np.int64)
-        row = bits >> self.shift  # binade and node: the bits above the last k
-        row -= self.base
-        outside = None
-        if row.size and not (row.min() >= 0 and row.max() < self.half):
-            # q below the table, u outside [0, 1] or NaN: computed exactly, below.
-            outside = (row < 0) | (row >= self.half)
-            row[outside] = 0
-        row += (u > 0.5) * self.half
-        w = bits & self.mask  # the last bits are w/K: write 1 + w/K as a float, less 1
-        w |= _ONE_BITS
-        position = w.view(np.float64)
-        position -= 1.0
-        *rest, last = self.columns
-        np.take(last, row, out=out, mode="clip")  # rows are in range: clip is the fast mode
-        for column in reversed(rest):
-            out *= position
-            out += np.take(column, row, out=scratch, mode="clip")
-        if outside is not None:
-            out[outside] = self.exact(u[outside])
 
     def exact(self, u: FloatArray) -> FloatArray:
         """Compute the quantiles of ``u`` exactly, tail by tail (slow); NaN outside [0, 1]."""
@@ -736,6 +739,122 @@ class _TableInverse:
 
     def __repr__(self) -> str:
         return f"<fast inverse CDF of {self.family}, 2**{self.k} nodes per binade>"
+
+
+def _evaluate_tables(tables: _TableInverse | InverseStack, u: FloatArray, out: FloatArray,
+                     work: FloatArray) -> NDArray[np.bool_] | None:
+    """Evaluate the table(s) at ``u`` into ``out``; return where ``u`` is outside them.
+
+    ``u`` and ``out`` are (n,) for one table or (P, n) for a stack (row i by
+    table i); ``work`` holds three float64 arrays of ``u``'s shape. Values
+    outside the table (``q < 2**-40``, ``u`` outside [0, 1], NaN) are left
+    wrong and flagged in the mask returned (None when there are none): the
+    caller computes them exactly.
+    """
+    q, row_space, w_space = work
+    np.subtract(1.0, u, out=q)
+    np.minimum(u, q, out=q)  # q = min(u, 1 - u), exact in floating point; NaN stays NaN
+    bits = q.view(np.int64)
+    row = row_space.view(np.int64)
+    np.right_shift(bits, tables.shift, out=row)  # binade and node: the bits above the last k
+    row -= tables.base
+    outside = None
+    highest = row.max(axis=-1, keepdims=True) if row.size else None
+    if highest is not None and not (row.min() >= 0 and np.all(highest < tables.half)):
+        outside = (row < 0) | (row >= tables.half)
+        row[outside] = 0
+    w = w_space.view(np.int64)
+    np.multiply(u > 0.5, tables.half, out=w)  # the upper tail's rows follow the lower's
+    row += w
+    if tables.offset is not None:
+        row += tables.offset
+    np.bitwise_and(bits, tables.mask, out=w)  # the last bits are w/K: 1 + w/K as a float, less 1
+    w |= _ONE_BITS
+    position = w.view(np.float64)
+    position -= 1.0
+    term = q  # q is no longer needed: its space holds each gathered coefficient
+    *rest, last = tables.columns
+    np.take(last, row, out=out, mode="clip")  # rows are in range: clip is the fast mode
+    for column in reversed(rest):
+        out *= position
+        out += np.take(column, row, out=term, mode="clip")
+    return outside
+
+
+class InverseStack:
+    """Several inverse CDFs applied at once, row by row: ``(P, n)`` uniforms to quantiles.
+
+    The tabulated inverses (beta, PERT, gamma) are evaluated together, as one
+    stacked table: the same arithmetic on each value as :func:`inverse_cdf`,
+    so the same results to the bit, in a handful of array operations for all
+    rows instead of a dozen per row. Other inverses are applied row by row.
+
+    Parameters
+    ----------
+    inverses : sequence of InverseCDF
+        From :func:`inverse_cdf`, one per row.
+
+    Examples
+    --------
+    >>> from bpv.spec.distributions import Beta, Normal, Pert
+    >>> specs = [Beta(a=2, b=5), Pert(low=0, mode=1, high=4), Normal(mean=0, sd=1)]
+    >>> stack = InverseStack([inverse_cdf(spec) for spec in specs])
+    >>> u = np.array([[0.05, 0.5], [0.05, 0.5], [0.025, 0.5]])
+    >>> stack(u).round(4)
+    array([[ 0.0628,  0.2644],
+           [ 0.3058,  1.2552],
+           [-1.96  ,  0.    ]])
+    """
+
+    def __init__(self, inverses: Sequence[InverseCDF]) -> None:
+        self.inverses = tuple(inverses)
+        self.tabled = np.array([i for i, f in enumerate(self.inverses)
+                                if isinstance(f, _TableInverse)], dtype=np.intp)
+        tables = [f for f in self.inverses if isinstance(f, _TableInverse)]
+        sizes = [t.columns[0].size for t in tables]
+        self.columns = tuple(np.concatenate(parts) for parts in zip(
+            *(t.columns for t in tables), strict=True))
+
+        def column(attribute: str) -> NDArray[np.int64]:
+            return np.array([getattr(t, attribute) for t in tables], dtype=np.int64)[:, None]
+
+        self.shift, self.mask = column("shift"), column("mask")
+        self.base, self.half = column("base"), column("half")
+        self.offset = np.cumsum([0, *sizes[:-1]], dtype=np.int64)[:, None]
+
+    def __call__(self, u: FloatArray, out: FloatArray | None = None,
+                 work: FloatArray | None = None) -> FloatArray:
+        """Return the quantiles of ``u`` (shape (P, n)), row i by inverse i.
+
+        ``out`` (P, n) and ``work`` (3, k, n) with k the number of tabulated
+        rows, both float64, may be given to avoid allocating them.
+        """
+        u = np.asarray(u, dtype=np.float64)
+        if u.ndim != 2 or u.shape[0] != len(self.inverses):
+            msg = (f"InverseStack of {len(self.inverses)} inverses needs uniforms of shape "
+                   f"({len(self.inverses)}, n); got {u.shape}")
+            raise ValueError(msg)
+        out = np.empty_like(u) if out is None else out
+        if self.tabled.size == len(self.inverses):
+            tabled_u, tabled_out = u, out
+        else:
+            tabled_u, tabled_out = u[self.tabled], np.empty((self.tabled.size, u.shape[1]))
+        if self.tabled.size:
+            shape = (3, *tabled_u.shape)
+            work = np.empty(shape) if work is None else work.reshape(-1)[:math.prod(shape)
+                                                                        ].reshape(shape)
+            outside = _evaluate_tables(self, tabled_u, tabled_out, work)
+            if outside is not None:
+                for row in np.flatnonzero(outside.any(axis=1)):
+                    table = self.inverses[self.tabled[row]]
+                    assert isinstance(table, _TableInverse)  # noqa: S101
+                    tabled_out[row, outside[row]] = table.exact(tabled_u[row, outside[row]])
+            if tabled_out is not out:
+                out[self.tabled] = tabled_out
+        for i, inverse in enumerate(self.inverses):
+            if not isinstance(inverse, _TableInverse):
+                out[i] = inverse(u[i])
+        return out
 
 
 @functools.lru_cache(maxsize=128)

@@ -11,7 +11,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from scipy import special, stats
 
-from bpv.sampling.draws import FAST_INVERSE_RTOL, inverse_cdf, ppf_exact, sample
+from bpv.sampling.draws import FAST_INVERSE_RTOL, InverseStack, inverse_cdf, ppf_exact, sample
 from bpv.spec.distributions import (
     DISTRIBUTIONS,
     Bernoulli,
@@ -316,6 +316,39 @@ def test_fast_inverse_handles_exceptional_values_in_any_chunk():
     assert x[3] == 600.0
     assert 600.0 < x[20_000] < x[49_999] < 1200.0
     assert np.isnan(x[[17, 40_000]]).all()
+
+
+def test_inverse_stack_gives_each_row_its_own_inverse_to_the_bit():
+    # Every kind at once, tabulated or not, with the exceptional values that
+    # the table hands to the exact inverse in several rows.
+    names = list(SPECS)
+    stack = InverseStack([inverse_cdf(SPECS[name]) for name in names])
+    u = np.random.default_rng(SEED).random((len(names), 3_000))
+    u[0, :4] = [0.0, 1.0, 1e-14, 1.0 - 1e-14]
+    u[names.index("pert"), [5, 6, 7, 8]] = [0.0, 1e-14, np.nan, 1.5]
+    u[names.index("gamma"), 9] = 1e-300
+    x = stack(u)
+    for row, name in enumerate(names):
+        np.testing.assert_array_equal(x[row], inverse_cdf(SPECS[name])(u[row]), err_msg=name)
+
+
+@settings(max_examples=20, deadline=None)
+@given(rows=st.lists(st.sampled_from(TABLED), min_size=1, max_size=6),
+       n=st.integers(0, 300), seed=st.integers(0, 2**32 - 1))
+def test_inverse_stack_of_tables_matches_row_by_row(rows, n, seed):
+    stack = InverseStack([inverse_cdf(SPECS[name]) for name in rows])
+    u = np.random.default_rng(seed).random((len(rows), n))
+    out = np.full_like(u, np.nan)
+    work = np.empty(3 * u.size + 7)  # any big-enough space will do
+    assert stack(u, out=out, work=work) is out
+    for row, name in enumerate(rows):
+        np.testing.assert_array_equal(out[row], inverse_cdf(SPECS[name])(u[row]))
+
+
+def test_inverse_stack_checks_the_shape_of_its_uniforms():
+    stack = InverseStack([inverse_cdf(SPECS["beta"])] * 2)
+    with pytest.raises(ValueError, match=r"shape \(2, n\)"):
+        stack(np.zeros((3, 4)))
 
 
 def test_bernoulli_inverse_is_one_above_one_minus_p():
