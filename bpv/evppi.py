@@ -33,8 +33,6 @@ import itertools
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import linalg
-from scipy.interpolate import BSpline
 
 __all__ = ["conditional_mean", "evppi", "evpi_of", "variance_share"]
 
@@ -82,6 +80,7 @@ def conditional_mean(y: ArrayLike, x: ArrayLike) -> FloatArray:
     basis = _Basis(inputs)
     if basis.width <= _NARROW:
         design = basis.rows(inputs)
+        from scipy import linalg
         coefficients = linalg.lstsq(design, outputs, lapack_driver="gelsy",
                                     check_finite=False)[0]
         fitted: FloatArray = design @ coefficients
@@ -181,6 +180,7 @@ def _fit_wide(basis: _Basis, inputs: FloatArray, outputs: FloatArray) -> FloatAr
     scale[scale == 0] = 1.0
     gram /= np.outer(scale, scale)
     gram[np.diag_indices_from(gram)] += 1e-10 * np.trace(gram) / basis.width
+    from scipy import linalg
     scaled = linalg.solve(gram, (moment.T / scale).T, assume_a="pos", check_finite=False)
     coefficients = (np.asarray(scaled).T / scale).T
     fitted = np.empty_like(outputs)
@@ -248,6 +248,7 @@ class _Basis:
             else:
                 assert knots is not None  # noqa: S101 - a spline when not levels
                 clipped = np.clip(column, knots[0], knots[-1])
+                from scipy.interpolate import BSpline
                 spline = BSpline.design_matrix(clipped, knots, 3).toarray()[:, 1:]
                 design[:, at:at + spline.shape[1]] = spline
                 at += spline.shape[1]

@@ -30,7 +30,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import optimize
 
 from bpv._selection import output_draws
 from bpv.engine import evaluate, gate_name, input_names
@@ -269,6 +268,7 @@ def _find_root(name: str, low: float, high: float,
     elif means[i + 1] == 0:
         root = b
     else:
+        from scipy import optimize
         root = float(optimize.brentq(lambda v: float(mean_at(np.array([v]))[0]), a, b,
                                      xtol=xtol * max(abs(a), abs(b), 1e-300), rtol=1e-12))
     return SwitchingValue(name, root, low, high, float(means[0]), float(means[-1]))

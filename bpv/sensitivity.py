@@ -30,7 +30,6 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
 
 from bpv._selection import check_output, output_draws
 from bpv.adjustments import adjust
@@ -444,6 +443,7 @@ def _rank_correlations(x: Mapping[str, FloatArray], y: FloatArray
     names = list(x)
     if not names:
         return {}, {}
+    from scipy import stats
     ranks = stats.rankdata(np.column_stack([*(x[name] for name in names), y]), axis=0)
     spread = ranks.std(axis=0)
     varying = spread > 0

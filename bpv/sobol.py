@@ -26,8 +26,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
-from scipy.stats import qmc
 
 from bpv._selection import check_output, output_draws
 from bpv.engine import evaluate, input_names
@@ -110,6 +108,7 @@ def sobol_indices(bid: Bid, *, metric: str = "npv", organisation: str | None = N
                       f"'{bid.id}' are ignored for them", BidWarning, stacklevel=2)
     d = len(names)
     generator = np.random.default_rng(root_seed(rng))
+    from scipy.stats import qmc
     points = qmc.Sobol(2 * d, scramble=True, rng=generator).random(n)
     a, b = np.clip(points[:, :d], *_OPEN_UNIT), np.clip(points[:, d:], *_OPEN_UNIT)
     mixed = np.tile(a, (d, 1))
@@ -122,6 +121,7 @@ def sobol_indices(bid: Bid, *, metric: str = "npv", organisation: str | None = N
         raise SpecError(msg)
     evaluations = {"f_A": values[:n][np.newaxis], "f_B": values[n:2 * n][np.newaxis],
                    "f_AB": values[2 * n:].reshape(d, 1, n)}
+    from scipy import stats
     result = stats.sobol_indices(func=evaluations, n=n)
     first, total = _flat(result.first_order), _flat(result.total_order)
     first_low, first_high, total_low, total_high = _percentile_intervals(
@@ -148,6 +148,7 @@ def _percentile_intervals(evaluations: dict[str, FloatArray], n: int,
     with np.errstate(all="ignore"):
         for r in range(n_resamples):
             rows = generator.integers(0, n, n)
+            from scipy import stats
             resampled = stats.sobol_indices(
                 func={"f_A": evaluations["f_A"][:, rows], "f_B": evaluations["f_B"][:, rows],
                       "f_AB": evaluations["f_AB"][..., rows]}, n=n)

@@ -71,7 +71,7 @@ from typing import Any, Literal
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import special, stats
+from scipy import special
 
 from bpv.spec.distributions import (
     DISTRIBUTIONS,
@@ -98,6 +98,7 @@ __all__ = [
     "ppf_exact",
     "sample",
     "sampled_by_inversion",
+    "support",
 ]
 
 FloatArray = NDArray[np.float64]
@@ -329,6 +330,25 @@ def inverse_cdf(spec: Distribution) -> InverseCDF:
     array([1., 2., 3.])
     """
     return _inverse(spec)
+
+
+def support(spec: Distribution) -> tuple[float, float]:
+    """Return the lowest and highest values a distribution specification can take.
+
+    The quantiles at 0 and 1 (see :func:`inverse_cdf`), so it agrees with
+    every draw; infinite ends are ``-inf`` or ``inf``. Cheaper than
+    ``spec.to_scipy().support()``, which imports :mod:`scipy.stats`.
+
+    Examples
+    --------
+    >>> from bpv.spec.distributions import Beta, LogNormal, Pert
+    >>> support(Pert(low=2, mode=3, high=7)), support(LogNormal(median=1, p95=3))
+    ((2.0, 7.0), (0.0, inf))
+    >>> support(Beta(mean=0.3, sd=0.1))
+    (0.0, 1.0)
+    """
+    low, high = inverse_cdf(spec)(np.array([0.0, 1.0]))
+    return float(low), float(high)
 
 
 def ppf_exact(spec: Distribution) -> InverseCDF:
@@ -866,6 +886,8 @@ def _table_inverse(family: Family, a: float, b: float, low: float, high: float) 
     unit = _unit_table(family, a, b)
     if unit is not None:
         return _TableInverse(unit, a, b, low, high)
+    from scipy import stats  # only for this rare fallback: importing it costs 45 MB
+
     if family == "beta":
         return _Exact(stats.beta(a, b, loc=low, scale=high - low))
     return _Exact(stats.gamma(a, scale=high))

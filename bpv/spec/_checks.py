@@ -251,7 +251,9 @@ def _success_problems(
     distribution = _get(parameters[name], "distribution")
     if distribution is None or not hasattr(distribution, "to_scipy"):
         return []
-    low, high = distribution.to_scipy().support()
+    from bpv.sampling.draws import support  # the sampler's own ends of each distribution
+
+    low, high = support(distribution)
     if low < 0 or high > 1:
         return [((*loc, "success"), f"parameter '{name}' can take values outside [0, 1] "
                  f"(its support is [{low:g}, {high:g}]); a probability of success needs "

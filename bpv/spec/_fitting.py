@@ -39,7 +39,7 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import optimize, special, stats
+from scipy import special
 
 from bpv.errors import SpecError
 
@@ -124,6 +124,7 @@ def fitted_distribution(shape: FitShape, parameters: dict[str, float]) -> Any:
     >>> float(fitted_distribution("normal", {"loc": 1.0, "scale": 2.0}).mean())
     1.0
     """
+    from scipy import stats
     return getattr(stats, _SCIPY_NAMES[shape])(**parameters)
 
 
@@ -229,6 +230,7 @@ def fit_quantiles(values: Sequence[float], probs: Sequence[float], shape: FitSha
     theta = start
     start_residuals = residuals(start)
     if len(x) > 2 or not np.max(np.abs(start_residuals)) < _TWO_JUDGEMENT_ATOL:
+        from scipy import optimize
         result = optimize.least_squares(
             residuals,
             start,
@@ -341,6 +343,7 @@ def _gamma_two(x1: float, p1: float, x2: float, p2: float) -> dict[str, float]:
     if not f_lo > 0:
         msg = f"the judgements are too far apart for a gamma ({ratio}); use shape lognormal"
         raise SpecError(msg)
+    from scipy import optimize
     log_shape = optimize.brentq(excess, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500)
     k = math.exp(log_shape)
     scale = x1 / float(special.gammaincinv(k, p1))
@@ -371,6 +374,7 @@ def _beta_two(x1: float, p1: float, x2: float, p2: float) -> dict[str, float]:
         return np.asarray(np.clip(score, -50.0, 50.0) - target, dtype=float)
 
     start = _logistic_normal_beta(x1, p1, x2, p2)
+    from scipy import optimize
     theta = optimize.root(residuals, start, method="hybr", options={"xtol": 1e-14}).x
     if not np.max(np.abs(residuals(theta))) < 1e-10:
         theta = _beta_two_nested(x1, p1, x2, p2)
@@ -409,12 +413,14 @@ def _beta_two_nested(x1: float, p1: float, x2: float, p2: float) -> Floats:
             return below(a, math.exp(log_b), x1, p1)
 
         lo, hi = _bracket(first, log_a, increasing=True)
+        from scipy import optimize
         return float(optimize.brentq(first, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500))
 
     def second(log_a: float) -> float:
         return below(math.exp(log_a), math.exp(log_b_for(log_a)), x2, p2)
 
     lo, hi = _bracket(second, 0.0, increasing=True)
+    from scipy import optimize
     log_a = float(optimize.brentq(second, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500))
     return np.array([log_a, log_b_for(log_a)])
 

@@ -31,11 +31,10 @@ from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
-from scipy import special, stats
+from scipy import special
 
 from bpv.errors import SpecError
 from bpv.spec._base import Spec, raise_problems
-from bpv.spec._finite_discrete import FiniteDiscrete
 from bpv.spec._fitting import (
     FitShape,
     QuantileFit,
@@ -121,6 +120,8 @@ class Normal(_Distribution):
 
     def to_scipy(self) -> Any:
         """Return ``scipy.stats.norm(mean, sd)``."""
+        from scipy import stats
+
         return stats.norm(loc=self.mean, scale=self.sd)
 
     def describe(self) -> str:
@@ -216,6 +217,8 @@ class LogNormal(_Distribution):
     def to_scipy(self) -> Any:
         """Return ``scipy.stats.lognorm(s=sigma, scale=exp(mu))``."""
         mu, sigma = self.log_parameters
+        from scipy import stats
+
         return stats.lognorm(s=sigma, scale=math.exp(mu))
 
     def describe(self) -> str:
@@ -286,6 +289,8 @@ class Beta(_Distribution):
     def to_scipy(self) -> Any:
         """Return ``scipy.stats.beta(a, b)``."""
         a, b = self.shapes
+        from scipy import stats
+
         return stats.beta(a, b)
 
     def describe(self) -> str:
@@ -342,6 +347,8 @@ class Gamma(_Distribution):
     def to_scipy(self) -> Any:
         """Return ``scipy.stats.gamma(shape, scale=scale)``."""
         shape, scale = self.shape_scale
+        from scipy import stats
+
         return stats.gamma(shape, scale=scale)
 
     def describe(self) -> str:
@@ -398,6 +405,8 @@ class Pert(_Distribution):
     def to_scipy(self) -> Any:
         """Return ``scipy.stats.beta(alpha, beta, loc=low, scale=high - low)``."""
         alpha, beta = self.shapes
+        from scipy import stats
+
         return stats.beta(alpha, beta, loc=self.low, scale=self.high - self.low)
 
     def describe(self) -> str:
@@ -435,6 +444,8 @@ class Triangular(_Distribution):
     def to_scipy(self) -> Any:
         """Return ``scipy.stats.triang(c, loc=low, scale=high - low)``."""
         width = self.high - self.low
+        from scipy import stats
+
         return stats.triang((self.mode - self.low) / width, loc=self.low, scale=width)
 
     def describe(self) -> str:
@@ -471,6 +482,8 @@ class Uniform(_Distribution):
 
     def to_scipy(self) -> Any:
         """Return ``scipy.stats.uniform(loc=low, scale=high - low)``."""
+        from scipy import stats
+
         return stats.uniform(loc=self.low, scale=self.high - self.low)
 
     def describe(self) -> str:
@@ -500,6 +513,8 @@ class Bernoulli(_Distribution):
 
     def to_scipy(self) -> Any:
         """Return ``scipy.stats.bernoulli(p)``."""
+        from scipy import stats
+
         return stats.bernoulli(self.p)
 
     def describe(self) -> str:
@@ -530,6 +545,8 @@ class Fixed(_Distribution):
 
     def to_scipy(self) -> Any:
         """Return a one-point ``rv_discrete`` at the value."""
+        from bpv.spec._finite_discrete import FiniteDiscrete
+
         return FiniteDiscrete(values=([self.value], [1.0]))()
 
     def describe(self) -> str:
@@ -601,6 +618,8 @@ class Discrete(_Distribution):
         kept = [(v, p) for v, p in zip(self.values, self.probabilities, strict=True) if p > 0]
         values = [v for v, _ in kept]
         total = math.fsum(p for _, p in kept)
+        from bpv.spec._finite_discrete import FiniteDiscrete
+
         return FiniteDiscrete(values=(values, [p / total for _, p in kept]))()
 
     def describe(self) -> str:
