@@ -9,7 +9,8 @@ chunks of 65,536 draws, one thread): what a careful analyst would write
 without bpv. bpv runs as ``bpv-stream`` (keep_draws=False: exact moments,
 bounded memory; default thread pool), ``bpv-stream-1thread`` (one worker) and
 ``bpv-keep`` (every draw kept). Prints draws/s, peak RSS and the ratio of
-bpv's speed to the reference's, measured in the same run.
+bpv's speed to the reference's, measured in the same run: the median of
+``--repeat`` runs of each kind, interleaved, with the range of speeds.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import argparse
 import json
 import math
 import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -127,26 +129,36 @@ def main() -> None:
     parser.add_argument("--draws", type=int, nargs="+", default=[100_000, 1_000_000, 10_000_000])
     parser.add_argument("--keep-limit", type=int, default=2_000_000,
                         help="largest run that also keeps every draw (memory grows with draws)")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="runs of each kind, interleaved; the median is reported (a shared "
+                             "or virtual machine's speed drifts by tens of percent)")
     parser.add_argument("--one", nargs=2, metavar=("KIND", "N"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
         print(json.dumps(_one(args.one[0], int(args.one[1]))))
         return
-    print(f"{'draws':>12} {'what':>20} {'seconds':>9} {'draws/s':>12} {'peak RSS MB':>12} "
-          f"{'mean NPV':>14} {'speed vs ref':>13}")
+    print(f"median of {args.repeat} interleaved runs; draws/s range in brackets")
+    print(f"{'draws':>12} {'what':>20} {'seconds':>9} {'draws/s':>12} {'(min-max)':>17} "
+          f"{'peak RSS MB':>12} {'mean NPV':>14} {'speed vs ref':>13}")
     for n in args.draws:
-        rows = {}
         kinds = ["reference", "bpv-stream-1thread", "bpv-stream"]
         if n <= args.keep_limit:
             kinds.append("bpv-keep")
-        for kind in kinds:
-            out = subprocess.run([sys.executable, __file__, "--one", kind, str(n)],
-                                 capture_output=True, text=True, check=True)
-            rows[kind] = json.loads(out.stdout)
-        for kind, row in rows.items():
-            ratio = rows["reference"]["seconds"] / row["seconds"]
-            print(f"{n:>12,} {kind:>20} {row['seconds']:>9.2f} {n / row['seconds']:>12,.0f} "
-                  f"{row['peak_rss_mb']:>12.0f} {row['mean_npv']:>14,.0f} {ratio:>12.2f}x")
+        runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
+        for _ in range(args.repeat):
+            for kind in kinds:  # interleaved, so a drift in machine speed hits every kind
+                out = subprocess.run([sys.executable, __file__, "--one", kind, str(n)],
+                                     capture_output=True, text=True, check=True)
+                runs[kind].append(json.loads(out.stdout))
+        median = {kind: statistics.median(run["seconds"] for run in rows)
+                  for kind, rows in runs.items()}
+        for kind, rows in runs.items():
+            speeds = [n / run["seconds"] for run in rows]
+            spread = f"({min(speeds) / 1e6:.2f}-{max(speeds) / 1e6:.2f} M)"
+            ratio = median["reference"] / median[kind]
+            peak = max(run["peak_rss_mb"] for run in rows)
+            print(f"{n:>12,} {kind:>20} {median[kind]:>9.2f} {n / median[kind]:>12,.0f} "
+                  f"{spread:>17} {peak:>12.0f} {rows[0]['mean_npv']:>14,.0f} {ratio:>12.2f}x")
 
 
 if __name__ == "__main__":

@@ -503,7 +503,9 @@ def _evaluate_blocks(plan: _Plan, first: int, last: int) -> _Chunk:
             parameters, gates = draws.slice(start, stop)
             out, ledger = _evaluate_slice(plan, parameters, gates, first_draw, stop - start)
             imbalance = max(imbalance, ledger.imbalance)
-            if not plan.keep_draws:
+            if plan.thinning > 1:
+                # Moments only when draws are thinned: otherwise every draw is
+                # kept and the summary is computed from them, as with keep_draws.
                 # Slices sit at fixed places in fixed blocks, so merging them in
                 # order gives the same moments whatever the chunking.
                 keys, slice_moments = _slice_moments(plan, ledger, out)
