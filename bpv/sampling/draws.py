@@ -32,12 +32,13 @@ exact first and second derivatives, ``dx/du = 1/f(x)`` and
 with integer shifts and masks, with no logarithm: evaluation is a dozen cheap
 array operations, six gathers from a small table and a Horner scheme.
 
-Each table is checked when it is built against the exact quantile (scipy's
-``betaincinv``/``gammaincinv``, polished by one Newton step on
-``betainc``/``gammainc``) midway between every pair of nodes, where the
-Hermite error peaks. ``k`` starts at 4 and is raised, at most to 7, until the
-relative probability error there is below a quarter of
-:data:`FAST_INVERSE_RTOL`; a distribution whose table still fails (far
+The nodes' quantiles are exact (scipy's ``betaincinv``/``gammaincinv``,
+polished by one Newton step on ``betainc``/``gammainc``). Each table is
+checked when it is built midway between every pair of nodes, where the
+Hermite error peaks, by its probability error itself: ``|F(x̂) − q| / q``
+with the tail's own distribution function. ``k`` starts at 4 and is raised
+(the midpoints becoming nodes), at most to 7, until that error is below a
+quarter of :data:`FAST_INVERSE_RTOL`; a distribution whose table still fails (far
 outside the shapes that are tested) uses :func:`ppf_exact` instead. Values of
 ``u`` outside the table — ``q < 2**-40`` (about 9.1e-13), exactly 0 or 1,
 or invalid — are computed exactly in the same way as the nodes, so the bound
