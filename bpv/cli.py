@@ -211,10 +211,10 @@ def _add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _validate(args: argparse.Namespace, out: TextIO) -> int:
     reports = [_validate_one(path) for path in args.files]
-    all_valid = all(
-        not report["problems"] and not (args.strict and report["warnings"])
-        for report in reports
-    )
+    if args.strict:  # a warning fails the file: it is not reported as ok
+        for report in reports:
+            report["valid"] = report["valid"] and not report["warnings"]
+    all_valid = all(report["valid"] for report in reports)
     if args.json:
         json.dump({"valid": all_valid, "files": reports}, out, indent=2)
         out.write("\n")

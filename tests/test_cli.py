@@ -56,7 +56,17 @@ def test_warnings_are_printed_and_strict_fails_on_them(tmp_path, capsys):
     assert main(["validate", str(path)]) == 0
     out = capsys.readouterr().out
     assert f"{path}: warning: parameters.unused: parameter is not used by any node" in out
+    assert f"{path}: ok" in out
     assert main(["validate", "--strict", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"{path}: ok" not in out  # it fails: no "ok" above its warning
+    assert "parameters.unused: parameter is not used" in out
+    assert main(["validate", "--strict", "--json", str(path)]) == 1
+    report = json.loads(capsys.readouterr().out)
+    assert report["valid"] is False
+    assert report["files"][0]["valid"] is False
+    assert main(["validate", "--strict", str(FRAILTY)]) == 0  # no warnings: still ok
+    assert f"{FRAILTY}: ok" in capsys.readouterr().out
 
 
 def test_schema_command_prints_the_schema(tmp_path):
