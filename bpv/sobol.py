@@ -21,6 +21,7 @@ here, with a warning.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,11 +112,11 @@ def sobol_indices(bid: Bid, *, metric: str = "npv", organisation: str | None = N
     from scipy.stats import qmc
     points = qmc.Sobol(2 * d, scramble=True, rng=generator).random(n)
     a, b = np.clip(points[:, :d], *_OPEN_UNIT), np.clip(points[:, d:], *_OPEN_UNIT)
-    mixed = np.tile(a, (d, 1))
-    for i in range(d):
-        mixed[i * n:(i + 1) * n, i] = b[:, i]
-    design = np.vstack([a, b, mixed])
-    values = output_draws(evaluate(bid, _values(bid, names, design)), metric, organisation)
+    # The design is A, B, then each A with its i-th column from B: evaluated a
+    # matrix at a time, keeping only the metric, so memory stays that of n rows.
+    values = np.concatenate([
+        output_draws(evaluate(bid, _values(bid, names, matrix)), metric, organisation)
+        for matrix in _design(a, b)])
     if not np.isfinite(values).all():
         msg = f"metric '{metric}' is not finite at every design point; Sobol' indices need it"
         raise SpecError(msg)
@@ -166,6 +167,16 @@ def _flat(values: Any, fallback: FloatArray | None = None) -> FloatArray:
     missing = ~np.isfinite(flat)
     flat[missing] = 0.0 if fallback is None else fallback[missing]
     return flat
+
+
+def _design(a: FloatArray, b: FloatArray) -> Iterator[FloatArray]:
+    """Saltelli's design matrix by matrix: A, B, then A with column i taken from B, each i."""
+    yield a
+    yield b
+    for i in range(a.shape[1]):
+        mixed = a.copy()
+        mixed[:, i] = b[:, i]
+        yield mixed
 
 
 def _values(bid: Bid, names: tuple[str, ...], uniforms: FloatArray) -> dict[str, FloatArray]:
