@@ -34,6 +34,8 @@ import itertools
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+# scipy.linalg and scipy.interpolate are imported inside the functions that use them, not with
+# bpv: an appraisal needs only scipy.special, and importing them costs tens of MB and ~0.3 s.
 __all__ = ["conditional_mean", "evppi", "evpi_of", "variance_share"]
 
 FloatArray = NDArray[np.float64]
