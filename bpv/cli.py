@@ -21,6 +21,7 @@ from bpv.io import load
 from bpv.lint import lint
 
 if TYPE_CHECKING:
+    from bpv.comparison import Comparison
     from bpv.results import Appraisal
     from bpv.sensitivity import Sensitivity
     from bpv.spec.bid import Bid
@@ -356,19 +357,12 @@ def _report_sensitivity(args: argparse.Namespace, bid: Bid, result: Appraisal,
 
 def _report_comparison(args: argparse.Namespace, out: TextIO) -> int:
     """``bpv report FILE FILE ...``: compare the bids and write the comparison report."""
-    from bpv.comparison import DEFAULT_THRESHOLDS, compare
     from bpv.html_comparison import report_comparison
 
-    loaded = [_load_bid(path) for path in args.files]  # every file's problems, then give up
-    bids = [bid for bid in loaded if bid is not None]
-    if len(bids) < len(loaded):
+    compared = _load_and_compare(args, "bpv report", metric=args.metric or "npv")
+    if compared is None:
         return EXIT_INVALID
-    comparison = _guarded("bpv report", lambda: compare(
-        bids, baseline=args.baseline, thresholds=args.threshold or DEFAULT_THRESHOLDS,
-        metric=args.metric or "npv", n_draws=args.draws, rng=args.seed, method=args.method),
-        errors=(BPVError, KeyError))
-    if comparison is None:
-        return EXIT_INVALID
+    bids, comparison = compared
     return _write_html(args.output, out,
                        lambda: report_comparison(comparison, args.output, bids=bids))
 
@@ -397,13 +391,38 @@ def _load_and_appraise(args: argparse.Namespace, *, progress: bool | None,
     """Load and appraise ``args.file``; print the problems and return None when it is invalid."""
     from bpv.engine import appraise
 
-    bid = _load_bid(args.file)
-    if bid is None:
-        return None
-    result = _guarded(args.file, lambda: appraise(
+    return _on_bid(args.file, lambda bid: appraise(
         bid, n_draws=args.draws, rng=args.seed, method=args.method, progress=progress,
         keep_draws=False))
-    return None if result is None else (bid, result)
+
+
+def _on_bid(path: Path, job: Callable[[Bid], T]) -> tuple[Bid, T] | None:
+    """Load the bid at ``path`` and run ``job`` on it, guarded; None if either fails."""
+    bid = _load_bid(path)
+    if bid is None:
+        return None
+    value = _guarded(path, lambda: job(bid))
+    return None if value is None else (bid, value)
+
+
+def _load_and_compare(args: argparse.Namespace, where: str, *, metric: str
+                      ) -> tuple[list[Bid], Comparison] | None:
+    """Load every file of ``args.files`` and compare the bids; None when any fails.
+
+    Every file's problems are printed before giving up, then the comparison's
+    own errors, located at ``where``.
+    """
+    from bpv.comparison import DEFAULT_THRESHOLDS, compare
+
+    loaded = [_load_bid(path) for path in args.files]
+    bids = [bid for bid in loaded if bid is not None]
+    if len(bids) < len(loaded):
+        return None
+    comparison = _guarded(where, lambda: compare(
+        bids, baseline=args.baseline, thresholds=args.threshold or DEFAULT_THRESHOLDS,
+        metric=metric, n_draws=args.draws, rng=args.seed, method=args.method),
+        errors=(BPVError, KeyError))
+    return None if comparison is None else (bids, comparison)
 
 
 def _guarded(where: object, job: Callable[[], T],
@@ -444,15 +463,13 @@ def _load_bid(path: Path) -> Bid | None:
 def _sensitivity(args: argparse.Namespace, out: TextIO) -> int:
     from bpv.sensitivity import sensitivity
 
-    bid = _load_bid(args.file)
-    if bid is None:
-        return EXIT_INVALID
-    result = _guarded(args.file, lambda: sensitivity(
+    analysed = _on_bid(args.file, lambda bid: sensitivity(
         bid, metric=args.metric, organisation=args.organisation, n_draws=args.draws,
         rng=args.seed, method=args.method, sobol_n=args.sobol or None, groups=args.groups,
         switching=not args.no_switching, progress=False if args.quiet or args.json else None))
-    if result is None:
+    if analysed is None:
         return EXIT_INVALID
+    _, result = analysed
     out.write((result.to_json() if args.json else str(result)) + "\n")
     return EXIT_OK
 
@@ -460,31 +477,21 @@ def _sensitivity(args: argparse.Namespace, out: TextIO) -> int:
 def _scenarios(args: argparse.Namespace, out: TextIO) -> int:
     from bpv.scenarios import scenarios
 
-    bid = _load_bid(args.file)
-    if bid is None:
-        return EXIT_INVALID
-    table = _guarded(args.file, lambda: scenarios(
+    run = _on_bid(args.file, lambda bid: scenarios(
         bid, n_draws=args.draws, rng=args.seed, method=args.method,
         progress=False if args.quiet or args.json else None))
-    if table is None:
+    if run is None:
         return EXIT_INVALID
+    _, table = run
     out.write((table.to_json() if args.json else table.summary()) + "\n")
     return EXIT_OK
 
 
 def _compare(args: argparse.Namespace, out: TextIO) -> int:
-    from bpv.comparison import DEFAULT_THRESHOLDS, compare
-
-    loaded = [_load_bid(path) for path in args.files]  # every file's problems, then give up
-    bids = [bid for bid in loaded if bid is not None]
-    if len(bids) < len(loaded):
+    compared = _load_and_compare(args, "bpv compare", metric=args.metric)
+    if compared is None:
         return EXIT_INVALID
-    comparison = _guarded("bpv compare", lambda: compare(
-        bids, baseline=args.baseline, thresholds=args.threshold or DEFAULT_THRESHOLDS,
-        metric=args.metric, n_draws=args.draws, rng=args.seed, method=args.method),
-        errors=(BPVError, KeyError))
-    if comparison is None:
-        return EXIT_INVALID
+    _, comparison = compared
     if args.json:
         out.write(comparison.to_json() + "\n")
         return EXIT_OK
