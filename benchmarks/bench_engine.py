@@ -7,8 +7,10 @@ own (it includes the interpreter and imports, about 100 MB). The reference is
 the same model written by hand as vectorised numpy (Generator sampling,
 chunks of 65,536 draws, one thread): what a careful analyst would write
 without bpv. bpv runs as ``bpv-stream`` (keep_draws=False: exact moments,
-bounded memory; default thread pool), ``bpv-stream-1thread`` (one worker) and
-``bpv-keep`` (every draw kept). Prints draws/s, peak RSS and the ratio of
+bounded memory; default thread pool), ``bpv-stream-1thread`` (one worker),
+``bpv-keep`` (every draw kept) and, when numba is installed, ``bpv-compiled``
+and ``bpv-compiled-1thread`` (``kernel="compiled"``, streaming; the compile is
+timed apart). Prints draws/s, peak RSS and the ratio of
 bpv's speed to the reference's, measured in the same run: the median of
 ``--repeat`` runs of each kind, interleaved, with the range of speeds.
 """
@@ -27,6 +29,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
+
+from bpv.compiled import available as compiled_available
 
 BID = Path(__file__).with_name("representative_bid.yaml")
 CHUNK = 65_536
@@ -109,6 +113,12 @@ def _one(kind: str, n_draws: int) -> dict[str, float]:
     import bpv
 
     bid = bpv.load(BID)
+    kernel = "compiled" if kind.startswith("bpv-compiled") else "numpy"
+    compile_seconds = 0.0
+    if kernel == "compiled":  # compiled once per process and bid: timed on its own
+        start = time.perf_counter()
+        bpv.appraise(bid, n_draws=1, rng=0, kernel="compiled")
+        compile_seconds = time.perf_counter() - start
     start = time.perf_counter()
     if kind == "reference":
         mean_npv = reference(n_draws)
@@ -117,11 +127,12 @@ def _one(kind: str, n_draws: int) -> dict[str, float]:
         threads = 1 if kind.endswith("1thread") else None
         executor = None if threads is None else ThreadPoolExecutor(max_workers=1)
         result = bpv.appraise(bid, n_draws=n_draws, rng=0, progress=False, keep_draws=keep,
-                              executor=executor)
+                              executor=executor, kernel=kernel)
         mean_npv = result.summary(metrics=["npv"]).rows["npv"]["mean"]
     seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"seconds": seconds, "peak_rss_mb": peak_mb, "mean_npv": mean_npv}
+    return {"seconds": seconds, "peak_rss_mb": peak_mb, "mean_npv": mean_npv,
+            "compile_seconds": compile_seconds}
 
 
 def main() -> None:
@@ -142,6 +153,8 @@ def main() -> None:
           f"{'peak RSS MB':>12} {'mean NPV':>14} {'speed vs ref':>13}")
     for n in args.draws:
         kinds = ["reference", "bpv-stream-1thread", "bpv-stream"]
+        if compiled_available():
+            kinds += ["bpv-compiled-1thread", "bpv-compiled"]
         if n <= args.keep_limit:
             kinds.append("bpv-keep")
         runs: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
@@ -159,6 +172,10 @@ def main() -> None:
             peak = max(run["peak_rss_mb"] for run in rows)
             print(f"{n:>12,} {kind:>20} {median[kind]:>9.2f} {n / median[kind]:>12,.0f} "
                   f"{spread:>17} {peak:>12.0f} {rows[0]['mean_npv']:>14,.0f} {ratio:>12.2f}x")
+        compiles = [run["compile_seconds"] for run in runs.get("bpv-compiled", [])]
+        if compiles:
+            print(f"{'':>12} compiling the bid (once per process, not in the times above): "
+                  f"{statistics.median(compiles):.2f} s")
 
 
 if __name__ == "__main__":

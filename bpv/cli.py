@@ -92,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_appraisal_arguments(appraise)
     appraise.add_argument("--json", action="store_true", help="print one JSON document")
+    appraise.add_argument("--kernel", choices=("numpy", "compiled"), default="numpy",
+                          help="evaluate with numpy (default) or with the bid compiled by "
+                          "numba (pip install 'bpv[compiled]'): faster from a million draws")
     appraise.set_defaults(command=_appraise)
 
     report = commands.add_parser(
@@ -393,7 +396,7 @@ def _load_and_appraise(args: argparse.Namespace, *, progress: bool | None,
 
     return _on_bid(args.file, lambda bid: appraise(
         bid, n_draws=args.draws, rng=args.seed, method=args.method, progress=progress,
-        keep_draws=False))
+        keep_draws=False, kernel=getattr(args, "kernel", "numpy")))
 
 
 def _on_bid(path: Path, job: Callable[[Bid], T]) -> tuple[Bid, T] | None:

@@ -41,6 +41,7 @@ from scipy import special
 
 from bpv._scratch import scratch
 from bpv._version import __version__
+from bpv.compiled import CompiledModel, row_moments
 from bpv.discounting import discount_factors, resolve_rates
 from bpv.errors import BidWarning, SpecError, did_you_mean
 from bpv.ledger import (
@@ -60,11 +61,13 @@ from bpv.spec.bid import Bid
 from bpv.spec.distributions import Fixed
 from bpv.spec.node import Node
 
-__all__ = ["METHODS", "EvaluationError", "Method", "appraise", "bid_hash", "evaluate",
-           "gate_name", "input_names"]
+__all__ = ["KERNELS", "METHODS", "EvaluationError", "Kernel", "Method", "appraise",
+           "bid_hash", "evaluate", "gate_name", "input_names"]
 
 Method = Literal["mc", "lhs", "sobol"]
 METHODS: tuple[str, ...] = ("mc", "lhs", "sobol")
+Kernel = Literal["numpy", "compiled"]
+KERNELS: tuple[str, ...] = ("numpy", "compiled")
 
 #: Uniforms for inversion are kept inside (0, 1): a Sobol point or a stratum edge
 #: at exactly 0 or 1 would map an unbounded distribution to an infinite value.
@@ -107,6 +110,8 @@ class _Plan:
     #: Carlo the tabulated kinds, for LHS and Sobol every uncorrelated one.
     inverted: tuple[str, ...] = ()
     stack: InverseStack | None = None
+    #: The bid's compiled kernel (``kernel="compiled"``); None for the numpy kernel.
+    model: CompiledModel | None = None
 
     @property
     def thinning(self) -> int:
@@ -161,6 +166,7 @@ def appraise(
     executor: Executor | None = None,
     chunk_size: int | None = None,
     progress: bool | None = None,
+    kernel: Kernel = "numpy",
 ) -> Appraisal:
     """Appraise a bid by Monte Carlo: quality benefit and return, system and organisations.
 
@@ -201,6 +207,13 @@ def appraise(
     progress : bool, optional
         Show a progress bar (tqdm). Default: when the run has several chunks
         and standard error is a terminal.
+    kernel : {'numpy', 'compiled'}, default 'numpy'
+        How each slice of draws is evaluated: numpy array operations, or the
+        bid compiled to machine code by numba (:mod:`bpv.compiled`; install
+        ``bpv[compiled]``), about twice as fast on two cores at a million
+        draws, after a compile of about a second per bid and process. The
+        draws are the same; results agree to about 1e-15 relative, and each
+        kernel is reproducible to the bit on its own.
 
     Returns
     -------
@@ -234,12 +247,17 @@ def appraise(
         raise SpecError(msg)
     if chunk_size is not None:
         _check_int("chunk_size", chunk_size, 1)
+    if kernel not in KERNELS:
+        msg = (f"The 'kernel' parameter of appraise must be one of {', '.join(KERNELS)}. "
+               f"Got {kernel!r} instead.")
+        raise SpecError(msg)
     if method == "sobol" and n_draws & (n_draws - 1):
         warnings.warn(f"Sobol points are balanced only for a power of two draws; {n_draws:,} "
                       f"is not (try {1 << (n_draws - 1).bit_length():,})", BidWarning,
                       stacklevel=2)
     root = root_seed(rng)
-    plan = _make_plan(bid, root, n_draws, method, keep_flows, keep_draws, keep_inputs)
+    plan = _make_plan(bid, root, n_draws, method, keep_flows, keep_draws, keep_inputs,
+                      kernel=kernel)
 
     n_blocks = math.ceil(n_draws / BLOCK_SIZE)
     per_chunk = _BLOCKS_PER_CHUNK if chunk_size is None else math.ceil(chunk_size / BLOCK_SIZE)
@@ -399,7 +417,8 @@ def _stderr_is_terminal() -> bool:
 
 def _make_plan(bid: Bid, root: np.random.SeedSequence, n_draws: int, method: str,
                keep_flows: bool, keep_draws: bool, keep_inputs: bool = False, *,
-               given: dict[str, NDArray[np.float64]] | None = None) -> _Plan:
+               given: dict[str, NDArray[np.float64]] | None = None,
+               kernel: str = "numpy") -> _Plan:
     from bpv.adjustments import adjust, complete_inputs
 
     adjusted = adjust(bid)  # the effective bid: the settings' policies applied
@@ -426,11 +445,14 @@ def _make_plan(bid: Bid, root: np.random.SeedSequence, n_draws: int, method: str
         name for name in uncertain if name not in correlated
         and (method != "mc" or sampled_by_inversion(bid.parameters[name].distribution)))
     stack = InverseStack([inverse_cdf(bid.parameters[name].distribution) for name in inverted])
+    order = tuple(bid.evaluation_order())
+    ledger = LedgerPlan.from_bid(bid)
+    model = CompiledModel.from_bid(bid, order, ledger) if kernel == "compiled" else None
     return _Plan(bid, root, n_draws, method, keep_flows, keep_draws, money, health,
-                 tuple(bid.evaluation_order()), LedgerPlan.from_bid(bid), uncertain, gates,
+                 order, ledger, uncertain, gates,
                  correlated, cholesky, keep_inputs, given,
                  adjustments=tuple(adjusted.to_dicts()), given_bid_hash=given_bid_hash,
-                 inverted=inverted, stack=stack)
+                 inverted=inverted, stack=stack, model=model)
 
 
 def _run(plan: _Plan, ranges: Sequence[tuple[int, int]], executor: Executor | None,
@@ -501,14 +523,15 @@ def _evaluate_blocks(plan: _Plan, first: int, last: int) -> _Chunk:
             stop = min(size, start + EVALUATION_SLICE)
             first_draw = block * BLOCK_SIZE + start
             parameters, gates = draws.slice(start, stop)
-            out, ledger = _evaluate_slice(plan, parameters, gates, first_draw, stop - start)
+            out, ledger, rows = _evaluate_slice(plan, parameters, gates, first_draw,
+                                                stop - start)
             imbalance = max(imbalance, ledger.imbalance)
             if plan.thinning > 1:
                 # Moments only when draws are thinned: otherwise every draw is
                 # kept and the summary is computed from them, as with keep_draws.
                 # Slices sit at fixed places in fixed blocks, so merging them in
                 # order gives the same moments whatever the chunking.
-                keys, slice_moments = _slice_moments(plan, ledger, out)
+                keys, slice_moments = _slice_moments(plan, ledger, out, rows)
                 block_moments = (slice_moments if block_moments is None
                                  else block_moments.merge(slice_moments))
             # Node values live in reused buffers: what is kept is copied (by the
@@ -541,7 +564,7 @@ def _evaluate_slice(
     gates: dict[str, NDArray[np.float64]],
     first_draw: int,
     n: int,
-) -> tuple[dict[Key, NDArray[np.float64]], LedgerSlice]:
+) -> tuple[dict[Key, NDArray[np.float64]], LedgerSlice, NDArray[np.float64] | None]:
     """Evaluate every node on a slice of ``n`` draws and reduce it with the ledger.
 
     Values are laid out periods by draws, shape (H, n): a parameter is a row
@@ -549,8 +572,16 @@ def _evaluate_slice(
     runs along the long, contiguous draw axis (several times faster than
     draws by periods, where numpy's inner loop would cover only H values).
     Returns the per-draw outputs to keep, each with draws on its last axis,
-    and the ledger's reduction.
+    the ledger's reduction and, from the compiled kernel, the rows of
+    :meth:`~bpv.ledger.LedgerPlan.moment_keys` (None from the numpy kernel, which leaves them to
+    :func:`_slice_moments`).
     """
+    if plan.model is not None:
+        kept, reduced, rows, finite = plan.model(parameters, gates, plan.money_factors,
+                                                 plan.health_factors, plan.keep_flows)
+        if finite:
+            return _slice_outputs(plan, kept, reduced), reduced, rows
+        # Not finite somewhere: the numpy kernel finds the node and draw to name.
     bid = plan.bid
     horizon = bid.horizon
     t = np.arange(horizon, dtype=np.float64)[:, np.newaxis]
@@ -582,17 +613,24 @@ def _evaluate_slice(
         for node in order:
             if not np.isfinite(values[node.id]).all():
                 _raise_not_finite(bid, node.id, values[node.id], first_draw)
+    return _slice_outputs(plan, values, ledger), ledger, None
+
+
+def _slice_outputs(plan: _Plan, values: Mapping[str, NDArray[np.float64]],
+                   ledger: LedgerSlice) -> dict[Key, NDArray[np.float64]]:
+    """Return the per-draw outputs of a slice to keep, each with draws on its last axis."""
     out: dict[Key, NDArray[np.float64]] = {("base", name): array
                                            for name, array in ledger.base.items()}
     out[("qalys",)] = ledger.qalys
     out |= {("metric", node_id): values[node_id] for node_id in plan.ledger.metric_nodes}
     if plan.keep_flows:
-        out |= {("flow", node.id): values[node.id] for node in order}
-    return out, ledger
+        out |= {("flow", node.id): values[node.id] for node in plan.order}
+    return out
 
 
 def _slice_moments(
-    plan: _Plan, ledger: LedgerSlice, out: dict[Key, NDArray[np.float64]]
+    plan: _Plan, ledger: LedgerSlice, out: dict[Key, NDArray[np.float64]],
+    rows: NDArray[np.float64] | None = None,
 ) -> tuple[list[Key], Moments]:
     """Exact moments of every reported quantity over a slice of draws.
 
@@ -601,25 +639,21 @@ def _slice_moments(
     metric is derived once for every scope at a time. Returns the row keys
     (the same for every slice of a run) and the moments; a metric node's
     periods take one row each, keyed ``("metric", node_id, period)``.
+    ``rows`` are the quantities already computed (by the compiled kernel).
     """
-    scopes = plan.ledger.scopes
+    keys = plan.ledger.moment_keys(plan.bid.horizon)
+    if rows is not None:
+        return keys, row_moments(rows)
     base = {**ledger.base, "qalys": ledger.qalys[np.newaxis, :]}
     table = {name: derive(name, base, plan.bid.settings.qaly_value)
              for name in dict.fromkeys(METRICS + ORGANISATION_METRICS)}
-    keys: list[Key] = [("system", name) for name in METRICS]
     pieces = [table[name][:1] for name in METRICS]
-    for name in ORGANISATION_METRICS:
-        keys += [("organisation", org, name) for org in scopes[1:]]
-        pieces.append(table[name][1:])
+    pieces += [table[name][1:] for name in ORGANISATION_METRICS]
     # Exact probabilities of gain: P(npv > 0) of every scope and P(nmb > 0).
-    keys += [("above_zero", scope, "npv") for scope in scopes] + [("above_zero", "system", "nmb")]
     pieces += [(table["npv"] > 0).astype(np.float64), (table["nmb"][:1] > 0).astype(np.float64)]
     nodes = plan.ledger.metric_nodes
-    keys += [("metric_total", node_id) for node_id in nodes]
     pieces += [out[("metric", node_id)].sum(axis=0, keepdims=True) for node_id in nodes]
-    for node_id in nodes:
-        keys += [("metric", node_id, str(period)) for period in range(plan.bid.horizon)]
-        pieces.append(out[("metric", node_id)])
+    pieces += [out[("metric", node_id)] for node_id in nodes]
     n = ledger.qalys.shape[0]
     rows = np.concatenate(pieces, axis=0,
                           out=scratch("moment rows", (len(keys), n)))
@@ -849,6 +883,7 @@ def _assemble(plan: _Plan, chunks: Iterable[_Chunk]) -> tuple[Appraisal, float]:
             "bpv_version": __version__,
             "spawn_key": list(plan.root.spawn_key),
             "block_size": BLOCK_SIZE,
+            "kernel": "numpy" if plan.model is None else "compiled",
             "discounting": bid.settings.discounting,
             "timing": bid.settings.timing,
             "money_discount_factors": [float(x) for x in plan.money_factors],

@@ -256,6 +256,32 @@ class LedgerPlan:
             income_nodes=tuple(n.id for n in money if n.measure == "income"),
         )
 
+    def moment_keys(self, horizon: int) -> list[tuple[str, ...]]:
+        """Every quantity whose moments an appraisal keeps, in the engine's row order.
+
+        Each system metric, each organisation metric (organisations in order
+        within a metric), whether each scope's NPV and the system's NMB are
+        above zero, each metric node's total over periods, then each metric
+        node's periods, keyed ``("metric", node_id, period)``.
+
+        Examples
+        --------
+        >>> plan = LedgerPlan(metric_nodes=("admissions",), organisations=("icb",))
+        >>> keys = plan.moment_keys(horizon=2)
+        >>> keys[0], keys[len(METRICS)], keys[-1]
+        (('system', 'npv'), ('organisation', 'icb', 'npv'), ('metric', 'admissions', '1'))
+        """
+        scopes = self.scopes
+        keys: list[tuple[str, ...]] = [("system", name) for name in METRICS]
+        for name in ORGANISATION_METRICS:
+            keys += [("organisation", org, name) for org in scopes[1:]]
+        keys += [("above_zero", scope, "npv") for scope in scopes]
+        keys.append(("above_zero", "system", "nmb"))
+        keys += [("metric_total", node_id) for node_id in self.metric_nodes]
+        for node_id in self.metric_nodes:
+            keys += [("metric", node_id, str(period)) for period in range(horizon)]
+        return keys
+
     def reduce(
         self,
         values: Mapping[str, NDArray[np.float64]],
