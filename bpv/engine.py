@@ -16,7 +16,9 @@ How it works, in the order of the pipeline:
    fast-forwarded to each block) draw a block's uniforms and invert the CDF
    slice by slice. Correlated parameters go through a Gaussian copula.
 4. **Evaluate.** Every node's compiled formula runs once per slice on arrays of
-   shape (periods, draws): no per-draw Python loop.
+   shape (periods, draws): no per-draw Python loop. With ``kernel="compiled"``
+   the whole bid runs instead as one numba loop over the slice's draws
+   (:mod:`bpv.compiled`).
 5. **Reduce.** The ledger reduces each chunk to per-draw present values
    (:mod:`bpv.ledger`); chunks are joined in block order.
 """

@@ -160,3 +160,20 @@ def test_the_readme_shows_real_output():
     expected_line = shown.split("\n")[0]
     result = run("validate", "tests/data/invalid/unknown_reference.yaml")
     assert result.stdout.strip() == expected_line
+
+
+def test_appraise_with_the_compiled_kernel_gives_the_numpy_kernels_figures():
+    pytest.importorskip("numba")
+    reports = [json.loads(main_output) for main_output in (
+        run("appraise", FRAILTY, "--draws", "3000", "--seed", "4", "--json", *extra).stdout
+        for extra in ((), ("--kernel", "compiled")))]
+    assert [report["provenance"]["kernel"] for report in reports] == ["numpy", "compiled"]
+    for metric in ("npv", "qalys", "roi"):
+        assert reports[1]["metrics"][metric]["mean"] == pytest.approx(
+            reports[0]["metrics"][metric]["mean"], rel=1e-12)
+
+
+def test_appraise_refuses_an_unknown_kernel():
+    result = run("appraise", FRAILTY, "--kernel", "fortran")
+    assert result.returncode == 2
+    assert "invalid choice: 'fortran'" in result.stderr
