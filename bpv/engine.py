@@ -212,8 +212,8 @@ def appraise(
     kernel : {'numpy', 'compiled'}, default 'numpy'
         How each slice of draws is evaluated: numpy array operations, or the
         bid compiled to machine code by numba (:mod:`bpv.compiled`; install
-        ``bpv[compiled]``), about twice as fast on two cores at a million
-        draws, after a compile of about a second per bid and process. The
+        ``bpv[compiled]``), about a third faster on two cores from a million
+        draws, after a compile of 1.5–2.5 s per bid and process. The
         draws are the same; results agree to about 1e-15 relative, and each
         kernel is reproducible to the bit on its own.
 
