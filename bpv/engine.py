@@ -243,16 +243,10 @@ def appraise(
                f"Got {type(bid).__name__} instead.")
         raise SpecError(msg)
     _check_int("n_draws", n_draws, 1)
-    if method not in METHODS:
-        msg = (f"The 'method' parameter of appraise must be one of {', '.join(METHODS)}. "
-               f"Got {method!r} instead.")
-        raise SpecError(msg)
+    _check_choice("method", method, METHODS)
     if chunk_size is not None:
         _check_int("chunk_size", chunk_size, 1)
-    if kernel not in KERNELS:
-        msg = (f"The 'kernel' parameter of appraise must be one of {', '.join(KERNELS)}. "
-               f"Got {kernel!r} instead.")
-        raise SpecError(msg)
+    _check_choice("kernel", kernel, KERNELS)
     if method == "sobol" and n_draws & (n_draws - 1):
         warnings.warn(f"Sobol points are balanced only for a power of two draws; {n_draws:,} "
                       f"is not (try {1 << (n_draws - 1).bit_length():,})", BidWarning,
@@ -402,6 +396,13 @@ def bid_hash(bid: Bid) -> str:
     canonical = json.dumps(bid.model_dump(mode="json", by_alias=True), sort_keys=True,
                            separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _check_choice(name: str, value: Any, choices: Sequence[str]) -> None:
+    if value not in choices:
+        msg = (f"The '{name}' parameter of appraise must be one of {', '.join(choices)}. "
+               f"Got {value!r} instead.")
+        raise SpecError(msg)
 
 
 def _check_int(name: str, value: Any, low: int) -> None:
