@@ -42,7 +42,7 @@ import ast
 import functools
 import hashlib
 import importlib.util
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -57,7 +57,10 @@ from bpv.moments import Moments
 from bpv.spec.bid import Bid
 from bpv.spec.node import Node
 
-__all__ = ["DERIVED_SOURCE", "CompiledModel", "available", "kernel_source", "row_moments"]
+__all__ = [
+    "DERIVED_SOURCE", "CompiledModel", "available", "kernel_source", "parameter_rows",
+    "row_moments",
+]
 
 #: The base vectors the kernel writes, in this order, for every scope (payback apart).
 _PRESENT_VALUES = tuple(name for name in SCOPE_BASE if name != "payback")
@@ -390,6 +393,15 @@ def _padded(purpose: str, shape: tuple[int, ...]) -> NDArray[np.float64]:
     return scratch(purpose, (*leading, n + _PAD))[..., :n]
 
 
+def parameter_rows(n_parameters: int, n: int) -> NDArray[np.float64]:
+    """Return this thread's rows of parameter values that :class:`CompiledModel` reads.
+
+    Values drawn straight into them (name them in ``placed`` when calling the
+    model) are not copied.
+    """
+    return _padded("compiled parameters", (n_parameters, n))
+
+
 def _digest(source: str) -> str:
     return hashlib.sha256(source.encode()).hexdigest()[:12]
 
@@ -459,7 +471,9 @@ class CompiledModel:
         gates = {name: np.zeros((1, 1)) for name in self.gates}
         horizon = self.profiles.shape[1]
         self(zeros, gates, np.zeros(horizon), np.zeros(horizon), keep_flows=False)
-        row_moments(np.zeros((1, 1)))
+        # The layout of the real rows: padded, and two of them (numpy calls a
+        # single row contiguous whatever its stride, and numba compiles per layout).
+        row_moments(_padded("compiled moment rows", (2, 1)))
 
     def __call__(
         self,
@@ -468,20 +482,24 @@ class CompiledModel:
         money_factors: NDArray[np.float64],
         health_factors: NDArray[np.float64],
         keep_flows: bool,
+        *,
+        placed: Collection[str] = (),
     ) -> tuple[dict[str, NDArray[np.float64]], LedgerSlice, NDArray[np.float64], bool]:
         """Evaluate a slice of draws.
 
         ``parameters`` holds a row (n,) per parameter, ``gates`` a row (1, n)
-        per success gate. Returns the metric nodes' values (and every node's,
+        per success gate; the parameters in ``placed`` are already in their
+        row of :func:`parameter_rows`. Returns the metric nodes' values (and every node's,
         with ``keep_flows``), the ledger's reduction, the moment rows, and
         whether every sum was finite. The arrays are this thread's scratch
         buffers: valid until its next call.
         """
         n = next(iter(parameters.values())).shape[-1] if parameters else 0
         horizon = self.profiles.shape[1]
-        rows = _padded("compiled parameters", (len(self.parameters), n))
+        rows = parameter_rows(len(self.parameters), n)
         for row, name in zip(rows, self.parameters, strict=True):
-            row[:] = parameters[name]
+            if name not in placed:
+                row[:] = parameters[name]
         gate_rows = _padded("compiled gates", (len(self.gates), n))
         for row, name in zip(gate_rows, self.gates, strict=True):
             row[:] = gates[name].reshape(-1)

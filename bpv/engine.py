@@ -43,7 +43,7 @@ from scipy import special
 
 from bpv._scratch import scratch
 from bpv._version import __version__
-from bpv.compiled import CompiledModel, row_moments
+from bpv.compiled import CompiledModel, parameter_rows, row_moments
 from bpv.discounting import discount_factors, resolve_rates
 from bpv.errors import BidWarning, SpecError, did_you_mean
 from bpv.ledger import (
@@ -57,6 +57,7 @@ from bpv.ledger import (
 )
 from bpv.moments import Moments
 from bpv.results import Appraisal, CashFlowResult, MetricNodeResult
+from bpv.sampling.compiled import CompiledSampler, warm_up
 from bpv.sampling.draws import InverseStack, inverse_cdf, sample, sampled_by_inversion
 from bpv.sampling.streams import BLOCK_SIZE, Seed, block_generator, root_seed
 from bpv.spec.bid import Bid
@@ -114,6 +115,9 @@ class _Plan:
     stack: InverseStack | None = None
     #: The bid's compiled kernel (``kernel="compiled"``); None for the numpy kernel.
     model: CompiledModel | None = None
+    #: With the compiled kernel and plain Monte Carlo, the parameters drawn by
+    #: compiled transforms of numpy's streams, straight into the kernel's rows.
+    sampler: CompiledSampler | None = None
 
     @property
     def thinning(self) -> int:
@@ -444,18 +448,27 @@ def _make_plan(bid: Bid, root: np.random.SeedSequence, n_draws: int, method: str
         names, matrix = bid.correlations.to_matrix()
         correlated = tuple(names)
         cholesky = np.linalg.cholesky(np.asarray(matrix, dtype=np.float64))
-    inverted = () if given is not None else tuple(
-        name for name in uncertain if name not in correlated
-        and (method != "mc" or sampled_by_inversion(bid.parameters[name].distribution)))
-    stack = InverseStack([inverse_cdf(bid.parameters[name].distribution) for name in inverted])
     order = tuple(bid.evaluation_order())
     ledger = LedgerPlan.from_bid(bid)
-    model = CompiledModel.from_bid(bid, order, ledger) if kernel == "compiled" else None
+    model = sampler = None
+    if kernel == "compiled":
+        model = CompiledModel.from_bid(bid, order, ledger)
+        if method == "mc" and given is None:
+            sampler = CompiledSampler.for_parameters(
+                {name: bid.parameters[name].distribution for name in uncertain
+                 if name not in correlated},
+                {name: model.parameters.index(name) for name in uncertain})
+            warm_up()
+    drawn = () if sampler is None else sampler.names
+    inverted = () if given is not None else tuple(
+        name for name in uncertain if name not in correlated and name not in drawn
+        and (method != "mc" or sampled_by_inversion(bid.parameters[name].distribution)))
+    stack = InverseStack([inverse_cdf(bid.parameters[name].distribution) for name in inverted])
     return _Plan(bid, root, n_draws, method, keep_flows, keep_draws, money, health,
                  order, ledger, uncertain, gates,
                  correlated, cholesky, keep_inputs, given,
                  adjustments=tuple(adjusted.to_dicts()), given_bid_hash=given_bid_hash,
-                 inverted=inverted, stack=stack, model=model)
+                 inverted=inverted, stack=stack, model=model, sampler=sampler)
 
 
 def _run(plan: _Plan, ranges: Sequence[tuple[int, int]], executor: Executor | None,
@@ -580,8 +593,10 @@ def _evaluate_slice(
     :func:`_slice_moments`).
     """
     if plan.model is not None:
+        placed = frozenset(() if plan.sampler is None else plan.sampler.names)
         kept, reduced, rows, finite = plan.model(parameters, gates, plan.money_factors,
-                                                 plan.health_factors, plan.keep_flows)
+                                                 plan.health_factors, plan.keep_flows,
+                                                 placed=placed)
         if finite:
             return _slice_outputs(plan, kept, reduced), reduced, rows
         # Not finite somewhere: the numpy kernel finds the node and draw to name.
@@ -726,6 +741,13 @@ class _BlockDraws:
             return _given_slice(plan, plan.given, self.block * BLOCK_SIZE + start, n)
         uniforms = {name: u[start:stop] for name, u in self.uniforms.items()}
         drawn: dict[str, NDArray[np.float64]] = {}
+        if plan.sampler is not None:  # into the compiled kernel's own rows: no copy
+            assert plan.model is not None  # noqa: S101 - for the type checker
+            rows = parameter_rows(len(plan.model.parameters), n)
+            names = plan.sampler.names
+            plan.sampler.draw(self.generators, scratch("raw draws", (len(names), n)), rows)
+            drawn |= {name: rows[target]
+                      for name, target in zip(names, plan.sampler.targets, strict=True)}
         if plan.inverted:
             assert plan.stack is not None  # noqa: S101 - for the type checker
             shape = (len(plan.inverted), n)
