@@ -22,7 +22,8 @@ over periods; ``x ** t`` of such an ``x`` is a running product, as
 
 What agrees with the numpy kernel
 ---------------------------------
-The draws are the same to the bit (sampling is shared). Results agree to
+The draws are the same to the bit: the same generators, turned into values
+by the same arithmetic, compiled (:mod:`bpv.sampling.compiled`). Results agree to
 rounding: additions happen in a different order (a present value is summed
 period by period rather than by a matrix product), and ``exp``, ``log`` and
 ``**`` come from the C library rather than numpy's own routines, so values
@@ -31,7 +32,7 @@ error. Each kernel on its own is reproducible to the bit, whatever the chunk
 size, executor or number of workers. A draw whose values are not finite is
 evaluated again by the numpy kernel, which names the node and draw.
 
-Compiling takes 1.5–2.5 s per bid and is done once per process (kept by the
+Compiling takes 1.5–3.5 s per bid and is done once per process (kept by the
 function's source; ``keep_flows=True`` compiles a second variant); it pays
 from about a million draws.
 """
