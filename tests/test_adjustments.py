@@ -24,6 +24,7 @@ from bpv.spec.policies import (
     Additionality,
     OptimismBias,
 )
+from tests.builders import CONSTANT_RATE, small_bid
 
 ROOT = Path(__file__).resolve().parent.parent
 PATHOLOGY = "examples/bids/pathology_network.yaml"
@@ -31,13 +32,7 @@ FRAILTY = "examples/bids/frailty_virtual_ward.yaml"
 
 
 def make_bid(nodes, parameters=None, horizon=4, **settings_):
-    return bpv.Bid.model_validate({
-        "id": "t", "title": "t", "start_year": 2025, "horizon": horizon,
-        "organisations": [{"id": "a", "name": "A"}],
-        "parameters": parameters or {},
-        "settings": {"discounting": "constant", "discount_rate": 0.035, **settings_},
-        "nodes": nodes,
-    })
+    return small_bid(nodes, parameters, horizon=horizon, settings=CONSTANT_RATE | settings_)
 
 
 def node(node_id, kind, formula, measure=None, cost_type=None, **extra):

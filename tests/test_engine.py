@@ -15,18 +15,14 @@ from scipy import stats
 import bpv
 from bpv.engine import EvaluationError
 from bpv.formulas import RESERVED_NAMES
+from tests.builders import small_bid
 
 FRAILTY = "examples/bids/frailty_virtual_ward.yaml"
 
 
 def make_bid(nodes, parameters=None, horizon=6, organisations=("a",), **settings_):
-    return bpv.Bid.model_validate({
-        "id": "t", "title": "t", "start_year": 2025, "horizon": horizon,
-        "organisations": [{"id": o, "name": o} for o in organisations],
-        "parameters": parameters or {},
-        "settings": settings_,
-        "nodes": nodes,
-    })
+    return small_bid(nodes, parameters, horizon=horizon, organisations=organisations,
+                     settings=settings_)
 
 
 DELIVER = {"id": "deliver", "kind": "activity"}

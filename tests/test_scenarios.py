@@ -14,20 +14,15 @@ from hypothesis import strategies as st
 
 import bpv
 from bpv.scenarios import BASE, apply_scenario
+from tests.builders import CONSTANT_RATE, small_bid
 from tests.strategies import bids, distributions
 
 PATHOLOGY = "examples/bids/pathology_network.yaml"
 FRAILTY = "examples/bids/frailty_virtual_ward.yaml"
 
 
-def make_bid(nodes, parameters=None, horizon=6, **extra):
-    return bpv.Bid.model_validate({
-        "id": "t", "title": "t", "start_year": 2025, "horizon": horizon,
-        "organisations": [{"id": "a", "name": "A"}],
-        "parameters": parameters or {},
-        "settings": {"discounting": "constant", "discount_rate": 0.035},
-        "nodes": nodes, **extra,
-    })
+def make_bid(nodes, parameters=None, horizon=6, **sections):
+    return small_bid(nodes, parameters, horizon=horizon, settings=CONSTANT_RATE, **sections)
 
 
 CAPEX = {"id": "capex", "kind": "input", "formula": "1000 * (t == 0)", "measure": "cost",
