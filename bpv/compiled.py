@@ -32,9 +32,11 @@ error. Each kernel on its own is reproducible to the bit, whatever the chunk
 size, executor or number of workers. A draw whose values are not finite is
 evaluated again by the numpy kernel, which names the node and draw.
 
-Compiling takes 1.5–3.5 s per bid and is done once per process (kept by the
-function's source; ``keep_flows=True`` compiles a second variant); it pays
-from about a million draws.
+Compiling takes 1–3.5 s per bid the first time on a machine. The kernel is
+then kept on disk (:mod:`bpv._kernel_cache`; ``$BPV_CACHE_DIR`` chooses
+where, an empty value turns it off), so a later process loads it in about
+0.3 s, and it is kept in memory for the rest of the process (by the
+function's source; ``keep_flows=True`` compiles a second variant).
 """
 
 from __future__ import annotations
@@ -369,16 +371,37 @@ def kernel_source(bid: Bid, order: Sequence[Node], ledger: LedgerPlan) -> str:
 
 @functools.lru_cache(maxsize=64)
 def _compile(source: str) -> Callable[..., None]:
-    """Compile a kernel's source with numba, once per process."""
+    """Compile a kernel's source with numba, once per process, and once per machine.
+
+    The source is kept as a file in the kernel cache (:mod:`bpv._kernel_cache`),
+    where numba keeps its machine code, so a new process loads it in a
+    fraction of the time; without a cache directory it is compiled in memory.
+    """
     import numba
 
-    namespace: dict[str, Any] = {"np": np}
+    from bpv._kernel_cache import import_source
+
     # The source is written by kernel_source from checked syntax trees: names
     # are indices and numbers are float reprs, so no text of the bid runs here.
-    exec(compile(source, f"<bpv kernel {_digest(source)}>", "exec"), namespace)  # noqa: S102
+    module = import_source(_MODULE_HEADER + source, "bpv_kernel")
+    if module is None:
+        namespace: dict[str, Any] = {"np": np}
+        exec(compile(source, f"<bpv kernel {_digest(source)}>", "exec"), namespace)  # noqa: S102
+        kernel = namespace["kernel"]
+    else:
+        kernel = module.kernel
     function: Callable[..., None] = numba.njit(
-        nogil=True, error_model="numpy", boundscheck=False)(namespace["kernel"])
+        nogil=True, error_model="numpy", boundscheck=False, cache=module is not None)(kernel)
     return function
+
+
+#: What a kernel's file holds before its source.
+_MODULE_HEADER = '''"""A bid's kernel, by bpv.compiled.kernel_source, kept for numba's cache."""
+
+import numpy as np
+
+
+'''
 
 
 #: Each row of a kernel's arrays is this many values longer than the draws it
@@ -540,55 +563,7 @@ def row_moments(rows: NDArray[np.float64]) -> Moments:
     return Moments(count, mean, m2)
 
 
-@functools.cache
 def _row_moments() -> Callable[..., None]:
-    import numba
+    from bpv._moments_jit import moments
 
-    def total(row: Any, shift: float, square: bool) -> float:  # pragma: no cover - numba
-        # Four running sums, of values or squared deviations: one sum's
-        # additions wait on each other, four do not.
-        a = b = c = d = 0.0
-        n = row.shape[0]
-        stop = n - n % 4
-        for j in range(0, stop, 4):
-            w, x, y, z = row[j] - shift, row[j + 1] - shift, row[j + 2] - shift, row[j + 3] - shift
-            if square:
-                w, x, y, z = w * w, x * x, y * y, z * z
-            a += w
-            b += x
-            c += y
-            d += z
-        for j in range(stop, n):
-            w = row[j] - shift
-            a += w * w if square else w
-        return (a + b) + (c + d)
-
-    def moments(rows: Any, count: Any, mean: Any, m2: Any) -> None:  # pragma: no cover
-        n = rows.shape[1]
-        for i in range(rows.shape[0]):
-            row = rows[i]
-            whole = total(row, 0.0, False)
-            if np.isfinite(whole):
-                finite = n
-            else:  # a payback that never comes, a ratio without a cost: finite values only
-                whole = 0.0
-                finite = 0
-                for j in range(n):
-                    if np.isfinite(row[j]):
-                        whole += row[j]
-                        finite += 1
-            average = whole / finite if finite > 0 else np.nan
-            if finite == n:
-                squares = total(row, average, True)
-            else:
-                squares = 0.0
-                for j in range(n):
-                    if np.isfinite(row[j]):
-                        squares += (row[j] - average) ** 2
-            count[i] = finite
-            mean[i] = average
-            m2[i] = squares
-
-    total = numba.njit(nogil=True, error_model="numpy", inline="always")(total)
-    function: Callable[..., None] = numba.njit(nogil=True, error_model="numpy")(moments)
-    return function
+    return moments

@@ -23,11 +23,8 @@ numpy kernel does.
 
 from __future__ import annotations
 
-import functools
-import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -207,71 +204,10 @@ class CompiledSampler:
                 values[lost] = self.inverses[int(self.constants[i, 0])].exact(raw[i, lost])
 
 
-@functools.cache
 def _transform() -> Callable[..., int]:
-    import numba
+    from bpv.sampling._transform_jit import transform
 
-    def transform(raw: Any, out: Any, targets: Any, kinds: Any, constants: Any, table: Any,
-                  layouts: Any) -> int:  # pragma: no cover - compiled by numba
-        outside = 0
-        n = raw.shape[1]
-        for i in range(raw.shape[0]):
-            u, values, kind = raw[i], out[targets[i]], kinds[i]
-            c0, c1, c2, c3, c4 = constants[i]
-            if kind == TABLE:
-                shift, mask, base, half, offset = layouts[int(c0)]
-                outside += invert(u, values, table, shift, mask, base, half, offset)
-            elif kind == TRIANGULAR:
-                for j in range(n):
-                    x = u[j]
-                    if x <= c2:
-                        values[j] = c0 + math.sqrt(x * c3)
-                    else:
-                        values[j] = c1 - math.sqrt((1.0 - x) * c4)
-            elif kind == UNIFORM:
-                for j in range(n):
-                    values[j] = c0 + c1 * u[j]
-            elif kind == BERNOULLI:
-                for j in range(n):
-                    values[j] = 1.0 if u[j] < c0 else 0.0
-            elif kind == NORMAL:
-                for j in range(n):
-                    values[j] = c0 + c1 * u[j]
-            else:  # LOGNORMAL
-                for j in range(n):
-                    values[j] = math.exp(c0 + c1 * u[j])
-        return outside
-
-    def invert(u: Any, values: Any, table: Any, shift: int, mask: int, base: int, half: int,
-               offset: int) -> int:  # pragma: no cover - compiled by numba
-        # _evaluate_tables, value by value: the same operations in the same order.
-        outside = 0
-        for j in range(u.shape[0]):
-            x = u[j]
-            q = min(x, 1.0 - x)
-            bits = np.float64(q).view(np.int64)
-            row = (bits >> shift) - base
-            if row < 0 or row >= half:  # q < 2**-40, or x outside [0, 1]
-                values[j] = np.nan
-                outside += 1
-                continue
-            if x > 0.5:
-                row += half
-            position = np.int64((bits & mask) | _ONE_BITS).view(np.float64) - 1.0
-            c = table[row + offset]
-            value = c[5]
-            value = value * position + c[4]
-            value = value * position + c[3]
-            value = value * position + c[2]
-            value = value * position + c[1]
-            values[j] = value * position + c[0]
-        return outside
-
-    invert = numba.njit(nogil=True, error_model="numpy", boundscheck=False,
-                        inline="always")(invert)
-    function: Callable[..., int] = numba.njit(nogil=True, error_model="numpy",
-                                              boundscheck=False)(transform)
-    return function
+    return transform
 
 
 def warm_up() -> None:
