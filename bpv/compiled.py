@@ -263,10 +263,12 @@ def kernel_source(bid: Bid, order: Sequence[Node], ledger: LedgerPlan) -> str:
     -------
     str
         The source of ``kernel(P, G, profiles, money, health, base, payback,
-        qalys, net, rows, flows, status, keep_flows)``: ``P`` holds one row
-        of draws per parameter (bid order), ``G`` one per success gate,
-        ``profiles`` each activity's delivery by period; the rest are
-        filled, ``rows`` with every quantity of ``ledger.moment_keys``.
+        qalys, net, rows, flows, status, keep_flows, cash_every, cash_first)``:
+        ``P`` holds one row of draws per parameter (bid order), ``G`` one per
+        success gate, ``profiles`` each activity's delivery by period; the
+        rest are filled, ``rows`` with every quantity of
+        ``ledger.moment_keys`` and ``net`` with the net cash flows of draws
+        ``cash_first``, ``cash_first + cash_every``, … only.
 
     Examples
     --------
@@ -274,7 +276,7 @@ def kernel_source(bid: Bid, order: Sequence[Node], ledger: LedgerPlan) -> str:
     >>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")
     >>> source = kernel_source(bid, bid.evaluation_order(), LedgerPlan.from_bid(bid))
     >>> source.splitlines()[0]
-    'def kernel(P, G, profiles, money, health, base, payback, qalys, net, rows, flows, status, keep_flows):'
+    'def kernel(P, G, profiles, money, health, base, payback, qalys, net, rows, flows, status, keep_flows, cash_every, cash_first):'
     """  # noqa: E501 (doctest output is one line)
     horizon = bid.horizon
     identifiers = {name: f"p{i}" for i, name in enumerate(bid.parameters)}
@@ -309,7 +311,7 @@ def kernel_source(bid: Bid, order: Sequence[Node], ledger: LedgerPlan) -> str:
     n_scopes = len(ledger.scopes)
     body = [
         "def kernel(P, G, profiles, money, health, base, payback, qalys, net, rows, flows, "
-        "status, keep_flows):",
+        "status, keep_flows, cash_every, cash_first):",
         "    bad = 0.0",
         "    imbalance = 0.0",
         "    largest = 0.0",
@@ -324,6 +326,9 @@ def kernel_source(bid: Bid, order: Sequence[Node], ledger: LedgerPlan) -> str:
     draw += [f"mt{m} = 0.0" for m in range(len(metrics))]
     draw += [f"cum{s} = 0.0" for s in range(n_scopes)]
     draw += [f"pb{s} = np.inf" for s in range(n_scopes)]
+    # The net cash flows of one draw in cash_every are kept: only those are stored.
+    draw += ["kc = j - cash_first", "store = kc >= 0 and kc % cash_every == 0",
+             "kc = kc // cash_every"]
     draw.append(f"for t in range({horizon}):")
     period = ["tt = float(t)", *writer.per_period]
     period.append("if keep_flows:")
@@ -338,7 +343,7 @@ def kernel_source(bid: Bid, order: Sequence[Node], ledger: LedgerPlan) -> str:
         period += [f"rows[{row} + t, j] = {atom}", f"mt{m} += {atom}"]
     for s in range(n_scopes):
         period += [f"cash = {_signed_sum(ledger.weights['net_cash'][s], money)}",
-                   f"net[{s}, t, j] = cash",
+                   "if store:", f"    net[{s}, t, kc] = cash",
                    f"cum{s} += cash",
                    f"if pb{s} == np.inf and cum{s} >= 0.0:",
                    f"    pb{s} = tt"]
@@ -508,15 +513,19 @@ class CompiledModel:
         keep_flows: bool,
         *,
         placed: Collection[str] = (),
+        cash_every: int = 1,
+        cash_first: int = 0,
     ) -> tuple[dict[str, NDArray[np.float64]], LedgerSlice, NDArray[np.float64], bool]:
         """Evaluate a slice of draws.
 
         ``parameters`` holds a row (n,) per parameter, ``gates`` a row (1, n)
         per success gate; the parameters in ``placed`` are already in their
-        row of :func:`parameter_rows`. Returns the metric nodes' values (and every node's,
-        with ``keep_flows``), the ledger's reduction, the moment rows, and
-        whether every sum was finite. The arrays are this thread's scratch
-        buffers: valid until its next call.
+        row of :func:`parameter_rows`. Returns the metric nodes' values (and
+        every node's, with ``keep_flows``), the ledger's reduction, the moment
+        rows, and whether every sum was finite. The ledger's ``net_cash``
+        holds only draws ``cash_first``, ``cash_first + cash_every``, … of
+        the slice (the subsample kept for the fan chart). The arrays are this
+        thread's scratch buffers: valid until its next call.
         """
         n = next(iter(parameters.values())).shape[-1] if parameters else 0
         horizon = self.profiles.shape[1]
@@ -530,16 +539,18 @@ class CompiledModel:
         base = _padded("compiled base", (len(_PRESENT_VALUES), self.n_scopes, n))
         payback = _padded("compiled payback", (self.n_scopes, n))
         qalys = np.empty(n)
-        net = _padded("compiled net cash", (self.n_scopes, horizon, n))
+        n_cash = len(range(cash_first, n, cash_every))
+        # At least one column, so that the layout numba compiled for stays the same.
+        net = _padded("compiled net cash", (self.n_scopes, horizon, max(n_cash, 1)))
         moment_rows = _padded("compiled moment rows", (self.n_rows, n))
         flows = _padded("compiled flows", (len(self.nodes) if keep_flows else 0, horizon, n))
         status = np.zeros(3)
         _compile(self.source)(rows, gate_rows, self.profiles, money_factors, health_factors,
                               base, payback, qalys, net, moment_rows, flows, status,
-                              keep_flows)
+                              keep_flows, cash_every, cash_first)
         ledger = LedgerSlice(
             {**dict(zip(_PRESENT_VALUES, base, strict=True)), "payback": payback},
-            qalys, net, float(status[1] / status[2]) if status[2] > 0 else 0.0)
+            qalys, net[..., :n_cash], float(status[1] / status[2]) if status[2] > 0 else 0.0)
         values = {node_id: moment_rows[row:row + horizon] for node_id, row in self.metric_rows}
         if keep_flows:
             values |= dict(zip(self.nodes, flows, strict=True))

@@ -540,8 +540,8 @@ def _evaluate_blocks(plan: _Plan, first: int, last: int) -> _Chunk:
             stop = min(size, start + EVALUATION_SLICE)
             first_draw = block * BLOCK_SIZE + start
             parameters, gates = draws.slice(start, stop)
-            out, ledger, rows = _evaluate_slice(plan, parameters, gates, first_draw,
-                                                stop - start)
+            out, ledger, rows, kept_cash = _evaluate_slice(plan, parameters, gates,
+                                                           first_draw, stop - start)
             imbalance = max(imbalance, ledger.imbalance)
             if plan.thinning > 1:
                 # Moments only when draws are thinned: otherwise every draw is
@@ -560,9 +560,7 @@ def _evaluate_blocks(plan: _Plan, first: int, last: int) -> _Chunk:
             for key, array in out.items():
                 kept.setdefault(key, []).append(
                     array.copy() if chosen is None else array[..., chosen])
-            chosen = _systematic(first_draw, stop - start, plan.cash_thinning)
-            cash.append(ledger.net_cash.copy() if chosen is None
-                        else ledger.net_cash[..., chosen])
+            cash.append(kept_cash)
         if block_moments is not None:
             moments.append((keys, block_moments))
     return _Chunk(kept, cash, moments, imbalance)
@@ -581,7 +579,8 @@ def _evaluate_slice(
     gates: dict[str, NDArray[np.float64]],
     first_draw: int,
     n: int,
-) -> tuple[dict[Key, NDArray[np.float64]], LedgerSlice, NDArray[np.float64] | None]:
+) -> tuple[dict[Key, NDArray[np.float64]], LedgerSlice, NDArray[np.float64] | None,
+           NDArray[np.float64]]:
     """Evaluate every node on a slice of ``n`` draws and reduce it with the ledger.
 
     Values are laid out periods by draws, shape (H, n): a parameter is a row
@@ -591,15 +590,17 @@ def _evaluate_slice(
     Returns the per-draw outputs to keep, each with draws on its last axis,
     the ledger's reduction and, from the compiled kernel, the rows of
     :meth:`~bpv.ledger.LedgerPlan.moment_keys` (None from the numpy kernel, which leaves them to
-    :func:`_slice_moments`).
+    :func:`_slice_moments`), and a copy of the net cash flows of the draws kept
+    for the fan chart (one in ``plan.cash_thinning``, by their place in the run).
     """
+    cash_first = (-first_draw) % plan.cash_thinning
     if plan.model is not None:
         placed = frozenset(() if plan.sampler is None else plan.sampler.names)
-        kept, reduced, rows, finite = plan.model(parameters, gates, plan.money_factors,
-                                                 plan.health_factors, plan.keep_flows,
-                                                 placed=placed)
-        if finite:
-            return _slice_outputs(plan, kept, reduced), reduced, rows
+        kept, reduced, rows, finite = plan.model(
+            parameters, gates, plan.money_factors, plan.health_factors, plan.keep_flows,
+            placed=placed, cash_every=plan.cash_thinning, cash_first=cash_first)
+        if finite:  # the model stores only the kept draws' cash flows
+            return _slice_outputs(plan, kept, reduced), reduced, rows, reduced.net_cash.copy()
         # Not finite somewhere: the numpy kernel finds the node and draw to name.
     bid = plan.bid
     horizon = bid.horizon
@@ -632,7 +633,8 @@ def _evaluate_slice(
         for node in order:
             if not np.isfinite(values[node.id]).all():
                 _raise_not_finite(bid, node.id, values[node.id], first_draw)
-    return _slice_outputs(plan, values, ledger), ledger, None
+    kept_cash = ledger.net_cash[..., cash_first::plan.cash_thinning].copy()
+    return _slice_outputs(plan, values, ledger), ledger, None, kept_cash
 
 
 def _slice_outputs(plan: _Plan, values: Mapping[str, NDArray[np.float64]],
