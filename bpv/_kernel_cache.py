@@ -27,11 +27,12 @@ import hashlib
 import os
 import sys
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path, PurePath
 from types import ModuleType
+from typing import Any
 
-__all__ = ["ENVIRONMENT_VARIABLE", "cache_directory", "directory_for", "import_source"]
+__all__ = ["ENVIRONMENT_VARIABLE", "cache_directory", "directory_for", "import_source", "jit"]
 
 #: Set to a directory to keep compiled kernels there, or to an empty value for none.
 ENVIRONMENT_VARIABLE = "BPV_CACHE_DIR"
@@ -116,3 +117,20 @@ def _write_unless_same(path: Path, text: str) -> None:
     partial = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
     partial.write_text(text, encoding="utf-8")
     os.replace(partial, path)
+
+
+def jit(function: Callable[..., Any], *, cache: bool = True, **options: Any) -> Any:
+    """Return ``numba.njit(**options)(function)``, its machine code cached on disk.
+
+    numba keeps the code beside the function's file or in its own cache
+    folder (``$NUMBA_CACHE_DIR``); where it can write to neither, or with
+    ``cache=False``, the function is compiled in memory in every process.
+    """
+    import numba
+
+    if cache:
+        try:
+            return numba.njit(cache=True, **options)(function)
+        except RuntimeError:  # "cannot cache function ...: no locator available"
+            pass
+    return numba.njit(**options)(function)

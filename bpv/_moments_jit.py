@@ -1,21 +1,22 @@
 """:func:`bpv.compiled.row_moments` as numba functions.
 
 Imported only when the compiled kernel runs (it imports numba). The same for
-every bid, so numba keeps its machine code on disk (``cache=True``) and a new
-process loads it instead of compiling it again.
+every bid, so numba keeps its machine code on disk where it can
+(:func:`bpv._kernel_cache.jit`) and a new process loads it instead of
+compiling it again.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import numba
 import numpy as np
+
+from bpv._kernel_cache import jit
 
 __all__ = ["moments"]
 
 
-@numba.njit(nogil=True, error_model="numpy", inline="always", cache=True)
 def _total(row: Any, shift: float, square: bool) -> float:  # pragma: no cover - numba
     # Four running sums, of values or squared deviations: one sum's
     # additions wait on each other, four do not.
@@ -36,7 +37,9 @@ def _total(row: Any, shift: float, square: bool) -> float:  # pragma: no cover -
     return (a + b) + (c + d)
 
 
-@numba.njit(nogil=True, error_model="numpy", cache=True)
+_total = jit(_total, nogil=True, error_model="numpy", inline="always")
+
+
 def moments(rows: Any, count: Any, mean: Any, m2: Any) -> None:  # pragma: no cover - numba
     """Fill ``count``, ``mean`` and ``m2`` with each row's finite values' moments."""
     n = rows.shape[1]
@@ -63,3 +66,6 @@ def moments(rows: Any, count: Any, mean: Any, m2: Any) -> None:  # pragma: no co
         count[i] = finite
         mean[i] = average
         m2[i] = squares
+
+
+moments = jit(moments, nogil=True, error_model="numpy")

@@ -382,9 +382,7 @@ def _compile(source: str) -> Callable[..., None]:
     where numba keeps its machine code, so a new process loads it in a
     fraction of the time; without a cache directory it is compiled in memory.
     """
-    import numba
-
-    from bpv._kernel_cache import import_source
+    from bpv._kernel_cache import import_source, jit
 
     # The source is written by kernel_source from checked syntax trees: names
     # are indices and numbers are float reprs, so no text of the bid runs here.
@@ -395,8 +393,8 @@ def _compile(source: str) -> Callable[..., None]:
         kernel = namespace["kernel"]
     else:
         kernel = module.kernel
-    function: Callable[..., None] = numba.njit(
-        nogil=True, error_model="numpy", boundscheck=False, cache=module is not None)(kernel)
+    function: Callable[..., None] = jit(kernel, cache=module is not None, nogil=True,
+                                        error_model="numpy", boundscheck=False)
     return function
 
 

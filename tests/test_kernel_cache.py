@@ -37,8 +37,8 @@ print(json.dumps({
 """
 
 
-def appraise_in_new_process(cache: str, home: Path) -> dict[str, object]:
-    environment = {**os.environ, "BPV_CACHE_DIR": cache, "HOME": str(home)}
+def appraise_in_new_process(cache: str, home: Path, **variables: str) -> dict[str, object]:
+    environment = {**os.environ, "BPV_CACHE_DIR": cache, "HOME": str(home), **variables}
     environment.pop("XDG_CACHE_HOME", None)
     out = subprocess.run([sys.executable, "-c", SCRIPT, str(BID)], capture_output=True,
                          text=True, check=True, env=environment)
@@ -64,6 +64,16 @@ def test_an_empty_cache_setting_compiles_in_memory_and_writes_nothing(tmp_path: 
     assert uncached["hits"] == 0
     assert uncached["npv"] == cached["npv"]  # the same machine code, the same bits
     assert not (tmp_path / "b").exists()  # not even the default folder under HOME
+
+
+def test_where_numba_cannot_keep_code_everything_compiles_in_memory(tmp_path: Path) -> None:
+    # Only the locator for zipped packages: numba finds nowhere to cache a
+    # function of a plain file, as on a machine whose folders are all read-only.
+    cached = appraise_in_new_process(str(tmp_path / "cache"), tmp_path)
+    nowhere = appraise_in_new_process(str(tmp_path / "cache"), tmp_path,
+                                      NUMBA_CACHE_LOCATOR_CLASSES="ZipCacheLocator")
+    assert nowhere["hits"] == 0
+    assert nowhere["npv"] == cached["npv"]
 
 
 def test_an_edited_kernel_file_is_replaced_and_never_run(

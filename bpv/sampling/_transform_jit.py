@@ -1,9 +1,10 @@
 """The compiled transform of :mod:`bpv.sampling.compiled`, as numba functions.
 
 Imported only when the compiled kernel runs (it imports numba). The same for
-every bid, so numba keeps its machine code on disk (``cache=True``, in
-``__pycache__`` beside this file or, where that is read-only, numba's own
-cache directory) and a new process loads it instead of compiling it again.
+every bid, so numba keeps its machine code on disk where it can
+(:func:`bpv._kernel_cache.jit`: in ``__pycache__`` beside this file or,
+where that is read-only, numba's own cache folder) and a new process loads
+it instead of compiling it again.
 """
 
 from __future__ import annotations
@@ -11,14 +12,13 @@ from __future__ import annotations
 import math
 from typing import Any
 
-import numba
 import numpy as np
 
+from bpv._kernel_cache import jit
 from bpv.sampling.compiled import _ONE_BITS, BERNOULLI, NORMAL, TABLE, TRIANGULAR, UNIFORM
 
 __all__ = ["transform"]
 
-@numba.njit(nogil=True, error_model="numpy", boundscheck=False, cache=True, inline="always")
 def _invert(u: Any, values: Any, table: Any, shift: int, mask: int, base: int, half: int,
             offset: int) -> int:  # pragma: no cover - compiled by numba
     # _evaluate_tables, value by value: the same operations in the same order.
@@ -45,7 +45,9 @@ def _invert(u: Any, values: Any, table: Any, shift: int, mask: int, base: int, h
     return outside
 
 
-@numba.njit(nogil=True, error_model="numpy", boundscheck=False, cache=True)
+_invert = jit(_invert, nogil=True, error_model="numpy", boundscheck=False, inline="always")
+
+
 def transform(raw: Any, out: Any, targets: Any, kinds: Any, constants: Any, table: Any,
               layouts: Any) -> int:  # pragma: no cover - compiled by numba
     """Turn each row of ``raw`` into values in row ``targets[i]`` of ``out``.
@@ -80,3 +82,6 @@ def transform(raw: Any, out: Any, targets: Any, kinds: Any, constants: Any, tabl
             for j in range(n):
                 values[j] = math.exp(c0 + c1 * u[j])
     return outside
+
+
+transform = jit(transform, nogil=True, error_model="numpy", boundscheck=False)
