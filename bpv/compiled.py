@@ -36,7 +36,7 @@ Compiling takes 1–3.5 s per bid the first time on a machine. The kernel is
 then kept on disk (:mod:`bpv._kernel_cache`; ``$BPV_CACHE_DIR`` chooses
 where, an empty value turns it off), so a later process loads it in about
 0.3 s, and it is kept in memory for the rest of the process (by the
-function's source; ``keep_flows=True`` compiles a second variant).
+function's source).
 """
 
 from __future__ import annotations
@@ -541,7 +541,11 @@ class CompiledModel:
         # At least one column, so that the layout numba compiled for stays the same.
         net = _padded("compiled net cash", (self.n_scopes, horizon, max(n_cash, 1)))
         moment_rows = _padded("compiled moment rows", (self.n_rows, n))
-        flows = _padded("compiled flows", (len(self.nodes) if keep_flows else 0, horizon, n))
+        # Two rows at least, written or not: one layout for numba whether flows are
+        # kept or not (an empty or single-row array counts as contiguous), so
+        # keep_flows=True runs the machine code already compiled.
+        flows = _padded("compiled flows", (max(len(self.nodes) if keep_flows else 0, 2),
+                                           horizon, n))
         status = np.zeros(3)
         _compile(self.source)(rows, gate_rows, self.profiles, money_factors, health_factors,
                               base, payback, qalys, net, moment_rows, flows, status,
@@ -551,7 +555,7 @@ class CompiledModel:
             qalys, net[..., :n_cash], float(status[1] / status[2]) if status[2] > 0 else 0.0)
         values = {node_id: moment_rows[row:row + horizon] for node_id, row in self.metric_rows}
         if keep_flows:
-            values |= dict(zip(self.nodes, flows, strict=True))
+            values |= dict(zip(self.nodes, flows, strict=False))
         return values, ledger, moment_rows, bool(status[0] == 0.0)
 
 

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 
 import bpv
 from bpv import compiled
+from bpv.adjustments import adjust
 from bpv.engine import EvaluationError
 from bpv.errors import SpecError
 from bpv.ledger import METRICS, ORGANISATION_METRICS, SCOPE_BASE, LedgerPlan, derive
@@ -267,3 +268,16 @@ def test_the_kernel_source_names_nothing_from_the_bid(path: Path) -> None:
              "j", "t", "tt", "d", "h", "cash", "income", "ql", "range", "float", "max", "abs",
              "np", "inf", "nan", "exp", "log", "sqrt", "shape"}
     assert {name for name in names if not written.match(name)} <= fixed
+
+
+@pytest.mark.parametrize("path", BIDS, ids=lambda p: p.stem)
+def test_keeping_flows_runs_the_machine_code_already_compiled(path: Path) -> None:
+    # numba compiles once per layout of its arguments: kept flows or not, the
+    # warm-up's layouts are those of every later call.
+    bid = bpv.load(path)
+    for keep_flows in (False, True):
+        bpv.appraise(bid, n_draws=100, rng=2, kernel="compiled", keep_flows=keep_flows)
+    effective = adjust(bid).bid  # the bid the engine compiles: its policies applied
+    source = compiled.kernel_source(effective, effective.evaluation_order(),
+                                    LedgerPlan.from_bid(effective))
+    assert len(compiled._compile(source).signatures) == 1
