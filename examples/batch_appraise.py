@@ -3,7 +3,7 @@
 Usage::
 
     python examples/batch_appraise.py [OUT] [--bids FOLDER] [--draws N] [--seed S]
-                                      [--processes N]
+                                      [--processes N] [--kernel numpy|compiled]
 
 Every ``*.yaml`` and ``*.json`` bid in FOLDER (default: the bundled examples)
 is appraised with the same seed, so bids that share a parameter name see the
@@ -12,8 +12,11 @@ same draws of it. Runs keep bounded memory whatever ``--draws``
 quantiles from a subsample). With ``--processes N`` the draws run on a pool
 of N worker processes kept warm for every bid, which avoids the interpreter
 lock that threads share (see docs/appraisal.md#speed-and-memory); without it
-bpv's default thread pool is used. A bid with mistakes is reported and
-skipped. OUT, if given, is where the table is written as CSV.
+bpv's default thread pool is used. ``--kernel compiled`` (``pip install
+'bpv[compiled]'``) runs each bid compiled by numba, two to three times faster
+on the default threads with no process pool needed; a bid compiles once per
+machine and loads from the kernel cache in later runs. A bid with mistakes is
+reported and skipped. OUT, if given, is where the table is written as CSV.
 """
 
 from __future__ import annotations
@@ -32,7 +35,8 @@ COLUMNS = ("bid", "title", "mean_npv", "mcse_npv", "p_npv_positive", "mean_qalys
            "mean_cost_pv", "seconds")
 
 
-def appraise_all(folder: Path, draws: int, seed: int, executor: Executor | None) -> list[dict]:
+def appraise_all(folder: Path, draws: int, seed: int, executor: Executor | None,
+                 kernel: str = "numpy") -> list[dict]:
     """Appraise every bid file in ``folder``; return one row per valid bid."""
     rows = []
     for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.json")]):
@@ -43,7 +47,7 @@ def appraise_all(folder: Path, draws: int, seed: int, executor: Executor | None)
             continue
         start = time.perf_counter()
         result = bpv.appraise(bid, n_draws=draws, rng=seed, keep_draws=False,
-                              executor=executor, progress=False)
+                              executor=executor, progress=False, kernel=kernel)
         seconds = time.perf_counter() - start
         summary = result.summary(metrics=["npv", "qalys", "cost_pv"]).rows
         rows.append({
@@ -67,11 +71,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1, help="one seed for every bid")
     parser.add_argument("--processes", type=int, default=0,
                         help="worker processes (0: bpv's default thread pool)")
+    parser.add_argument("--kernel", choices=("numpy", "compiled"), default="numpy",
+                        help="evaluate with numpy, or with each bid compiled by numba")
     args = parser.parse_args()
 
     pool = ProcessPoolExecutor(args.processes) if args.processes > 0 else None
     try:
-        rows = appraise_all(args.bids, args.draws, args.seed, pool)
+        rows = appraise_all(args.bids, args.draws, args.seed, pool, args.kernel)
     finally:
         if pool is not None:
             pool.shutdown()

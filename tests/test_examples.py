@@ -101,3 +101,22 @@ def test_batch_appraise_gives_the_same_table_on_threads_and_processes(tmp_path):
     direct = bpv.appraise(bpv.load(bids / "frailty_virtual_ward.yaml"), n_draws=150_000, rng=1)
     assert float(tables["0"][1]["mean_npv"]) == pytest.approx(
         direct.summary().rows["npv"]["mean"], rel=1e-12)
+
+
+def test_batch_appraise_with_the_compiled_kernel_gives_the_numpy_kernels_table(tmp_path):
+    import csv
+
+    pytest.importorskip("numba")
+    tables = {}
+    for kernel in ("numpy", "compiled"):
+        out = tmp_path / f"{kernel}.csv"
+        completed = _run(ROOT / "examples" / "batch_appraise.py", str(out), "--draws", "20000",
+                         "--kernel", kernel, cwd=tmp_path)
+        assert completed.returncode == 0, completed.stderr
+        with out.open(newline="") as handle:
+            tables[kernel] = list(csv.DictReader(handle))
+    assert [row["bid"] for row in tables["compiled"]] == [row["bid"] for row in tables["numpy"]]
+    for numpy_row, compiled_row in zip(tables["numpy"], tables["compiled"], strict=True):
+        for column in ("mean_npv", "mean_qalys", "mean_cost_pv", "p_npv_positive"):
+            assert float(compiled_row[column]) == pytest.approx(float(numpy_row[column]),
+                                                                rel=1e-9, abs=1e-9), column
