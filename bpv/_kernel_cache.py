@@ -39,14 +39,24 @@ ENVIRONMENT_VARIABLE = "BPV_CACHE_DIR"
 
 
 def cache_directory() -> Path | None:
-    """Return the folder compiled kernels are kept in, or None when caching is off."""
-    directory = directory_for(os.environ, sys.platform, Path.home())
+    """Return the folder compiled kernels are kept in, or None when caching is off.
+
+    None too when the folder would be in a home folder that cannot be found
+    (an account without one) and ``$BPV_CACHE_DIR`` does not name another.
+    """
+    try:
+        home: Path | None = Path.home()
+    except RuntimeError:  # "Could not determine home directory"
+        home = None
+    directory = directory_for(os.environ, sys.platform, home)
     return None if directory is None else Path(directory)
 
 
 def directory_for(environment: Mapping[str, str], platform: str,
-                  home: PurePath) -> PurePath | None:
+                  home: PurePath | None) -> PurePath | None:
     """Return the kernel cache folder for these environment variables, platform and home.
+
+    None when ``BPV_CACHE_DIR`` is empty, or is not set and there is no home.
 
     Examples
     --------
@@ -63,6 +73,8 @@ def directory_for(environment: Mapping[str, str], platform: str,
     chosen = environment.get(ENVIRONMENT_VARIABLE)
     if chosen is not None:
         return Path(chosen).expanduser() / "kernels" if chosen else None
+    if home is None:
+        return None
     if platform == "win32":
         local = environment.get("LOCALAPPDATA")
         root = (type(home)(local) if local else home / "AppData" / "Local") / "bpv" / "Cache"
@@ -77,13 +89,13 @@ def directory_for(environment: Mapping[str, str], platform: str,
 def import_source(source: str, prefix: str) -> ModuleType | None:
     """Run ``source`` as a module whose file is kept in the cache directory.
 
-    Returns None, having written nothing, when there is no cache directory
-    or it cannot be written. The module is named ``<prefix>_<digest of
-    source>`` and registered in :data:`sys.modules` (numba finds a cached
-    function's module by its name). What runs is ``source`` itself, never
-    the file's text; the file, written only when missing or different (so
-    that its time stamp, and with it numba's cached code, stays valid), is
-    where numba looks for the function and keeps its code.
+    Returns None when there is no cache directory or it cannot be written.
+    The module is named ``<prefix>_<digest of source>`` and registered in
+    :data:`sys.modules` (numba finds a cached function's module by its name).
+    What runs is ``source`` itself, never the file's text; the file, written
+    only when missing or different (so that its time stamp, and with it
+    numba's cached code, stays valid), is where numba looks for the function
+    and keeps its code.
     """
     directory = cache_directory()
     if directory is None:

@@ -112,3 +112,15 @@ def test_the_default_folder_follows_each_platforms_convention() -> None:
     windows = _kernel_cache.directory_for({"LOCALAPPDATA": r"C:\Users\ann\AppData\Local"},
                                           "win32", PureWindowsPath(r"C:\Users\ann"))
     assert windows == PureWindowsPath(r"C:\Users\ann\AppData\Local\bpv\Cache\kernels")
+
+
+def test_without_a_home_folder_or_a_setting_there_is_no_cache(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_home() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("BPV_CACHE_DIR")
+    monkeypatch.setattr(Path, "home", no_home)
+    assert _kernel_cache.cache_directory() is None
+    monkeypatch.setenv("BPV_CACHE_DIR", "/srv/bpv")
+    assert _kernel_cache.cache_directory() == Path("/srv/bpv/kernels")
