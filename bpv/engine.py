@@ -93,7 +93,8 @@ class _Plan:
     n_draws: int
     method: str
     keep_flows: bool
-    keep_draws: bool
+    #: True: every draw; False: at most SUBSAMPLE_CAP; an int: at most that many.
+    keep_draws: bool | int
     money_factors: NDArray[np.float64]
     health_factors: NDArray[np.float64]
     order: tuple[Node, ...]
@@ -122,7 +123,10 @@ class _Plan:
     @property
     def thinning(self) -> int:
         """Keep one draw in this many (1 when every draw is kept)."""
-        return 1 if self.keep_draws else _thinning(self.n_draws, SUBSAMPLE_CAP)
+        if self.keep_draws is True:
+            return 1
+        return _thinning(self.n_draws, SUBSAMPLE_CAP if self.keep_draws is False
+                         else int(self.keep_draws))
 
     @property
     def n_kept(self) -> int:
@@ -142,6 +146,7 @@ def _thinning(n_draws: int, cap: int) -> int:
 #: Draws evaluated at once within a block: bounds working memory.
 EVALUATION_SLICE = 8_192
 #: Most draws kept when ``keep_draws=False``: a systematic subsample for quantiles.
+#: (An int ``keep_draws`` sets another cap.)
 SUBSAMPLE_CAP = 131_072
 #: Most draws whose net cash flow by period is kept, always: enough for the
 #: quantiles of a fan chart, and a few MB whatever ``n_draws``.
@@ -167,7 +172,7 @@ def appraise(
     rng: Seed = None,
     method: Method = "mc",
     keep_flows: bool = False,
-    keep_draws: bool = True,
+    keep_draws: bool | int = True,
     keep_inputs: bool = False,
     executor: Executor | None = None,
     chunk_size: int | None = None,
@@ -192,12 +197,14 @@ def appraise(
         Keep every node's per-draw, per-period values in ``result.flows``
         (memory: 8 bytes × draws × periods × nodes; with ``keep_draws=False``
         only those of the subsample).
-    keep_draws : bool, default True
+    keep_draws : bool or int, default True
         Keep every draw of every metric (memory grows with ``n_draws``). With
         False, memory stays bounded: means, sds, MCSEs and P(metric > 0) stay
         exact over all draws, while quantiles and other probabilities come
         from a systematic subsample of at most 131,072 draws (every k-th), and
-        ``result.subsample(name)`` gives those draws.
+        ``result.subsample(name)`` gives those draws. An int keeps at most
+        that many instead (more for finer quantiles, fewer for less memory:
+        8 bytes a draw for each metric and each metric node's period).
     keep_inputs : bool, default False
         Keep the drawn value of every uncertain parameter and every success
         gate in ``result.inputs`` (the same draws as the metrics: all, or the
@@ -249,6 +256,11 @@ def appraise(
                f"Got {type(bid).__name__} instead.")
         raise SpecError(msg)
     _check_int("n_draws", n_draws, 1)
+    if not isinstance(keep_draws, bool) and (
+            not isinstance(keep_draws, int | np.integer) or keep_draws < 1):
+        msg = (f"The 'keep_draws' parameter of appraise must be True, False or an int in the "
+               f"range [1, inf). Got {keep_draws!r} instead.")
+        raise SpecError(msg)
     _check_choice("method", method, METHODS)
     if chunk_size is not None:
         _check_int("chunk_size", chunk_size, 1)
@@ -425,7 +437,7 @@ def _stderr_is_terminal() -> bool:
 
 
 def _make_plan(bid: Bid, root: np.random.SeedSequence, n_draws: int, method: str,
-               keep_flows: bool, keep_draws: bool, keep_inputs: bool = False, *,
+               keep_flows: bool, keep_draws: bool | int, keep_inputs: bool = False, *,
                given: dict[str, NDArray[np.float64]] | None = None,
                kernel: str = "numpy") -> _Plan:
     from bpv.adjustments import adjust, complete_inputs

@@ -141,7 +141,7 @@ class _MetricView:
 
     @property
     def is_subsample(self) -> bool:
-        """Whether the draws kept are a subsample (``appraise(..., keep_draws=False)``)."""
+        """Whether the draws kept are a subsample (``keep_draws`` False or an int)."""
         return self.moments is not None and self._draws_kept < self.n_represented
 
     @property
@@ -150,7 +150,7 @@ class _MetricView:
 
     def __getitem__(self, name: str) -> Vector:
         if self.is_subsample:
-            msg = (f"appraise(..., keep_draws=False) kept a systematic subsample of "
+            msg = (f"appraise(..., keep_draws=...) kept a systematic subsample of "
                    f"{self._draws_kept:,} of {self.n_represented:,} draws, not every draw; use "
                    f".subsample({name!r}) for those, or keep_draws=True for all")
             raise KeyError(msg)

@@ -290,6 +290,30 @@ def test_streaming_below_the_cap_keeps_every_draw():
     assert streamed.to_dict() == full.to_dict()
 
 
+def test_an_int_keep_draws_keeps_at_most_that_many_and_the_moments_stay_exact():
+    bid = bpv.load(FRAILTY)
+    n = 50_000
+    full = bpv.appraise(bid, n_draws=n, rng=4)
+    lean = bpv.appraise(bid, n_draws=n, rng=4, keep_draws=1_000)  # every 50th draw
+    assert lean.is_subsample
+    np.testing.assert_array_equal(lean.subsample("npv"), full["npv"][::50])
+    np.testing.assert_array_equal(lean.metric_node("admissions_avoided").values,
+                                  full.metric_node("admissions_avoided").values[::50])
+    for name in full.metrics:
+        exact, kept = full.summary().rows[name], lean.summary().rows[name]
+        for stat in ("mean", "sd", "mcse"):
+            np.testing.assert_allclose(kept[stat], exact[stat], rtol=1e-10, err_msg=name)
+    # A cap of at least n_draws keeps every draw: the same result as keep_draws=True.
+    assert bpv.appraise(bid, n_draws=n, rng=4, keep_draws=n).to_dict() == full.to_dict()
+
+
+@pytest.mark.parametrize("keep_draws", [0, -3, 2.5, "all", None])
+def test_keep_draws_must_be_a_bool_or_a_positive_int(keep_draws):
+    with pytest.raises(bpv.SpecError, match="'keep_draws' parameter of appraise must be True, "
+                                        "False or an int"):
+        bpv.appraise(bpv.load(FRAILTY), n_draws=10, keep_draws=keep_draws)
+
+
 def test_streaming_moments_match_numpy_with_infinite_draws():
     from bpv.moments import Moments
 
@@ -351,7 +375,8 @@ def test_a_spawned_seed_sequence_is_recorded_for_replay():
 
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(n_draws=st.integers(1, 3 * 65_536), chunk_size=st.integers(1, 4 * 65_536),
-       seed=st.integers(0, 2**63), keep_draws=st.booleans())
+       seed=st.integers(0, 2**63),
+       keep_draws=st.one_of(st.booleans(), st.integers(1, 4 * 65_536)))
 def test_chunking_never_changes_the_numbers(n_draws, chunk_size, seed, keep_draws):
     bid = bpv.load(FRAILTY)
     one = bpv.appraise(bid, n_draws=n_draws, rng=seed, keep_draws=keep_draws)
