@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import jsonschema
+import numpy as np
 import pytest
 
 import bpv
@@ -131,6 +132,20 @@ def test_appraise_json_has_every_metric_with_its_statistics():
     years = report["metric_nodes"]["admissions_avoided"]
     assert years["periods"] == ["2025/26", "2026/27", "2027/28", "2028/29", "2029/30"]
     assert len(years["by_period"]["mean"]) == 5
+
+
+def test_appraise_subsample_sets_the_draws_kept_for_quantiles_only():
+    result = run("appraise", FRAILTY, "--draws", "6000", "--seed", "4", "--subsample", "600",
+                 "--json")
+    assert result.returncode == 0, result.stderr
+    npv = json.loads(result.stdout)["metrics"]["npv"]
+    full = bpv.appraise(bpv.load(FRAILTY), n_draws=6000, rng=4)
+    assert npv["mean"] == pytest.approx(float(full["npv"].mean()), rel=1e-12)  # every draw
+    assert npv["median"] == pytest.approx(float(np.median(full["npv"][::10])), rel=1e-12)
+    refused = run("appraise", FRAILTY, "--subsample", "0")
+    assert refused.returncode == 2
+    assert "--subsample" in refused.stderr
+    assert "Traceback" not in refused.stderr
 
 
 def test_appraise_text_is_readable_and_bad_files_fail_cleanly(tmp_path):
