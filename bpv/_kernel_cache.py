@@ -86,39 +86,49 @@ def directory_for(environment: Mapping[str, str], platform: str,
     return root / "kernels"
 
 
-def import_source(source: str, prefix: str) -> ModuleType | None:
-    """Run ``source`` as a module whose file is kept in the cache directory.
+def import_source(source: str, prefix: str) -> tuple[ModuleType, bool]:
+    """Run ``source`` as a module, its file kept in the cache directory where it can be.
 
-    Returns None when there is no cache directory or it cannot be written.
-    The module is named ``<prefix>_<digest of source>`` and registered in
-    :data:`sys.modules` (numba finds a cached function's module by its name).
-    What runs is ``source`` itself, never the file's text; the file, written
-    only when missing or different (so that its time stamp, and with it
-    numba's cached code, stays valid), is where numba looks for the function
-    and keeps its code.
+    Returns the module and whether its file is kept (False when there is no
+    cache directory or it cannot be written: the module then has no file,
+    and numba cannot cache its functions). The module is named
+    ``<prefix>_<digest of source>`` and registered in :data:`sys.modules`
+    (numba finds a cached function's module by its name). What runs is
+    ``source`` itself, never the file's text; the file, written only when
+    missing or different (so that its time stamp, and with it numba's cached
+    code, stays valid), is where numba looks for the function and keeps its
+    code.
     """
-    directory = cache_directory()
-    if directory is None:
-        return None
     name = f"{prefix}_{hashlib.sha256(source.encode()).hexdigest()[:16]}"
     if name in sys.modules:
-        return sys.modules[name]
-    path = directory / f"{name}.py"
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-        _write_unless_same(path, source)
-    except OSError:
-        return None
+        module = sys.modules[name]
+        return module, getattr(module, "__file__", None) is not None
+    path = _kept_file(name, source)
     module = ModuleType(name)
-    module.__file__ = str(path)
-    code = compile(source, str(path), "exec")
+    if path is not None:
+        module.__file__ = str(path)
+    code = compile(source, f"<{name}>" if path is None else str(path), "exec")
     sys.modules[name] = module
     try:
         exec(code, module.__dict__)  # noqa: S102 - the caller's source, not the file's text
     except BaseException:
         del sys.modules[name]
         raise
-    return module
+    return module, path is not None
+
+
+def _kept_file(name: str, source: str) -> Path | None:
+    """Write ``source`` to ``<cache directory>/<name>.py``; None if it cannot be kept."""
+    directory = cache_directory()
+    if directory is None:
+        return None
+    path = directory / f"{name}.py"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        _write_unless_same(path, source)
+    except OSError:
+        return None
+    return path
 
 
 def _write_unless_same(path: Path, text: str) -> None:

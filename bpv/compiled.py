@@ -43,11 +43,9 @@ from __future__ import annotations
 
 import ast
 import functools
-import hashlib
 import importlib.util
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -386,14 +384,8 @@ def _compile(source: str) -> Callable[..., None]:
 
     # The source is written by kernel_source from checked syntax trees: names
     # are indices and numbers are float reprs, so no text of the bid runs here.
-    module = import_source(_MODULE_HEADER + source, "bpv_kernel")
-    if module is None:
-        namespace: dict[str, Any] = {"np": np}
-        exec(compile(source, f"<bpv kernel {_digest(source)}>", "exec"), namespace)  # noqa: S102
-        kernel = namespace["kernel"]
-    else:
-        kernel = module.kernel
-    function: Callable[..., None] = jit(kernel, cache=module is not None, nogil=True,
+    module, kept = import_source(_MODULE_HEADER + source, "bpv_kernel")
+    function: Callable[..., None] = jit(module.kernel, cache=kept, nogil=True,
                                         error_model="numpy", boundscheck=False)
     return function
 
@@ -427,10 +419,6 @@ def parameter_rows(n_parameters: int, n: int) -> NDArray[np.float64]:
     model) are not copied.
     """
     return _padded("compiled parameters", (n_parameters, n))
-
-
-def _digest(source: str) -> str:
-    return hashlib.sha256(source.encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)

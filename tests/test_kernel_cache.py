@@ -80,15 +80,15 @@ def test_an_edited_kernel_file_is_replaced_and_never_run(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("BPV_CACHE_DIR", str(tmp_path))
     source = "VALUE = 41 + 1\n"
-    module = _kernel_cache.import_source(source, "bpv_test")
-    assert module is not None
+    module, kept = _kernel_cache.import_source(source, "bpv_test")
+    assert kept
     path = Path(module.__file__ or "")
     assert path.parent == tmp_path / "kernels"
     assert path.read_text() == source
     monkeypatch.delitem(sys.modules, module.__name__)
     path.write_text("raise SystemExit('edited')\n")
-    again = _kernel_cache.import_source(source, "bpv_test")
-    assert again is not None
+    again, kept = _kernel_cache.import_source(source, "bpv_test")
+    assert kept
     assert again.VALUE == 42
     assert path.read_text() == source
     monkeypatch.delitem(sys.modules, again.__name__)
@@ -99,7 +99,11 @@ def test_a_folder_that_cannot_be_written_means_no_cache(
     blocker = tmp_path / "file"
     blocker.write_text("not a folder")
     monkeypatch.setenv("BPV_CACHE_DIR", str(blocker))  # kernels/ cannot be made inside a file
-    assert _kernel_cache.import_source("VALUE = 1\n", "bpv_test") is None
+    module, kept = _kernel_cache.import_source("VALUE = 1\n", "bpv_test")
+    assert not kept  # no file: numba will not cache, but the source still runs
+    assert module.VALUE == 1
+    assert not list(tmp_path.rglob("*.py"))
+    monkeypatch.delitem(sys.modules, module.__name__)
 
 
 def test_the_default_folder_follows_each_platforms_convention() -> None:
