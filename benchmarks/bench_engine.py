@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from bpv.compiled import available as compiled_available
+from bpv.engine.compiled_kernel import available as compiled_available
 
 BID = Path(__file__).with_name("representative_bid.yaml")
 CHUNK = 65_536

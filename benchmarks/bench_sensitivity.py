@@ -28,11 +28,11 @@ import numpy as np
 from scipy import stats
 
 import bpv
-from bpv.engine import input_names
-from bpv.evppi import conditional_mean
-from bpv.one_way import switching_values, tornado
-from bpv.sensitivity import _rank_correlations, input_groups
-from bpv.sobol import sobol_indices
+from bpv.analysis.evppi import conditional_mean
+from bpv.analysis.one_way import switching_values, tornado
+from bpv.analysis.sensitivity import _rank_correlations, input_groups
+from bpv.analysis.sobol import sobol_indices
+from bpv.engine.monte_carlo import input_names
 
 BID = Path(__file__).with_name("representative_bid.yaml")
 

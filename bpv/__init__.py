@@ -15,9 +15,11 @@ Examples
 
 from bpv import dist, plot
 from bpv._version import __version__
-from bpv.adjustments import Adjusted, Adjustment, adjust
-from bpv.comparison import Comparison, compare
-from bpv.engine import EvaluationError, appraise
+from bpv.analysis.comparison import Comparison, compare
+from bpv.analysis.scenario_table import ScenarioTable, scenarios
+from bpv.analysis.sensitivity import Sensitivity, sensitivity
+from bpv.engine.monte_carlo import EvaluationError, appraise
+from bpv.engine.results import Appraisal
 from bpv.errors import (
     BidValidationError,
     BidWarning,
@@ -27,21 +29,20 @@ from bpv.errors import (
     Problem,
     SpecError,
 )
-from bpv.formulas import Formula, parse_formula
-from bpv.graph import evaluation_order, logic_model
-from bpv.html_comparison import report_comparison
-from bpv.html_report import report
+from bpv.formulas.language import Formula, parse_formula
 from bpv.io import dumps, load, loads
-from bpv.lint import lint
-from bpv.results import Appraisal
-from bpv.scenarios import ScenarioTable, apply_scenario, scenarios
-from bpv.schema import bid_schema
-from bpv.sensitivity import Sensitivity, sensitivity
+from bpv.reporting.html_comparison import report_comparison
+from bpv.reporting.html_report import report
 from bpv.spec.bid import Bid, Organisation, Settings
+from bpv.spec.graph import evaluation_order, logic_model
+from bpv.spec.lint import lint
 from bpv.spec.node import Node
 from bpv.spec.parameter import Parameter
 from bpv.spec.policies import Additionality, EvidencePolicy, OptimismBias
 from bpv.spec.scenario import Scenario
+from bpv.spec.schema import bid_schema
+from bpv.transform.adjustments import Adjusted, Adjustment, adjust
+from bpv.transform.scenarios import apply_scenario
 
 __all__ = [
     # bids and their parts

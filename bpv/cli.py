@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeVar
 from bpv._version import __version__
 from bpv.errors import BidValidationError, BPVError, Problem
 from bpv.io import load
-from bpv.lint import lint
+from bpv.spec.lint import lint
 
 if TYPE_CHECKING:
-    from bpv.comparison import Comparison
-    from bpv.results import Appraisal
-    from bpv.sensitivity import Sensitivity
+    from bpv.analysis.comparison import Comparison
+    from bpv.analysis.sensitivity import Sensitivity
+    from bpv.engine.results import Appraisal
     from bpv.spec.bid import Bid
 
 __all__ = ["main"]
@@ -314,14 +314,14 @@ def _appraise(args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         out.write(result.to_json() + "\n")
     else:
-        from bpv.report_text import appraisal_text
+        from bpv.reporting.text import appraisal_text
 
         out.write(appraisal_text(bid, result) + "\n")
     return EXIT_OK
 
 
 def _report(args: argparse.Namespace, out: TextIO) -> int:
-    from bpv.html_report import report
+    from bpv.reporting.html_report import report
 
     several = len(args.files) > 1
     misuse = (
@@ -356,7 +356,7 @@ def _report_sensitivity(args: argparse.Namespace, bid: Bid, result: Appraisal,
     """Find what drives the bid's value for ``bpv report --sensitivity``, on the same draws."""
     import numpy as np
 
-    from bpv.sensitivity import sensitivity
+    from bpv.analysis.sensitivity import sensitivity
 
     return _guarded(args.file, lambda: sensitivity(
         bid, metric=args.metric or "npv", n_draws=args.draws,
@@ -367,7 +367,7 @@ def _report_sensitivity(args: argparse.Namespace, bid: Bid, result: Appraisal,
 
 def _report_comparison(args: argparse.Namespace, out: TextIO) -> int:
     """``bpv report FILE FILE ...``: compare the bids and write the comparison report."""
-    from bpv.html_comparison import report_comparison
+    from bpv.reporting.html_comparison import report_comparison
 
     compared = _load_and_compare(args, "bpv report", metric=args.metric or "npv")
     if compared is None:
@@ -399,7 +399,7 @@ def _write_reason(exc: OSError, path: Path) -> str:
 def _load_and_appraise(args: argparse.Namespace, *, progress: bool | None,
                        ) -> tuple[Bid, Appraisal] | None:
     """Load and appraise ``args.file``; print the problems and return None when it is invalid."""
-    from bpv.engine import appraise
+    from bpv.engine.monte_carlo import appraise
 
     return _on_bid(args.file, lambda bid: appraise(
         bid, n_draws=args.draws, rng=args.seed, method=args.method, progress=progress,
@@ -423,7 +423,7 @@ def _load_and_compare(args: argparse.Namespace, where: str, *, metric: str
     Every file's problems are printed before giving up, then the comparison's
     own errors, located at ``where``.
     """
-    from bpv.comparison import DEFAULT_THRESHOLDS, compare
+    from bpv.analysis.comparison import DEFAULT_THRESHOLDS, compare
 
     loaded = [_load_bid(path) for path in args.files]
     bids = [bid for bid in loaded if bid is not None]
@@ -472,7 +472,7 @@ def _load_bid(path: Path) -> Bid | None:
 
 
 def _sensitivity(args: argparse.Namespace, out: TextIO) -> int:
-    from bpv.sensitivity import sensitivity
+    from bpv.analysis.sensitivity import sensitivity
 
     analysed = _on_bid(args.file, lambda bid: sensitivity(
         bid, metric=args.metric, organisation=args.organisation, n_draws=args.draws,
@@ -486,7 +486,7 @@ def _sensitivity(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _scenarios(args: argparse.Namespace, out: TextIO) -> int:
-    from bpv.scenarios import scenarios
+    from bpv.analysis.scenario_table import scenarios
 
     run = _on_bid(args.file, lambda bid: scenarios(
         bid, n_draws=args.draws, rng=args.seed, method=args.method,
@@ -519,7 +519,7 @@ def _compare(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _schema(args: argparse.Namespace, out: TextIO) -> int:
-    from bpv.schema import bid_schema
+    from bpv.spec.schema import bid_schema
 
     text = json.dumps(bid_schema(), indent=2) + "\n"
     if args.output is not None:

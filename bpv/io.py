@@ -14,7 +14,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import ValidationError
 
-from bpv._yaml import dump_yaml, safe_load_with_lines
+from bpv._utils.yaml_io import dump_yaml, safe_load_with_lines
 from bpv.errors import BidValidationError, Problem, SpecError, format_location
 from bpv.spec.bid import Bid
 from bpv.spec.distributions import DISTRIBUTIONS

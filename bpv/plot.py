@@ -24,16 +24,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bpv.graph import KIND_RANK
-from bpv.graph import logic_model as _logic_model_graph
-from bpv.results import Appraisal
+from bpv.engine.results import Appraisal
 from bpv.spec.bid import Bid
+from bpv.spec.graph import KIND_RANK
+from bpv.spec.graph import logic_model as _logic_model_graph
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
-    from bpv.comparison import Comparison
-    from bpv.sensitivity import Sensitivity
+    from bpv.analysis.comparison import Comparison
+    from bpv.analysis.sensitivity import Sensitivity
 
 __all__ = [
     "KIND_COLOURS",

@@ -14,8 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import bpv
-from bpv.adjustments import adjust
-from bpv.engine import bid_hash, evaluate
+from bpv.engine.monte_carlo import bid_hash, evaluate
 from bpv.spec.policies import (
     ADDITIONALITY_PARAMETERS,
     DEFAULT_EVIDENCE_POLICY,
@@ -24,6 +23,7 @@ from bpv.spec.policies import (
     Additionality,
     OptimismBias,
 )
+from bpv.transform.adjustments import adjust
 from tests.builders import CONSTANT_RATE, small_bid
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import bpv
-from bpv.comparison import DEFAULT_THRESHOLDS, DO_NOTHING
-from bpv.decision import evpi, frontier, probability_best
+from bpv.analysis.comparison import DEFAULT_THRESHOLDS, DO_NOTHING
+from bpv.analysis.decision import evpi, frontier, probability_best
 
 BIDS = [f"examples/bids/{name}.yaml"
         for name in ("frailty_virtual_ward", "pathology_network", "diabetes_prevention")]

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from bpv.decision import (
+from bpv.analysis.decision import (
     ceac,
     evpi,
     frontier,

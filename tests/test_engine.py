@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import bpv
-from bpv.engine import EvaluationError
-from bpv.formulas import RESERVED_NAMES
+from bpv.engine.monte_carlo import EvaluationError
+from bpv.formulas.language import RESERVED_NAMES
 from tests.builders import small_bid
 
 FRAILTY = "examples/bids/frailty_virtual_ward.yaml"
@@ -315,7 +315,7 @@ def test_keep_draws_must_be_a_bool_or_a_positive_int(keep_draws):
 
 
 def test_streaming_moments_match_numpy_with_infinite_draws():
-    from bpv.moments import Moments
+    from bpv.engine.moments import Moments
 
     rng = np.random.default_rng(0)
     values = rng.normal(size=(1000, 3))
@@ -353,7 +353,7 @@ def test_correlated_parameters_have_the_target_rank_correlation(method):
 
 
 def test_bid_hash_ignores_how_the_bid_was_written():
-    from bpv.engine import bid_hash
+    from bpv.engine.monte_carlo import bid_hash
 
     bid = bpv.load(FRAILTY)
     explicit = bid.to_dict()
@@ -440,7 +440,7 @@ def test_cash_flows_are_a_bounded_systematic_subsample():
     n_draws = 300_000
     result = bpv.appraise(bid, n_draws=n_draws, rng=5, keep_draws=True, progress=False)
     flow = result.cash_flow()
-    thinning = -(-n_draws // bpv.engine.CASH_FLOW_CAP)
+    thinning = -(-n_draws // bpv.engine.monte_carlo.CASH_FLOW_CAP)
     assert flow.net.shape == (-(-n_draws // thinning), bid.horizon)
     assert flow.n_represented == n_draws
     # Every k-th draw: the same draws whatever the chunking.

@@ -18,9 +18,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bpv import formulas
 from bpv.errors import FormulaError
-from bpv.formulas import (
+from bpv.formulas import language as formulas
+from bpv.formulas.language import (
     FUNCTIONS,
     MAX_FORMULA_DEPTH,
     MAX_FORMULA_LENGTH,

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 
 import bpv
-from bpv.graph import KIND_RANK, find_cycles
+from bpv.spec.graph import KIND_RANK, find_cycles
 from tests.strategies import bids
 
 FRAILTY = "examples/bids/frailty_virtual_ward.yaml"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from bpv import _kernel_cache
+from bpv._utils import kernel_cache as _kernel_cache
 
 pytest.importorskip("numba")
 
@@ -22,8 +22,8 @@ BID = ROOT / "examples" / "bids" / "frailty_virtual_ward.yaml"
 SCRIPT = """
 import json, sys
 import bpv
-from bpv import compiled
-from bpv.ledger import LedgerPlan
+from bpv.engine import compiled_kernel as compiled
+from bpv.engine.ledger import LedgerPlan
 bid = bpv.load(sys.argv[1])
 result = bpv.appraise(bid, n_draws=5_000, rng=11, kernel="compiled", progress=False)
 source = compiled.kernel_source(bid, bid.evaluation_order(), LedgerPlan.from_bid(bid))

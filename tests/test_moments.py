@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from bpv.moments import Moments
+from bpv.engine.moments import Moments
 
 finite_or_not = st.one_of(
     st.floats(-1e6, 1e6, allow_nan=False),

@@ -30,9 +30,9 @@ SECTIONS = ["1. The bid", "2. Headline results", "3. Logic model", "4. Hypothese
             "5. Organisations", "6. Figures", "7. Monte Carlo", "8. Provenance"]
 SCRIPT = "<script>alert(1)</script>"
 # The modules that make the reports (bpv.report and bpv.report_comparison are their functions).
-report_module = importlib.import_module("bpv.html_report")
-comparison_module = importlib.import_module("bpv.html_comparison")
-shared_module = importlib.import_module("bpv._html")
+report_module = importlib.import_module("bpv.reporting.html_report")
+comparison_module = importlib.import_module("bpv.reporting.html_comparison")
+shared_module = importlib.import_module("bpv.reporting._html")
 ROW_KEYS = ("data-metric", "data-organisation", "data-parameter", "data-input", "data-group",
             "data-option", "data-key")
 

@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import bpv
-from bpv.scenarios import BASE, apply_scenario
+from bpv.analysis.scenario_table import BASE
+from bpv.transform.scenarios import apply_scenario
 from tests.builders import CONSTANT_RATE, small_bid
 from tests.strategies import bids, distributions
 

@@ -14,12 +14,12 @@ from hypothesis import strategies as st
 from scipy import integrate, stats
 
 import bpv
-from bpv.engine import SUBSAMPLE_CAP, evaluate, input_names
+from bpv.analysis.evppi import conditional_mean, evppi
+from bpv.analysis.one_way import centre_values, switching_values, tornado
+from bpv.analysis.sensitivity import input_groups
+from bpv.analysis.sobol import sobol_indices
+from bpv.engine.monte_carlo import SUBSAMPLE_CAP, evaluate, input_names
 from bpv.errors import SpecError
-from bpv.evppi import conditional_mean, evppi
-from bpv.one_way import centre_values, switching_values, tornado
-from bpv.sensitivity import input_groups
-from bpv.sobol import sobol_indices
 
 FRAILTY = "examples/bids/frailty_virtual_ward.yaml"
 
@@ -201,7 +201,7 @@ def test_evppi_is_between_zero_and_evpi(seed, shift):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(4_000, 2))
     net_benefit = np.column_stack([x[:, 0] * x[:, 1] + shift, x[:, 0] - shift])
-    from bpv.evppi import evpi_of
+    from bpv.analysis.evppi import evpi_of
 
     value = evppi(net_benefit, x[:, 0])
     assert 0.0 <= value <= evpi_of(net_benefit) + 1e-12

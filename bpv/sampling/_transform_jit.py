@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from bpv._kernel_cache import jit
+from bpv._utils.kernel_cache import jit
 from bpv.sampling.compiled import _ONE_BITS, BERNOULLI, NORMAL, TABLE, TRIANGULAR, UNIFORM
 
 __all__ = ["transform"]

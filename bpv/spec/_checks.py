@@ -14,9 +14,9 @@ from typing import Any
 import networkx as nx
 
 from bpv.errors import FormulaError, did_you_mean
-from bpv.formulas import RESERVED_NAMES, parse_formula
-from bpv.graph import KIND_RANK, find_cycles
+from bpv.formulas.language import RESERVED_NAMES, parse_formula
 from bpv.spec._names import name_problem
+from bpv.spec.graph import KIND_RANK, find_cycles
 from bpv.spec.node import article
 from bpv.spec.policies import policy_problems
 from bpv.spec.scenario import NodeFacts, readable_changes, scenario_problems

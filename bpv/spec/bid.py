@@ -275,13 +275,13 @@ class Bid(Spec):
 
     def logic_model(self) -> nx.DiGraph:
         """Return the logic model as a frozen networkx graph (see :func:`bpv.logic_model`)."""
-        from bpv.graph import logic_model
+        from bpv.spec.graph import logic_model
 
         return logic_model(self)
 
     def evaluation_order(self) -> list[Node]:
         """Return the computed nodes in an order where each follows what it uses."""
-        from bpv.graph import evaluation_order
+        from bpv.spec.graph import evaluation_order
 
         return evaluation_order(self)
 

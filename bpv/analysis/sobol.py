@@ -28,10 +28,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bpv._selection import check_output, output_draws
-from bpv.engine import evaluate, input_names
+from bpv.analysis._selection import check_output, output_draws
+from bpv.analysis.one_way import gate_successes
+from bpv.engine.monte_carlo import evaluate, input_names
 from bpv.errors import BidWarning, SpecError
-from bpv.one_way import gate_successes
 from bpv.sampling.draws import inverse_cdf
 from bpv.sampling.streams import Seed, root_seed
 from bpv.spec.bid import Bid

@@ -50,11 +50,11 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from bpv._scratch import scratch
+from bpv._utils.scratch import scratch
+from bpv.engine.ledger import SCOPE_BASE, LedgerPlan, LedgerSlice
+from bpv.engine.moments import Moments
 from bpv.errors import SpecError
-from bpv.formulas import _read, parse_formula
-from bpv.ledger import SCOPE_BASE, LedgerPlan, LedgerSlice
-from bpv.moments import Moments
+from bpv.formulas.language import _read, parse_formula
 from bpv.spec.bid import Bid
 from bpv.spec.node import Node
 
@@ -380,7 +380,7 @@ def _compile(source: str) -> Callable[..., None]:
     where numba keeps its machine code, so a new process loads it in a
     fraction of the time; without a cache directory it is compiled in memory.
     """
-    from bpv._kernel_cache import import_source, jit
+    from bpv._utils.kernel_cache import import_source, jit
 
     # The source is written by kernel_source from checked syntax trees: names
     # are indices and numbers are float reprs, so no text of the bid runs here.
@@ -565,6 +565,6 @@ def row_moments(rows: NDArray[np.float64]) -> Moments:
 
 
 def _row_moments() -> Callable[..., None]:
-    from bpv._moments_jit import moments
+    from bpv.engine._moments_jit import moments
 
     return moments

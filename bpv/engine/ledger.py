@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from numpy.typing import NDArray
 
-from bpv._scratch import scratch
+from bpv._utils.scratch import scratch
 from bpv.spec.bid import Bid
 
 __all__ = [

@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from bpv._kernel_cache import jit
+from bpv._utils.kernel_cache import jit
 
 __all__ = ["moments"]
 

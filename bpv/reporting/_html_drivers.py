@@ -1,7 +1,7 @@
 """The section "What drives value" of the HTML report, from a :class:`~bpv.Sensitivity`.
 
 :func:`drivers` turns a sensitivity into the strings and numbers that
-``bpv/templates/_drivers.html.j2`` lays out: cards, plain-language readings,
+``bpv/reporting/templates/_drivers.html.j2`` lays out: cards, plain-language readings,
 a row per input, the EVPI, a row per group and the settings behind them.
 :func:`driver_figures` lists its two figures (the tornado and the EVPPI of
 each group). Every number shown keeps its computed value for ``data-value``.
@@ -13,7 +13,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from bpv._html import (
+from bpv.reporting._html import (
     DASH,
     METHODS,
     METRICS,
@@ -32,10 +32,10 @@ from bpv._html import (
 )
 
 if TYPE_CHECKING:
-    from bpv.one_way import SwitchingValue
-    from bpv.results import Appraisal
-    from bpv.sensitivity import InputSensitivity, Sensitivity
-    from bpv.sobol import SobolIndex
+    from bpv.analysis.one_way import SwitchingValue
+    from bpv.analysis.sensitivity import InputSensitivity, Sensitivity
+    from bpv.analysis.sobol import SobolIndex
+    from bpv.engine.results import Appraisal
     from bpv.spec.bid import Bid
 
 __all__ = ["driver_figures", "drivers"]

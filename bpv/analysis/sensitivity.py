@@ -31,16 +31,16 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from bpv._selection import check_output, output_draws
-from bpv.adjustments import adjust
-from bpv.engine import Method, appraise, bid_hash, gate_name, input_names
+from bpv.analysis._selection import check_output, output_draws
+from bpv.analysis.evppi import conditional_mean, evpi_of, variance_share
+from bpv.analysis.one_way import SwitchingValue, TornadoBar, switching_values, tornado
+from bpv.analysis.sobol import SobolIndex, sobol_indices
+from bpv.engine.monte_carlo import Method, appraise, bid_hash, gate_name, input_names
+from bpv.engine.results import Appraisal, _json_safe
 from bpv.errors import SpecError, did_you_mean
-from bpv.evppi import conditional_mean, evpi_of, variance_share
-from bpv.one_way import SwitchingValue, TornadoBar, switching_values, tornado
-from bpv.results import Appraisal, _json_safe
 from bpv.sampling.streams import Seed
-from bpv.sobol import SobolIndex, sobol_indices
 from bpv.spec.bid import Bid
+from bpv.transform.adjustments import adjust
 
 __all__ = ["CONVENTIONS", "GroupValue", "InputSensitivity", "Sensitivity", "input_groups",
            "sensitivity"]
@@ -203,7 +203,7 @@ class Sensitivity:
         return json.dumps(self.to_dict(), indent=indent)
 
     def __str__(self) -> str:
-        from bpv.report_sensitivity import sensitivity_text
+        from bpv.analysis.sensitivity_text import sensitivity_text
 
         return sensitivity_text(self)
 

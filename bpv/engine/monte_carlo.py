@@ -41,12 +41,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from bpv._scratch import scratch
+from bpv._utils.scratch import scratch
 from bpv._version import __version__
-from bpv.compiled import CompiledModel, parameter_rows, row_moments
 from bpv.discounting import discount_factors, resolve_rates
-from bpv.errors import BidWarning, SpecError, did_you_mean
-from bpv.ledger import (
+from bpv.engine.compiled_kernel import CompiledModel, parameter_rows, row_moments
+from bpv.engine.ledger import (
     BASE_METRICS,
     METRICS,
     ORGANISATION_BASE_METRICS,
@@ -55,8 +54,9 @@ from bpv.ledger import (
     LedgerSlice,
     derive,
 )
-from bpv.moments import Moments
-from bpv.results import Appraisal, CashFlowResult, MetricNodeResult
+from bpv.engine.moments import Moments
+from bpv.engine.results import Appraisal, CashFlowResult, MetricNodeResult
+from bpv.errors import BidWarning, SpecError, did_you_mean
 from bpv.sampling.compiled import CompiledSampler, warm_up
 from bpv.sampling.draws import InverseStack, inverse_cdf, sample, sampled_by_inversion
 from bpv.sampling.streams import BLOCK_SIZE, Seed, block_generator, root_seed
@@ -440,7 +440,7 @@ def _make_plan(bid: Bid, root: np.random.SeedSequence, n_draws: int, method: str
                keep_flows: bool, keep_draws: bool | int, keep_inputs: bool = False, *,
                given: dict[str, NDArray[np.float64]] | None = None,
                kernel: str = "numpy") -> _Plan:
-    from bpv.adjustments import adjust, complete_inputs
+    from bpv.transform.adjustments import adjust, complete_inputs
 
     adjusted = adjust(bid)  # the effective bid: the settings' policies applied
     given_bid_hash = bid_hash(bid) if adjusted.bid is not bid else ""

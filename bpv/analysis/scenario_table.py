@@ -1,16 +1,11 @@
-"""Scenarios and stress tests: named changes to a bid, appraised side by side on the same draws.
+"""Scenarios side by side: the base case and each scenario, appraised on the same draws.
 
-A scenario (:class:`~bpv.spec.scenario.Scenario`) is a list of changes: replace
-or scale a parameter, delay an activity, set or scale its success probability,
-uplift costs. It is written in the bid's ``scenarios:`` mapping or built in
-code. :func:`apply_scenario` turns a bid and a scenario into the changed bid,
-an ordinary validated :class:`~bpv.spec.bid.Bid` (the same mechanism as the
-settings adjustments of :func:`bpv.adjust`); :func:`scenarios` appraises the
-base case and every scenario with one seed and tabulates them.
+:func:`scenarios` applies each of a bid's scenarios
+(:func:`bpv.transform.scenarios.apply_scenario`), appraises the base case and
+every scenario with one seed, and tabulates them in a :class:`ScenarioTable`.
 
 Common random numbers: random streams are keyed by parameter name, and every
-change keeps names (a scaled parameter ``x`` is drawn as before and formulas
-use ``(x * k)``), so the base case and each scenario see the same draws of
+change keeps names, so the base case and each scenario see the same draws of
 everything the scenario leaves alone. The change from the base case is then
 measured draw by draw, and its Monte Carlo standard error (that of the paired
 difference) is much smaller than that of either mean.
@@ -27,39 +22,15 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bpv._rewrite import number
-from bpv._transform import Draft
-from bpv.engine import Method, appraise
-from bpv.errors import BidValidationError, Problem, SpecError, did_you_mean, format_location
-from bpv.results import Appraisal, _fmt, _json_safe
+from bpv.engine.monte_carlo import Method, appraise
+from bpv.engine.results import Appraisal, _fmt, _json_safe
+from bpv.errors import SpecError, did_you_mean
 from bpv.sampling.streams import Seed, root_seed
 from bpv.spec.bid import Bid
-from bpv.spec.scenario import (
-    Change,
-    ChangeSuccess,
-    DelayActivity,
-    NodeFacts,
-    ReplaceParameter,
-    ScaleParameter,
-    Scenario,
-    UpliftCosts,
-    scenario_problems,
-)
+from bpv.spec.scenario import Scenario
+from bpv.transform.scenarios import apply_scenario, check_scenarios
 
-__all__ = [
-    "BASE",
-    "SCENARIO_METRICS",
-    "ChangeSuccess",
-    "DelayActivity",
-    "ReplaceParameter",
-    "ScaleParameter",
-    "Scenario",
-    "ScenarioTable",
-    "UpliftCosts",
-    "apply_scenario",
-    "check_scenarios",
-    "scenarios",
-]
+__all__ = ["BASE", "SCENARIO_METRICS", "ScenarioTable", "scenarios"]
 
 #: The name of the base case in a :class:`ScenarioTable`.
 BASE = "base"
@@ -72,117 +43,6 @@ SCENARIO_METRICS: Mapping[str, str] = {
 }
 _CONVENTION = ("change = scenario − base, draw by draw on the same draws (common random "
                "numbers); ± is the Monte Carlo standard error of that paired difference")
-
-
-def check_scenarios(bid: Bid, chosen: Mapping[str, Scenario]) -> None:
-    """Check scenarios against a bid: every name they use exists, every change fits.
-
-    Parameters
-    ----------
-    bid : Bid
-    chosen : mapping of str to Scenario
-        Scenarios by name.
-
-    Raises
-    ------
-    BidValidationError
-        With every problem of every scenario, each at its location
-        (``scenarios.late.changes[0].delay: unknown activity 'wrd' (did you
-        mean 'ward'?)``).
-    """
-    facts = {node.id: NodeFacts(node.kind, node.success, node.measure, node.cost_type)
-             for node in bid.nodes}
-    problems: list[Problem] = []
-    for name, scenario in chosen.items():
-        problems += [Problem(format_location(location), message)
-                     for location, message, _ in scenario_problems(
-                         name, scenario, bid.parameters, facts, ("scenarios", name))]
-    if problems:
-        raise BidValidationError(problems, source=f"the scenarios of bid '{bid.id}'")
-
-
-def apply_scenario(bid: Bid, scenario: Scenario | str, *, name: str | None = None) -> Bid:
-    """Return the bid as the scenario changes it: a new, validated bid.
-
-    Parameters
-    ----------
-    bid : Bid
-        Never modified.
-    scenario : Scenario or str
-        A scenario, or the name of one of ``bid.scenarios``.
-    name : str, optional
-        The scenario's name, for messages (default: its name in the bid, or
-        ``'scenario'``).
-
-    Returns
-    -------
-    Bid
-        The changed bid, with the same id and no ``scenarios`` of its own.
-        Its settings' policies (:func:`bpv.adjust`) still apply when it is
-        appraised, on top of the scenario.
-
-    Raises
-    ------
-    BidValidationError
-        If a change names a parameter or activity the bid does not have (all
-        such problems at once, located), or the changed bid is not valid.
-    KeyError
-        If ``scenario`` names no scenario of the bid.
-
-    Examples
-    --------
-    >>> import bpv
-    >>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")
-    >>> late = bpv.Scenario(changes=[{"delay": "ward", "by": 1}, {"scale": "tariff", "by": 0.9}])
-    >>> changed = apply_scenario(bid, late)
-    >>> changed.node("ward").start, changed.node("icb_tariff_saved").formula
-    (1, 'admissions_avoided * (tariff * 0.9)')
-    >>> apply_scenario(bid, bpv.Scenario(changes=[{"delay": "wrad", "by": 1}]))
-    Traceback (most recent call last):
-    ...
-    bpv.errors.BidValidationError: 1 problem found in the scenarios of bid 'frailty-virtual-ward':
-      scenarios.scenario.changes[0].delay: unknown activity 'wrad' (did you mean 'ward'?)
-    """
-    if isinstance(scenario, str):
-        name = scenario
-        if scenario not in bid.scenarios:
-            msg = (f"bid '{bid.id}' has no scenario '{scenario}'"
-                   f"{did_you_mean(scenario, bid.scenarios)}")
-            raise KeyError(msg)
-        scenario = bid.scenarios[scenario]
-    if not isinstance(scenario, Scenario):
-        msg = (f"The 'scenario' parameter of apply_scenario must be a bpv.Scenario or the "  # type: ignore[unreachable]
-               f"name of one of the bid's scenarios. Got {type(scenario).__name__} instead.")
-        raise SpecError(msg)
-    name = name or "scenario"
-    check_scenarios(bid, {name: scenario})
-    draft = Draft(bid)
-    for change in scenario.changes:
-        _apply(draft, change)
-    draft.data.pop("scenarios", None)
-    return draft.build(f"scenario '{name}'")
-
-
-def _apply(draft: Draft, change: Change) -> None:
-    if isinstance(change, ReplaceParameter):
-        draft.replace_parameter(change.replace, change.with_)
-    elif isinstance(change, ScaleParameter):
-        draft.scale_parameter(change.scale, change.by, "scenario_gate")
-    elif isinstance(change, DelayActivity):
-        draft.delay(change.delay, change.by)
-    elif isinstance(change, ChangeSuccess):
-        if change.to is not None:
-            draft.node(change.success)["success"] = change.to
-        else:
-            assert change.by is not None  # noqa: S101 - the model requires one of the two
-            draft.scale_success(change.success, change.by, "scenario_gate")
-    else:
-        types = ("capital", "revenue") if change.uplift_costs == "all" \
-            else (change.uplift_costs,)
-        chosen = [node.id for node in draft.bid.nodes
-                  if node.measure == "cost" and node.cost_type in types]
-        adjusted, _ = draft.first_of_their_kind(chosen)
-        draft.multiply_nodes(adjusted, number(1.0 + change.by))
 
 
 # -- the table ----------------------------------------------------------------------------

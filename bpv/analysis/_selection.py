@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
+from bpv.engine.results import Appraisal
 from bpv.errors import SpecError, did_you_mean
-from bpv.results import Appraisal
 
 __all__ = ["check_output", "output_draws"]
 

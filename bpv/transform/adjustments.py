@@ -52,9 +52,8 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from bpv._rewrite import number
-from bpv._transform import Draft
 from bpv.errors import SpecError
+from bpv.formulas.rewrite import number
 from bpv.spec.bid import Bid
 from bpv.spec.distributions import Fixed
 from bpv.spec.policies import (
@@ -65,6 +64,7 @@ from bpv.spec.policies import (
     OptimismBias,
     grade_of,
 )
+from bpv.transform.draft import Draft
 
 __all__ = ["ADDITIONALITY_SOURCE", "Adjusted", "Adjustment", "Policy", "adjust", "brief",
            "complete_inputs"]

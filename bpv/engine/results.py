@@ -19,9 +19,9 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from bpv.engine.ledger import ORGANISATION_METRICS, derive
+from bpv.engine.moments import Moments
 from bpv.errors import did_you_mean
-from bpv.ledger import ORGANISATION_METRICS, derive
-from bpv.moments import Moments
 
 __all__ = ["Appraisal", "CashFlowResult", "MetricNodeResult", "OrganisationResult", "Summary",
            "summarise"]

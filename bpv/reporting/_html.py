@@ -2,7 +2,7 @@
 
 :mod:`bpv.html_report` (one bid) and :mod:`bpv.html_comparison` (several)
 prepare plain strings and numbers with these helpers; their templates extend
-``bpv/templates/_page.html.j2`` (style sheet, masthead, footer) and import
+``bpv/reporting/templates/_page.html.j2`` (style sheet, masthead, footer) and import
 the macros of ``_macros.html.j2``. matplotlib is imported inside the
 functions that draw.
 """
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     import jinja2
     from matplotlib.axes import Axes
 
-    from bpv.results import Appraisal
+    from bpv.engine.results import Appraisal
 
 __all__ = [
     "DASH",
@@ -79,7 +79,7 @@ def environment() -> jinja2.Environment:
     import jinja2
 
     return jinja2.Environment(
-        loader=jinja2.PackageLoader("bpv", "templates"),
+        loader=jinja2.PackageLoader("bpv.reporting", "templates"),
         # '.j2' is not among jinja2's default extensions; escape it and anything else too.
         autoescape=jinja2.select_autoescape(enabled_extensions=("html", "j2"),
                                             default_for_string=True, default=True),

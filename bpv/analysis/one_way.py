@@ -31,8 +31,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from bpv._selection import output_draws
-from bpv.engine import evaluate, gate_name, input_names
+from bpv.analysis._selection import output_draws
+from bpv.engine.monte_carlo import evaluate, gate_name, input_names
 from bpv.spec.bid import Bid
 from bpv.spec.distributions import Bernoulli
 

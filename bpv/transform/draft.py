@@ -22,8 +22,8 @@ from typing import Any
 import networkx as nx
 from pydantic import ValidationError
 
-from bpv._rewrite import multiply, number, scale_names
 from bpv.errors import BidValidationError
+from bpv.formulas.rewrite import multiply, number, scale_names
 from bpv.spec.bid import Bid
 from bpv.spec.distributions import Fixed
 from bpv.spec.parameter import Parameter

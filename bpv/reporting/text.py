@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from bpv.adjustments import brief
-from bpv.results import Appraisal, Summary
+from bpv.engine.results import Appraisal, Summary
 from bpv.spec.bid import Bid
+from bpv.transform.adjustments import brief
 
 __all__ = ["appraisal_text"]
 

@@ -1,7 +1,7 @@
 """The HTML appraisal report: one self-contained file a panel can read, print or archive.
 
 :func:`report` lays out a bid and its appraisal with a jinja2 template
-(``bpv/templates/report.html.j2``, autoescaped, so text from a bid file is
+(``bpv/reporting/templates/report.html.j2``, autoescaped, so text from a bid file is
 always shown as text): the bid and its settings, the headline results, the
 logic model, the hypotheses register, each organisation's net position, what
 drives value (given a :class:`~bpv.Sensitivity`; see :mod:`bpv._html_drivers`),
@@ -26,7 +26,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bpv._html import (
+from bpv._version import __version__
+from bpv.engine.results import Appraisal, OrganisationResult
+from bpv.errors import SpecError
+from bpv.reporting._html import (
     DASH,
     METRICS,
     Cell,
@@ -48,10 +51,7 @@ from bpv._html import (
     svg_uri,
     write_whole,
 )
-from bpv._html_drivers import driver_figures, drivers
-from bpv._version import __version__
-from bpv.errors import SpecError
-from bpv.results import Appraisal, OrganisationResult
+from bpv.reporting._html_drivers import driver_figures, drivers
 from bpv.spec.bid import Bid
 from bpv.spec.distributions import (
     Bernoulli,
@@ -68,7 +68,7 @@ from bpv.spec.node import Node
 from bpv.spec.parameter import Parameter
 
 if TYPE_CHECKING:
-    from bpv.sensitivity import Sensitivity
+    from bpv.analysis.sensitivity import Sensitivity
 
 __all__ = ["report"]
 
@@ -196,7 +196,7 @@ def _the_bid(appraisal: Appraisal, bid: Bid | None) -> Bid:
                f"(report(result, bid=bid)). Got {type(bid).__name__} instead.")
         raise SpecError(msg)
     if appraisal.bid_hash:
-        from bpv.engine import bid_hash
+        from bpv.engine.monte_carlo import bid_hash
 
         given = bid_hash(bid)
         if given != appraisal.bid_hash:
@@ -209,7 +209,7 @@ def _the_bid(appraisal: Appraisal, bid: Bid | None) -> Bid:
 
 def _check_sensitivity(sensitivity: Sensitivity, appraisal: Appraisal, bid: Bid) -> None:
     """Refuse a sensitivity that is not a Sensitivity of the bid appraised."""
-    from bpv.sensitivity import Sensitivity
+    from bpv.analysis.sensitivity import Sensitivity
 
     if not isinstance(sensitivity, Sensitivity):
         msg = ("The 'sensitivity' parameter of report must be a bpv.Sensitivity (use "  # type: ignore[unreachable]
@@ -288,7 +288,7 @@ def _metric_node_figure(appraisal: Appraisal, bid: Bid, node_id: str) -> Figure:
 
 def _logic_model_size(bid: Bid) -> tuple[float, float]:
     """Return a size for the logic model: a column per kind, a row per node of the tallest."""
-    from bpv.graph import KIND_RANK
+    from bpv.spec.graph import KIND_RANK
 
     tallest = max(sum(node.kind == kind for node in bid.nodes) for kind in KIND_RANK)
     return 2.0 * len(KIND_RANK), max(2.6, 0.55 * tallest)

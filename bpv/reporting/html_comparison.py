@@ -1,7 +1,7 @@
 """The HTML comparison report: several bids compared on common random numbers, in one file.
 
 :func:`report_comparison` lays out a :class:`~bpv.Comparison` with the
-jinja2 template ``bpv/templates/comparison.html.j2`` (autoescaped, like the
+jinja2 template ``bpv/reporting/templates/comparison.html.j2`` (autoescaped, like the
 appraisal report, whose page, style sheet and helpers it shares through
 :mod:`bpv._html`): the options and the comparator convention, stated before
 anything else; the increments over the baseline; the probability each option
@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from bpv._html import (
+from bpv._version import __version__
+from bpv.errors import SpecError
+from bpv.reporting._html import (
     METRICS,
     Cell,
     Figure,
@@ -41,14 +43,12 @@ from bpv._html import (
     svg_uri,
     write_whole,
 )
-from bpv._version import __version__
-from bpv.errors import SpecError
 from bpv.spec.bid import Bid
 
 if TYPE_CHECKING:
-    from bpv.comparison import Comparison
-    from bpv.decision import FrontierRow
-    from bpv.results import Appraisal
+    from bpv.analysis.comparison import Comparison
+    from bpv.analysis.decision import FrontierRow
+    from bpv.engine.results import Appraisal
 
 __all__ = ["report_comparison"]
 
@@ -129,7 +129,7 @@ def report_comparison(comparison: Comparison, path: str | os.PathLike[str] | Non
     >>> "option − do nothing" in html, "Cost-effectiveness frontier" in html
     (True, True)
     """
-    from bpv.comparison import Comparison
+    from bpv.analysis.comparison import Comparison
 
     if not isinstance(comparison, Comparison):
         msg = ("The 'comparison' parameter of report_comparison must be a bpv.Comparison (use "  # type: ignore[unreachable]
@@ -150,7 +150,7 @@ def _the_bids(comparison: Comparison, bids: Sequence[Bid] | None) -> dict[str, B
                "that were compared (report_comparison(comparison, bids=bids)). Got "
                f"{type(bids).__name__} instead.")
         raise SpecError(msg)
-    from bpv.engine import bid_hash
+    from bpv.engine.monte_carlo import bid_hash
 
     by_id = {bid.id: bid for bid in bids}
     missing = [option for option in comparison.appraisals if option not in by_id]
@@ -229,7 +229,7 @@ def _name(quantity: str) -> str:
 
 
 def _baseline_words(comparison: Comparison, bids: dict[str, Bid]) -> str:
-    from bpv.comparison import DO_NOTHING
+    from bpv.analysis.comparison import DO_NOTHING
 
     if comparison.baseline == DO_NOTHING:
         return ("The baseline is doing nothing: zero costs and zero benefits in every draw, so "
@@ -413,7 +413,7 @@ def _headline(option: str, appraisal: Appraisal, bid: Bid) -> dict[str, Any]:
 
 
 def _monte_carlo(comparison: Comparison) -> dict[str, Any]:
-    from bpv.comparison import DEFAULT_THRESHOLDS
+    from bpv.analysis.comparison import DEFAULT_THRESHOLDS
 
     appraisals = list(comparison.appraisals.values())
     first = appraisals[0]

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bpv.decision import (
+from bpv.analysis.decision import (
     FrontierRow,
     ceac,
     evpi,
@@ -34,9 +34,9 @@ from bpv.decision import (
     probability_best,
     rank_probabilities,
 )
-from bpv.engine import Method, appraise
+from bpv.engine.monte_carlo import Method, appraise
+from bpv.engine.results import DEFAULT_QUANTILES, Appraisal, Summary, _json_safe, summarise
 from bpv.errors import BidWarning, SpecError, did_you_mean
-from bpv.results import DEFAULT_QUANTILES, Appraisal, Summary, _json_safe, summarise
 from bpv.sampling.streams import Seed, root_seed
 from bpv.spec.bid import Bid
 

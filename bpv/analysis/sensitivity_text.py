@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from bpv.sensitivity import Sensitivity
+    from bpv.analysis.sensitivity import Sensitivity
 
 __all__ = ["sensitivity_text"]
 

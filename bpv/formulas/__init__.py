@@ -1,0 +1,141 @@
+"""Node formulas: a small, safe expression language compiled to vectorised numpy.
+
+A node's formula says how its value follows from parameters, upstream nodes
+and the period index ``t``, for example ``patients * admit_rate *
+admission_reduction``, ``capex * (t == 0)`` or ``where(t < 2, 0, savings)``.
+The text is read with :func:`ast.parse` and checked against a whitelist; it is
+never given to ``eval``, ``exec`` or ``compile``. Each formula is compiled once
+into a tree of Python closures that call numpy, so evaluating it over 100,000
+draws costs a handful of array operations.
+
+The language
+------------
+The syntax is that of a Python expression, restricted to the following.
+
+Numbers
+    Integer and decimal literals as Python writes them: ``3``, ``0.035``,
+    ``1e6``, ``1_000_000``. Every value is a float64 (integers included).
+    ``True``, ``False``, ``None``, strings and complex numbers are not numbers
+    and are rejected. Thousands separators are not allowed (``1,000`` is an
+    error; write ``1000`` or ``1_000``), nor is a percent sign (write ``0.10``).
+Names
+    Parameters and nodes, by name: ASCII letters, digits and underscores, not
+    starting with ``_``. ``t`` is the period index (0 for the first period).
+    The function names and ``t`` are reserved (:data:`RESERVED_NAMES`).
+Operators, from the loosest binding to the tightest (Python's precedence)
+
+    ======================================  ==========================================
+    ``a if c else b``                       ``a`` where ``c`` is true, else ``b``
+    ``or``                                  1 where either side is true, else 0
+    ``and``                                 1 where both sides are true, else 0
+    ``not a``                               1 where ``a`` is false, else 0
+    ``<  <=  >  >=  ==  !=``                1 where it holds, else 0; chains as in
+                                            Python: ``0 < x <= 1`` is
+                                            ``(0 < x) and (x <= 1)``
+    ``+  -``                                addition, subtraction
+    ``*  /``                                multiplication, true division
+    ``+a  -a``                              unary plus and minus
+    ``**``                                  power, right-associative, binding tighter
+                                            than a unary minus on its left:
+                                            ``-2**2`` is -4, ``2**-1`` is 0.5
+    ``f(a, b)``, ``( )``                    function calls, brackets
+    ======================================  ==========================================
+
+    ``%`` is not an operator here, so that ``10%`` cannot be misread as ten
+    per cent, nor are ``//``, the bitwise operators (``& | ^ ~ << >>``; write
+    ``and``, ``or``, ``not``, and ``**`` for a power), ``@``, ``is`` or ``in``.
+Functions, called by name with positional arguments (:data:`FUNCTIONS`)
+
+    ==========================  ==============================================
+    ``min(a, b, ...)``          elementwise minimum of two or more arguments
+    ``max(a, b, ...)``          elementwise maximum of two or more arguments
+    ``clip(x, low, high)``      ``min(max(x, low), high)``
+    ``where(c, a, b)``          ``a`` where ``c`` is true, else ``b``
+    ``exp(x)``, ``log(x)``      exponential, natural logarithm
+    ``sqrt(x)``, ``abs(x)``     square root, absolute value
+    ==========================  ==============================================
+
+Anything else is an error: attribute access (``x.y``), indexing, lambdas,
+comprehensions, lists, tuples, dicts, sets, ``*`` unpacking, keyword
+arguments, ``:=``, f-strings, strings, and calls of anything but the functions
+above. Python's rules for layout apply: a formula may be split across lines
+only inside brackets, and ``#`` starts a comment.
+
+Truth values
+    A value is true where it is non-zero, as in Python; NaN counts as true.
+    Comparisons, ``and``, ``or`` and ``not`` give 1.0 or 0.0 (not one of their
+    operands, unlike Python), so they can be multiplied: ``capex * (t == 0)``.
+    Both sides of ``and``, ``or`` and ``a if c else b``, and all arguments of a
+    function, are always evaluated, elementwise over whole arrays.
+Floating point
+    Arithmetic is IEEE float64 through numpy ufuncs, elementwise with numpy
+    broadcasting. Division by zero gives ``inf`` or ``nan``, ``log`` of a
+    negative number and a negative number to a fractional power give ``nan``,
+    NaN propagates through arithmetic, ``min``, ``max`` and ``clip``, and a
+    comparison with NaN is false (except ``!=``). Whether numpy warns or raises
+    on such values is left to numpy's error state (:func:`numpy.errstate`),
+    which this module never changes for evaluation.
+Constant folding
+    A part of a formula made only of numbers is worked out once, when the
+    formula is parsed, with the same float64 arithmetic. If it is not finite
+    (``9**9**9``, ``1e308 * 10``, ``1 / 0``, ``log(0)``) the formula is
+    rejected: a constant infinity or NaN is always a mistake.
+Limits
+    A formula may have at most :data:`MAX_FORMULA_LENGTH` (2,000) characters,
+    brackets and sub-expressions nested at most :data:`MAX_FORMULA_DEPTH`
+    (100) deep, and at most :data:`MAX_FORMULA_NODES` (1,000) sub-expressions.
+    These are checked before or while parsing, so hostile text fails quickly
+    with a :class:`~bpv.errors.FormulaError`.
+
+Shapes
+    Parameters are usually arrays of shape (n_draws, 1), nodes of shape
+    (n_draws, n_periods) and ``t`` of shape (1, n_periods); the result has
+    whatever shape numpy broadcasting gives (a 0-d array for a formula of
+    numbers only), and the caller broadcasts it to (n_draws, n_periods).
+
+Examples
+--------
+>>> import numpy as np
+>>> capex = parse_formula("capex * (t == 0)")
+>>> sorted(capex.names), capex.uses_period
+(['capex'], True)
+>>> capex.evaluate({"capex": np.array([[100.0], [120.0]])}, t=np.arange(3.0)[np.newaxis, :])
+array([[100.,   0.,   0.],
+       [120.,   0.,   0.]])
+>>> parse_formula("where(t < 2, 0, savings)").evaluate({"savings": 5.0}, t=np.arange(4.0))
+array([0., 0., 5., 5.])
+>>> parse_formula("0 < x <= 1").evaluate({"x": [-1, 0.5, 1, 2]})
+array([0., 1., 1., 0.])
+>>> parse_formula("-2**2 + max(1, 2, 3)").evaluate({})
+array(-1.)
+>>> parse_formula("admit_rte * 2 + __import__('os')")
+Traceback (most recent call last):
+...
+bpv.errors.FormulaError: unknown function '__import__'; the functions are abs, clip, exp, log, max, min, sqrt, where
+>>> parse_formula("10 % x")
+Traceback (most recent call last):
+...
+bpv.errors.FormulaError: the operator '%' is not allowed; write a percentage as a decimal (10% is 0.10)
+"""  # noqa: E501 (doctest output is one line)
+
+from bpv.formulas.language import (
+    FUNCTIONS,
+    MAX_FORMULA_DEPTH,
+    MAX_FORMULA_LENGTH,
+    MAX_FORMULA_NODES,
+    RESERVED_NAMES,
+    Formula,
+    MissingValueError,
+    parse_formula,
+)
+
+__all__ = [
+    "FUNCTIONS",
+    "MAX_FORMULA_DEPTH",
+    "MAX_FORMULA_LENGTH",
+    "MAX_FORMULA_NODES",
+    "RESERVED_NAMES",
+    "Formula",
+    "MissingValueError",
+    "parse_formula",
+]
