@@ -17,19 +17,21 @@ from bpv import dist, plot
 from bpv._version import __version__
 from bpv.analysis.comparison import Comparison, compare
 from bpv.analysis.scenario_table import ScenarioTable, scenarios
-from bpv.analysis.sensitivity import Sensitivity, sensitivity
-from bpv.engine.monte_carlo import EvaluationError, appraise
+from bpv.analysis.sensitivity import sensitivity
+from bpv.analysis.sensitivity_result import Sensitivity
+from bpv.engine.monte_carlo import appraise
 from bpv.engine.results import Appraisal
 from bpv.errors import (
     BidValidationError,
     BidWarning,
     BPVError,
     BPVWarning,
+    EvaluationError,
     FormulaError,
     Problem,
     SpecError,
 )
-from bpv.formulas.language import Formula, parse_formula
+from bpv.formulas.compiler import Formula, parse_formula
 from bpv.io import dumps, load, loads
 from bpv.reporting.html_comparison import report_comparison
 from bpv.reporting.html_report import report

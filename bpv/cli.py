@@ -22,7 +22,7 @@ from bpv.spec.lint import lint
 
 if TYPE_CHECKING:
     from bpv.analysis.comparison import Comparison
-    from bpv.analysis.sensitivity import Sensitivity
+    from bpv.analysis.sensitivity_result import Sensitivity
     from bpv.engine.results import Appraisal
     from bpv.spec.bid import Bid
 

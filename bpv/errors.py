@@ -20,9 +20,12 @@ __all__ = [
     "BPVWarning",
     "BidValidationError",
     "BidWarning",
+    "EvaluationError",
     "FormulaError",
+    "MissingValueError",
     "Problem",
     "SpecError",
+    "UnknownNameError",
     "did_you_mean",
     "format_location",
 ]
@@ -38,6 +41,39 @@ class SpecError(BPVError, ValueError):
 
 class FormulaError(SpecError):
     """A node formula cannot be parsed, or uses something the language forbids."""
+
+
+class EvaluationError(SpecError):
+    """A node's formula gives values that are not finite (division by zero, log of 0, …)."""
+
+
+class MissingValueError(FormulaError, KeyError):
+    """A formula was evaluated without a value for a name it uses.
+
+    It is a :class:`FormulaError` and also a :class:`KeyError`, as a missing
+    key in the mapping of values is what it is.
+    """
+
+    def __str__(self) -> str:
+        # KeyError would show the message in quotes, as a key.
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownNameError(BPVError, KeyError):
+    """An id or name asked for is not there: a metric, organisation, node, scenario or input.
+
+    A :class:`KeyError`, as looking up a missing key is what it is; its message
+    names the closest valid names.
+
+    Examples
+    --------
+    >>> str(UnknownNameError("no metric 'npx' (did you mean 'npv'?)"))
+    "no metric 'npx' (did you mean 'npv'?)"
+    """
+
+    def __str__(self) -> str:
+        # KeyError would show the message in quotes, as a key.
+        return str(self.args[0]) if self.args else ""
 
 
 class BPVWarning(UserWarning):

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from bpv.analysis.comparison import Comparison
-    from bpv.analysis.sensitivity import Sensitivity
+    from bpv.analysis.sensitivity_result import Sensitivity
 
 __all__ = [
     "KIND_COLOURS",

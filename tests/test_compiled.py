@@ -17,11 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import bpv
+from bpv.engine import compiled_kernel as compiled
 from bpv.engine.ledger import METRICS, ORGANISATION_METRICS, SCOPE_BASE, LedgerPlan, derive
 from bpv.engine.moments import Moments
-from bpv.engine.monte_carlo import EvaluationError
-from bpv.engine import compiled_kernel as compiled
-from bpv.errors import SpecError
+from bpv.errors import EvaluationError, SpecError
 from bpv.transform.adjustments import adjust
 
 pytest.importorskip("numba")

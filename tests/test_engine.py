@@ -13,8 +13,8 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import bpv
-from bpv.engine.monte_carlo import EvaluationError
-from bpv.formulas.language import RESERVED_NAMES
+from bpv.errors import EvaluationError
+from bpv.formulas.compiler import RESERVED_NAMES
 from tests.builders import small_bid
 
 FRAILTY = "examples/bids/frailty_virtual_ward.yaml"

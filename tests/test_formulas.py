@@ -18,15 +18,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bpv.errors import FormulaError
-from bpv.formulas import language as formulas
-from bpv.formulas.language import (
+from bpv import formulas
+from bpv.errors import FormulaError, MissingValueError
+from bpv.formulas import (
     FUNCTIONS,
     MAX_FORMULA_DEPTH,
     MAX_FORMULA_LENGTH,
     MAX_FORMULA_NODES,
     RESERVED_NAMES,
-    MissingValueError,
     parse_formula,
 )
 

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from bpv._utils.formatting import json_safe
 from bpv.analysis.decision import (
     FrontierRow,
     ceac,
@@ -35,7 +36,7 @@ from bpv.analysis.decision import (
     rank_probabilities,
 )
 from bpv.engine.monte_carlo import Method, appraise
-from bpv.engine.results import DEFAULT_QUANTILES, Appraisal, Summary, _json_safe, summarise
+from bpv.engine.results import DEFAULT_QUANTILES, Appraisal, Summary, summarise
 from bpv.errors import BidWarning, SpecError, did_you_mean
 from bpv.sampling.streams import Seed, root_seed
 from bpv.spec.bid import Bid
@@ -202,7 +203,7 @@ class Comparison:
                     for quantity in ("npv", "net_cost", "qalys", *self._nmb_names())}
             options[option] = entry
         first = next(iter(self.appraisals.values()))
-        data: dict[str, Any] = _json_safe({
+        data: dict[str, Any] = json_safe({
             "convention": self.convention,
             "baseline": self.baseline,
             "metric": self.metric,

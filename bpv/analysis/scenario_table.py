@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from bpv._utils.formatting import format_number, json_safe
 from bpv.engine.monte_carlo import Method, appraise
-from bpv.engine.results import Appraisal, _fmt, _json_safe
+from bpv.engine.results import Appraisal
 from bpv.errors import SpecError, did_you_mean
 from bpv.sampling.streams import Seed, root_seed
 from bpv.spec.bid import Bid
@@ -125,11 +126,11 @@ class ScenarioTable:
                         cells += [f"{100 * stats['change']:+.1f}",
                                   f"{100 * stats['change_mcse']:.2f}"]
                 else:
-                    cells = [_fmt(stats[column]) for column in ("mean", "p5", "p95")]
+                    cells = [format_number(stats[column]) for column in ("mean", "p5", "p95")]
                     if name != BASE:
-                        change = _fmt(stats["change"])
+                        change = format_number(stats["change"])
                         cells += [change if stats["change"] <= 0 or not change[0].isdigit()
-                                  else f"+{change}", _fmt(stats["change_mcse"])]
+                                  else f"+{change}", format_number(stats["change_mcse"])]
                 lines.append(f"  {name:<{width}}" + "".join(f"{c:>14}" for c in cells))
             lines.append("")
         lines.append("Scenarios:")
@@ -159,7 +160,7 @@ class ScenarioTable:
                     "description": self.descriptions.get(name),
                     "changes": list(self.changes.get(name, ())),
                     "adjustments": list(self.adjustments.get(name, ())),
-                    "metrics": _json_safe({metric: dict(stats)
+                    "metrics": json_safe({metric: dict(stats)
                                            for metric, stats in self.rows[name].items()}),
                 }
                 for name in self.names
@@ -168,7 +169,7 @@ class ScenarioTable:
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """Return :meth:`to_dict` as JSON (non-finite numbers as null)."""
-        return json.dumps(_json_safe(self.to_dict()), indent=indent)
+        return json.dumps(json_safe(self.to_dict()), indent=indent)
 
 
 def scenarios(

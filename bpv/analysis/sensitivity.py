@@ -23,9 +23,7 @@ link of the logic model, drives value (:func:`input_groups`).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -33,179 +31,25 @@ from numpy.typing import NDArray
 
 from bpv.analysis._selection import check_output, output_draws
 from bpv.analysis.evppi import conditional_mean, evpi_of, variance_share
-from bpv.analysis.one_way import SwitchingValue, TornadoBar, switching_values, tornado
+from bpv.analysis.one_way import SwitchingValue, switching_values, tornado
+from bpv.analysis.sensitivity_result import (
+    GroupValue,
+    InputSensitivity,
+    Sensitivity,
+)
 from bpv.analysis.sobol import SobolIndex, sobol_indices
 from bpv.engine.monte_carlo import Method, appraise, bid_hash, gate_name, input_names
-from bpv.engine.results import Appraisal, _json_safe
+from bpv.engine.results import Appraisal
 from bpv.errors import SpecError, did_you_mean
 from bpv.sampling.streams import Seed
 from bpv.spec.bid import Bid
 from bpv.transform.adjustments import adjust
 
-__all__ = ["CONVENTIONS", "GroupValue", "InputSensitivity", "Sensitivity", "input_groups",
-           "sensitivity"]
+__all__ = ["GroupBy", "input_groups", "sensitivity"]
 
 FloatArray = NDArray[np.float64]
 
-#: How every figure is defined, in words; printed with every result.
-CONVENTIONS = (
-    "Tornado: each input at its 10th and 90th percentile (a success gate at 0 = not "
-    "delivered and 1 = delivered), the others at their centre values (medians; "
-    "probabilities for Bernoulli inputs and gates). Rank correlations and EVPPI come from "
-    "the Monte Carlo sample. EVPPI and EVPI value the decision to fund (mean metric > 0) "
-    "or not, in the metric's units. A switching value is the input's value at which the "
-    "mean metric over the other inputs' draws crosses zero, searched between its 1st and "
-    "99th percentiles (for a gate, the success probability at which it crosses).")
-
 GroupBy = Literal["link", "hypothesis"]
-
-
-@dataclass(frozen=True)
-class InputSensitivity:
-    """Everything measured about one input.
-
-    Attributes
-    ----------
-    input : str
-    role : {'hypothesis', 'assumption', 'delivery'}
-        A success hypothesis, an assumption, or an activity's success gate.
-    link : str
-        The node whose link the input quantifies (see :func:`input_groups`).
-    tornado : TornadoBar
-    spearman, prcc : float
-        Rank and partial rank correlation with the metric (NaN when the input
-        does not vary in the sample).
-    evppi : float
-        Expected value of perfect information about this input alone.
-    variance_share : float
-        Var(E(metric | input)) / Var(metric), from the same regression: the
-        first-order share of variance.
-    switching : SwitchingValue or None
-    sobol : SobolIndex or None
-    """
-
-    input: str
-    role: str
-    link: str
-    tornado: TornadoBar
-    spearman: float
-    prcc: float
-    evppi: float
-    variance_share: float
-    switching: SwitchingValue | None = None
-    sobol: SobolIndex | None = None
-
-
-@dataclass(frozen=True)
-class GroupValue:
-    """EVPPI and first-order variance share of a group of inputs."""
-
-    name: str
-    inputs: tuple[str, ...]
-    evppi: float
-    variance_share: float
-
-
-@dataclass(frozen=True)
-class Sensitivity:
-    """The sensitivity of one metric of one bid.
-
-    Attributes
-    ----------
-    bid_id, metric : str
-    organisation : str or None
-        The organisation whose metric it is; None for the system.
-    n_draws : int
-        Monte Carlo draws behind the correlations and EVPPI.
-    mean : float
-        Mean of the metric over those draws.
-    probability_positive : float
-        Share of draws where it is above zero.
-    centre : float
-        The metric with every input at its centre value (the tornado's axis).
-    evpi : float
-        Expected value of perfect information about every input.
-    inputs : tuple of InputSensitivity
-        One per input, widest tornado bar first.
-    groups : tuple of GroupValue
-    group_by : str
-        'link', 'hypothesis' or 'custom'.
-    sobol_n : int or None
-        Rows of each Sobol' design matrix (None when not computed).
-    conventions : str
-    """
-
-    bid_id: str
-    metric: str
-    organisation: str | None
-    n_draws: int
-    mean: float
-    probability_positive: float
-    centre: float
-    evpi: float
-    inputs: tuple[InputSensitivity, ...]
-    groups: tuple[GroupValue, ...]
-    group_by: str
-    sobol_n: int | None = None
-    conventions: str = CONVENTIONS
-    provenance: Mapping[str, Any] = field(default_factory=dict)
-
-    def input(self, name: str) -> InputSensitivity:
-        """Return one input's row.
-
-        Raises
-        ------
-        KeyError
-            If there is no such input; the message suggests close names.
-        """
-        for row in self.inputs:
-            if row.input == name:
-                return row
-        names = [row.input for row in self.inputs]
-        raise KeyError(f"no input '{name}'{did_you_mean(name, names)}")
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the result as plain data (JSON-ready)."""
-        def row(item: InputSensitivity) -> dict[str, Any]:
-            sobol = item.sobol
-            switching = item.switching
-            return {
-                "role": item.role, "link": item.link,
-                "tornado": {"low": item.tornado.low, "high": item.tornado.high,
-                            "at_low": item.tornado.at_low, "at_high": item.tornado.at_high,
-                            "swing": item.tornado.swing},
-                "spearman": item.spearman, "prcc": item.prcc,
-                "evppi": item.evppi, "variance_share": item.variance_share,
-                "switching_value": None if switching is None else {
-                    "value": switching.value, "low": switching.low, "high": switching.high,
-                    "mean_at_low": switching.mean_at_low,
-                    "mean_at_high": switching.mean_at_high},
-                "sobol": None if sobol is None else {
-                    "first": sobol.first, "first_interval": list(sobol.first_interval),
-                    "total": sobol.total, "total_interval": list(sobol.total_interval)},
-            }
-        data: dict[str, Any] = _json_safe({
-            "bid": self.bid_id, "metric": self.metric, "organisation": self.organisation,
-            "n_draws": self.n_draws, "mean": self.mean,
-            "probability_positive": self.probability_positive, "centre": self.centre,
-            "evpi": self.evpi, "group_by": self.group_by, "sobol_n": self.sobol_n,
-            "conventions": self.conventions,
-            "inputs": {item.input: row(item) for item in self.inputs},
-            "groups": {group.name: {"inputs": list(group.inputs), "evppi": group.evppi,
-                                    "variance_share": group.variance_share}
-                       for group in self.groups},
-            "provenance": dict(self.provenance),
-        })
-        return data
-
-    def to_json(self, *, indent: int | None = 2) -> str:
-        """Return :meth:`to_dict` as JSON text."""
-        return json.dumps(self.to_dict(), indent=indent)
-
-    def __str__(self) -> str:
-        from bpv.analysis.sensitivity_text import sensitivity_text
-
-        return sensitivity_text(self)
 
 
 def input_groups(bid: Bid, by: GroupBy | Mapping[str, Sequence[str]] = "link"

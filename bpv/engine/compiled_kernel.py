@@ -41,7 +41,6 @@ function's source).
 
 from __future__ import annotations
 
-import ast
 import functools
 import importlib.util
 from collections.abc import Callable, Collection, Mapping, Sequence
@@ -54,7 +53,7 @@ from bpv._utils.scratch import scratch
 from bpv.engine.ledger import SCOPE_BASE, LedgerPlan, LedgerSlice
 from bpv.engine.moments import Moments
 from bpv.errors import SpecError
-from bpv.formulas.language import _read, parse_formula
+from bpv.formulas.numba_source import ScalarWriter
 from bpv.spec.bid import Bid
 from bpv.spec.node import Node
 
@@ -66,12 +65,6 @@ __all__ = [
 #: The base vectors the kernel writes, in this order, for every scope (payback apart).
 _PRESENT_VALUES = tuple(name for name in SCOPE_BASE if name != "payback")
 
-_COMPARISONS: Mapping[type[ast.cmpop], str] = {
-    ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=",
-}
-_ARITHMETIC: Mapping[type[ast.operator], str] = {
-    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**",
-}
 
 
 def available() -> bool:
@@ -90,112 +83,6 @@ def _require_numba() -> None:
 
 
 # -- writing the source ----------------------------------------------------------------
-
-
-class _Writer:
-    """Write formulas as assignments to temporaries, per draw or per period."""
-
-    def __init__(self, identifiers: Mapping[str, str], varying: set[str]) -> None:
-        self.identifiers = identifiers  # parameter or node name -> p<i> / v<k>
-        self.varying = varying  # identifiers whose value changes by period
-        self.per_draw: list[str] = []
-        self.per_period: list[str] = []
-        self.powers: list[tuple[str, str]] = []  # (running product, its base), per draw
-        self._count = 0
-
-    def _temporary(self, expression: str, varies: bool) -> tuple[str, bool]:
-        name = f"e{self._count}"
-        self._count += 1
-        (self.per_period if varies else self.per_draw).append(f"{name} = {expression}")
-        return name, varies
-
-    def formula(self, text: str) -> tuple[str, bool]:
-        """Return the atom holding the formula's value and whether it varies by period."""
-        tree, _ = _read(text)
-        return self.expression(tree.body)
-
-    def expression(self, node: ast.expr) -> tuple[str, bool]:
-        if not any(isinstance(part, ast.Name) for part in ast.walk(node)):
-            # Made only of numbers: the numpy engine folds it once, in float64.
-            value = float(parse_formula(ast.unparse(node)).evaluate({}))
-            return f"({value!r})", False
-        if isinstance(node, ast.Name):
-            if node.id == "t":
-                return "tt", True
-            identifier = self.identifiers[node.id]
-            return identifier, identifier in self.varying
-        if isinstance(node, ast.UnaryOp):
-            operand, varies = self.expression(node.operand)
-            if isinstance(node.op, ast.USub):
-                return self._temporary(f"-{operand}", varies)
-            if isinstance(node.op, ast.UAdd):
-                return operand, varies
-            return self._temporary(f"1.0 if {operand} == 0.0 else 0.0", varies)  # not
-        if isinstance(node, ast.BinOp):
-            return self._binary(node)
-        if isinstance(node, ast.Compare):
-            atoms = [self.expression(part) for part in (node.left, *node.comparators)]
-            tests = [f"{left} {_COMPARISONS[type(op)]} {right}" for (left, _), op, (right, _)
-                     in zip(atoms, node.ops, atoms[1:], strict=False)]
-            return self._temporary(f"1.0 if {' and '.join(tests)} else 0.0",
-                                   any(v for _, v in atoms))
-        if isinstance(node, ast.BoolOp):
-            atoms = [self.expression(part) for part in node.values]
-            joiner = " and " if isinstance(node.op, ast.And) else " or "
-            truths = joiner.join(f"{atom} != 0.0" for atom, _ in atoms)
-            return self._temporary(f"1.0 if {truths} else 0.0", any(v for _, v in atoms))
-        if isinstance(node, ast.IfExp):
-            return self._where(node.test, node.body, node.orelse)
-        if isinstance(node, ast.Call):
-            return self._call(node)
-        msg = f"cannot compile {ast.unparse(node)!r}"  # the formula checks forbid it
-        raise AssertionError(msg)
-
-    def _binary(self, node: ast.BinOp) -> tuple[str, bool]:
-        left, left_varies = self.expression(node.left)
-        if isinstance(node.op, ast.Pow) and isinstance(node.right, ast.Name) \
-                and node.right.id == "t" and not left_varies:
-            # A per-draw base to the period index: a running product, 1, x, x·x, …
-            power = f"pw{len(self.powers)}"
-            self.powers.append((power, left))
-            return power, True
-        right, right_varies = self.expression(node.right)
-        symbol = _ARITHMETIC[type(node.op)]
-        return self._temporary(f"{left} {symbol} {right}", left_varies or right_varies)
-
-    def _where(self, test: ast.expr, if_true: ast.expr, if_false: ast.expr) -> tuple[str, bool]:
-        condition, c_varies = self.expression(test)
-        yes, y_varies = self.expression(if_true)
-        no, n_varies = self.expression(if_false)
-        return self._temporary(f"{yes} if {condition} != 0.0 else {no}",
-                               c_varies or y_varies or n_varies)
-
-    def _extreme(self, atoms: Sequence[tuple[str, bool]], keep: str) -> tuple[str, bool]:
-        """Elementwise minimum (keep='<=') or maximum ('>='), NaN winning, as numpy's."""
-        result, varies = atoms[0]
-        for atom, atom_varies in atoms[1:]:
-            varies = varies or atom_varies
-            result, _ = self._temporary(
-                f"{result} if ({result} {keep} {atom} or {result} != {result}) else {atom}",
-                varies)
-        return result, varies
-
-    def _call(self, node: ast.Call) -> tuple[str, bool]:
-        assert isinstance(node.func, ast.Name)  # noqa: S101 - the formula checks guarantee it
-        name = node.func.id
-        if name == "where":
-            return self._where(*node.args)
-        atoms = [self.expression(arg) for arg in node.args]
-        if name == "min":
-            return self._extreme(atoms, "<=")
-        if name == "max":
-            return self._extreme(atoms, ">=")
-        if name == "clip":
-            low = self._extreme(atoms[:2], ">=")
-            return self._extreme([low, atoms[2]], "<=")
-        (atom, varies), = atoms
-        function = "abs" if name == "abs" else f"np.{name}"  # exp, log, sqrt
-        return self._temporary(f"{function}({atom})", varies)
 
 
 def _signed_sum(weights: NDArray[np.float64], atoms: Sequence[str]) -> str:
@@ -283,7 +170,7 @@ def kernel_source(bid: Bid, order: Sequence[Node], ledger: LedgerPlan) -> str:
              and node.success is not None and node.success != 1]
     activities = [node.id for node in order if node.kind == "activity"]
     varying: set[str] = set()
-    writer = _Writer(identifiers, varying)
+    writer = ScalarWriter(identifiers, varying)
     for node in order:
         value = identifiers[node.id]
         if node.kind == "activity":

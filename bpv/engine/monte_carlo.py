@@ -56,7 +56,7 @@ from bpv.engine.ledger import (
 )
 from bpv.engine.moments import Moments
 from bpv.engine.results import Appraisal, CashFlowResult, MetricNodeResult
-from bpv.errors import BidWarning, SpecError, did_you_mean
+from bpv.errors import BidWarning, EvaluationError, SpecError, did_you_mean
 from bpv.sampling.compiled import CompiledSampler, warm_up
 from bpv.sampling.draws import InverseStack, inverse_cdf, sample, sampled_by_inversion
 from bpv.sampling.streams import BLOCK_SIZE, Seed, block_generator, root_seed
@@ -64,7 +64,7 @@ from bpv.spec.bid import Bid
 from bpv.spec.distributions import Fixed
 from bpv.spec.node import Node
 
-__all__ = ["KERNELS", "METHODS", "EvaluationError", "Kernel", "Method", "appraise",
+__all__ = ["KERNELS", "METHODS", "Kernel", "Method", "appraise",
            "bid_hash", "evaluate", "gate_name", "input_names"]
 
 Method = Literal["mc", "lhs", "sobol"]
@@ -78,10 +78,6 @@ _OPEN_UNIT = (2.0**-53, 1.0 - 2.0**-53)
 
 #: Default number of blocks per chunk of work.
 _BLOCKS_PER_CHUNK = 1
-
-
-class EvaluationError(SpecError):
-    """A node's formula gives values that are not finite (division by zero, log of 0, …)."""
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from bpv._utils.formatting import format_number, json_safe
 from bpv.engine.ledger import ORGANISATION_METRICS, derive
 from bpv.engine.moments import Moments
 from bpv.errors import did_you_mean
@@ -112,20 +113,9 @@ class Summary:
         lines = [self.title] if self.title else []
         lines.append(" " * width + "".join(f"{c:>14}" for c in columns))
         for name, stats in self.rows.items():
-            lines.append(f"{name:<{width}}" + "".join(f"{_fmt(stats[c]):>14}" for c in columns))
+            cells = "".join(f"{format_number(stats[c]):>14}" for c in columns)
+            lines.append(f"{name:<{width}}{cells}")
         return "\n".join(lines)
-
-
-def _fmt(value: float) -> str:
-    if math.isnan(value):
-        return "-"
-    if math.isinf(value):
-        return "never" if value > 0 else "-inf"
-    if value != 0 and (abs(value) >= 1e7 or abs(value) < 1e-3):
-        return f"{value:.3e}"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.4g}"
 
 
 @dataclass(frozen=True)
@@ -420,8 +410,8 @@ class Appraisal(_MetricView):
             "probabilities": {"npv > 0": self.probability("npv", ">", 0),
                               "nmb > 0": self.probability("nmb", ">", 0)},
             "organisations": organisations,
-            "metric_nodes": _json_safe(metric_nodes),
-            "cash_flow": _json_safe({"periods": list(self.periods),
+            "metric_nodes": json_safe(metric_nodes),
+            "cash_flow": json_safe({"periods": list(self.periods),
                                      "draws": min((f.net.shape[0]
                                                    for f in self.cash_flows.values()), default=0),
                                      **cash_flow}),
@@ -429,15 +419,4 @@ class Appraisal(_MetricView):
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """Return :meth:`to_dict` as JSON (non-finite numbers as null)."""
-        return json.dumps(_json_safe(self.to_dict()), indent=indent)
-
-
-def _json_safe(value: Any) -> Any:
-    if isinstance(value, float | np.floating):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, Mapping):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    return value
-
+        return json.dumps(json_safe(self.to_dict()), indent=indent)

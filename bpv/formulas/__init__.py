@@ -118,16 +118,8 @@ Traceback (most recent call last):
 bpv.errors.FormulaError: the operator '%' is not allowed; write a percentage as a decimal (10% is 0.10)
 """  # noqa: E501 (doctest output is one line)
 
-from bpv.formulas.language import (
-    FUNCTIONS,
-    MAX_FORMULA_DEPTH,
-    MAX_FORMULA_LENGTH,
-    MAX_FORMULA_NODES,
-    RESERVED_NAMES,
-    Formula,
-    MissingValueError,
-    parse_formula,
-)
+from bpv.formulas.compiler import FUNCTIONS, RESERVED_NAMES, Formula, parse_formula
+from bpv.formulas.reading import MAX_FORMULA_DEPTH, MAX_FORMULA_LENGTH, MAX_FORMULA_NODES
 
 __all__ = [
     "FUNCTIONS",
@@ -136,6 +128,5 @@ __all__ = [
     "MAX_FORMULA_NODES",
     "RESERVED_NAMES",
     "Formula",
-    "MissingValueError",
     "parse_formula",
 ]

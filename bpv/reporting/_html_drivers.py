@@ -33,7 +33,7 @@ from bpv.reporting._html import (
 
 if TYPE_CHECKING:
     from bpv.analysis.one_way import SwitchingValue
-    from bpv.analysis.sensitivity import InputSensitivity, Sensitivity
+    from bpv.analysis.sensitivity_result import InputSensitivity, Sensitivity
     from bpv.analysis.sobol import SobolIndex
     from bpv.engine.results import Appraisal
     from bpv.spec.bid import Bid

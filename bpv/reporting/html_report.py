@@ -68,7 +68,7 @@ from bpv.spec.node import Node
 from bpv.spec.parameter import Parameter
 
 if TYPE_CHECKING:
-    from bpv.analysis.sensitivity import Sensitivity
+    from bpv.analysis.sensitivity_result import Sensitivity
 
 __all__ = ["report"]
 
@@ -209,7 +209,7 @@ def _the_bid(appraisal: Appraisal, bid: Bid | None) -> Bid:
 
 def _check_sensitivity(sensitivity: Sensitivity, appraisal: Appraisal, bid: Bid) -> None:
     """Refuse a sensitivity that is not a Sensitivity of the bid appraised."""
-    from bpv.analysis.sensitivity import Sensitivity
+    from bpv.analysis.sensitivity_result import Sensitivity
 
     if not isinstance(sensitivity, Sensitivity):
         msg = ("The 'sensitivity' parameter of report must be a bpv.Sensitivity (use "  # type: ignore[unreachable]

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from bpv._utils.kernel_cache import jit
-from bpv.sampling.compiled import _ONE_BITS, BERNOULLI, NORMAL, TABLE, TRIANGULAR, UNIFORM
+from bpv.sampling.transform_codes import BERNOULLI, NORMAL, ONE_BITS, TABLE, TRIANGULAR, UNIFORM
 
 __all__ = ["transform"]
 
@@ -34,7 +34,7 @@ def _invert(u: Any, values: Any, table: Any, shift: int, mask: int, base: int, h
             continue
         if x > 0.5:
             row += half
-        position = np.int64((bits & mask) | _ONE_BITS).view(np.float64) - 1.0
+        position = np.int64((bits & mask) | ONE_BITS).view(np.float64) - 1.0
         c = table[row + offset]
         value = c[5]
         value = value * position + c[4]

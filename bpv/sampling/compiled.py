@@ -31,10 +31,11 @@ from numpy.typing import NDArray
 
 from bpv.sampling.draws import (
     InverseStack,
-    _elementary,
-    _TableInverse,
+    TableInverse,
+    elementary,
     inverse_cdf,
 )
+from bpv.sampling.transform_codes import BERNOULLI, LOGNORMAL, NORMAL, TABLE, TRIANGULAR, UNIFORM
 from bpv.spec.distributions import (
     Bernoulli,
     Beta,
@@ -51,9 +52,6 @@ from bpv.spec.distributions import (
 
 __all__ = ["CompiledSampler"]
 
-#: How a row's raw draws become values (the ``kinds`` of :class:`CompiledSampler`).
-TABLE, TRIANGULAR, UNIFORM, BERNOULLI, NORMAL, LOGNORMAL = range(6)
-_ONE_BITS = int(np.float64(1.0).view(np.int64))
 
 
 def _transform_of(spec: Distribution) -> tuple[int, tuple[float, ...]] | None:
@@ -63,9 +61,9 @@ def _transform_of(spec: Distribution) -> tuple[int, tuple[float, ...]] | None:
     each value sees the same operands.
     """
     if isinstance(spec, Interval | Quantiles):
-        spec = _elementary(spec)
+        spec = elementary(spec)
     if isinstance(spec, Beta | Gamma | Pert):
-        return (TABLE, ()) if isinstance(inverse_cdf(spec), _TableInverse) else None
+        return (TABLE, ()) if isinstance(inverse_cdf(spec), TableInverse) else None
     if isinstance(spec, Triangular):  # numpy's random_triangular
         base = spec.high - spec.low
         left_base = spec.mode - spec.low
@@ -101,7 +99,7 @@ class CompiledSampler:
     constants : ndarray of float64, shape (len(names), 5)
         The transform's constants; for :data:`TABLE`, the table's row in
         ``layouts``.
-    inverses : tuple of _TableInverse
+    inverses : tuple of TableInverse
         The inverse tables of the :data:`TABLE` parameters, in their order.
     table : ndarray of float64, shape (rows, 6)
         Their coefficients, a row per interval between nodes (the six read
@@ -115,7 +113,7 @@ class CompiledSampler:
     normal: tuple[bool, ...]
     kinds: NDArray[np.int64]
     constants: NDArray[np.float64]
-    inverses: tuple[_TableInverse, ...]
+    inverses: tuple[TableInverse, ...]
     table: NDArray[np.float64]
     layouts: NDArray[np.int64]
 
@@ -138,7 +136,7 @@ class CompiledSampler:
         names: list[str] = []
         kinds: list[int] = []
         constants: list[list[float]] = []
-        inverses: list[_TableInverse] = []
+        inverses: list[TableInverse] = []
         for name, spec in distributions.items():
             transform = _transform_of(spec)
             if transform is None:
@@ -146,7 +144,7 @@ class CompiledSampler:
             kind, values = transform
             if kind == TABLE:
                 inverse = inverse_cdf(spec)
-                assert isinstance(inverse, _TableInverse)  # noqa: S101 - by _transform_of
+                assert isinstance(inverse, TableInverse)  # noqa: S101 - by _transform_of
                 values = (float(len(inverses)),)
                 inverses.append(inverse)
             names.append(name)

@@ -74,6 +74,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
+from bpv.sampling.transform_codes import ONE_BITS
 from bpv.spec.distributions import (
     DISTRIBUTIONS,
     Bernoulli,
@@ -95,6 +96,8 @@ __all__ = [
     "FAST_INVERSE_RTOL",
     "InverseCDF",
     "InverseStack",
+    "TableInverse",
+    "elementary",
     "inverse_cdf",
     "ppf_exact",
     "sample",
@@ -223,7 +226,7 @@ def sampled_by_inversion(spec: Distribution) -> bool:
     False
     """
     if isinstance(spec, Interval | Quantiles):
-        spec = _elementary(spec)
+        spec = elementary(spec)
     return isinstance(spec, Beta | Gamma | Pert)
 
 
@@ -256,7 +259,7 @@ def _draw_discrete(spec: Discrete, generator: np.random.Generator, n: int) -> Fl
 @_draw.register(Interval)
 @_draw.register(Quantiles)
 def _draw_fitted(spec: Interval | Quantiles, generator: np.random.Generator, n: int) -> FloatArray:
-    return _draw(_elementary(spec), generator, n)
+    return _draw(elementary(spec), generator, n)
 
 
 # -- inversion -------------------------------------------------------------------------
@@ -462,7 +465,7 @@ def _inverse_discrete(spec: Discrete) -> InverseCDF:
 @_inverse.register(Interval)
 @_inverse.register(Quantiles)
 def _inverse_fitted(spec: Interval | Quantiles) -> InverseCDF:
-    return _inverse(_elementary(spec))
+    return _inverse(elementary(spec))
 
 
 # -- closed forms ----------------------------------------------------------------------
@@ -532,7 +535,6 @@ _K_BITS_FIRST, _K_BITS_LAST = 4, 7
 _CHECK_RTOL = FAST_INVERSE_RTOL / 4
 #: Values evaluated at a time, so temporaries stay in the CPU cache.
 _CHUNK = 16_384
-_ONE_BITS = int(np.float64(1.0).view(np.int64))
 
 
 def _nodes(k: int) -> FloatArray:
@@ -714,7 +716,7 @@ def _refine(tail: Tail, check: Tail) -> Tail:
     return z, slope, curvature
 
 
-class _TableInverse:
+class TableInverse:
     """Fast inverse CDF of ``low + (high - low) Beta(a, b)`` or ``high * Gamma(a)``.
 
     Holds the output-space coefficients of both tails in one table of
@@ -746,6 +748,7 @@ class _TableInverse:
         self.family, self.a, self.b, self.low, self.high = unit.family, a, b, low, high
 
     def __call__(self, u: ArrayLike) -> FloatArray:
+        """Return the quantiles at ``u``, from the table, exactly where it does not reach."""
         uniforms = np.asarray(u, dtype=np.float64)
         flat = np.ascontiguousarray(uniforms).ravel()
         out = np.empty(flat.size, dtype=np.float64)
@@ -779,7 +782,7 @@ class _TableInverse:
         return f"<fast inverse CDF of {self.family}, 2**{self.k} nodes per binade>"
 
 
-def _evaluate_tables(tables: _TableInverse | InverseStack, u: FloatArray, out: FloatArray,
+def _evaluate_tables(tables: TableInverse | InverseStack, u: FloatArray, out: FloatArray,
                      work: FloatArray) -> NDArray[np.bool_] | None:
     """Evaluate the table(s) at ``u`` into ``out``; return where ``u`` is outside them.
 
@@ -807,7 +810,7 @@ def _evaluate_tables(tables: _TableInverse | InverseStack, u: FloatArray, out: F
     if tables.offset is not None:
         row += tables.offset
     np.bitwise_and(bits, tables.mask, out=w)  # the last bits are w/K: 1 + w/K as a float, less 1
-    w |= _ONE_BITS
+    w |= ONE_BITS
     position = w.view(np.float64)
     position -= 1.0
     term = q  # q is no longer needed: its space holds each gathered coefficient
@@ -847,8 +850,8 @@ class InverseStack:
     def __init__(self, inverses: Sequence[InverseCDF]) -> None:
         self.inverses = tuple(inverses)
         self.tabled = np.array([i for i, f in enumerate(self.inverses)
-                                if isinstance(f, _TableInverse)], dtype=np.intp)
-        tables = [f for f in self.inverses if isinstance(f, _TableInverse)]
+                                if isinstance(f, TableInverse)], dtype=np.intp)
+        tables = [f for f in self.inverses if isinstance(f, TableInverse)]
         sizes = [t.columns[0].size for t in tables]
         self.columns = tuple(np.concatenate(parts) for parts in zip(
             *(t.columns for t in tables), strict=True))
@@ -885,12 +888,12 @@ class InverseStack:
             if outside is not None:
                 for row in np.flatnonzero(outside.any(axis=1)):
                     table = self.inverses[self.tabled[row]]
-                    assert isinstance(table, _TableInverse)  # noqa: S101
+                    assert isinstance(table, TableInverse)  # noqa: S101
                     tabled_out[row, outside[row]] = table.exact(tabled_u[row, outside[row]])
             if tabled_out is not out:
                 out[self.tabled] = tabled_out
         for i, inverse in enumerate(self.inverses):
-            if not isinstance(inverse, _TableInverse):
+            if not isinstance(inverse, TableInverse):
                 out[i] = inverse(u[i])
         return out
 
@@ -903,7 +906,7 @@ def _table_inverse(family: Family, a: float, b: float, low: float, high: float) 
     """
     unit = _unit_table(family, a, b)
     if unit is not None:
-        return _TableInverse(unit, a, b, low, high)
+        return TableInverse(unit, a, b, low, high)
     from scipy import stats  # only for this rare fallback: importing it costs 45 MB
 
     if family == "beta":
@@ -930,7 +933,7 @@ _FITTED: dict[str, Callable[[dict[str, float]], Elementary]] = {
 }
 
 
-def _elementary(spec: Interval | Quantiles) -> Elementary:
+def elementary(spec: Interval | Quantiles) -> Elementary:
     """Return the parametric specification an elicited judgement was fitted to."""
     return _FITTED[spec.shape](spec.fitted)
 

@@ -14,7 +14,7 @@ from typing import Any
 import networkx as nx
 
 from bpv.errors import FormulaError, did_you_mean
-from bpv.formulas.language import RESERVED_NAMES, parse_formula
+from bpv.formulas.compiler import RESERVED_NAMES, parse_formula
 from bpv.spec._names import name_problem
 from bpv.spec.graph import KIND_RANK, find_cycles
 from bpv.spec.node import article
@@ -249,11 +249,9 @@ def _success_problems(
         return [((*loc, "success"), f"unknown parameter '{name}'"
                  f"{did_you_mean(name, parameters)}", name)]
     distribution = _get(parameters[name], "distribution")
-    if distribution is None or not hasattr(distribution, "to_scipy"):
+    if distribution is None or not hasattr(distribution, "support"):
         return []
-    from bpv.sampling.draws import support  # the sampler's own ends of each distribution
-
-    low, high = support(distribution)
+    low, high = distribution.support()
     if low < 0 or high > 1:
         return [((*loc, "success"), f"parameter '{name}' can take values outside [0, 1] "
                  f"(its support is [{low:g}, {high:g}]); a probability of success needs "

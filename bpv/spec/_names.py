@@ -52,7 +52,7 @@ def check_name(name: str) -> str:
     The reserved names of the formula language are checked where the name
     is used, since they depend on the formula module.
     """
-    from bpv.formulas.language import RESERVED_NAMES
+    from bpv.formulas.compiler import RESERVED_NAMES
 
     problem = name_problem(name, RESERVED_NAMES)
     if problem:

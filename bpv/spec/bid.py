@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import (
@@ -13,10 +14,12 @@ from pydantic import (
     model_validator,
 )
 
+from bpv._utils.yaml_io import dump_yaml
 from bpv.errors import did_you_mean
 from bpv.spec._base import Spec, raise_problems, spec_error, word_errors
 from bpv.spec._checks import outline_problems
 from bpv.spec.correlations import Correlations
+from bpv.spec.graph import evaluation_order, logic_model
 from bpv.spec.node import Node
 from bpv.spec.parameter import Parameter
 from bpv.spec.policies import Additionality, EvidencePolicy, OptimismBias
@@ -275,14 +278,10 @@ class Bid(Spec):
 
     def logic_model(self) -> nx.DiGraph:
         """Return the logic model as a frozen networkx graph (see :func:`bpv.logic_model`)."""
-        from bpv.spec.graph import logic_model
-
         return logic_model(self)
 
     def evaluation_order(self) -> list[Node]:
         """Return the computed nodes in an order where each follows what it uses."""
-        from bpv.spec.graph import evaluation_order
-
         return evaluation_order(self)
 
     # -- files ------------------------------------------------------------------------
@@ -293,13 +292,9 @@ class Bid(Spec):
 
     def to_yaml(self) -> str:
         """Return the bid as YAML text that :func:`bpv.loads` reads back to an equal bid."""
-        from bpv.io import dumps
-
-        return dumps(self, format="yaml")
+        return dump_yaml(self.to_dict())
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """Return the bid as JSON text that :func:`bpv.loads` reads back to an equal bid."""
-        from bpv.io import dumps
-
-        return dumps(self, format="json", indent=indent)
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False) + "\n"
 

@@ -39,7 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import field_validator, model_validator
 
-from bpv.sampling.copula import EIGENVALUE_FLOOR, nearest_correlation, smallest_eigenvalue
+from bpv._utils.linalg import EIGENVALUE_FLOOR, nearest_correlation, smallest_eigenvalue
 from bpv.spec._base import Spec, raise_problems, spec_error
 from bpv.spec._names import Name
 
@@ -132,7 +132,7 @@ class Correlations(Spec):
 
     See Also
     --------
-    bpv.sampling.copula.nearest_correlation : The repair.
+    bpv._utils.linalg.nearest_correlation : The repair.
     bpv.sampling.copula.correlate_normals : How the correlations are applied.
 
     Examples

@@ -88,6 +88,21 @@ class _Distribution(Spec):
         """Return a short human label, such as ``PERT(low=600, mode=900, high=1200)``."""
         raise NotImplementedError  # pragma: no cover - every subclass defines it
 
+    def support(self) -> tuple[float, float]:
+        """Return the lowest and highest values it can take (``-inf`` and ``inf`` if unbounded).
+
+        The ends of ``to_scipy().support()``, worked out without scipy, and
+        the values the sampler gives at the uniforms 0 and 1 (tested).
+
+        Examples
+        --------
+        >>> Pert(low=2, mode=3, high=7).support(), LogNormal(median=1, p95=3).support()
+        ((2.0, 7.0), (0.0, inf))
+        >>> Interval(low=0.1, high=0.25, shape="beta").support()
+        (0.0, 1.0)
+        """
+        raise NotImplementedError  # pragma: no cover - every subclass defines it
+
     def __str__(self) -> str:
         return self.describe()
 
@@ -125,6 +140,10 @@ class Normal(_Distribution):
         from scipy import stats
 
         return stats.norm(loc=self.mean, scale=self.sd)
+
+    def support(self) -> tuple[float, float]:  # noqa: D102 - documented on the base
+        return -math.inf, math.inf
+
 
     def describe(self) -> str:
         """Return ``Normal(mean=..., sd=...)``."""
@@ -223,6 +242,10 @@ class LogNormal(_Distribution):
 
         return stats.lognorm(s=sigma, scale=math.exp(mu))
 
+    def support(self) -> tuple[float, float]:  # noqa: D102 - documented on the base
+        return 0.0, math.inf
+
+
     def describe(self) -> str:
         """Return ``LogNormal(...)`` with the arguments as given."""
         return call("LogNormal", {name: getattr(self, name) for name in self._given()})
@@ -295,6 +318,10 @@ class Beta(_Distribution):
 
         return stats.beta(a, b)
 
+    def support(self) -> tuple[float, float]:  # noqa: D102 - documented on the base
+        return 0.0, 1.0
+
+
     def describe(self) -> str:
         """Return ``Beta(a=..., b=...)`` or ``Beta(mean=..., sd=...)``."""
         if self.a is not None:
@@ -352,6 +379,10 @@ class Gamma(_Distribution):
         from scipy import stats
 
         return stats.gamma(shape, scale=scale)
+
+    def support(self) -> tuple[float, float]:  # noqa: D102 - documented on the base
+        return 0.0, math.inf
+
 
     def describe(self) -> str:
         """Return ``Gamma(shape=..., scale=...)`` or ``Gamma(mean=..., sd=...)``."""
@@ -411,6 +442,10 @@ class Pert(_Distribution):
 
         return stats.beta(alpha, beta, loc=self.low, scale=self.high - self.low)
 
+    def support(self) -> tuple[float, float]:  # noqa: D102 - documented on the base
+        return float(self.low), float(self.high)
+
+
     def describe(self) -> str:
         """Return ``PERT(low=..., mode=..., high=...)``, with ``lambda`` when not 4."""
         arguments: dict[str, Any] = {"low": self.low, "mode": self.mode, "high": self.high}
@@ -450,6 +485,10 @@ class Triangular(_Distribution):
 
         return stats.triang((self.mode - self.low) / width, loc=self.low, scale=width)
 
+    def support(self) -> tuple[float, float]:  # noqa: D102 - documented on the base
+        return float(self.low), float(self.high)
+
+
     def describe(self) -> str:
         """Return ``Triangular(low=..., mode=..., high=...)``."""
         return call("Triangular", {"low": self.low, "mode": self.mode, "high": self.high})
@@ -488,6 +527,10 @@ class Uniform(_Distribution):
 
         return stats.uniform(loc=self.low, scale=self.high - self.low)
 
+    def support(self) -> tuple[float, float]:  # noqa: D102 - documented on the base
+        return float(self.low), float(self.high)
+
+
     def describe(self) -> str:
         """Return ``Uniform(low=..., high=...)``."""
         return call("Uniform", {"low": self.low, "high": self.high})
@@ -518,6 +561,10 @@ class Bernoulli(_Distribution):
         from scipy import stats
 
         return stats.bernoulli(self.p)
+
+    def support(self) -> tuple[float, float]:  # noqa: D102 - documented on the base
+        return 0.0, 1.0
+
 
     def describe(self) -> str:
         """Return ``Bernoulli(p=...)``."""
@@ -550,6 +597,10 @@ class Fixed(_Distribution):
         from bpv.spec._finite_discrete import FiniteDiscrete
 
         return FiniteDiscrete(values=([self.value], [1.0]))()
+
+    def support(self) -> tuple[float, float]:  # noqa: D102 - documented on the base
+        return float(self.value), float(self.value)
+
 
     def describe(self) -> str:
         """Return ``Fixed(value)``."""
@@ -624,6 +675,12 @@ class Discrete(_Distribution):
 
         return FiniteDiscrete(values=(values, [p / total for _, p in kept]))()
 
+    def support(self) -> tuple[float, float]:  # noqa: D102 - documented on the base
+        possible = [value for value, probability
+                    in zip(self.values, self.probabilities, strict=True) if probability > 0]
+        return float(min(possible)), float(max(possible))
+
+
     def describe(self) -> str:
         """Return ``Discrete(values=[...], weights=[...])``, shortened when long."""
         if len(self.values) > 6:
@@ -636,6 +693,13 @@ class Discrete(_Distribution):
 
 
 # -- elicited judgements ---------------------------------------------------------------
+
+
+#: The support of each shape an elicited judgement is fitted to.
+_SHAPE_SUPPORT: dict[str, tuple[float, float]] = {
+    "normal": (-math.inf, math.inf), "lognormal": (0.0, math.inf), "beta": (0.0, 1.0),
+    "gamma": (0.0, math.inf),
+}
 
 
 class Interval(_Distribution):
@@ -714,6 +778,10 @@ class Interval(_Distribution):
     def to_scipy(self) -> Any:
         """Return the fitted ``scipy.stats`` distribution (norm, lognorm, beta or gamma)."""
         return fitted_distribution(self.shape, self._fitted)
+
+    def support(self) -> tuple[float, float]:  # noqa: D102 - documented on the base
+        return _SHAPE_SUPPORT[self.shape]
+
 
     def describe(self) -> str:
         """Return ``Interval(90% in [low, high], shape)``."""
@@ -808,6 +876,10 @@ class Quantiles(_Distribution):
     def to_scipy(self) -> Any:
         """Return the fitted ``scipy.stats`` distribution (norm, lognorm, beta or gamma)."""
         return fitted_distribution(self.shape, self._fit.parameters)
+
+    def support(self) -> tuple[float, float]:  # noqa: D102 - documented on the base
+        return _SHAPE_SUPPORT[self.shape]
+
 
     def describe(self) -> str:
         """Return ``Quantiles(5%: v1, 50%: v2, ...; shape)``."""

@@ -9,22 +9,39 @@ over a bid, in the manner of networkx's algorithms.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import networkx as nx
 
 from bpv.spec.node import KINDS, Node
+from bpv.spec.parameter import Parameter
 
-if TYPE_CHECKING:
-    from bpv.spec.bid import Bid
+__all__ = ["KIND_RANK", "LogicModelSource", "evaluation_order", "find_cycles", "logic_model"]
 
-__all__ = ["KIND_RANK", "evaluation_order", "find_cycles", "logic_model"]
+
+class LogicModelSource(Protocol):
+    """What the graph functions read of a bid: a :class:`~bpv.Bid` is one.
+
+    Written as a protocol so that the bid can draw its own graph
+    (:meth:`bpv.Bid.logic_model`) without this module importing the bid.
+    """
+
+    @property
+    def id(self) -> str: ...  # noqa: D102
+    @property
+    def title(self) -> str: ...  # noqa: D102
+    @property
+    def parameters(self) -> Mapping[str, Parameter]: ...  # noqa: D102
+    @property
+    def nodes(self) -> tuple[Node, ...]: ...  # noqa: D102
+    @property
+    def node_ids(self) -> tuple[str, ...]: ...  # noqa: D102
 
 #: Position of each kind in the chain; a node may use nodes of equal or lower rank.
 KIND_RANK: dict[str, int] = {kind: rank for rank, kind in enumerate(KINDS)}
 
 
-def logic_model(bid: Bid, *, parameters: bool = False) -> nx.DiGraph:
+def logic_model(bid: LogicModelSource, *, parameters: bool = False) -> nx.DiGraph:
     """Return the bid's logic model as a frozen directed graph.
 
     Parameters
@@ -88,7 +105,7 @@ def logic_model(bid: Bid, *, parameters: bool = False) -> nx.DiGraph:
     return nx.freeze(graph)
 
 
-def evaluation_order(bid: Bid) -> list[Node]:
+def evaluation_order(bid: LogicModelSource) -> list[Node]:
     """Return the nodes to compute, each after everything it uses.
 
     Qualitative nodes are left out. Ties are broken by document order, so

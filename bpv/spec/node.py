@@ -9,7 +9,7 @@ from numpy.typing import NDArray
 from pydantic import Field, field_validator, model_validator
 
 from bpv.errors import FormulaError
-from bpv.formulas.language import Formula, parse_formula
+from bpv.formulas.compiler import Formula, parse_formula
 from bpv.spec._base import Spec, raise_problems, spec_error
 from bpv.spec._names import Name
 

@@ -417,10 +417,8 @@ class Additionality(Spec):
         if not self.factors():
             problems.append(((), "give at least one of deadweight, displacement, leakage, "
                              "substitution", None))
-        from bpv.sampling.draws import support  # the sampler's own ends of each distribution
-
         for name, parameter in self.factors().items():
-            low, high = support(parameter.distribution)
+            low, high = parameter.distribution.support()
             if low < 0 or high > 1:
                 value = f"is {low:g}" if low == high else \
                     f"can take values in [{low:g}, {high:g}]"

@@ -26,6 +26,7 @@ from bpv.errors import BidValidationError
 from bpv.formulas.rewrite import multiply, number, scale_names
 from bpv.spec.bid import Bid
 from bpv.spec.distributions import Fixed
+from bpv.spec.locations import problems_from_validation_error
 from bpv.spec.parameter import Parameter
 
 __all__ = ["Draft"]
@@ -265,8 +266,6 @@ class Draft:
         BidValidationError
             If the transformed bid is not valid, with every problem.
         """
-        from bpv.io import problems_from_validation_error
-
         try:
             return Bid.model_validate(self.data)
         except ValidationError as exc:

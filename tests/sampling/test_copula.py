@@ -12,14 +12,9 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 from scipy import stats
 
+from bpv._utils.linalg import EIGENVALUE_FLOOR, nearest_correlation, smallest_eigenvalue
 from bpv.errors import BPVWarning, SpecError
-from bpv.sampling.copula import (
-    EIGENVALUE_FLOOR,
-    correlate_normals,
-    nearest_correlation,
-    smallest_eigenvalue,
-    to_uniform,
-)
+from bpv.sampling.copula import correlate_normals, to_uniform
 
 HIGHAM_A = np.array([[2, -1, 0, 0], [-1, 2, -1, 0], [0, -1, 2, -1], [0, 0, -1, 2]], float)
 #: Higham (2002), section 4: the nearest correlation matrix to HIGHAM_A.

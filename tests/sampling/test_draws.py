@@ -27,6 +27,8 @@ from bpv.spec.distributions import (
     Triangular,
     Uniform,
 )
+from bpv.spec.parameter import Parameter
+from tests.strategies import distributions
 
 SEED = 20240917
 N = 20_000
@@ -284,6 +286,25 @@ def test_zero_and_one_give_the_ends_of_the_support(name):
     spec = SPECS[name]
     x = inverse_cdf(spec)(np.array([0.0, 1.0]))
     np.testing.assert_array_equal(x, np.asarray(spec.to_scipy().support(), dtype=float))
+
+
+@pytest.mark.parametrize("name", SPECS)
+def test_a_specifications_own_support_is_where_the_sampler_ends(name):
+    # The bid's checks (success probabilities, additionality shares in [0, 1]) use
+    # spec.support(), worked out without the sampler; it must agree with every draw.
+    spec = SPECS[name]
+    ends = inverse_cdf(spec)(np.array([0.0, 1.0]))
+    assert spec.support() == (ends[0], ends[1])
+
+
+@settings(max_examples=60, deadline=None)
+@given(data=distributions())
+def test_a_specifications_own_support_is_scipys(data):
+    spec = Parameter.model_validate(data).distribution
+    expected = tuple(float(end) for end in spec.to_scipy().support())
+    # scipy works out loc + scale, which can round (-1 + (0 - -1) is not 0 for every 0).
+    scale = max([1.0, *(abs(end) for end in expected if math.isfinite(end))])
+    assert spec.support() == pytest.approx(expected, rel=1e-12, abs=1e-12 * scale)
 
 
 @pytest.mark.parametrize("name", SPECS)

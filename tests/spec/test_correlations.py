@@ -9,7 +9,7 @@ import numpy as np
 import pydantic
 import pytest
 
-from bpv.sampling.copula import EIGENVALUE_FLOOR, nearest_correlation, smallest_eigenvalue
+from bpv._utils.linalg import EIGENVALUE_FLOOR, nearest_correlation, smallest_eigenvalue
 from bpv.spec.correlations import CorrelationPair, Correlations
 
 NOT_PD = [[1, 0.9, -0.9], [0.9, 1, 0.9], [-0.9, 0.9, 1]]

@@ -1,4 +1,4 @@
-"""The formula language: reading, checking and compiling a node's formula to numpy.
+"""Checking a formula's tree against the language and compiling it to numpy closures.
 
 The language itself is described in :mod:`bpv.formulas`.
 """
@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import ast
 import functools
-import re
-import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -17,25 +15,15 @@ from typing import Any, Final, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from bpv.errors import FormulaError, did_you_mean
+from bpv.errors import FormulaError, MissingValueError, did_you_mean
+from bpv.formulas.reading import read_formula, shorten
 
 __all__ = [
     "FUNCTIONS",
-    "MAX_FORMULA_DEPTH",
-    "MAX_FORMULA_LENGTH",
-    "MAX_FORMULA_NODES",
     "RESERVED_NAMES",
     "Formula",
-    "MissingValueError",
     "parse_formula",
 ]
-
-#: Most characters a formula may have.
-MAX_FORMULA_LENGTH: Final = 2_000
-#: Deepest nesting of brackets, and of sub-expressions, a formula may have.
-MAX_FORMULA_DEPTH: Final = 100
-#: Most sub-expressions (numbers, names, operations, calls) a formula may have.
-MAX_FORMULA_NODES: Final = 1_000
 
 # A value inside a compiled formula: numpy returns float64 arrays, 0-d arrays
 # or numpy scalars; the ufunc stubs type these as Any.
@@ -177,28 +165,6 @@ _CONSTRUCTS: Final[Mapping[type[ast.AST], str]] = {
 }
 
 _CONSTANTS: Final[Mapping[type, str]] = {type(None): "None", type(...): "an ellipsis"}
-
-# Python's tokenizer warns about (rather than rejects) some malformed text,
-# such as ``1if x else 2``; parsing under this file name turns those warnings
-# into SyntaxErrors without touching warnings from anywhere else.
-_FILENAME: Final = "<bpv formula>"
-_FILENAME_PATTERN: Final = re.escape(_FILENAME) + r"\Z"
-_SNIPPET_LENGTH: Final = 40
-_NEWLINE: Final = re.compile(r"\r\n|\r|\n")
-_OPENING, _CLOSING = frozenset("([{"), frozenset(")]}")
-
-
-class MissingValueError(FormulaError, KeyError):
-    """A formula was evaluated without a value for a name it uses.
-
-    It is a :class:`~bpv.errors.FormulaError` and also a :class:`KeyError`,
-    as a missing key in the mapping of values is what it is.
-    """
-
-    def __str__(self) -> str:
-        # KeyError would show the message in quotes, as a key.
-        return str(self.args[0]) if self.args else ""
-
 
 @dataclass(frozen=True)
 class Formula:
@@ -353,7 +319,7 @@ def parse_formula(text: str) -> Formula:
     if not isinstance(cast(object, text), str):
         msg = f"a formula must be a string, got {type(text).__name__}"
         raise TypeError(msg)
-    tree, source = _read(text)
+    tree, source = read_formula(text)
     compiler = _Compiler(source)
     code = compiler.compile(tree.body)
     return Formula(
@@ -364,98 +330,6 @@ def parse_formula(text: str) -> Formula:
         _copy_result=isinstance(tree.body, ast.Name),
         _run_into=None if code.constant else code.into,
     )
-
-
-def _read(text: str) -> tuple[ast.Expression, str]:
-    """Check the limits and parse; return the tree and the text it was parsed from."""
-    if len(text) > MAX_FORMULA_LENGTH:
-        msg = f"formula is {len(text):,} characters long; the limit is {MAX_FORMULA_LENGTH:,}"
-        raise FormulaError(msg)
-    # Python's eval mode rejects leading whitespace ("unexpected indent").
-    source = text.lstrip()
-    if not source.strip():
-        msg = "formula is empty"
-        raise FormulaError(msg)
-    level = deepest = 0
-    for char in source:
-        if char in _OPENING:
-            level += 1
-            deepest = max(deepest, level)
-        elif char in _CLOSING:
-            level -= 1
-    if deepest > MAX_FORMULA_DEPTH:
-        msg = f"formula nests brackets {deepest:,} deep; the limit is {MAX_FORMULA_DEPTH}"
-        raise FormulaError(msg)
-    try:
-        # catch_warnings swaps the process-wide filter list; parsing is cached
-        # and happens when a bid is loaded, so this is brief and rare.
-        with warnings.catch_warnings():
-            warnings.filterwarnings("error", category=SyntaxWarning, module=_FILENAME_PATTERN)
-            warnings.filterwarnings(
-                "error", category=DeprecationWarning, module=_FILENAME_PATTERN
-            )
-            tree = ast.parse(source, filename=_FILENAME, mode="eval")
-    except SyntaxError as exc:
-        raise FormulaError(_syntax_message(text, len(text) - len(source), exc)) from None
-    except (RecursionError, MemoryError):
-        msg = f"formula is nested too deeply to read; the limit is {MAX_FORMULA_DEPTH} levels"
-        raise FormulaError(msg) from None
-    except ValueError as exc:  # e.g. text that cannot be encoded as UTF-8
-        msg = f"formula cannot be read: {exc}"
-        raise FormulaError(msg) from None
-    _check_size(tree)
-    return tree, source
-
-
-def _syntax_message(text: str, skipped: int, exc: SyntaxError) -> str:
-    """Word a SyntaxError, with its position in the original text."""
-    reason = "" if exc.msg == "invalid syntax" else f": {exc.msg}"
-    line, column = exc.lineno, exc.offset
-    if line is None or column is None:
-        return f"invalid syntax{reason}"
-    if column < 1:  # Python's way of pointing past the end
-        return f"invalid syntax at the end of the formula{reason}"
-    # Put back the whitespace stripped before parsing.
-    prefix = text[:skipped]
-    line += prefix.count("\n")
-    if exc.lineno == 1:
-        column += len(prefix) - (prefix.rfind("\n") + 1)
-    lines = _NEWLINE.split(text)  # as Python's tokenizer splits lines, unlike str.splitlines
-    where = f"line {line}, column {column}" if len(lines) > 1 else f"column {column}"
-    rest = lines[line - 1][column - 1 :].strip() if line <= len(lines) else ""
-    near = f" (at {_shorten(rest)!r})" if rest else " (at the end)"
-    return f"invalid syntax at {where}{near}{reason}"
-
-
-def _check_size(tree: ast.Expression) -> None:
-    """Check nesting depth and size without recursion, before compiling recursively."""
-    count = 0
-    stack: list[tuple[ast.AST, int]] = [(tree.body, 1)]
-    while stack:
-        node, depth = stack.pop()
-        if isinstance(node, ast.expr):
-            count += 1
-            if depth > MAX_FORMULA_DEPTH:
-                msg = (
-                    f"formula is nested more than {MAX_FORMULA_DEPTH} levels deep; "
-                    "split it into several nodes"
-                )
-                raise FormulaError(msg)
-            if count > MAX_FORMULA_NODES:
-                msg = (
-                    f"formula has more than {MAX_FORMULA_NODES:,} parts; "
-                    "split it into several nodes"
-                )
-                raise FormulaError(msg)
-            depth += 1
-        stack.extend((child, depth) for child in ast.iter_child_nodes(node))
-
-
-def _shorten(snippet: str) -> str:
-    snippet = " ".join(snippet.split())
-    if len(snippet) > _SNIPPET_LENGTH:
-        return snippet[: _SNIPPET_LENGTH - 3] + "..."
-    return snippet
 
 
 @dataclass(frozen=True, slots=True)
@@ -490,7 +364,7 @@ class _Compiler:
         segment = ast.get_source_segment(self.source, node)
         if segment is None:
             segment = ast.unparse(node)
-        return _shorten(segment)
+        return shorten(segment)
 
     def not_allowed(self, what: str, node: ast.AST) -> FormulaError:
         return FormulaError(f"{what} ({self.snippet(node)!r}) is not allowed; {_ALLOWED}")

@@ -1,0 +1,263 @@
+"""What a sensitivity analysis found, as plain data and as text a reviewer can read.
+
+:class:`Sensitivity` holds, for one metric of one bid, every input's tornado
+bar, rank correlations, Sobol' indices, EVPPI and switching value
+(:class:`InputSensitivity`), and each group's EVPPI (:class:`GroupValue`);
+:func:`bpv.sensitivity` (:mod:`bpv.analysis.sensitivity`) computes it.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from bpv._utils.formatting import json_safe
+from bpv.analysis.one_way import SwitchingValue, TornadoBar
+from bpv.analysis.sobol import SobolIndex
+from bpv.errors import did_you_mean
+
+__all__ = ["CONVENTIONS", "GroupValue", "InputSensitivity", "Sensitivity", "sensitivity_text"]
+
+#: How every figure is defined, in words; printed with every result.
+CONVENTIONS = (
+    "Tornado: each input at its 10th and 90th percentile (a success gate at 0 = not "
+    "delivered and 1 = delivered), the others at their centre values (medians; "
+    "probabilities for Bernoulli inputs and gates). Rank correlations and EVPPI come from "
+    "the Monte Carlo sample. EVPPI and EVPI value the decision to fund (mean metric > 0) "
+    "or not, in the metric's units. A switching value is the input's value at which the "
+    "mean metric over the other inputs' draws crosses zero, searched between its 1st and "
+    "99th percentiles (for a gate, the success probability at which it crosses).")
+
+
+
+@dataclass(frozen=True)
+class InputSensitivity:
+    """Everything measured about one input.
+
+    Attributes
+    ----------
+    input : str
+    role : {'hypothesis', 'assumption', 'delivery'}
+        A success hypothesis, an assumption, or an activity's success gate.
+    link : str
+        The node whose link the input quantifies (see :func:`input_groups`).
+    tornado : TornadoBar
+    spearman, prcc : float
+        Rank and partial rank correlation with the metric (NaN when the input
+        does not vary in the sample).
+    evppi : float
+        Expected value of perfect information about this input alone.
+    variance_share : float
+        Var(E(metric | input)) / Var(metric), from the same regression: the
+        first-order share of variance.
+    switching : SwitchingValue or None
+    sobol : SobolIndex or None
+    """
+
+    input: str
+    role: str
+    link: str
+    tornado: TornadoBar
+    spearman: float
+    prcc: float
+    evppi: float
+    variance_share: float
+    switching: SwitchingValue | None = None
+    sobol: SobolIndex | None = None
+
+
+@dataclass(frozen=True)
+class GroupValue:
+    """EVPPI and first-order variance share of a group of inputs."""
+
+    name: str
+    inputs: tuple[str, ...]
+    evppi: float
+    variance_share: float
+
+
+@dataclass(frozen=True)
+class Sensitivity:
+    """The sensitivity of one metric of one bid.
+
+    Attributes
+    ----------
+    bid_id, metric : str
+    organisation : str or None
+        The organisation whose metric it is; None for the system.
+    n_draws : int
+        Monte Carlo draws behind the correlations and EVPPI.
+    mean : float
+        Mean of the metric over those draws.
+    probability_positive : float
+        Share of draws where it is above zero.
+    centre : float
+        The metric with every input at its centre value (the tornado's axis).
+    evpi : float
+        Expected value of perfect information about every input.
+    inputs : tuple of InputSensitivity
+        One per input, widest tornado bar first.
+    groups : tuple of GroupValue
+    group_by : str
+        'link', 'hypothesis' or 'custom'.
+    sobol_n : int or None
+        Rows of each Sobol' design matrix (None when not computed).
+    conventions : str
+    """
+
+    bid_id: str
+    metric: str
+    organisation: str | None
+    n_draws: int
+    mean: float
+    probability_positive: float
+    centre: float
+    evpi: float
+    inputs: tuple[InputSensitivity, ...]
+    groups: tuple[GroupValue, ...]
+    group_by: str
+    sobol_n: int | None = None
+    conventions: str = CONVENTIONS
+    provenance: Mapping[str, Any] = field(default_factory=dict)
+
+    def input(self, name: str) -> InputSensitivity:
+        """Return one input's row.
+
+        Raises
+        ------
+        KeyError
+            If there is no such input; the message suggests close names.
+        """
+        for row in self.inputs:
+            if row.input == name:
+                return row
+        names = [row.input for row in self.inputs]
+        raise KeyError(f"no input '{name}'{did_you_mean(name, names)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the result as plain data (JSON-ready)."""
+        def row(item: InputSensitivity) -> dict[str, Any]:
+            sobol = item.sobol
+            switching = item.switching
+            return {
+                "role": item.role, "link": item.link,
+                "tornado": {"low": item.tornado.low, "high": item.tornado.high,
+                            "at_low": item.tornado.at_low, "at_high": item.tornado.at_high,
+                            "swing": item.tornado.swing},
+                "spearman": item.spearman, "prcc": item.prcc,
+                "evppi": item.evppi, "variance_share": item.variance_share,
+                "switching_value": None if switching is None else {
+                    "value": switching.value, "low": switching.low, "high": switching.high,
+                    "mean_at_low": switching.mean_at_low,
+                    "mean_at_high": switching.mean_at_high},
+                "sobol": None if sobol is None else {
+                    "first": sobol.first, "first_interval": list(sobol.first_interval),
+                    "total": sobol.total, "total_interval": list(sobol.total_interval)},
+            }
+        data: dict[str, Any] = json_safe({
+            "bid": self.bid_id, "metric": self.metric, "organisation": self.organisation,
+            "n_draws": self.n_draws, "mean": self.mean,
+            "probability_positive": self.probability_positive, "centre": self.centre,
+            "evpi": self.evpi, "group_by": self.group_by, "sobol_n": self.sobol_n,
+            "conventions": self.conventions,
+            "inputs": {item.input: row(item) for item in self.inputs},
+            "groups": {group.name: {"inputs": list(group.inputs), "evppi": group.evppi,
+                                    "variance_share": group.variance_share}
+                       for group in self.groups},
+            "provenance": dict(self.provenance),
+        })
+        return data
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """Return :meth:`to_dict` as JSON text."""
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def __str__(self) -> str:
+        return sensitivity_text(self)
+
+
+def sensitivity_text(result: Sensitivity) -> str:
+    """Return the sensitivity of one metric as text: tornado, correlations, Sobol', EVPPI.
+
+    Examples
+    --------
+    >>> import bpv
+    >>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")
+    >>> text = str(bpv.sensitivity(bid, n_draws=5_000, rng=1, sobol_n=None))
+    >>> "switching value" in text and "ward.delivered" in text
+    True
+    """
+    scope = f"organisation '{result.organisation}'" if result.organisation else "system"
+    lines = [
+        f"Sensitivity of {result.metric} ({scope}), bid {result.bid_id}",
+        f"{result.n_draws:,} draws: mean {_num(result.mean)}, P({result.metric} > 0) = "
+        f"{result.probability_positive:.1%}; at centre values {_num(result.centre)}; "
+        f"EVPI {_num(result.evpi)}",
+        "",
+    ]
+    sobol = result.sobol_n is not None
+    header = ["input", "role", "at p10", "at p90", "swing", "rank r", "PRCC"]
+    if sobol:
+        header += ["Sobol S1", "Sobol ST"]
+    header += ["EVPPI", "switching value"]
+    rows = []
+    for item in result.inputs:
+        row = [item.input, item.role, _num(item.tornado.at_low), _num(item.tornado.at_high),
+               _num(item.tornado.swing), _num(item.spearman, 2), _num(item.prcc, 2)]
+        if sobol:
+            row += ["-" if item.sobol is None else _interval(item.sobol.first,
+                                                            item.sobol.first_interval),
+                    "-" if item.sobol is None else _interval(item.sobol.total,
+                                                            item.sobol.total_interval)]
+        row += [_num(item.evppi), "-" if item.switching is None else item.switching.describe()]
+        rows.append(row)
+    lines += _table(header, rows)
+    lines += ["", f"Groups (by {result.group_by}): value of learning each group together"]
+    lines += _table(["group", "inputs", "EVPPI", "variance share"],
+                    [[group.name, ", ".join(group.inputs), _num(group.evppi),
+                      f"{group.variance_share:.1%}"] for group in result.groups])
+    notes = result.conventions
+    if sobol:
+        notes += (f" Sobol' indices from {result.sobol_n:,} × (inputs + 2) evaluations, with "
+                  "95% percentile-bootstrap intervals; inputs taken as independent.")
+    lines += ["", _wrap(notes)]
+    return "\n".join(lines)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
+    def line(cells: list[str]) -> str:
+        first = f"{cells[0]:<{widths[0]}}"
+        return "  ".join([first, *(f"{cell:>{width}}" for cell, width
+                                   in zip(cells[1:], widths[1:], strict=True))]).rstrip()
+    return [line(header), *(line(row) for row in rows)]
+
+
+def _num(value: float, digits: int | None = None) -> str:
+    if not math.isfinite(value):
+        return "-"
+    if digits is not None:
+        return f"{value:.{digits}f}"
+    if value != 0 and abs(value) < 1e-3:
+        return f"{value:.2e}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+def _interval(value: float, interval: tuple[float, float]) -> str:
+    return f"{value:.2f} [{interval[0]:.2f}, {interval[1]:.2f}]"
+
+
+def _wrap(text: str, width: int = 88) -> str:
+    words, lines, current = text.split(), [], ""
+    for word in words:
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    return "\n".join([*lines, current])
