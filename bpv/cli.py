@@ -13,18 +13,23 @@ import sys
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO, TypeVar
+from typing import Any, TextIO, TypeVar
 
 from bpv._version import __version__
+from bpv.analysis.comparison import DEFAULT_THRESHOLDS, Comparison, compare
+from bpv.analysis.scenario_table import scenarios
+from bpv.analysis.sensitivity import GROUPINGS, sensitivity
+from bpv.analysis.sensitivity_result import Sensitivity
+from bpv.engine.monte_carlo import KERNELS, METHODS, appraise
+from bpv.engine.results import Appraisal
 from bpv.errors import BidValidationError, BPVError, Problem
 from bpv.io import load
+from bpv.reporting.html_comparison import report_comparison
+from bpv.reporting.html_report import report
+from bpv.reporting.text import appraisal_text
+from bpv.spec.bid import Bid
 from bpv.spec.lint import lint
-
-if TYPE_CHECKING:
-    from bpv.analysis.comparison import Comparison
-    from bpv.analysis.sensitivity_result import Sensitivity
-    from bpv.engine.results import Appraisal
-    from bpv.spec.bid import Bid
+from bpv.spec.schema import bid_schema
 
 __all__ = ["main"]
 
@@ -96,7 +101,7 @@ def _parser() -> argparse.ArgumentParser:
                           help="draws kept for quantiles (default 131072): more for finer "
                           "quantiles, fewer for less memory; means, sds and P(> 0) use every "
                           "draw")
-    appraise.add_argument("--kernel", choices=("numpy", "compiled"), default="numpy",
+    appraise.add_argument("--kernel", choices=KERNELS, default="numpy",
                           help="evaluate with numpy (default) or with the bid compiled by "
                           "numba (pip install 'bpv[compiled]'): about three times faster on "
                           "large runs; a bid compiles once per machine (1-3.5 s) and loads in "
@@ -175,7 +180,7 @@ def _parser() -> argparse.ArgumentParser:
     sensitivity.add_argument("--sobol", type=_non_negative_int, default=8_192, metavar="N",
                              help="rows of each Sobol' design matrix, a power of two "
                              "(default 8192; 0 skips the Sobol' indices)")
-    sensitivity.add_argument("--groups", choices=("link", "hypothesis"), default="link",
+    sensitivity.add_argument("--groups", choices=GROUPINGS, default="link",
                              help="group inputs by logic-model link or by success hypothesis "
                              "(default link)")
     sensitivity.add_argument("--no-switching", action="store_true",
@@ -216,7 +221,7 @@ def _add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
                         help="number of draws (default 100000)")
     parser.add_argument("--seed", type=_non_negative_int, default=None, metavar="S",
                         help="seed; the seed used is printed so any run can be replayed")
-    parser.add_argument("--method", choices=("mc", "lhs", "sobol"), default="mc",
+    parser.add_argument("--method", choices=METHODS, default="mc",
                         help="sampling: plain Monte Carlo, Latin hypercube or Sobol")
 
 
@@ -314,14 +319,12 @@ def _appraise(args: argparse.Namespace, out: TextIO) -> int:
     if args.json:
         out.write(result.to_json() + "\n")
     else:
-        from bpv.reporting.text import appraisal_text
 
         out.write(appraisal_text(bid, result) + "\n")
     return EXIT_OK
 
 
 def _report(args: argparse.Namespace, out: TextIO) -> int:
-    from bpv.reporting.html_report import report
 
     several = len(args.files) > 1
     misuse = (
@@ -356,7 +359,6 @@ def _report_sensitivity(args: argparse.Namespace, bid: Bid, result: Appraisal,
     """Find what drives the bid's value for ``bpv report --sensitivity``, on the same draws."""
     import numpy as np
 
-    from bpv.analysis.sensitivity import sensitivity
 
     return _guarded(args.file, lambda: sensitivity(
         bid, metric=args.metric or "npv", n_draws=args.draws,
@@ -367,8 +369,6 @@ def _report_sensitivity(args: argparse.Namespace, bid: Bid, result: Appraisal,
 
 def _report_comparison(args: argparse.Namespace, out: TextIO) -> int:
     """``bpv report FILE FILE ...``: compare the bids and write the comparison report."""
-    from bpv.reporting.html_comparison import report_comparison
-
     compared = _load_and_compare(args, "bpv report", metric=args.metric or "npv")
     if compared is None:
         return EXIT_INVALID
@@ -399,8 +399,6 @@ def _write_reason(exc: OSError, path: Path) -> str:
 def _load_and_appraise(args: argparse.Namespace, *, progress: bool | None,
                        ) -> tuple[Bid, Appraisal] | None:
     """Load and appraise ``args.file``; print the problems and return None when it is invalid."""
-    from bpv.engine.monte_carlo import appraise
-
     return _on_bid(args.file, lambda bid: appraise(
         bid, n_draws=args.draws, rng=args.seed, method=args.method, progress=progress,
         keep_draws=getattr(args, "subsample", None) or False,
@@ -423,8 +421,6 @@ def _load_and_compare(args: argparse.Namespace, where: str, *, metric: str
     Every file's problems are printed before giving up, then the comparison's
     own errors, located at ``where``.
     """
-    from bpv.analysis.comparison import DEFAULT_THRESHOLDS, compare
-
     loaded = [_load_bid(path) for path in args.files]
     bids = [bid for bid in loaded if bid is not None]
     if len(bids) < len(loaded):
@@ -472,7 +468,6 @@ def _load_bid(path: Path) -> Bid | None:
 
 
 def _sensitivity(args: argparse.Namespace, out: TextIO) -> int:
-    from bpv.analysis.sensitivity import sensitivity
 
     analysed = _on_bid(args.file, lambda bid: sensitivity(
         bid, metric=args.metric, organisation=args.organisation, n_draws=args.draws,
@@ -486,7 +481,6 @@ def _sensitivity(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _scenarios(args: argparse.Namespace, out: TextIO) -> int:
-    from bpv.analysis.scenario_table import scenarios
 
     run = _on_bid(args.file, lambda bid: scenarios(
         bid, n_draws=args.draws, rng=args.seed, method=args.method,
@@ -519,7 +513,6 @@ def _compare(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _schema(args: argparse.Namespace, out: TextIO) -> int:
-    from bpv.spec.schema import bid_schema
 
     text = json.dumps(bid_schema(), indent=2) + "\n"
     if args.output is not None:

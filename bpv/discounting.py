@@ -55,7 +55,6 @@ Examples
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -64,7 +63,8 @@ from typing import Final, Literal, NamedTuple, cast, get_args
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from bpv.errors import SpecError, did_you_mean
+from bpv._utils.validation import check_choice, check_int, check_real
+from bpv.errors import SpecError
 
 __all__ = [
     # factors and present values
@@ -184,8 +184,8 @@ def discount_factors(
     1.0
     """
     n = _check_count("n_periods", n_periods)
-    schedule = cast(Schedule, _check_choice("schedule", schedule, SCHEDULES))
-    timing = cast(Timing, _check_choice("timing", timing, TIMINGS))
+    schedule = cast(Schedule, check_choice(schedule, SCHEDULES, name="schedule"))
+    timing = cast(Timing, check_choice(timing, TIMINGS, name="timing"))
     base = _BASE_RATES[schedule] if rate is None else _check_rate("rate", rate)
 
     t = np.arange(n, dtype=np.float64)
@@ -362,7 +362,7 @@ def resolve_rates(
     ...
     bpv.errors.SpecError: health_discount_rate is 0.015, but discounting 'nice' (NICE reference case) fixes it at 0.035; remove health_discount_rate or choose discounting 'green_book' or 'constant'
     """  # noqa: E501
-    name = _check_choice("discounting", discounting, tuple(DISCOUNTING))
+    name = check_choice(discounting, tuple(DISCOUNTING), name="discounting")
     policy = DISCOUNTING[name]
     resolved: list[RateSchedule] = []
     for key, given, default in (
@@ -387,31 +387,9 @@ def resolve_rates(
 
 def _check_count(name: str, value: object) -> int:
     """Return ``value`` as an int if it is a whole number at least 0."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or int(value) < 0:
-        msg = f"The '{name}' parameter must be an int in the range [0, inf). Got {value!r} instead."
-        raise SpecError(msg)
-    return int(value)
+    return check_int(value, name=name)
 
 
 def _check_rate(name: str, value: object) -> float:
     """Return ``value`` as a float if it is a finite rate greater than −1."""
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, numbers.Real)
-        or not math.isfinite(float(value))
-        or float(value) <= -1
-    ):
-        msg = (f"The '{name}' parameter must be a float in the range (-1, inf), an annual rate "
-               f"such as 0.035. Got {value!r} instead.")
-        raise SpecError(msg)
-    return float(value)
-
-
-def _check_choice(name: str, value: object, choices: tuple[str, ...]) -> str:
-    """Return ``value`` if it is one of ``choices``."""
-    if not isinstance(value, str) or value not in choices:
-        hint = did_you_mean(value, choices) if isinstance(value, str) else ""
-        msg = (f"The '{name}' parameter must be one of {', '.join(map(repr, choices))}. "
-               f"Got {value!r} instead{hint}.")
-        raise SpecError(msg)
-    return value
+    return check_real(value, name=name, low=-1, meaning=", an annual rate such as 0.035")

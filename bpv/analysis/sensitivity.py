@@ -24,7 +24,7 @@ link of the logic model, drives value (:func:`input_groups`).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 from numpy.typing import NDArray
@@ -45,11 +45,13 @@ from bpv.sampling.streams import Seed
 from bpv.spec.bid import Bid
 from bpv.transform.adjustments import adjust
 
-__all__ = ["GroupBy", "input_groups", "sensitivity"]
+__all__ = ["GROUPINGS", "GroupBy", "input_groups", "sensitivity"]
 
 FloatArray = NDArray[np.float64]
 
 GroupBy = Literal["link", "hypothesis"]
+#: The ways inputs can be grouped (:func:`input_groups`).
+GROUPINGS: tuple[GroupBy, ...] = get_args(GroupBy)
 
 
 def input_groups(bid: Bid, by: GroupBy | Mapping[str, Sequence[str]] = "link"

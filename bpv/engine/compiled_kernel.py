@@ -33,7 +33,7 @@ size, executor or number of workers. A draw whose values are not finite is
 evaluated again by the numpy kernel, which names the node and draw.
 
 Compiling takes 1–3.5 s per bid the first time on a machine. The kernel is
-then kept on disk (:mod:`bpv._kernel_cache`; ``$BPV_CACHE_DIR`` chooses
+then kept on disk (:mod:`bpv._utils.kernel_cache`; ``$BPV_CACHE_DIR`` chooses
 where, an empty value turns it off), so a later process loads it in about
 0.3 s, and it is kept in memory for the rest of the process (by the
 function's source).
@@ -49,6 +49,7 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from bpv._utils.kernel_cache import import_source, jit
 from bpv._utils.scratch import scratch
 from bpv.engine.ledger import SCOPE_BASE, LedgerPlan, LedgerSlice
 from bpv.engine.moments import Moments
@@ -263,12 +264,10 @@ def kernel_source(bid: Bid, order: Sequence[Node], ledger: LedgerPlan) -> str:
 def _compile(source: str) -> Callable[..., None]:
     """Compile a kernel's source with numba, once per process, and once per machine.
 
-    The source is kept as a file in the kernel cache (:mod:`bpv._kernel_cache`),
+    The source is kept as a file in the kernel cache (:mod:`bpv._utils.kernel_cache`),
     where numba keeps its machine code, so a new process loads it in a
     fraction of the time; without a cache directory it is compiled in memory.
     """
-    from bpv._utils.kernel_cache import import_source, jit
-
     # The source is written by kernel_source from checked syntax trees: names
     # are indices and numbers are float reprs, so no text of the bid runs here.
     module, kept = import_source(_MODULE_HEADER + source, "bpv_kernel")
@@ -278,7 +277,7 @@ def _compile(source: str) -> Callable[..., None]:
 
 
 #: What a kernel's file holds before its source.
-_MODULE_HEADER = '''"""A bid's kernel, by bpv.compiled.kernel_source, kept for numba's cache."""
+_MODULE_HEADER = '''"""A bid's kernel, by bpv.engine.compiled_kernel, kept for numba's cache."""
 
 import numpy as np
 

@@ -35,13 +35,14 @@ from collections import deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
 from bpv._utils.scratch import scratch
+from bpv._utils.validation import check_choice, check_instance, check_int, parameter_message
 from bpv._version import __version__
 from bpv.discounting import discount_factors, resolve_rates
 from bpv.engine.compiled_kernel import CompiledModel, parameter_rows, row_moments
@@ -63,14 +64,15 @@ from bpv.sampling.streams import BLOCK_SIZE, Seed, block_generator, root_seed
 from bpv.spec.bid import Bid
 from bpv.spec.distributions import Fixed
 from bpv.spec.node import Node
+from bpv.transform.adjustments import adjust, complete_inputs
 
 __all__ = ["KERNELS", "METHODS", "Kernel", "Method", "appraise",
            "bid_hash", "evaluate", "gate_name", "input_names"]
 
 Method = Literal["mc", "lhs", "sobol"]
-METHODS: tuple[str, ...] = ("mc", "lhs", "sobol")
+METHODS: tuple[Method, ...] = get_args(Method)
 Kernel = Literal["numpy", "compiled"]
-KERNELS: tuple[str, ...] = ("numpy", "compiled")
+KERNELS: tuple[Kernel, ...] = get_args(Kernel)
 
 #: Uniforms for inversion are kept inside (0, 1): a Sobol point or a stratum edge
 #: at exactly 0 or 1 would map an unbounded distribution to an infinite value.
@@ -247,20 +249,17 @@ def appraise(
     >>> bool(result.summary().rows["qalys"]["mean"] > 0)
     True
     """
-    if not isinstance(bid, Bid):
-        msg = (f"The 'bid' parameter of appraise must be a bpv.Bid (use bpv.load). "  # type: ignore[unreachable]
-               f"Got {type(bid).__name__} instead.")
-        raise SpecError(msg)
-    _check_int("n_draws", n_draws, 1)
+    check_instance(bid, Bid, name="bid", function="appraise", expected="a bpv.Bid (use bpv.load)")
+    check_int(n_draws, name="n_draws", function="appraise", low=1)
     if not isinstance(keep_draws, bool) and (
             not isinstance(keep_draws, int | np.integer) or keep_draws < 1):
-        msg = (f"The 'keep_draws' parameter of appraise must be True, False or an int in the "
-               f"range [1, inf). Got {keep_draws!r} instead.")
+        msg = parameter_message("keep_draws", "appraise",
+                                "True, False or an int in the range [1, inf)", keep_draws)
         raise SpecError(msg)
-    _check_choice("method", method, METHODS)
+    check_choice(method, METHODS, name="method", function="appraise")
     if chunk_size is not None:
-        _check_int("chunk_size", chunk_size, 1)
-    _check_choice("kernel", kernel, KERNELS)
+        check_int(chunk_size, name="chunk_size", function="appraise", low=1)
+    check_choice(kernel, KERNELS, name="kernel", function="appraise")
     if method == "sobol" and n_draws & (n_draws - 1):
         warnings.warn(f"Sobol points are balanced only for a power of two draws; {n_draws:,} "
                       f"is not (try {1 << (n_draws - 1).bit_length():,})", BidWarning,
@@ -412,20 +411,6 @@ def bid_hash(bid: Bid) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _check_choice(name: str, value: Any, choices: Sequence[str]) -> None:
-    if value not in choices:
-        msg = (f"The '{name}' parameter of appraise must be one of {', '.join(choices)}. "
-               f"Got {value!r} instead.")
-        raise SpecError(msg)
-
-
-def _check_int(name: str, value: Any, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | np.integer) or value < low:
-        msg = (f"The '{name}' parameter of appraise must be an int in the range [{low}, inf). "
-               f"Got {value!r} instead.")
-        raise SpecError(msg)
-
-
 def _stderr_is_terminal() -> bool:
     import sys
 
@@ -436,8 +421,6 @@ def _make_plan(bid: Bid, root: np.random.SeedSequence, n_draws: int, method: str
                keep_flows: bool, keep_draws: bool | int, keep_inputs: bool = False, *,
                given: dict[str, NDArray[np.float64]] | None = None,
                kernel: str = "numpy") -> _Plan:
-    from bpv.transform.adjustments import adjust, complete_inputs
-
     adjusted = adjust(bid)  # the effective bid: the settings' policies applied
     given_bid_hash = bid_hash(bid) if adjusted.bid is not bid else ""
     bid = adjusted.bid

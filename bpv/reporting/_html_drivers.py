@@ -11,8 +11,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from bpv import plot
+from bpv.analysis.one_way import SwitchingValue
+from bpv.analysis.sensitivity_result import InputSensitivity, Sensitivity
+from bpv.analysis.sobol import SobolIndex
+from bpv.engine.results import Appraisal
 from bpv.reporting._html import (
     DASH,
     METHODS,
@@ -30,13 +35,7 @@ from bpv.reporting._html import (
     probability,
     sig,
 )
-
-if TYPE_CHECKING:
-    from bpv.analysis.one_way import SwitchingValue
-    from bpv.analysis.sensitivity_result import InputSensitivity, Sensitivity
-    from bpv.analysis.sobol import SobolIndex
-    from bpv.engine.results import Appraisal
-    from bpv.spec.bid import Bid
+from bpv.spec.bid import Bid
 
 __all__ = ["driver_figures", "drivers"]
 
@@ -101,8 +100,6 @@ def drivers(result: Sensitivity, appraisal: Appraisal, bid: Bid) -> dict[str, An
 
 def driver_figures(result: Sensitivity, bid: Bid) -> list[Figure]:
     """Return the figures of the section: the tornado and the EVPPI of each group."""
-    from bpv import plot
-
     money = form_of(result.metric) == "money"
     short = _short_name(result.metric, bid)
     figures = []

@@ -18,11 +18,17 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from bpv import plot
 from bpv._version import __version__
+from bpv.analysis.comparison import DEFAULT_THRESHOLDS, DO_NOTHING, Comparison
+from bpv.analysis.decision import FrontierRow
+from bpv.discounting import DISCOUNTING
+from bpv.engine.monte_carlo import bid_hash
+from bpv.engine.results import Appraisal
 from bpv.errors import SpecError
 from bpv.reporting._html import (
     METRICS,
@@ -44,11 +50,6 @@ from bpv.reporting._html import (
     write_whole,
 )
 from bpv.spec.bid import Bid
-
-if TYPE_CHECKING:
-    from bpv.analysis.comparison import Comparison
-    from bpv.analysis.decision import FrontierRow
-    from bpv.engine.results import Appraisal
 
 __all__ = ["report_comparison"]
 
@@ -129,8 +130,6 @@ def report_comparison(comparison: Comparison, path: str | os.PathLike[str] | Non
     >>> "option − do nothing" in html, "Cost-effectiveness frontier" in html
     (True, True)
     """
-    from bpv.analysis.comparison import Comparison
-
     if not isinstance(comparison, Comparison):
         msg = ("The 'comparison' parameter of report_comparison must be a bpv.Comparison (use "  # type: ignore[unreachable]
                f"bpv.compare). Got {type(comparison).__name__} instead.")
@@ -150,8 +149,6 @@ def _the_bids(comparison: Comparison, bids: Sequence[Bid] | None) -> dict[str, B
                "that were compared (report_comparison(comparison, bids=bids)). Got "
                f"{type(bids).__name__} instead.")
         raise SpecError(msg)
-    from bpv.engine.monte_carlo import bid_hash
-
     by_id = {bid.id: bid for bid in bids}
     missing = [option for option in comparison.appraisals if option not in by_id]
     extra = [bid_id for bid_id in by_id if bid_id not in comparison.appraisals]
@@ -229,8 +226,6 @@ def _name(quantity: str) -> str:
 
 
 def _baseline_words(comparison: Comparison, bids: dict[str, Bid]) -> str:
-    from bpv.analysis.comparison import DO_NOTHING
-
     if comparison.baseline == DO_NOTHING:
         return ("The baseline is doing nothing: zero costs and zero benefits in every draw, so "
                 "an increment over it is the option's own value.")
@@ -239,8 +234,6 @@ def _baseline_words(comparison: Comparison, bids: dict[str, Bid]) -> str:
 
 
 def _figures(comparison: Comparison) -> list[Figure]:
-    from bpv import plot
-
     others = [option for option in comparison.options if option != comparison.baseline]
     figures = [Figure(
         "best", "Rank probabilities",
@@ -268,8 +261,6 @@ def _figures(comparison: Comparison) -> list[Figure]:
 
 
 def _options(comparison: Comparison, bids: dict[str, Bid]) -> list[dict[str, Any]]:
-    from bpv.discounting import DISCOUNTING
-
     rows = []
     for option in comparison.options:
         bid = bids.get(option)
@@ -413,8 +404,6 @@ def _headline(option: str, appraisal: Appraisal, bid: Bid) -> dict[str, Any]:
 
 
 def _monte_carlo(comparison: Comparison) -> dict[str, Any]:
-    from bpv.analysis.comparison import DEFAULT_THRESHOLDS
-
     appraisals = list(comparison.appraisals.values())
     first = appraisals[0]
     paired = all(a.entropy == first.entropy and a.method == first.method

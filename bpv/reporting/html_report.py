@@ -22,11 +22,15 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
+from bpv import plot
 from bpv._version import __version__
+from bpv.analysis.sensitivity_result import Sensitivity
+from bpv.discounting import DISCOUNTING, resolve_rates
+from bpv.engine.monte_carlo import bid_hash
 from bpv.engine.results import Appraisal, OrganisationResult
 from bpv.errors import SpecError
 from bpv.reporting._html import (
@@ -64,11 +68,9 @@ from bpv.spec.distributions import (
     Triangular,
     Uniform,
 )
+from bpv.spec.graph import KIND_RANK
 from bpv.spec.node import Node
 from bpv.spec.parameter import Parameter
-
-if TYPE_CHECKING:
-    from bpv.analysis.sensitivity_result import Sensitivity
 
 __all__ = ["report"]
 
@@ -80,6 +82,7 @@ _GROUPS = (
     ("Return", ("npv", "roi", "bcr", "cash_roi", "payback")),
     ("Money in detail (present values)", ("cost_pv", "benefit_pv", "cash_releasing_pv", "nmb")),
 )
+
 #: The sections of the page, in order; "drivers" only with a sensitivity.
 _SECTIONS = (("bid", "The bid"), ("headline", "Headline results"),
              ("logic-model", "Logic model"), ("hypotheses", "Hypotheses register"),
@@ -196,8 +199,6 @@ def _the_bid(appraisal: Appraisal, bid: Bid | None) -> Bid:
                f"(report(result, bid=bid)). Got {type(bid).__name__} instead.")
         raise SpecError(msg)
     if appraisal.bid_hash:
-        from bpv.engine.monte_carlo import bid_hash
-
         given = bid_hash(bid)
         if given != appraisal.bid_hash:
             msg = (f"The 'bid' parameter of report must be the bid that was appraised: bid "
@@ -209,8 +210,6 @@ def _the_bid(appraisal: Appraisal, bid: Bid | None) -> Bid:
 
 def _check_sensitivity(sensitivity: Sensitivity, appraisal: Appraisal, bid: Bid) -> None:
     """Refuse a sensitivity that is not a Sensitivity of the bid appraised."""
-    from bpv.analysis.sensitivity_result import Sensitivity
-
     if not isinstance(sensitivity, Sensitivity):
         msg = ("The 'sensitivity' parameter of report must be a bpv.Sensitivity (use "  # type: ignore[unreachable]
                f"bpv.sensitivity). Got {type(sensitivity).__name__} instead.")
@@ -247,8 +246,6 @@ class _Group:
 def _figures(appraisal: Appraisal, bid: Bid,
              sensitivity: Sensitivity | None = None) -> tuple[Figure, ...]:
     """Return every figure of the report, in order: the one list to extend."""
-    from bpv import plot
-
     names = {organisation.id: organisation.name for organisation in bid.organisations}
     figures = [
         Figure("logic_model", "Logic model",
@@ -278,8 +275,6 @@ def _figures(appraisal: Appraisal, bid: Bid,
 
 
 def _metric_node_figure(appraisal: Appraisal, bid: Bid, node_id: str) -> Figure:
-    from bpv import plot
-
     return Figure("results", f"{_node_label(bid, node_id)} by year",
                   f"The planned trajectory of '{node_id}' (not discounted): mean with 50% and "
                   "90% bands. Delivery is tracked against it.",
@@ -288,8 +283,6 @@ def _metric_node_figure(appraisal: Appraisal, bid: Bid, node_id: str) -> Figure:
 
 def _logic_model_size(bid: Bid) -> tuple[float, float]:
     """Return a size for the logic model: a column per kind, a row per node of the tallest."""
-    from bpv.spec.graph import KIND_RANK
-
     tallest = max(sum(node.kind == kind for node in bid.nodes) for kind in KIND_RANK)
     return 2.0 * len(KIND_RANK), max(2.6, 0.55 * tallest)
 
@@ -338,8 +331,6 @@ def _identity(bid: Bid) -> dict[str, Any]:
 
 
 def _settings(bid: Bid) -> list[tuple[str, str]]:
-    from bpv.discounting import DISCOUNTING, resolve_rates
-
     settings = bid.settings
     policy = DISCOUNTING[settings.discounting]
     money, health = resolve_rates(settings.discounting, settings.discount_rate,

@@ -8,6 +8,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
+from bpv.formulas.compiler import RESERVED_NAMES
 from bpv.spec._base import spec_error
 
 __all__ = ["NAME_PATTERN", "Name", "check_name", "name_problem"]
@@ -52,8 +53,6 @@ def check_name(name: str) -> str:
     The reserved names of the formula language are checked where the name
     is used, since they depend on the formula module.
     """
-    from bpv.formulas.compiler import RESERVED_NAMES
-
     problem = name_problem(name, RESERVED_NAMES)
     if problem:
         raise spec_error(problem)

@@ -15,14 +15,15 @@ from pydantic import (
 )
 
 from bpv._utils.yaml_io import dump_yaml
-from bpv.errors import did_you_mean
+from bpv.discounting import resolve_rates
+from bpv.errors import SpecError, did_you_mean
 from bpv.spec._base import Spec, raise_problems, spec_error, word_errors
 from bpv.spec._checks import outline_problems
 from bpv.spec.correlations import Correlations
 from bpv.spec.graph import evaluation_order, logic_model
 from bpv.spec.node import Node
 from bpv.spec.parameter import Parameter
-from bpv.spec.policies import Additionality, EvidencePolicy, OptimismBias
+from bpv.spec.policies import DEFAULT_EVIDENCE_POLICY, Additionality, EvidencePolicy, OptimismBias
 from bpv.spec.scenario import Scenario, ScenarioName
 
 if TYPE_CHECKING:
@@ -133,16 +134,11 @@ class Settings(Spec):
     def evidence_multipliers(self) -> EvidencePolicy | None:
         """The evidence policy in force: the named default resolved, or None."""
         if self.evidence_policy == "default":
-            from bpv.spec.policies import DEFAULT_EVIDENCE_POLICY
-
             return DEFAULT_EVIDENCE_POLICY
         return self.evidence_policy
 
     @model_validator(mode="after")
     def _rates_fit_the_convention(self) -> Settings:
-        from bpv.discounting import resolve_rates
-        from bpv.errors import SpecError
-
         try:
             resolve_rates(self.discounting, self.discount_rate, self.health_discount_rate)
         except SpecError as exc:

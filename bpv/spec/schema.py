@@ -6,6 +6,7 @@ import copy
 from typing import Any
 
 from bpv.spec.bid import Bid
+from bpv.spec.distributions import DISTRIBUTIONS
 from bpv.spec.parameter import Parameter
 
 __all__ = ["bid_schema"]
@@ -67,8 +68,6 @@ def bid_schema() -> dict[str, Any]:
 
 def _distribution_definitions(definitions: dict[str, Any]) -> list[str]:
     """Return the names of the definitions that are distribution specs."""
-    from bpv.spec.distributions import DISTRIBUTIONS
-
     names = []
     for cls in DISTRIBUTIONS.values():
         title = cls.__name__
