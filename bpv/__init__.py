@@ -30,6 +30,7 @@ from bpv.errors import (
     FormulaError,
     Problem,
     SpecError,
+    UnknownNameError,
 )
 from bpv.formulas.compiler import Formula, parse_formula
 from bpv.io import dumps, load, loads
@@ -96,5 +97,6 @@ __all__ = [
     "FormulaError",
     "Problem",
     "SpecError",
+    "UnknownNameError",
     "__version__",
 ]

@@ -428,7 +428,7 @@ def _load_and_compare(args: argparse.Namespace, where: str, *, metric: str
     comparison = _guarded(where, lambda: compare(
         bids, baseline=args.baseline, thresholds=args.threshold or DEFAULT_THRESHOLDS,
         metric=metric, n_draws=args.draws, rng=args.seed, method=args.method),
-        errors=(BPVError, KeyError))
+        errors=(BPVError,))
     return None if comparison is None else (bids, comparison)
 
 
@@ -448,8 +448,7 @@ def _guarded(where: object, job: Callable[[], T],
             for problem in exc.problems:
                 print(_problem_line(where, problem), file=sys.stderr)
         except errors as exc:
-            message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-            print(f"{where}: {message}", file=sys.stderr)
+            print(f"{where}: {exc}", file=sys.stderr)
     for message in dict.fromkeys(str(warning.message) for warning in caught):
         print(f"{where}: warning: {message}", file=sys.stderr)
     return value

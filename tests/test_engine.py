@@ -435,6 +435,17 @@ def test_cash_flows_are_the_ledgers_net_cash_by_period():
         result.cash_flow("acut")
 
 
+def test_an_unknown_name_is_a_key_error_and_a_bpv_error_worded_without_quotes():
+    result = bpv.appraise(bpv.load(FRAILTY), n_draws=100, rng=1, progress=False)
+    with pytest.raises(bpv.UnknownNameError) as caught:
+        result.organisation("acut")
+    assert isinstance(caught.value, KeyError)
+    assert isinstance(caught.value, bpv.BPVError)
+    # A plain KeyError would print its message in quotes, as a key.
+    assert str(caught.value) == caught.value.args[0]
+    assert str(caught.value).startswith("no organisation 'acut'")
+
+
 def test_cash_flows_are_a_bounded_systematic_subsample():
     bid = bpv.load(FRAILTY)
     n_draws = 300_000

@@ -37,7 +37,7 @@ from bpv.analysis.decision import (
 )
 from bpv.engine.monte_carlo import Method, appraise
 from bpv.engine.results import DEFAULT_QUANTILES, Appraisal, Summary, summarise
-from bpv.errors import BidWarning, SpecError, did_you_mean
+from bpv.errors import BidWarning, SpecError, UnknownNameError, did_you_mean
 from bpv.sampling.streams import Seed, root_seed
 from bpv.spec.bid import Bid
 
@@ -96,7 +96,7 @@ class Comparison:
         appraisal = self.appraisals[option]
         if quantity not in appraisal.metrics:
             msg = f"no metric '{quantity}'{did_you_mean(quantity, appraisal.metrics)}"
-            raise KeyError(msg)
+            raise UnknownNameError(msg)
         return np.asarray(appraisal.subsample(quantity))
 
     @property
@@ -115,7 +115,7 @@ class Comparison:
     def _check_option(self, option: str) -> None:
         if option not in self.options:
             msg = f"no option '{option}'{did_you_mean(option, self.options)}"
-            raise KeyError(msg)
+            raise UnknownNameError(msg)
 
     # -- decisions --------------------------------------------------------------------
 

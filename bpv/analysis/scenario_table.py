@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from bpv._utils.formatting import format_number, json_safe
 from bpv.engine.monte_carlo import Method, appraise
 from bpv.engine.results import Appraisal
-from bpv.errors import SpecError, did_you_mean
+from bpv.errors import SpecError, UnknownNameError, did_you_mean
 from bpv.sampling.streams import Seed, root_seed
 from bpv.spec.bid import Bid
 from bpv.spec.scenario import Scenario
@@ -94,7 +94,7 @@ class ScenarioTable:
         """Return the appraisal of the base case or a scenario."""
         if name not in self.appraisals:
             msg = f"no scenario '{name}'{did_you_mean(name, self.appraisals)}"
-            raise KeyError(msg)
+            raise UnknownNameError(msg)
         return self.appraisals[name]
 
     def change(self, name: str, metric: str) -> NDArray[np.float64]:

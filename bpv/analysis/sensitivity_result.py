@@ -17,7 +17,7 @@ from typing import Any
 from bpv._utils.formatting import json_safe
 from bpv.analysis.one_way import SwitchingValue, TornadoBar
 from bpv.analysis.sobol import SobolIndex
-from bpv.errors import did_you_mean
+from bpv.errors import UnknownNameError, did_you_mean
 
 __all__ = ["CONVENTIONS", "GroupValue", "InputSensitivity", "Sensitivity", "sensitivity_text"]
 
@@ -135,7 +135,7 @@ class Sensitivity:
             if row.input == name:
                 return row
         names = [row.input for row in self.inputs]
-        raise KeyError(f"no input '{name}'{did_you_mean(name, names)}")
+        raise UnknownNameError(f"no input '{name}'{did_you_mean(name, names)}")
 
     def to_dict(self) -> dict[str, Any]:
         """Return the result as plain data (JSON-ready)."""

@@ -22,7 +22,7 @@ from numpy.typing import NDArray
 from bpv._utils.formatting import format_number, json_safe
 from bpv.engine.ledger import ORGANISATION_METRICS, derive
 from bpv.engine.moments import Moments
-from bpv.errors import did_you_mean
+from bpv.errors import UnknownNameError, did_you_mean
 
 __all__ = ["Appraisal", "CashFlowResult", "MetricNodeResult", "OrganisationResult", "Summary",
            "summarise"]
@@ -151,7 +151,7 @@ class _MetricView:
         if name not in self.names:
             msg = f"no metric '{name}'{did_you_mean(name, self.names)}; metrics are: " \
                   f"{', '.join(self.names)}"
-            raise KeyError(msg)
+            raise UnknownNameError(msg)
         return _read_only(derive(name, self.base, self.qaly_value))
 
     def probability(self, metric: str, op: Comparison, value: float) -> float:
@@ -332,7 +332,7 @@ class Appraisal(_MetricView):
         if organisation_id not in self.organisation_base:
             msg = (f"no organisation '{organisation_id}'"
                    f"{did_you_mean(organisation_id, self.organisation_base)}")
-            raise KeyError(msg)
+            raise UnknownNameError(msg)
         return OrganisationResult(self.organisation_base[organisation_id], ORGANISATION_METRICS,
                                   self.qaly_value, moments=self.moments,
                                   n_represented=self.n_represented, scope=organisation_id,
@@ -353,14 +353,14 @@ class Appraisal(_MetricView):
         if organisation not in self.cash_flows:
             names = [key for key in self.cash_flows if key is not None]
             msg = f"no organisation '{organisation}'{did_you_mean(str(organisation), names)}"
-            raise KeyError(msg)
+            raise UnknownNameError(msg)
         return self.cash_flows[organisation]
 
     def metric_node(self, node_id: str) -> MetricNodeResult:
         """Return a ``metric`` node's values by period."""
         if node_id not in self.metric_nodes:
             msg = f"no metric node '{node_id}'{did_you_mean(node_id, self.metric_nodes)}"
-            raise KeyError(msg)
+            raise UnknownNameError(msg)
         return self.metric_nodes[node_id]
 
     def summary(

@@ -16,7 +16,7 @@ from pydantic import (
 
 from bpv._utils.yaml_io import dump_yaml
 from bpv.discounting import resolve_rates
-from bpv.errors import SpecError, did_you_mean
+from bpv.errors import SpecError, UnknownNameError, did_you_mean
 from bpv.spec._base import Spec, raise_problems, spec_error, word_errors
 from bpv.spec._checks import outline_problems
 from bpv.spec.correlations import Correlations
@@ -253,14 +253,14 @@ class Bid(Spec):
 
         Raises
         ------
-        KeyError
+        UnknownNameError
             If no node has that id; the message suggests close ids.
         """
         for node in self.nodes:
             if node.id == node_id:
                 return node
         msg = f"no node '{node_id}' in bid '{self.id}'{did_you_mean(node_id, self.node_ids)}"
-        raise KeyError(msg)
+        raise UnknownNameError(msg)
 
     @property
     def node_ids(self) -> tuple[str, ...]:

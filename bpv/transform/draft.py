@@ -22,7 +22,7 @@ from typing import Any
 import networkx as nx
 from pydantic import ValidationError
 
-from bpv.errors import BidValidationError
+from bpv.errors import BidValidationError, UnknownNameError
 from bpv.formulas.rewrite import multiply, number, scale_names
 from bpv.spec.bid import Bid
 from bpv.spec.distributions import Fixed
@@ -67,7 +67,7 @@ class Draft:
             if node["id"] == node_id:
                 return node
         msg = f"no node '{node_id}'"
-        raise KeyError(msg)
+        raise UnknownNameError(msg)
 
     def parameter(self, name: str) -> Parameter:
         """Return a parameter as it now stands, validated."""

@@ -14,7 +14,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bpv.errors import BidValidationError, Problem, SpecError, did_you_mean, format_location
+from bpv.errors import (
+    BidValidationError,
+    Problem,
+    SpecError,
+    UnknownNameError,
+    did_you_mean,
+    format_location,
+)
 from bpv.formulas.rewrite import number
 from bpv.spec.bid import Bid
 from bpv.spec.scenario import (
@@ -84,7 +91,7 @@ def apply_scenario(bid: Bid, scenario: Scenario | str, *, name: str | None = Non
     BidValidationError
         If a change names a parameter or activity the bid does not have (all
         such problems at once, located), or the changed bid is not valid.
-    KeyError
+    UnknownNameError
         If ``scenario`` names no scenario of the bid.
 
     Examples
@@ -106,7 +113,7 @@ def apply_scenario(bid: Bid, scenario: Scenario | str, *, name: str | None = Non
         if scenario not in bid.scenarios:
             msg = (f"bid '{bid.id}' has no scenario '{scenario}'"
                    f"{did_you_mean(scenario, bid.scenarios)}")
-            raise KeyError(msg)
+            raise UnknownNameError(msg)
         scenario = bid.scenarios[scenario]
     if not isinstance(scenario, Scenario):
         msg = (f"The 'scenario' parameter of apply_scenario must be a bpv.Scenario or the "  # type: ignore[unreachable]
