@@ -22,6 +22,7 @@ __all__ = [
     "BidWarning",
     "EvaluationError",
     "FormulaError",
+    "LimitError",
     "MissingValueError",
     "Problem",
     "SpecError",
@@ -45,6 +46,28 @@ class FormulaError(SpecError):
 
 class EvaluationError(SpecError):
     """A node's formula gives values that are not finite (division by zero, log of 0, …)."""
+
+
+class LimitError(SpecError):
+    """An input is larger than a documented limit (docs/limits.md): a file, its nesting, a run.
+
+    Parameters
+    ----------
+    message : str
+        What is too large, by how much, and the limit.
+    line : int, optional
+        1-based line of the input where the limit was passed, when known.
+
+    Examples
+    --------
+    >>> error = LimitError("the file nests 70 levels deep; the limit is 64", line=3)
+    >>> str(error), error.line
+    ('the file nests 70 levels deep; the limit is 64', 3)
+    """
+
+    def __init__(self, message: str, *, line: int | None = None) -> None:
+        super().__init__(message)
+        self.line = line
 
 
 class MissingValueError(FormulaError, KeyError):

@@ -27,6 +27,7 @@ inversion of a uniform draw never leaves the support.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
 
@@ -641,7 +642,7 @@ class Discrete(_Distribution):
         problems = []
         if not self.values:
             problems.append("discrete needs at least one value (got none)")
-        duplicated = sorted({v for v in self.values if self.values.count(v) > 1})
+        duplicated = sorted(v for v, n in Counter(self.values).items() if n > 1)
         if duplicated:
             problems.append(
                 f"discrete needs distinct values (got {', '.join(map(num, duplicated))} "

@@ -1,0 +1,24 @@
+"""docs/limits.md states the limits the code enforces, so the two cannot drift apart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bpv._utils.yaml_io import MAX_DEPTH, MAX_ITEMS
+from bpv.formulas import MAX_FORMULA_DEPTH, MAX_FORMULA_LENGTH, MAX_FORMULA_NODES
+from bpv.io import MAX_FILE_BYTES
+
+LIMITS = (Path(__file__).resolve().parents[2] / "docs" / "limits.md").read_text(encoding="utf-8")
+
+
+def test_every_reading_limit_is_stated_with_its_value():
+    assert f"{MAX_FILE_BYTES:,} bytes" in LIMITS
+    assert f"{MAX_FILE_BYTES / 2**20:g} MiB" in LIMITS
+    assert f"{MAX_DEPTH} levels" in LIMITS
+    assert f"more than {MAX_ITEMS:,} keys and items" in LIMITS
+
+
+def test_every_formula_limit_is_stated_with_its_value():
+    assert f"| {MAX_FORMULA_LENGTH:,} characters |" in LIMITS
+    assert f"| {MAX_FORMULA_DEPTH} levels |" in LIMITS
+    assert f"| {MAX_FORMULA_NODES:,} |" in LIMITS
