@@ -1,4 +1,7 @@
-"""The documentation stays true: its bid parses, and its links lead somewhere (STYLE habit 19)."""
+"""The documentation stays true: its bid parses, and its links lead somewhere.
+
+See docs/design/architecture.md, "Conventions": the documentation is tested.
+"""
 
 from __future__ import annotations
 
