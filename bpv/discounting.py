@@ -1,7 +1,7 @@
 """Discounting: discount factors, present values and the named discounting policies.
 
 Periods are t = 0 … n−1 and period 0 is the present, never discounted
-(DESIGN §4). A discount factor ``DF(t)`` turns a flow in period t into its
+(docs/design/metrics.md). A discount factor ``DF(t)`` turns a flow in period t into its
 present value; :func:`present_value` applies a vector of factors to flows
 whose last axis is the period.
 

@@ -23,7 +23,7 @@ GREEN_BOOK_MONEY = [0.035, 0.030, 0.025, 0.020, 0.015, 0.010]
 GREEN_BOOK_HEALTH = [0.015, 0.0129, 0.0107, 0.0086, 0.0064, 0.0043]
 BAND_STARTS = [0, 31, 76, 126, 201, 301]
 
-# -- published checks (domain notes) ----------------------------------------------------
+# -- published checks (docs/design/metrics.md) -------------------------------------------
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,7 @@ def cost(formula, org="a", node_id="spend"):
 
 
 def test_green_book_worked_example_npv_roi_bcr_payback():
-    # Flows -100, 30, 30, 30, 30, 30 in years 0-5 at 3.5%: NPV 35.4516 (domain notes).
+    # Flows -100, 30, 30, 30, 30, 30 in years 0-5 at 3.5%: NPV 35.4516 (docs/design/metrics.md).
     bid = make_bid([
         cost("100 * (t == 0)"), DELIVER,
         {"id": "saving", "kind": "outcome", "formula": "30 * (t >= 1) * deliver",

@@ -1,4 +1,6 @@
-"""Every script in examples/ runs, as examples/README.md says it does (STYLE habit 19).
+"""Every script in examples/ runs, as examples/README.md says it does.
+
+See docs/design/architecture.md, "Conventions": the documentation is tested.
 
 The convention: a script runs with no arguments and takes at most one
 positional argument, OUT, the path it writes its output to. Each is run here

@@ -1,4 +1,6 @@
-"""The tutorial notebooks run from top to bottom and are stored clean (STYLE habit 19).
+"""The tutorial notebooks run from top to bottom and are stored clean.
+
+See docs/design/architecture.md, "Conventions": the documentation is tested.
 
 Each notebook is executed in a fresh ``python3`` kernel whose working
 directory is ``notebooks/``, with bpv's own warnings turned into errors as in

@@ -44,7 +44,7 @@ from bpv.spec.bid import Bid
 __all__ = ["DEFAULT_THRESHOLDS", "DO_NOTHING", "Comparison", "compare"]
 
 #: GBP per QALY: NICE's £20k–£30k and its £25k–£35k from April 2026, and the
-#: Green Book's £70k (domain notes, "Decision metrics").
+#: Green Book's £70k (docs/design/metrics.md, "Thresholds for comparisons").
 DEFAULT_THRESHOLDS: tuple[float, ...] = (20_000.0, 25_000.0, 30_000.0, 35_000.0, 70_000.0)
 #: The name of the do-nothing option: zero costs and benefits in every draw.
 DO_NOTHING = "do nothing"

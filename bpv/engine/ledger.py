@@ -1,4 +1,4 @@
-"""The ledger: where node values land, and the metrics of DESIGN.md §4 computed from it.
+"""The ledger: where node values land, and the metrics of docs/design/metrics.md computed from it.
 
 Every financial result is a sum over the ledger, so a new kind of benefit is a
 new node, not new code. Per draw, the engine reduces the flows of a chunk of
