@@ -146,6 +146,16 @@ def test_heavy_libraries_are_imported_only_inside_functions():
     assert eager == []
 
 
+def test_only_the_drawing_layers_import_matplotlib():
+    # Computation runs, and is tested, without matplotlib or a display.
+    drawing = ("bpv.plot", "bpv.reporting")
+    importers = sorted(_name(path) for path in MODULES
+                       for module, name, _ in _imports(path)
+                       if f"{module}.{name}".startswith("matplotlib")
+                       and not _name(path).startswith(drawing))
+    assert importers == []
+
+
 def test_no_package_binds_a_name_its_submodule_has():
     # `import bpv.analysis.sensitivity as s` must give the module, never a function.
     clashes = []
