@@ -51,7 +51,7 @@ def _where(condition: _Value, if_true: _Value, if_false: _Value) -> _Value:
     return np.where(np.not_equal(condition, 0.0), if_true, if_false)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class _Function:
     min_args: int
     max_args: int | None  # None: no upper bound
@@ -60,14 +60,15 @@ class _Function:
 
 
 _FUNCTION_TABLE: Final[Mapping[str, _Function]] = {
-    "abs": _Function(1, 1, "abs(x)", np.abs),
-    "clip": _Function(3, 3, "clip(x, low, high)", _clip),
-    "exp": _Function(1, 1, "exp(x)", np.exp),
-    "log": _Function(1, 1, "log(x)", np.log),
-    "max": _Function(2, None, "max(a, b, ...)", _maximum),
-    "min": _Function(2, None, "min(a, b, ...)", _minimum),
-    "sqrt": _Function(1, 1, "sqrt(x)", np.sqrt),
-    "where": _Function(3, 3, "where(condition, if_true, if_false)", _where),
+    "abs": _Function(min_args=1, max_args=1, signature="abs(x)", apply=np.abs),
+    "clip": _Function(min_args=3, max_args=3, signature="clip(x, low, high)", apply=_clip),
+    "exp": _Function(min_args=1, max_args=1, signature="exp(x)", apply=np.exp),
+    "log": _Function(min_args=1, max_args=1, signature="log(x)", apply=np.log),
+    "max": _Function(min_args=2, max_args=None, signature="max(a, b, ...)", apply=_maximum),
+    "min": _Function(min_args=2, max_args=None, signature="min(a, b, ...)", apply=_minimum),
+    "sqrt": _Function(min_args=1, max_args=1, signature="sqrt(x)", apply=np.sqrt),
+    "where": _Function(min_args=3, max_args=3, signature="where(condition, if_true, if_false)",
+                       apply=_where),
 }
 
 #: The functions a formula may call, each with its arity ``(min_args, max_args)``;
@@ -166,7 +167,7 @@ _CONSTRUCTS: Final[Mapping[type[ast.AST], str]] = {
 
 _CONSTANTS: Final[Mapping[type, str]] = {type(None): "None", type(...): "an ellipsis"}
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Formula:
     """A parsed, compiled node formula; create one with :func:`parse_formula`.
 
@@ -332,7 +333,7 @@ def parse_formula(text: str) -> Formula:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class _Code:
     """A compiled piece of a formula: its closure, and whether it is made only of numbers."""
 
@@ -347,7 +348,7 @@ def _constant_code(value: np.float64) -> _Code:
     def run(env: _Env) -> _Value:
         return value
 
-    return _Code(run, constant=True)
+    return _Code(run=run, constant=True)
 
 
 class _Compiler:
@@ -428,7 +429,7 @@ class _Compiler:
 
     def combine(self, run: _Run, parts: Sequence[_Code], node: ast.AST,
                 into: _RunInto | None = None) -> _Code:
-        code = _Code(run, into=into)
+        code = _Code(run=run, into=into)
         return self.fold(code, node) if all(part.constant for part in parts) else code
 
     def constant(self, node: ast.Constant) -> _Code:
@@ -462,7 +463,7 @@ class _Compiler:
         def run(env: _Env) -> _Value:
             return env[name]
 
-        return _Code(run)
+        return _Code(run=run)
 
     def unary(self, node: ast.UnaryOp) -> _Code:
         if isinstance(node.op, ast.Invert):
