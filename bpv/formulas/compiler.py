@@ -15,6 +15,7 @@ from typing import Any, Final, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from bpv._utils.validation import parameter_message
 from bpv.errors import FormulaError, MissingValueError, did_you_mean
 from bpv.formulas.reading import read_formula, shorten
 
@@ -298,6 +299,8 @@ def parse_formula(text: str) -> Formula:
         uses something the language forbids, or has a part made only of
         numbers that is not finite. The message says what is wrong and how
         to fix it, without a location prefix (the caller adds one).
+    TypeError
+        If ``text`` is not a str.
 
     Examples
     --------
@@ -318,8 +321,8 @@ def parse_formula(text: str) -> Formula:
     bpv.errors.FormulaError: constant expression '9**9**9' is not finite: it works out to inf in float64
     """  # noqa: E501 (doctest output is one line)
     if not isinstance(cast(object, text), str):
-        msg = f"a formula must be a string, got {type(text).__name__}"
-        raise TypeError(msg)
+        # A TypeError, as Python raises for a wrong type, worded as every argument check is.
+        raise TypeError(parameter_message("text", "parse_formula", "a str", text))
     tree, source = read_formula(text)
     compiler = _Compiler(source)
     code = compiler.compile(tree.body)

@@ -384,7 +384,7 @@ def grade_of(parameter: Parameter) -> str | None:
 # -- additionality ----------------------------------------------------------------------
 
 BenefitMeasure = Literal["cash_releasing", "non_cash_releasing", "qaly"]
-BENEFIT_MEASURES: tuple[BenefitMeasure, ...] = ("cash_releasing", "non_cash_releasing", "qaly")
+BENEFIT_MEASURES: tuple[BenefitMeasure, ...] = get_args(BenefitMeasure)
 
 #: The additionality factors, in the order they multiply.
 ADDITIONALITY_FACTORS: tuple[str, ...] = ("deadweight", "displacement", "leakage", "substitution")
