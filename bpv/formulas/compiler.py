@@ -564,6 +564,19 @@ class _Compiler:
         return self.combine(run, [if_true, condition, if_false], node)
 
     def call(self, node: ast.Call) -> _Code:
+        name, function = self.called_function(node)
+        self.check_arguments(node, name, function)
+        parts = [self.compile(arg) for arg in node.args]
+        runs = [part.run for part in parts]
+        apply = function.apply
+
+        def run(env: _Env) -> _Value:
+            return apply(*[r(env) for r in runs])
+
+        return self.combine(run, parts, node)
+
+    def called_function(self, node: ast.Call) -> tuple[str, _Function]:
+        """Return the function a call names, and its name; only the language's, by name."""
         func = node.func
         if isinstance(func, ast.Attribute):
             msg = f"attribute access ('.{func.attr}') is not allowed; {_ALLOWED}"
@@ -583,6 +596,10 @@ class _Compiler:
             suggestion = did_you_mean(name, FUNCTIONS)
             msg = f"unknown function '{name}'{suggestion}; the functions are {_FUNCTION_LIST}"
             raise FormulaError(msg)
+        return name, function
+
+    def check_arguments(self, node: ast.Call, name: str, function: _Function) -> None:
+        """Check that a call passes its function the right number of arguments, by position."""
         if node.keywords:
             keyword = node.keywords[0]
             msg = (
@@ -607,11 +624,3 @@ class _Compiler:
                 f"{function.signature}"
             )
             raise FormulaError(msg)
-        parts = [self.compile(arg) for arg in node.args]
-        runs = [part.run for part in parts]
-        apply = function.apply
-
-        def run(env: _Env) -> _Value:
-            return apply(*[r(env) for r in runs])
-
-        return self.combine(run, parts, node)
