@@ -63,7 +63,7 @@ from typing import Final, Literal, NamedTuple, cast, get_args
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from bpv._utils.validation import check_choice, check_int, check_real
+from bpv._utils.validation import check_choice, check_int, check_real, parameter_message
 from bpv.errors import SpecError
 
 __all__ = [
@@ -238,14 +238,13 @@ def present_value(flows: ArrayLike, factors: ArrayLike) -> NDArray[np.float64]:
     flows_array = np.asarray(flows)
     factors_array = np.asarray(factors, dtype=np.float64)
     if factors_array.ndim != 1:
-        msg = (f"The 'factors' parameter of present_value must be 1-d, one factor a period. "
-               f"Got shape {factors_array.shape} instead.")
-        raise SpecError(msg)
+        raise SpecError(parameter_message("factors", "present_value",
+                                          "1-d, one factor a period", _Shape(factors_array)))
     if flows_array.ndim == 0 or flows_array.shape[-1] != factors_array.shape[0]:
-        msg = (f"The 'flows' parameter of present_value must have the periods on its last "
-               f"axis, {factors_array.shape[0]} of them to match 'factors'. "
-               f"Got shape {flows_array.shape} instead.")
-        raise SpecError(msg)
+        expected = (f"an array with the periods on its last axis, {factors_array.shape[0]} of "
+                    "them to match 'factors'")
+        raise SpecError(parameter_message("flows", "present_value", expected,
+                                          _Shape(flows_array)))
     return np.asarray(np.matmul(flows_array, factors_array), dtype=np.float64)
 
 
@@ -393,3 +392,13 @@ def _check_count(name: str, value: object) -> int:
 def _check_rate(name: str, value: object) -> float:
     """Return ``value`` as a float if it is a finite rate greater than −1."""
     return check_real(value, name=name, low=-1, meaning=", an annual rate such as 0.035")
+
+
+class _Shape:
+    """Shows an array by its shape in a message (``Got shape (2, 3) instead``)."""
+
+    def __init__(self, array: NDArray[np.generic]) -> None:
+        self.shape = array.shape
+
+    def __repr__(self) -> str:
+        return f"shape {self.shape}"

@@ -192,3 +192,20 @@ def test_appraise_refuses_an_unknown_kernel():
     result = run("appraise", FRAILTY, "--kernel", "fortran")
     assert result.returncode == 2
     assert "invalid choice: 'fortran'" in result.stderr
+
+
+def test_the_command_line_offers_exactly_the_choices_the_library_checks():
+    import argparse
+
+    from bpv.analysis.sensitivity import GROUPINGS
+    from bpv.cli._parser import build_parser
+    from bpv.engine.monte_carlo import KERNELS, METHODS
+
+    verbs = next(action for action in build_parser()._actions
+                 if isinstance(action, argparse._SubParsersAction)).choices
+    offered = {(verb, action.dest): tuple(action.choices) for verb, parser in verbs.items()
+               for action in parser._actions if action.choices is not None}
+    expected = {(verb, "method"): METHODS for verb in
+                ("appraise", "report", "compare", "sensitivity", "scenarios")}
+    expected |= {("appraise", "kernel"): KERNELS, ("sensitivity", "groups"): GROUPINGS}
+    assert offered == expected

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import get_args
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -12,12 +14,15 @@ from bpv.discounting import (
     DISCOUNTING,
     DISCOUNTING_VERSION,
     SCHEDULES,
+    TIMINGS,
+    DiscountingName,
     RateSchedule,
     discount_factors,
     present_value,
     resolve_rates,
 )
 from bpv.errors import SpecError
+from bpv.spec.bid import Settings
 
 GREEN_BOOK_MONEY = [0.035, 0.030, 0.025, 0.020, 0.015, 0.010]
 GREEN_BOOK_HEALTH = [0.015, 0.0129, 0.0107, 0.0086, 0.0064, 0.0043]
@@ -165,10 +170,19 @@ def test_discount_factors_rejects_bad_arguments(kwargs, match):
 
 
 def test_present_value_rejects_mismatched_shapes():
-    with pytest.raises(SpecError, match=r"periods on its last axis, 3 of them.*\(2, 4\)"):
+    with pytest.raises(SpecError, match=r"^The 'flows' parameter of present_value must be an "
+                       r"array with the periods on its last axis, 3 of them to match 'factors'\. "
+                       r"Got shape \(2, 4\) instead\.$"):
         present_value(np.ones((2, 4)), np.ones(3))
-    with pytest.raises(SpecError, match=r"'factors' parameter of present_value must be 1-d"):
+    with pytest.raises(SpecError, match=r"^The 'factors' parameter of present_value must be "
+                       r"1-d, one factor a period\. Got shape \(4, 1\) instead\.$"):
         present_value(np.ones((2, 4)), np.ones((4, 1)))
+
+
+def test_the_policy_names_are_declared_once():
+    assert tuple(DISCOUNTING) == get_args(DiscountingName)
+    assert get_args(Settings.model_fields["discounting"].annotation) == get_args(DiscountingName)
+    assert get_args(Settings.model_fields["timing"].annotation) == TIMINGS
 
 
 # -- named policies ---------------------------------------------------------------------

@@ -855,3 +855,10 @@ def test_growth_over_periods_matches_power_in_either_layout(orientation):
         base, t = base.T, t.T
     got = parse_formula("x ** t").evaluate({"x": base}, t)
     np.testing.assert_allclose(got, np.power(base, t), rtol=1e-14)
+
+
+@pytest.mark.parametrize("text", [3, None, 1.5])
+def test_a_formula_that_is_not_text_is_a_type_error_worded_as_every_argument_check(text):
+    with pytest.raises(TypeError, match=rf"^The 'text' parameter of parse_formula must be a "
+                       rf"str\. Got {text!r} instead\.$"):
+        parse_formula(text)

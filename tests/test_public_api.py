@@ -6,15 +6,16 @@ import importlib
 import pkgutil
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 import bpv
 
-MODULES = sorted(
-    info.name for info in pkgutil.walk_packages(bpv.__path__, prefix="bpv.")
-    if info.name != "bpv.__main__"
-)
+# Every module and package under bpv, except the ``__main__`` scripts (importing one runs it).
+WALKED = sorted(pkgutil.walk_packages(bpv.__path__, prefix="bpv."), key=lambda info: info.name)
+MODULES = [info.name for info in WALKED if info.name.rsplit(".", 1)[-1] != "__main__"]
+PACKAGES = [info.name for info in WALKED if info.ispkg]
 
 
 def test_every_top_level_name_exists():
@@ -31,6 +32,31 @@ def test_every_public_module_declares_all_and_it_resolves(module_name):
     for name in module.__all__:
         assert hasattr(module, name), f"{module_name}.{name}"
         assert not name.startswith("_") or name == "__version__"
+
+
+def test_the_walk_reaches_every_module_file():
+    # pkgutil finds a module only through its package: a folder without __init__.py
+    # would hide its modules from every check here.
+    root = Path(bpv.__file__).parent
+    on_disk = {".".join(("bpv", *path.relative_to(root).with_suffix("").parts))
+               .removesuffix(".__init__") for path in root.rglob("*.py")}
+    assert on_disk - {"bpv"} == {info.name for info in WALKED}
+
+
+@pytest.mark.parametrize("package_name", PACKAGES)
+def test_every_subpackage_all_names_import(package_name):
+    namespace: dict[str, object] = {}
+    names = importlib.import_module(package_name).__all__
+    exec(f"from {package_name} import *", namespace)  # noqa: S102 - our own package names
+    assert all(name in namespace for name in names), package_name
+    for name in names:
+        assert not name.startswith("_") or name == "__version__", f"{package_name}.{name}"
+
+
+def test_the_command_line_package_exports_its_entry_point():
+    import bpv.cli
+    assert bpv.cli.__all__ == ["main"]
+    assert callable(bpv.cli.main)
 
 
 def test_top_level_exports_nothing_private():

@@ -15,6 +15,7 @@ from typing import Any, Final, cast
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from bpv._utils.validation import parameter_message
 from bpv.errors import FormulaError, MissingValueError, did_you_mean
 from bpv.formulas.reading import read_formula, shorten
 
@@ -51,7 +52,7 @@ def _where(condition: _Value, if_true: _Value, if_false: _Value) -> _Value:
     return np.where(np.not_equal(condition, 0.0), if_true, if_false)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class _Function:
     min_args: int
     max_args: int | None  # None: no upper bound
@@ -60,14 +61,15 @@ class _Function:
 
 
 _FUNCTION_TABLE: Final[Mapping[str, _Function]] = {
-    "abs": _Function(1, 1, "abs(x)", np.abs),
-    "clip": _Function(3, 3, "clip(x, low, high)", _clip),
-    "exp": _Function(1, 1, "exp(x)", np.exp),
-    "log": _Function(1, 1, "log(x)", np.log),
-    "max": _Function(2, None, "max(a, b, ...)", _maximum),
-    "min": _Function(2, None, "min(a, b, ...)", _minimum),
-    "sqrt": _Function(1, 1, "sqrt(x)", np.sqrt),
-    "where": _Function(3, 3, "where(condition, if_true, if_false)", _where),
+    "abs": _Function(min_args=1, max_args=1, signature="abs(x)", apply=np.abs),
+    "clip": _Function(min_args=3, max_args=3, signature="clip(x, low, high)", apply=_clip),
+    "exp": _Function(min_args=1, max_args=1, signature="exp(x)", apply=np.exp),
+    "log": _Function(min_args=1, max_args=1, signature="log(x)", apply=np.log),
+    "max": _Function(min_args=2, max_args=None, signature="max(a, b, ...)", apply=_maximum),
+    "min": _Function(min_args=2, max_args=None, signature="min(a, b, ...)", apply=_minimum),
+    "sqrt": _Function(min_args=1, max_args=1, signature="sqrt(x)", apply=np.sqrt),
+    "where": _Function(min_args=3, max_args=3, signature="where(condition, if_true, if_false)",
+                       apply=_where),
 }
 
 #: The functions a formula may call, each with its arity ``(min_args, max_args)``;
@@ -166,7 +168,7 @@ _CONSTRUCTS: Final[Mapping[type[ast.AST], str]] = {
 
 _CONSTANTS: Final[Mapping[type, str]] = {type(None): "None", type(...): "an ellipsis"}
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Formula:
     """A parsed, compiled node formula; create one with :func:`parse_formula`.
 
@@ -297,6 +299,8 @@ def parse_formula(text: str) -> Formula:
         uses something the language forbids, or has a part made only of
         numbers that is not finite. The message says what is wrong and how
         to fix it, without a location prefix (the caller adds one).
+    TypeError
+        If ``text`` is not a str.
 
     Examples
     --------
@@ -317,8 +321,8 @@ def parse_formula(text: str) -> Formula:
     bpv.errors.FormulaError: constant expression '9**9**9' is not finite: it works out to inf in float64
     """  # noqa: E501 (doctest output is one line)
     if not isinstance(cast(object, text), str):
-        msg = f"a formula must be a string, got {type(text).__name__}"
-        raise TypeError(msg)
+        # A TypeError, as Python raises for a wrong type, worded as every argument check is.
+        raise TypeError(parameter_message("text", "parse_formula", "a str", text))
     tree, source = read_formula(text)
     compiler = _Compiler(source)
     code = compiler.compile(tree.body)
@@ -332,7 +336,7 @@ def parse_formula(text: str) -> Formula:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class _Code:
     """A compiled piece of a formula: its closure, and whether it is made only of numbers."""
 
@@ -347,7 +351,7 @@ def _constant_code(value: np.float64) -> _Code:
     def run(env: _Env) -> _Value:
         return value
 
-    return _Code(run, constant=True)
+    return _Code(run=run, constant=True)
 
 
 class _Compiler:
@@ -428,7 +432,7 @@ class _Compiler:
 
     def combine(self, run: _Run, parts: Sequence[_Code], node: ast.AST,
                 into: _RunInto | None = None) -> _Code:
-        code = _Code(run, into=into)
+        code = _Code(run=run, into=into)
         return self.fold(code, node) if all(part.constant for part in parts) else code
 
     def constant(self, node: ast.Constant) -> _Code:
@@ -462,7 +466,7 @@ class _Compiler:
         def run(env: _Env) -> _Value:
             return env[name]
 
-        return _Code(run)
+        return _Code(run=run)
 
     def unary(self, node: ast.UnaryOp) -> _Code:
         if isinstance(node.op, ast.Invert):
@@ -560,6 +564,19 @@ class _Compiler:
         return self.combine(run, [if_true, condition, if_false], node)
 
     def call(self, node: ast.Call) -> _Code:
+        name, function = self.called_function(node)
+        self.check_arguments(node, name, function)
+        parts = [self.compile(arg) for arg in node.args]
+        runs = [part.run for part in parts]
+        apply = function.apply
+
+        def run(env: _Env) -> _Value:
+            return apply(*[r(env) for r in runs])
+
+        return self.combine(run, parts, node)
+
+    def called_function(self, node: ast.Call) -> tuple[str, _Function]:
+        """Return the function a call names, and its name; only the language's, by name."""
         func = node.func
         if isinstance(func, ast.Attribute):
             msg = f"attribute access ('.{func.attr}') is not allowed; {_ALLOWED}"
@@ -579,6 +596,10 @@ class _Compiler:
             suggestion = did_you_mean(name, FUNCTIONS)
             msg = f"unknown function '{name}'{suggestion}; the functions are {_FUNCTION_LIST}"
             raise FormulaError(msg)
+        return name, function
+
+    def check_arguments(self, node: ast.Call, name: str, function: _Function) -> None:
+        """Check that a call passes its function the right number of arguments, by position."""
         if node.keywords:
             keyword = node.keywords[0]
             msg = (
@@ -603,11 +624,3 @@ class _Compiler:
                 f"{function.signature}"
             )
             raise FormulaError(msg)
-        parts = [self.compile(arg) for arg in node.args]
-        runs = [part.run for part in parts]
-        apply = function.apply
-
-        def run(env: _Env) -> _Value:
-            return apply(*[r(env) for r in runs])
-
-        return self.combine(run, parts, node)

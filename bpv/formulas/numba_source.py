@@ -62,7 +62,7 @@ class ScalarWriter:
         self.powers: list[tuple[str, str]] = []  # (running product, its base), per draw
         self._count = 0
 
-    def _temporary(self, expression: str, varies: bool) -> tuple[str, bool]:
+    def _temporary(self, expression: str, *, varies: bool) -> tuple[str, bool]:
         name = f"e{self._count}"
         self._count += 1
         (self.per_period if varies else self.per_draw).append(f"{name} = {expression}")
@@ -87,10 +87,10 @@ class ScalarWriter:
         if isinstance(node, ast.UnaryOp):
             operand, varies = self.expression(node.operand)
             if isinstance(node.op, ast.USub):
-                return self._temporary(f"-{operand}", varies)
+                return self._temporary(f"-{operand}", varies=varies)
             if isinstance(node.op, ast.UAdd):
                 return operand, varies
-            return self._temporary(f"1.0 if {operand} == 0.0 else 0.0", varies)  # not
+            return self._temporary(f"1.0 if {operand} == 0.0 else 0.0", varies=varies)  # not
         if isinstance(node, ast.BinOp):
             return self._binary(node)
         if isinstance(node, ast.Compare):
@@ -98,12 +98,13 @@ class ScalarWriter:
             tests = [f"{left} {_COMPARISONS[type(op)]} {right}" for (left, _), op, (right, _)
                      in zip(atoms, node.ops, atoms[1:], strict=False)]
             return self._temporary(f"1.0 if {' and '.join(tests)} else 0.0",
-                                   any(v for _, v in atoms))
+                                   varies=any(v for _, v in atoms))
         if isinstance(node, ast.BoolOp):
             atoms = [self.expression(part) for part in node.values]
             joiner = " and " if isinstance(node.op, ast.And) else " or "
             truths = joiner.join(f"{atom} != 0.0" for atom, _ in atoms)
-            return self._temporary(f"1.0 if {truths} else 0.0", any(v for _, v in atoms))
+            return self._temporary(f"1.0 if {truths} else 0.0",
+                                   varies=any(v for _, v in atoms))
         if isinstance(node, ast.IfExp):
             return self._where(node.test, node.body, node.orelse)
         if isinstance(node, ast.Call):
@@ -121,14 +122,15 @@ class ScalarWriter:
             return power, True
         right, right_varies = self.expression(node.right)
         symbol = _ARITHMETIC[type(node.op)]
-        return self._temporary(f"{left} {symbol} {right}", left_varies or right_varies)
+        return self._temporary(f"{left} {symbol} {right}",
+                               varies=left_varies or right_varies)
 
     def _where(self, test: ast.expr, if_true: ast.expr, if_false: ast.expr) -> tuple[str, bool]:
         condition, c_varies = self.expression(test)
         yes, y_varies = self.expression(if_true)
         no, n_varies = self.expression(if_false)
         return self._temporary(f"{yes} if {condition} != 0.0 else {no}",
-                               c_varies or y_varies or n_varies)
+                               varies=c_varies or y_varies or n_varies)
 
     def _extreme(self, atoms: Sequence[tuple[str, bool]], keep: str) -> tuple[str, bool]:
         """Elementwise minimum (keep='<=') or maximum ('>='), NaN winning, as numpy's."""
@@ -137,7 +139,7 @@ class ScalarWriter:
             varies = varies or atom_varies
             result, _ = self._temporary(
                 f"{result} if ({result} {keep} {atom} or {result} != {result}) else {atom}",
-                varies)
+                varies=varies)
         return result, varies
 
     def _call(self, node: ast.Call) -> tuple[str, bool]:
@@ -155,4 +157,4 @@ class ScalarWriter:
             return self._extreme([low, atoms[2]], "<=")
         (atom, varies), = atoms
         function = "abs" if name == "abs" else f"np.{name}"  # exp, log, sqrt
-        return self._temporary(f"{function}({atom})", varies)
+        return self._temporary(f"{function}({atom})", varies=varies)

@@ -2,7 +2,8 @@
 
 They run on a lenient outline of the bid, so that they still report what they
 can when some fields failed their own validation: a file's problems are found
-all at once.
+all at once. Each check looks after one concern and returns its problems;
+:func:`outline_problems` runs them in the order a reader meets the file.
 """
 
 from __future__ import annotations
@@ -25,10 +26,13 @@ __all__ = ["outline_problems"]
 
 Location = tuple[str | int, ...]
 ProblemTuple = tuple[Location, str, Any]
+Edge = tuple[str, str]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class _NodeOutline:
+    """What the checks read of one node, each field None (or empty) when unreadable."""
+
     index: int
     id: str | None
     kind: str | None
@@ -39,6 +43,30 @@ class _NodeOutline:
     success: str | None
     depends_on: tuple[str, ...]
     start: int | float | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class _BidOutline:
+    """What the checks read of a bid: its names, its nodes and the links between them."""
+
+    parameters: Mapping[str, Any]
+    raw_nodes: Any
+    nodes: list[_NodeOutline]
+    organisations: list[Any]
+    horizon: Any
+    #: The first node of each id (a later one with the same id is a duplicate).
+    by_id: dict[str, _NodeOutline]
+    #: (upstream, downstream) for every formula name and depends_on that resolves.
+    edges: list[Edge]
+
+    @property
+    def known_organisations(self) -> list[str]:
+        return [org for org in self.organisations if isinstance(org, str)]
+
+    @property
+    def position(self) -> dict[str, int]:
+        """The index in ``nodes`` of each node id."""
+        return {node_id: node.index for node_id, node in self.by_id.items()}
 
 
 def _get(obj: Any, key: str) -> Any:
@@ -77,6 +105,37 @@ def _outline_node(index: int, raw: Any) -> _NodeOutline:
     )
 
 
+def _outline(data: Any) -> _BidOutline:
+    raw_parameters = _get(data, "parameters")
+    parameters: Mapping[str, Any] = raw_parameters if isinstance(raw_parameters, Mapping) else {}
+    raw_nodes = _get(data, "nodes")
+    nodes = [_outline_node(i, raw) for i, raw in enumerate(raw_nodes)] \
+        if isinstance(raw_nodes, list | tuple) else []
+    raw_organisations = _get(data, "organisations")
+    organisations = [_get(org, "id") for org in raw_organisations] \
+        if isinstance(raw_organisations, list | tuple) else []
+    by_id: dict[str, _NodeOutline] = {}
+    for node in nodes:
+        if node.id is not None:
+            by_id.setdefault(node.id, node)
+    return _BidOutline(parameters=parameters, raw_nodes=raw_nodes, nodes=nodes,
+                       organisations=organisations, horizon=_get(data, "horizon"), by_id=by_id,
+                       edges=_edges(nodes, by_id, parameters))
+
+
+def _edges(nodes: list[_NodeOutline], by_id: Mapping[str, _NodeOutline],
+           parameters: Mapping[str, Any]) -> list[Edge]:
+    """Return the links of the logic model: formula names (sorted), then depends_on, by node."""
+    edges: list[Edge] = []
+    for node in nodes:
+        if node.id is None:
+            continue
+        edges += [(name, node.id) for name in sorted(node.formula_names)
+                  if name not in parameters and name in by_id and by_id[name].computed]
+        edges += [(name, node.id) for name in node.depends_on if name in by_id]
+    return edges
+
+
 def outline_problems(data: Any) -> list[ProblemTuple]:
     """Return the problems that span fields of a bid.
 
@@ -91,129 +150,29 @@ def outline_problems(data: Any) -> list[ProblemTuple]:
     list of (location, message, input)
         Empty when the bid hangs together.
     """
-    raw_parameters = _get(data, "parameters")
-    parameters: Mapping[str, Any] = raw_parameters if isinstance(raw_parameters, Mapping) else {}
-    raw_nodes = _get(data, "nodes")
-    nodes = [_outline_node(i, raw) for i, raw in enumerate(raw_nodes)] \
-        if isinstance(raw_nodes, list | tuple) else []
-    raw_organisations = _get(data, "organisations")
-    organisations = [_get(org, "id") for org in raw_organisations] \
-        if isinstance(raw_organisations, list | tuple) else []
-    horizon = _get(data, "horizon")
-
+    bid = _outline(data)
     problems: list[ProblemTuple] = []
-    problems += _name_problems(parameters)
-    problems += _duplicate_problems("organisations", "organisation id", organisations)
-
-    by_id: dict[str, _NodeOutline] = {}
-    for node in nodes:
-        if node.id is None:
-            continue
-        if node.id in by_id:
-            problems.append((("nodes", node.index, "id"), f"duplicate node id '{node.id}' "
-                             f"(first used by nodes[{by_id[node.id].index}])", node.id))
-            continue
-        by_id[node.id] = node
-        if node.id in parameters:
-            problems.append((("nodes", node.index, "id"), f"'{node.id}' is both a node id and "
-                             "a parameter name; formulas need each name to mean one thing",
-                             node.id))
-
-    known_organisations = [org for org in organisations if isinstance(org, str)]
-    known_names = [*parameters, *by_id]
-    edges: list[tuple[str, str]] = []
-    for node in nodes:
-        loc: Location = ("nodes", node.index)
-        if node.organisation is not None and node.organisation not in known_organisations:
-            problems.append(((*loc, "organisation"), f"unknown organisation "
-                             f"'{node.organisation}'"
-                             f"{did_you_mean(node.organisation, known_organisations)}; "
-                             f"organisations are: {', '.join(known_organisations) or 'none'}",
-                             node.organisation))
-        for name in sorted(node.formula_names):
-            if name in parameters:
-                continue
-            if name not in by_id:
-                problems.append(((*loc, "formula"), f"unknown name '{name}'"
-                                 f"{did_you_mean(name, known_names)}", name))
-            elif not by_id[name].computed:
-                problems.append(((*loc, "formula"), f"'{name}' is a qualitative node (it has "
-                                 "no formula), so no formula can use its value", name))
-            elif node.id is not None:
-                edges.append((name, node.id))
-        for name in node.depends_on:
-            if name not in by_id:
-                problems.append(((*loc, "depends_on"), f"unknown node '{name}'"
-                                 f"{did_you_mean(name, by_id)}", name))
-            elif node.id is not None:
-                edges.append((name, node.id))
-        if node.success is not None:
-            problems += _success_problems(loc, node.success, parameters, by_id)
-        if node.start is not None and isinstance(horizon, int) and node.start >= horizon:
-            problems.append(((*loc, "start"), f"the activity starts in period {node.start:g} "
-                             f"but the horizon has periods 0 to {horizon - 1}", node.start))
-
-    problems += _kind_order_problems(edges, by_id)
-    position = {node_id: node.index for node_id, node in by_id.items()}
-    cycles = find_cycles(edges, position)
-    for cycle in cycles:
-        problems.append((("nodes", position[cycle[0]]), "cycle: " + " -> ".join(cycle), None))
+    problems += _name_problems(bid.parameters)
+    problems += _duplicate_problems("organisations", "organisation id", bid.organisations)
+    problems += _node_id_problems(bid)
+    references: list[ProblemTuple] = []
+    for node in bid.nodes:
+        references += _reference_problems(node, bid)
+    problems += references
     # Whether an outcome traces back to an input is only worth saying of a graph
     # that is otherwise whole: a broken formula or a bad reference already
     # explains a missing link, and saying it again downstream is noise.
-    graph_is_whole = not cycles and all(node.formula_ok for node in nodes) and not any(
-        loc[-1] in {"formula", "depends_on"} for loc, _, _ in problems if loc[:1] == ("nodes",)
-    )
-    if graph_is_whole:
-        problems += _trace_problems(edges, by_id)
-
-    problems += _correlation_problems(_get(data, "correlations"), parameters)
-    problems += policy_problems(_get(data, "settings"), parameters,
-                                {node_id: node.index for node_id, node in by_id.items()})
-    problems += _scenario_problems(_get(data, "scenarios"), parameters, raw_nodes)
-    for name, parameter in parameters.items():
-        supports = _get(parameter, "supports")
-        if isinstance(supports, str) and supports not in by_id:
-            problems.append((("parameters", name, "supports"), f"unknown node '{supports}'"
-                             f"{did_you_mean(supports, by_id)}", supports))
+    links_whole = all(node.formula_ok for node in bid.nodes) and not any(
+        loc[-1] in {"formula", "depends_on"} for loc, _, _ in references)
+    problems += _graph_problems(bid, links_whole=links_whole)
+    problems += _correlation_problems(_get(data, "correlations"), bid.parameters)
+    problems += policy_problems(_get(data, "settings"), bid.parameters, bid.position)
+    problems += _scenario_problems(_get(data, "scenarios"), bid.parameters, bid.raw_nodes)
+    problems += _supports_problems(bid)
     return problems
 
 
-def _scenario_problems(scenarios: Any, parameters: Mapping[str, Any],
-                       raw_nodes: Any) -> list[ProblemTuple]:
-    """Names in scenarios must be parameters and activities of the bid."""
-    if not isinstance(scenarios, Mapping) or not scenarios:
-        return []
-    facts: dict[str, NodeFacts] = {}
-    for raw in raw_nodes if isinstance(raw_nodes, list | tuple) else ():
-        node_id = _get(raw, "id")
-        if isinstance(node_id, str) and node_id not in facts:
-            facts[node_id] = NodeFacts(_get(raw, "kind"), _get(raw, "success"),
-                                       _get(raw, "measure"), _get(raw, "cost_type"))
-    problems: list[ProblemTuple] = []
-    for name, raw_scenario in scenarios.items():
-        # Changes that failed their own checks are reported where they failed.
-        problems += scenario_problems(str(name), readable_changes(raw_scenario), parameters,
-                                      facts, ("scenarios", name))
-    return problems
-
-
-def _correlation_problems(correlations: Any, parameters: Mapping[str, Any]) -> list[ProblemTuple]:
-    """Names in ``correlations`` must be uncertain parameters of the bid."""
-    if correlations is None or not hasattr(correlations, "name_locations"):
-        return []
-    problems: list[ProblemTuple] = []
-    for location, name in correlations.name_locations():
-        loc: Location = ("correlations", *location)
-        if name not in parameters:
-            problems.append((loc, f"unknown parameter '{name}'{did_you_mean(name, parameters)}",
-                             name))
-            continue
-        distribution = _get(parameters[name], "distribution")
-        if _get(distribution, "dist") == "fixed":
-            problems.append((loc, f"parameter '{name}' is fixed, so it cannot be correlated "
-                             "with anything; give it a distribution or drop it here", name))
-    return problems
+# -- names and ids ------------------------------------------------------------------------
 
 
 def _name_problems(parameters: Mapping[str, Any]) -> list[ProblemTuple]:
@@ -239,6 +198,69 @@ def _duplicate_problems(field: str, what: str, ids: list[Any]) -> list[ProblemTu
     return problems
 
 
+def _node_id_problems(bid: _BidOutline) -> list[ProblemTuple]:
+    """Check that a node id is used once, and is not also a parameter's name."""
+    problems: list[ProblemTuple] = []
+    for node in bid.nodes:
+        if node.id is None:
+            continue
+        first = bid.by_id[node.id]
+        if first is not node:
+            problems.append((("nodes", node.index, "id"), f"duplicate node id '{node.id}' "
+                             f"(first used by nodes[{first.index}])", node.id))
+        elif node.id in bid.parameters:
+            problems.append((("nodes", node.index, "id"), f"'{node.id}' is both a node id and "
+                             "a parameter name; formulas need each name to mean one thing",
+                             node.id))
+    return problems
+
+
+# -- what a node refers to ----------------------------------------------------------------
+
+
+def _reference_problems(node: _NodeOutline, bid: _BidOutline) -> list[ProblemTuple]:
+    """Check that what a node names exists and fits, and that it starts within the horizon."""
+    loc: Location = ("nodes", node.index)
+    problems = _organisation_problems(loc, node, bid)
+    problems += _formula_problems(loc, node, bid)
+    problems += _depends_on_problems(loc, node, bid)
+    if node.success is not None:
+        problems += _success_problems(loc, node.success, bid.parameters, bid.by_id)
+    problems += _start_problems(loc, node, bid)
+    return problems
+
+
+def _organisation_problems(loc: Location, node: _NodeOutline,
+                           bid: _BidOutline) -> list[ProblemTuple]:
+    known = bid.known_organisations
+    if node.organisation is None or node.organisation in known:
+        return []
+    return [((*loc, "organisation"), f"unknown organisation '{node.organisation}'"
+             f"{did_you_mean(node.organisation, known)}; "
+             f"organisations are: {', '.join(known) or 'none'}", node.organisation)]
+
+
+def _formula_problems(loc: Location, node: _NodeOutline, bid: _BidOutline) -> list[ProblemTuple]:
+    known_names = [*bid.parameters, *bid.by_id]
+    problems: list[ProblemTuple] = []
+    for name in sorted(node.formula_names):
+        if name in bid.parameters:
+            continue
+        if name not in bid.by_id:
+            problems.append(((*loc, "formula"), f"unknown name '{name}'"
+                             f"{did_you_mean(name, known_names)}", name))
+        elif not bid.by_id[name].computed:
+            problems.append(((*loc, "formula"), f"'{name}' is a qualitative node (it has "
+                             "no formula), so no formula can use its value", name))
+    return problems
+
+
+def _depends_on_problems(loc: Location, node: _NodeOutline,
+                         bid: _BidOutline) -> list[ProblemTuple]:
+    return [((*loc, "depends_on"), f"unknown node '{name}'{did_you_mean(name, bid.by_id)}", name)
+            for name in node.depends_on if name not in bid.by_id]
+
+
 def _success_problems(
     loc: Location, name: str, parameters: Mapping[str, Any], by_id: Mapping[str, _NodeOutline]
 ) -> list[ProblemTuple]:
@@ -259,8 +281,42 @@ def _success_problems(
     return []
 
 
+def _start_problems(loc: Location, node: _NodeOutline, bid: _BidOutline) -> list[ProblemTuple]:
+    horizon = bid.horizon
+    if node.start is None or not isinstance(horizon, int) or node.start < horizon:
+        return []
+    return [((*loc, "start"), f"the activity starts in period {node.start:g} "
+             f"but the horizon has periods 0 to {horizon - 1}", node.start)]
+
+
+def _supports_problems(bid: _BidOutline) -> list[ProblemTuple]:
+    """Check that a parameter's ``supports`` names a node of the bid."""
+    problems: list[ProblemTuple] = []
+    for name, parameter in bid.parameters.items():
+        supports = _get(parameter, "supports")
+        if isinstance(supports, str) and supports not in bid.by_id:
+            problems.append((("parameters", name, "supports"), f"unknown node '{supports}'"
+                             f"{did_you_mean(supports, bid.by_id)}", supports))
+    return problems
+
+
+# -- the logic model as a graph -------------------------------------------------------------
+
+
+def _graph_problems(bid: _BidOutline, *, links_whole: bool) -> list[ProblemTuple]:
+    """Kind order and cycles; then, if the links are whole and acyclic, what fails to trace."""
+    problems = _kind_order_problems(bid.edges, bid.by_id)
+    position = bid.position
+    cycles = find_cycles(bid.edges, position)
+    problems += [(("nodes", position[cycle[0]]), "cycle: " + " -> ".join(cycle), None)
+                 for cycle in cycles]
+    if links_whole and not cycles:
+        problems += _trace_problems(bid.edges, bid.by_id)
+    return problems
+
+
 def _kind_order_problems(
-    edges: list[tuple[str, str]], by_id: Mapping[str, _NodeOutline]
+    edges: list[Edge], by_id: Mapping[str, _NodeOutline]
 ) -> list[ProblemTuple]:
     problems: list[ProblemTuple] = []
     for upstream, downstream in edges:
@@ -276,7 +332,7 @@ def _kind_order_problems(
 
 
 def _trace_problems(
-    edges: list[tuple[str, str]], by_id: Mapping[str, _NodeOutline]
+    edges: list[Edge], by_id: Mapping[str, _NodeOutline]
 ) -> list[ProblemTuple]:
     graph = nx.DiGraph(edges)
     graph.add_nodes_from(by_id)
@@ -292,4 +348,45 @@ def _trace_problems(
             problems.append((("nodes", node.index), f"{node.kind} '{node_id}' does not trace "
                              "back to any input or activity; refer to the nodes that lead to it "
                              "(in its formula, or depends_on for a qualitative node)", node_id))
+    return problems
+
+
+# -- other sections that name parameters and nodes -------------------------------------------
+
+
+def _scenario_problems(scenarios: Any, parameters: Mapping[str, Any],
+                       raw_nodes: Any) -> list[ProblemTuple]:
+    """Names in scenarios must be parameters and activities of the bid."""
+    if not isinstance(scenarios, Mapping) or not scenarios:
+        return []
+    facts: dict[str, NodeFacts] = {}
+    for raw in raw_nodes if isinstance(raw_nodes, list | tuple) else ():
+        node_id = _get(raw, "id")
+        if isinstance(node_id, str) and node_id not in facts:
+            facts[node_id] = NodeFacts(kind=_get(raw, "kind"), success=_get(raw, "success"),
+                                       measure=_get(raw, "measure"),
+                                       cost_type=_get(raw, "cost_type"))
+    problems: list[ProblemTuple] = []
+    for name, raw_scenario in scenarios.items():
+        # Changes that failed their own checks are reported where they failed.
+        problems += scenario_problems(str(name), readable_changes(raw_scenario), parameters,
+                                      facts, ("scenarios", name))
+    return problems
+
+
+def _correlation_problems(correlations: Any, parameters: Mapping[str, Any]) -> list[ProblemTuple]:
+    """Names in ``correlations`` must be uncertain parameters of the bid."""
+    if correlations is None or not hasattr(correlations, "name_locations"):
+        return []
+    problems: list[ProblemTuple] = []
+    for location, name in correlations.name_locations():
+        loc: Location = ("correlations", *location)
+        if name not in parameters:
+            problems.append((loc, f"unknown parameter '{name}'{did_you_mean(name, parameters)}",
+                             name))
+            continue
+        distribution = _get(parameters[name], "distribution")
+        if _get(distribution, "dist") == "fixed":
+            problems.append((loc, f"parameter '{name}' is fixed, so it cannot be correlated "
+                             "with anything; give it a distribution or drop it here", name))
     return problems

@@ -80,7 +80,7 @@ _GAMMA_LOG_SHAPE_MIN = math.log(1e-4)
 Floats = NDArray[np.float64]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class QuantileFit:
     """The result of fitting a distribution to quantile judgements.
 

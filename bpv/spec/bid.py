@@ -15,7 +15,7 @@ from pydantic import (
 )
 
 from bpv._utils.yaml_io import dump_yaml
-from bpv.discounting import resolve_rates
+from bpv.discounting import DiscountingName, Timing, resolve_rates
 from bpv.errors import SpecError, UnknownNameError, did_you_mean
 from bpv.spec._base import Spec, raise_problems, spec_error, word_errors
 from bpv.spec._checks import outline_problems
@@ -111,10 +111,10 @@ class Settings(Spec):
     'default'
     """
 
-    discounting: Literal["green_book", "nice", "constant"] = "green_book"
+    discounting: DiscountingName = "green_book"
     discount_rate: Annotated[float, Field(ge=0, lt=1)] | None = None
     health_discount_rate: Annotated[float, Field(ge=0, lt=1)] | None = None
-    timing: Literal["end", "mid"] = "end"
+    timing: Timing = "end"
     qaly_value: Annotated[float, Field(ge=0)] = 70_000.0
     price_year: Annotated[int, Field(ge=1900, le=2300)] | None = None
     optimism_bias: OptimismBias | None = None

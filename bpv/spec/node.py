@@ -42,7 +42,6 @@ MONEY_MEASURES: frozenset[str] = frozenset(
 CostType = Literal["capital", "revenue"]
 COST_TYPES: tuple[str, ...] = get_args(CostType)
 
-_BENEFITS = ("cost", "cash_releasing", "non_cash_releasing", "income", "qaly", "metric")
 #: Which measures each kind of node may carry. Inputs are resources: costs, and
 #: funding moved between organisations (``income``). Activities carry
 #: delivery, not money: a cost that follows delivery is an output such as
@@ -51,8 +50,8 @@ MEASURES_BY_KIND: dict[str, tuple[str, ...]] = {
     "input": ("cost", "income"),
     "activity": (),
     "output": ("cost", "metric"),
-    "outcome": _BENEFITS,
-    "impact": _BENEFITS,
+    "outcome": MEASURES,
+    "impact": MEASURES,
 }
 
 _ACTIVITY_FIELDS = ("success", "start", "ramp", "ramp_shape", "decay", "duration")

@@ -109,12 +109,24 @@ class OptimismBiasBounds:
 
 #: The Green Book supplementary guidance table (Mott MacDonald 2002), as decimals.
 OPTIMISM_BIAS_BOUNDS: Mapping[str, OptimismBiasBounds] = {
-    "standard_buildings": OptimismBiasBounds(0.04, 0.01, 0.24, 0.02),
-    "non_standard_buildings": OptimismBiasBounds(0.39, 0.02, 0.51, 0.04),
-    "standard_civil_engineering": OptimismBiasBounds(0.20, 0.01, 0.44, 0.03),
-    "non_standard_civil_engineering": OptimismBiasBounds(0.25, 0.03, 0.66, 0.06),
-    "equipment_development": OptimismBiasBounds(0.54, 0.10, 2.00, 0.10),
-    "outsourcing": OptimismBiasBounds(None, None, 0.41, 0.0, applies_to="operating"),
+    "standard_buildings": OptimismBiasBounds(
+        duration_upper=0.04, duration_lower=0.01,
+        cost_upper=0.24, cost_lower=0.02),
+    "non_standard_buildings": OptimismBiasBounds(
+        duration_upper=0.39, duration_lower=0.02,
+        cost_upper=0.51, cost_lower=0.04),
+    "standard_civil_engineering": OptimismBiasBounds(
+        duration_upper=0.20, duration_lower=0.01,
+        cost_upper=0.44, cost_lower=0.03),
+    "non_standard_civil_engineering": OptimismBiasBounds(
+        duration_upper=0.25, duration_lower=0.03,
+        cost_upper=0.66, cost_lower=0.06),
+    "equipment_development": OptimismBiasBounds(
+        duration_upper=0.54, duration_lower=0.10,
+        cost_upper=2.00, cost_lower=0.10),
+    "outsourcing": OptimismBiasBounds(
+        duration_upper=None, duration_lower=None,
+        cost_upper=0.41, cost_lower=0.0, applies_to="operating"),
 }
 
 #: Largest uplift accepted, as a decimal (the table's largest upper bound is 2.00).
@@ -261,7 +273,8 @@ class OptimismBias(Spec):
         Uplifts
         """
         if self.project_type is None:
-            return Uplifts(self.capital or 0.0, self.duration or 0.0, self.operating or 0.0,
+            return Uplifts(capital=self.capital or 0.0, duration=self.duration or 0.0,
+                           operating=self.operating or 0.0,
                            basis=f"the bid's own uplifts{_from(self.source)}")
         mix = ({self.project_type: 1.0} if isinstance(self.project_type, str)
                else dict(self.project_type))
@@ -281,8 +294,8 @@ class OptimismBias(Spec):
                  f"upper bound{_from(self.source)}")
         # Rounded to 12 decimals, so the table's figures come out as published
         # (0.3 × 0.51 + 0.7 × 0.24 is 0.321, not 0.32099999999999995).
-        return Uplifts(round(keep * capital, 12), round(keep * duration, 12),
-                       round(keep * operating, 12), basis=basis)
+        return Uplifts(capital=round(keep * capital, 12), duration=round(keep * duration, 12),
+                       operating=round(keep * operating, 12), basis=basis)
 
 
 def _bound(bounds: OptimismBiasBounds) -> str:
@@ -371,7 +384,7 @@ def grade_of(parameter: Parameter) -> str | None:
 # -- additionality ----------------------------------------------------------------------
 
 BenefitMeasure = Literal["cash_releasing", "non_cash_releasing", "qaly"]
-BENEFIT_MEASURES: tuple[BenefitMeasure, ...] = ("cash_releasing", "non_cash_releasing", "qaly")
+BENEFIT_MEASURES: tuple[BenefitMeasure, ...] = get_args(BenefitMeasure)
 
 #: The additionality factors, in the order they multiply.
 ADDITIONALITY_FACTORS: tuple[str, ...] = ("deadweight", "displacement", "leakage", "substitution")

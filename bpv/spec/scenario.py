@@ -325,50 +325,85 @@ def scenario_problems(
     if name == "base":
         problems.append((location, "'base' is the name of the base case; call the scenario "
                          "something else", name))
-    activities = {node_id: facts for node_id, facts in nodes.items()
-                  if facts.kind == "activity"}
-    gated_by = {facts.success: node_id for node_id, facts in activities.items()
-                if isinstance(facts.success, str)}
+    bid = _BidFacts.of(parameters, nodes)
     changes = readable_changes(scenario) if isinstance(scenario, Scenario) else scenario
     for index, change in changes:
         loc: Location = (*location, "changes", index)
         if isinstance(change, ReplaceParameter | ScaleParameter):
-            target = change.replace if isinstance(change, ReplaceParameter) else change.scale
-            key = "replace" if isinstance(change, ReplaceParameter) else "scale"
-            if target not in parameters:
-                problems.append(((*loc, key), f"unknown parameter '{target}'"
-                                 f"{did_you_mean(target, parameters)}", target))
-            elif isinstance(change, ScaleParameter) and target in gated_by:
-                problems += _probability_problems(
-                    (*loc, "by"), change.by, _parameter(parameters[target]),
-                    f"'{target}' is the success probability of activity '{gated_by[target]}'")
+            problems += _parameter_change_problems(loc, change, bid)
         elif isinstance(change, DelayActivity | ChangeSuccess):
-            target = change.delay if isinstance(change, DelayActivity) else change.success
-            key = "delay" if isinstance(change, DelayActivity) else "success"
-            if target not in activities:
-                kind = nodes[target].kind if target in nodes else None
-                message = (f"'{target}' is {_article(kind)} {kind}, not an activity" if kind
-                           else f"unknown activity '{target}'{did_you_mean(target, activities)}")
-                problems.append(((*loc, key), message, target))
-            elif isinstance(change, ChangeSuccess) and change.by is not None:
-                success = activities[target].success
-                if isinstance(success, str):
-                    parameter = _parameter(parameters.get(success))
-                    what = f"activity '{target}' succeeds with parameter '{success}'"
-                else:
-                    value = 1.0 if success is None else float(success)
-                    parameter = Parameter.model_validate(value)
-                    what = f"activity '{target}' succeeds with probability {value:g}"
-                problems += _probability_problems((*loc, "by"), change.by, parameter, what)
+            problems += _activity_change_problems(loc, change, bid)
         elif isinstance(change, UpliftCosts):
-            types = ("capital", "revenue") if change.uplift_costs == "all" \
-                else (change.uplift_costs,)
-            if not any(facts.measure == "cost" and facts.cost_type in types
-                       for facts in nodes.values()):
-                which = "cost" if change.uplift_costs == "all" else f"{change.uplift_costs} cost"
-                problems.append(((*loc, "uplift_costs"), f"the bid has no {which} nodes to "
-                                 "uplift", change.uplift_costs))
+            problems += _uplift_problems(loc, change, bid)
     return problems
+
+
+@dataclass(frozen=True, kw_only=True)
+class _BidFacts:
+    """What the checks of a scenario's changes need of the bid."""
+
+    parameters: Mapping[str, Any]
+    nodes: Mapping[str, NodeFacts]
+    #: The activities, by id.
+    activities: Mapping[str, NodeFacts]
+    #: The activity each success parameter gates, by the parameter's name.
+    gated_by: Mapping[str, str]
+
+    @classmethod
+    def of(cls, parameters: Mapping[str, Any], nodes: Mapping[str, NodeFacts]) -> _BidFacts:
+        activities = {node_id: facts for node_id, facts in nodes.items()
+                      if facts.kind == "activity"}
+        gated_by = {facts.success: node_id for node_id, facts in activities.items()
+                    if isinstance(facts.success, str)}
+        return cls(parameters=parameters, nodes=nodes, activities=activities, gated_by=gated_by)
+
+
+def _parameter_change_problems(loc: Location, change: ReplaceParameter | ScaleParameter,
+                               bid: _BidFacts) -> list[ProblemTuple]:
+    """Check that a replaced or scaled parameter exists, and a success stays a probability."""
+    target = change.replace if isinstance(change, ReplaceParameter) else change.scale
+    key = "replace" if isinstance(change, ReplaceParameter) else "scale"
+    if target not in bid.parameters:
+        return [((*loc, key), f"unknown parameter '{target}'"
+                 f"{did_you_mean(target, bid.parameters)}", target)]
+    if isinstance(change, ScaleParameter) and target in bid.gated_by:
+        return _probability_problems(
+            (*loc, "by"), change.by, _parameter(bid.parameters[target]),
+            f"'{target}' is the success probability of activity '{bid.gated_by[target]}'")
+    return []
+
+
+def _activity_change_problems(loc: Location, change: DelayActivity | ChangeSuccess,
+                              bid: _BidFacts) -> list[ProblemTuple]:
+    """Check that a delayed or re-gated activity is one, and its success stays a probability."""
+    target = change.delay if isinstance(change, DelayActivity) else change.success
+    key = "delay" if isinstance(change, DelayActivity) else "success"
+    if target not in bid.activities:
+        kind = bid.nodes[target].kind if target in bid.nodes else None
+        message = (f"'{target}' is {_article(kind)} {kind}, not an activity" if kind
+                   else f"unknown activity '{target}'{did_you_mean(target, bid.activities)}")
+        return [((*loc, key), message, target)]
+    if not isinstance(change, ChangeSuccess) or change.by is None:
+        return []
+    success = bid.activities[target].success
+    if isinstance(success, str):
+        parameter = _parameter(bid.parameters.get(success))
+        what = f"activity '{target}' succeeds with parameter '{success}'"
+    else:
+        value = 1.0 if success is None else float(success)
+        parameter = Parameter.model_validate(value)
+        what = f"activity '{target}' succeeds with probability {value:g}"
+    return _probability_problems((*loc, "by"), change.by, parameter, what)
+
+
+def _uplift_problems(loc: Location, change: UpliftCosts, bid: _BidFacts) -> list[ProblemTuple]:
+    """Check that the bid has cost nodes of the type a scenario uplifts."""
+    types = ("capital", "revenue") if change.uplift_costs == "all" else (change.uplift_costs,)
+    if any(facts.measure == "cost" and facts.cost_type in types for facts in bid.nodes.values()):
+        return []
+    which = "cost" if change.uplift_costs == "all" else f"{change.uplift_costs} cost"
+    return [((*loc, "uplift_costs"), f"the bid has no {which} nodes to uplift",
+             change.uplift_costs)]
 
 
 def _parameter(value: Any) -> Parameter | None:
