@@ -366,10 +366,7 @@ def evaluate(bid: Bid, inputs: Mapping[str, ArrayLike], *, keep_flows: bool = Fa
     >>> float(result["qalys"][0])
     0.0
     """
-    if not isinstance(bid, Bid):
-        msg = (f"The 'bid' parameter of evaluate must be a bpv.Bid (use bpv.load). "  # type: ignore[unreachable]
-               f"Got {type(bid).__name__} instead.")
-        raise SpecError(msg)
+    check_instance(bid, Bid, name="bid", function="evaluate", expected="a bpv.Bid (use bpv.load)")
     given = _given_inputs(bid, inputs)
     n_rows = next(iter(given.values())).shape[0] if given else 1
     plan = _make_plan(bid, np.random.SeedSequence(0), n_rows, "given", keep_flows, True, True,

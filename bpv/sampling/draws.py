@@ -74,6 +74,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
+from bpv._utils.validation import check_instance, check_int
+from bpv.errors import SpecError
 from bpv.sampling.transform_codes import ONE_BITS
 from bpv.spec.distributions import (
     DISTRIBUTIONS,
@@ -170,16 +172,12 @@ def sample(spec: Distribution, generator: np.random.Generator, n: int) -> FloatA
     >>> sample(Bernoulli(p=0.8), np.random.default_rng(1), 5)
     array([1., 0., 1., 0., 1.])
     """
-    given: object = generator  # checked at run time whatever the annotation says
-    if not isinstance(given, np.random.Generator):
-        msg = (f"The 'generator' parameter of sample must be a numpy.random.Generator. "
-               f"Got {type(given).__name__} instead; use np.random.default_rng(seed).")
-        raise TypeError(msg)
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
-        msg = (f"The 'n' parameter of sample must be an int in the range [0, inf). "
-               f"Got {n!r} instead.")
-        raise ValueError(msg)
-    return _draw(spec, generator, int(n))
+    try:
+        check_instance(generator, np.random.Generator, name="generator", function="sample",
+                       expected="a numpy.random.Generator (use np.random.default_rng(seed))")
+    except SpecError as error:  # a wrong type of argument: a TypeError, as numpy's own
+        raise TypeError(str(error)) from None
+    return _draw(spec, generator, check_int(n, name="n", function="sample", low=0))
 
 
 @functools.singledispatch

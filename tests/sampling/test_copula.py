@@ -106,7 +106,7 @@ def test_warns_when_not_converged():
         ((np.ones((2, 3)),), {}, r"'matrix' parameter of nearest_correlation must be a square "
                                  r"matrix\. Got shape \(2, 3\)"),
         ((np.ones(3),), {}, r"must be a square matrix"),
-        (([[1, np.nan], [0, 1]],), {}, r"must hold finite numbers"),
+        (([[1, np.nan], [0, 1]],), {}, r"must be a matrix of finite numbers"),
         ((NOT_PD,), {"tol": 0}, r"'tol' parameter .* range \(0, 1\)\. Got 0"),
         ((NOT_PD,), {"max_iterations": 0}, r"'max_iterations' parameter .* Got 0"),
         ((NOT_PD,), {"eigenvalue_floor": 0.0}, r"'eigenvalue_floor' parameter .* Got 0\.0"),
@@ -212,15 +212,16 @@ def test_identity_leaves_scores_alone():
 @pytest.mark.parametrize(
     ("z", "matrix", "match"),
     [
-        (np.zeros((5, 2)), TARGET, r"'z' parameter of correlate_normals must have shape "
-                                   r"\(n_draws, 3\).*Got shape \(5, 2\)"),
+        (np.zeros((5, 2)), TARGET, r"'z' parameter of correlate_normals must be an array "
+                                   r"of shape \(n_draws, 3\).*Got shape \(5, 2\)"),
         (np.zeros(3), TARGET, r"Got shape \(3,\)"),
         (np.zeros((5, 3)), TARGET[:, :2], r"'matrix' parameter of correlate_normals must be a "
                                           r"square matrix"),
-        (np.zeros((5, 2)), np.array([[2.0, 0.1], [0.1, 1.0]]), r"must have a diagonal of 1"),
-        (np.zeros((5, 3)), NOT_PD, r"must be positive definite\. Got a matrix with smallest "
-                                   r"eigenvalue -0\.8 instead; repair it with "
-                                   r"nearest_correlation"),
+        (np.zeros((5, 2)), np.array([[2.0, 0.1], [0.1, 1.0]]),
+         r"must be a correlation matrix, with a diagonal of 1"),
+        (np.zeros((5, 3)), NOT_PD, r"must be positive definite \(repair it with "
+                                   r"nearest_correlation\)\. Got a matrix with smallest "
+                                   r"eigenvalue -0\.8 instead"),
     ],
 )
 def test_correlate_normals_rejects_bad_arguments(z, matrix, match):

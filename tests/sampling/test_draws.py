@@ -433,8 +433,8 @@ def test_sample_rejects_a_bad_count(n):
 
 @pytest.mark.parametrize("generator", [1, np.random.RandomState(1), None])
 def test_sample_needs_a_generator(generator):
-    with pytest.raises(TypeError, match=r"must be a numpy\.random\.Generator\. Got "
-                                        r".* instead; use np\.random\.default_rng"):
+    with pytest.raises(TypeError, match=r"must be a numpy\.random\.Generator \(use "
+                                        r"np\.random\.default_rng\(seed\)\)\. Got .* instead"):
         sample(SPECS["beta"], generator, 3)
 
 
