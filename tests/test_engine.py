@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import bpv
+from bpv.engine.plan import CASH_FLOW_CAP
 from bpv.errors import EvaluationError
 from bpv.formulas.compiler import RESERVED_NAMES
 from tests.builders import small_bid
@@ -353,7 +354,7 @@ def test_correlated_parameters_have_the_target_rank_correlation(method):
 
 
 def test_bid_hash_ignores_how_the_bid_was_written():
-    from bpv.engine.monte_carlo import bid_hash
+    from bpv.engine.identity import bid_hash
 
     bid = bpv.load(FRAILTY)
     explicit = bid.to_dict()
@@ -451,7 +452,7 @@ def test_cash_flows_are_a_bounded_systematic_subsample():
     n_draws = 300_000
     result = bpv.appraise(bid, n_draws=n_draws, rng=5, keep_draws=True, progress=False)
     flow = result.cash_flow()
-    thinning = -(-n_draws // bpv.engine.monte_carlo.CASH_FLOW_CAP)
+    thinning = -(-n_draws // CASH_FLOW_CAP)
     assert flow.net.shape == (-(-n_draws // thinning), bid.horizon)
     assert flow.n_represented == n_draws
     # Every k-th draw: the same draws whatever the chunking.

@@ -55,7 +55,7 @@ from bpv._utils.linalg import Shown, smallest_eigenvalue, square_matrix
 from bpv._utils.validation import parameter_message
 from bpv.errors import SpecError
 
-__all__ = ["correlate_normals", "to_uniform"]
+__all__ = ["correlate_normals", "to_normal", "to_uniform"]
 
 
 def correlate_normals(z: ArrayLike, matrix: ArrayLike) -> NDArray[np.float64]:
@@ -137,6 +137,32 @@ def to_uniform(z: ArrayLike) -> NDArray[np.float64]:
     array([0.5  , 0.025])
     """
     result: NDArray[np.float64] = special.ndtr(np.asarray(z, dtype=np.float64))
+    return result
+
+
+def to_normal(u: ArrayLike) -> NDArray[np.float64]:
+    """Map uniforms to standard normal scores by the inverse standard normal CDF.
+
+    The inverse of :func:`to_uniform`: for Latin hypercube or Sobol uniforms
+    of correlated parameters, whose normal scores :func:`correlate_normals`
+    then correlates.
+
+    Parameters
+    ----------
+    u : array_like of any shape
+        Uniforms in (0, 1); 0 and 1 map to -inf and inf.
+
+    Returns
+    -------
+    ndarray of the same shape
+        Φ⁻¹(u).
+
+    Examples
+    --------
+    >>> to_normal(np.array([0.5, 0.025])).round(6)
+    array([ 0.      , -1.959964])
+    """
+    result: NDArray[np.float64] = special.ndtri(np.asarray(u, dtype=np.float64))
     return result
 
 

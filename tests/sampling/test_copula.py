@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from scipy import stats
+from scipy import special, stats
 
 from bpv._utils.linalg import EIGENVALUE_FLOOR, nearest_correlation, smallest_eigenvalue
 from bpv.errors import BPVWarning, SpecError
-from bpv.sampling.copula import correlate_normals, to_uniform
+from bpv.sampling.copula import correlate_normals, to_normal, to_uniform
 
 HIGHAM_A = np.array([[2, -1, 0, 0], [-1, 2, -1, 0], [0, -1, 2, -1], [0, 0, -1, 2]], float)
 #: Higham (2002), section 4: the nearest correlation matrix to HIGHAM_A.
@@ -234,3 +234,20 @@ def test_to_uniform_is_the_normal_cdf():
     np.testing.assert_allclose(to_uniform(z), stats.norm.cdf(z), rtol=1e-14)
     assert to_uniform(np.array(0.0)) == 0.5
     assert to_uniform(np.array([-math.inf, math.inf])).tolist() == [0.0, 1.0]
+
+
+def test_to_normal_is_the_inverse_normal_cdf_and_undoes_to_uniform():
+    u = np.linspace(0.001, 0.999, 25).reshape(5, 5)
+    np.testing.assert_allclose(to_normal(u), stats.norm.ppf(u), rtol=1e-14)
+    np.testing.assert_allclose(to_uniform(to_normal(u)), u, rtol=1e-14)
+    assert to_normal(np.array(0.5)) == 0.0
+    assert to_normal(np.array([0.0, 1.0])).tolist() == [-math.inf, math.inf]
+
+
+def test_the_engine_copula_is_these_functions_to_the_bit():
+    # The engine draws correlated parameters as clip(to_uniform(correlate_normals(z, R)))
+    # of independent normal scores: the same numbers as the Cholesky product by hand.
+    rng = np.random.default_rng(3)
+    z = rng.standard_normal((1_000, 3))
+    by_hand = special.ndtr(z @ np.linalg.cholesky(TARGET).T)
+    assert np.array_equal(to_uniform(correlate_normals(z, TARGET)), by_hand)
