@@ -488,7 +488,7 @@ def row_moments(rows: NDArray[np.float64]) -> Moments:
     """
     count, mean, m2 = (np.empty(rows.shape[0]) for _ in range(3))
     _row_moments()(rows, count, mean, m2)
-    return Moments(count, mean, m2)
+    return Moments(count=count, mean=mean, m2=m2)
 
 
 def _row_moments() -> Callable[..., None]:

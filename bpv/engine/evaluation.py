@@ -174,9 +174,9 @@ def split_moments(keys: list[OutputKey], stacked: Moments) -> dict[OutputKey, Mo
         else:
             moments[key] = stacked.column(index)
     for node_id, indices in periods.items():
-        moments[OutputKey("node", node_id)] = Moments(stacked.count[indices],
-                                                      stacked.mean[indices],
-                                                      stacked.m2[indices])
+        moments[OutputKey("node", node_id)] = Moments(count=stacked.count[indices],
+                                                      mean=stacked.mean[indices],
+                                                      m2=stacked.m2[indices])
     return moments
 
 

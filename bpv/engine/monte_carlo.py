@@ -163,7 +163,7 @@ def appraise(
     plan = make_plan(bid, root, n_draws=n_draws, method=method, keep_flows=keep_flows,
                      keep_draws=keep_draws, keep_inputs=keep_inputs, kernel=kernel)
     ranges = block_ranges(n_draws, chunk_size)
-    show = show_progress(progress, len(ranges))
+    show = show_progress(len(ranges), progress=progress)
     result, imbalance = assemble(plan, run(plan, ranges, executor, show=show))
     warn_imbalance(bid, imbalance, stacklevel=2)
     return result

@@ -63,7 +63,7 @@ def block_ranges(n_draws: int, chunk_size: int | None) -> list[tuple[int, int]]:
     return [(start, min(start + per_chunk, n_blocks)) for start in range(0, n_blocks, per_chunk)]
 
 
-def show_progress(progress: bool | None, n_chunks: int) -> bool:
+def show_progress(n_chunks: int, *, progress: bool | None) -> bool:
     """Return whether to show a progress bar: as asked, else for several chunks on a terminal."""
     if progress is not None:
         return progress
@@ -84,7 +84,7 @@ def run(plan: Plan, ranges: Sequence[tuple[int, int]], executor: Executor | None
     with one worker per core, shut down at the end. A window of chunks in
     flight keeps memory bounded.
     """
-    bar = _progress_bar(plan.n_draws, show)
+    bar = _progress_bar(plan.n_draws, show=show)
     try:
         if len(ranges) == 1 and executor is None:
             chunk = evaluate_blocks(plan, *ranges[0])
@@ -124,7 +124,7 @@ class _NoBar:
         pass
 
 
-def _progress_bar(total: int, show: bool) -> Any:
+def _progress_bar(total: int, *, show: bool) -> Any:
     if not show:
         return _NoBar()
     from tqdm import tqdm  # type: ignore[import-untyped]

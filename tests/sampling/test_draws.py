@@ -440,13 +440,15 @@ def test_sample_needs_a_generator(generator):
 
 @pytest.mark.parametrize("function", [inverse_cdf, ppf_exact])
 def test_unknown_specifications_are_named(function):
-    with pytest.raises(TypeError, match=r"cannot draw from a dict; it needs a distribution "
-                                        r"specification \(Normal, LogNormal, Beta"):
+    with pytest.raises(TypeError, match=r"The 'spec' parameter of \w+ must be a distribution "
+                                        r"specification \(Normal, LogNormal, Beta.*\. Got a "
+                                        r"dict instead\."):
         function({"dist": "beta", "a": 2, "b": 5})
 
 
 def test_sample_names_an_unknown_specification():
-    with pytest.raises(TypeError, match="sample cannot draw from a str"):
+    with pytest.raises(TypeError, match=r"The 'spec' parameter of sample must be a "
+                                        r"distribution specification .*\. Got 'beta' instead\."):
         sample("beta", np.random.default_rng(SEED), 3)
 
 
