@@ -48,8 +48,8 @@ class SamplingPlan:
     method: str
     uncertain: tuple[str, ...]
     gates: tuple[str, ...]
-    #: The parameters of the Gaussian copula, and their correlation matrix.
-    correlated: tuple[str, ...] = ()
+    #: The parameters of the Gaussian copula (none: empty), and their correlation matrix.
+    correlated: tuple[str, ...]
     correlation: NDArray[np.float64]
     #: Input values to evaluate at instead of sampling (:func:`~bpv.evaluate`), by input name.
     given: dict[str, NDArray[np.float64]] | None = None

@@ -159,22 +159,33 @@ def evaluate_blocks(plan: Plan, first: int, last: int) -> Chunk:
                 keys, slice_block = slice_moments(evaluation, result)
                 block_moments = (slice_block if block_moments is None
                                  else block_moments.merge(slice_block))
-            # Node values live in reused buffers: what is kept is copied (by the
-            # subsample's indexing, or explicitly).
-            chosen = _systematic(first_draw, stop - start, evaluation.thinning)
             out = result.outputs
             if evaluation.keep_inputs:
-                out = out | {OutputKey("input", name): parameters[name]
-                             for name in plan.sampling.uncertain}
-                out |= {OutputKey("input", gate_name(gate)): gates[gate][0]
-                        for gate in plan.sampling.gates}
-            for key, array in out.items():
-                kept.setdefault(key, []).append(
-                    array.copy() if chosen is None else array[..., chosen])
+                out = out | _inputs(plan, parameters, gates)
+            _keep(kept, out, _systematic(first_draw, stop - start, evaluation.thinning))
             cash.append(result.cash)
         if block_moments is not None:
             moments.append((keys, block_moments))
     return Chunk(vectors=kept, cash=cash, moments=moments, imbalance=imbalance)
+
+
+def _inputs(plan: Plan, parameters: dict[str, NDArray[np.float64]],
+            gates: dict[str, NDArray[np.float64]]) -> dict[OutputKey, NDArray[np.float64]]:
+    """Return a slice's uncertain inputs as outputs: parameters, then success gates."""
+    out = {OutputKey("input", name): parameters[name] for name in plan.sampling.uncertain}
+    out |= {OutputKey("input", gate_name(gate)): gates[gate][0] for gate in plan.sampling.gates}
+    return out
+
+
+def _keep(kept: dict[OutputKey, list[NDArray[np.float64]]],
+          out: dict[OutputKey, NDArray[np.float64]], chosen: NDArray[np.intp] | None) -> None:
+    """Add a slice's outputs to those kept: every draw, or the draws ``chosen``.
+
+    Node values live in reused buffers: what is kept is copied (by the
+    subsample's indexing, or explicitly).
+    """
+    for key, array in out.items():
+        kept.setdefault(key, []).append(array.copy() if chosen is None else array[..., chosen])
 
 
 def _systematic(first_draw: int, n: int, thinning: int) -> NDArray[np.intp] | None:

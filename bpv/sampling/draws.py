@@ -74,7 +74,8 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from bpv._utils.validation import check_instance, check_int
+from bpv._utils.linalg import Shown
+from bpv._utils.validation import check_instance, check_int, parameter_message
 from bpv.errors import SpecError
 from bpv.sampling.transform_codes import ONE_BITS
 from bpv.spec.distributions import (
@@ -869,9 +870,9 @@ class InverseStack:
         """
         u = np.asarray(u, dtype=np.float64)
         if u.ndim != 2 or u.shape[0] != len(self.inverses):
-            msg = (f"InverseStack of {len(self.inverses)} inverses needs uniforms of shape "
-                   f"({len(self.inverses)}, n); got {u.shape}")
-            raise ValueError(msg)
+            raise SpecError(parameter_message(
+                "u", "InverseStack", f"an array of shape ({len(self.inverses)}, n), a row of "
+                "uniforms for each inverse", Shown(f"shape {u.shape}")))
         out = np.empty_like(u) if out is None else out
         if self.tabled.size == len(self.inverses):
             tabled_u, tabled_out = u, out

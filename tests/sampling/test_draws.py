@@ -460,3 +460,12 @@ def test_fast_beta_inverse_survives_scipy_nan_in_the_far_tail():
     assert np.isfinite(x).all()
     # 1 - x is about 1e-15, so float64 rounding of x (ulp 1.1e-16) is all the error left.
     np.testing.assert_allclose(stats.beta(a, b).sf(x), 1.0 - u, atol=4 * np.spacing(1.0) * b)
+
+
+@pytest.mark.parametrize("u", [np.full((3, 4), 0.5), np.full(2, 0.5)])
+def test_an_inverse_stack_needs_a_row_of_uniforms_for_each_inverse(u):
+    stack = InverseStack([inverse_cdf(SPECS["beta"])] * 2)
+    with pytest.raises(ValueError, match=r"The 'u' parameter of InverseStack must be an array "
+                                         r"of shape \(2, n\), a row of uniforms for each "
+                                         r"inverse\. Got shape \(\d+(, \d+)?,?\) instead\."):
+        stack(u)
