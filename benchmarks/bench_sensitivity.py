@@ -32,7 +32,7 @@ from bpv.analysis.evppi import conditional_mean
 from bpv.analysis.one_way import switching_values, tornado
 from bpv.analysis.sensitivity import _rank_correlations, input_groups
 from bpv.analysis.sobol import sobol_indices
-from bpv.engine.monte_carlo import input_names
+from bpv.engine.inputs import input_names
 
 BID = Path(__file__).with_name("representative_bid.yaml")
 

@@ -17,11 +17,12 @@ import os
 import stat
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Final, Literal
+from typing import Any, Final, Literal, get_args
 
 import yaml
 from pydantic import ValidationError
 
+from bpv._utils.validation import check_choice
 from bpv._utils.yaml_io import check_json_depth, safe_load_with_lines
 from bpv.errors import BidValidationError, LimitError, Problem, SpecError, format_location
 from bpv.spec.bid import Bid
@@ -137,9 +138,7 @@ def loads(text: str, *, format: Format = "yaml", source: str | None = None) -> B
       line 1: missing required key 'organisations'
       line 1: missing required key 'nodes'
     """
-    if format not in ("yaml", "json"):
-        msg = f"The 'format' parameter of loads must be 'yaml' or 'json'. Got {format!r} instead."
-        raise SpecError(msg)
+    check_choice(format, get_args(Format), name="format", function="loads")
     if len(text) > MAX_FILE_BYTES:
         problem = Problem("", f"the text is longer than {MAX_FILE_BYTES:,} characters, the "
                           "limit for a bid (docs/limits.md)")
@@ -231,9 +230,7 @@ def dumps(bid: Bid, *, format: Format = "yaml", indent: int | None = 2) -> str:
     >>> bpv.loads(bid.to_yaml()) == bid and bpv.loads(bid.to_json(), format="json") == bid
     True
     """
+    check_choice(format, get_args(Format), name="format", function="dumps")
     if format == "yaml":
         return bid.to_yaml()
-    if format == "json":
-        return bid.to_json(indent=indent)
-    msg = f"The 'format' parameter of dumps must be 'yaml' or 'json'. Got {format!r} instead."  # type: ignore[unreachable]
-    raise SpecError(msg)
+    return bid.to_json(indent=indent)

@@ -14,7 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import bpv
-from bpv.engine.monte_carlo import bid_hash, evaluate
+from bpv.engine.identity import bid_hash
+from bpv.engine.monte_carlo import evaluate
 from bpv.spec.policies import (
     ADDITIONALITY_PARAMETERS,
     DEFAULT_EVIDENCE_POLICY,

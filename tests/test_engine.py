@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import bpv
+from bpv.engine.plan import CASH_FLOW_CAP
 from bpv.errors import EvaluationError
 from bpv.formulas.compiler import RESERVED_NAMES
 from tests.builders import small_bid
@@ -353,7 +354,7 @@ def test_correlated_parameters_have_the_target_rank_correlation(method):
 
 
 def test_bid_hash_ignores_how_the_bid_was_written():
-    from bpv.engine.monte_carlo import bid_hash
+    from bpv.engine.identity import bid_hash
 
     bid = bpv.load(FRAILTY)
     explicit = bid.to_dict()
@@ -451,7 +452,7 @@ def test_cash_flows_are_a_bounded_systematic_subsample():
     n_draws = 300_000
     result = bpv.appraise(bid, n_draws=n_draws, rng=5, keep_draws=True, progress=False)
     flow = result.cash_flow()
-    thinning = -(-n_draws // bpv.engine.monte_carlo.CASH_FLOW_CAP)
+    thinning = -(-n_draws // CASH_FLOW_CAP)
     assert flow.net.shape == (-(-n_draws // thinning), bid.horizon)
     assert flow.n_represented == n_draws
     # Every k-th draw: the same draws whatever the chunking.
@@ -480,3 +481,61 @@ def test_appraising_a_bid_imports_neither_scipy_stats_nor_optimize():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_every_kept_moment_is_named_by_one_typed_key():
+    # The ledger names the moment rows; the engine, the compiled kernel and the
+    # results read them by the same OutputKey.
+    from bpv.engine.keys import OutputKey
+    from bpv.engine.ledger import METRICS, ORGANISATION_METRICS, LedgerPlan
+
+    bid = bpv.load(FRAILTY)
+    ledger = LedgerPlan.from_bid(bid)
+    keys = ledger.moment_keys(bid.horizon)
+    assert all(isinstance(key, OutputKey) for key in keys)
+    assert len(set(keys)) == len(keys)
+    n_organisations = len(ledger.organisations)
+    assert len(keys) == (len(METRICS) + n_organisations * len(ORGANISATION_METRICS)
+                         + (1 + n_organisations) + 1
+                         + len(ledger.metric_nodes) * (1 + bid.horizon))
+    result = bpv.appraise(bid, n_draws=2_000, rng=3, keep_draws=100)
+    assert result.moments is not None
+    periods = {key for key in keys if key.kind == "node"}
+    assert set(result.moments) == ({key for key in keys if key not in periods}
+                                   | {OutputKey("node", node_id)
+                                      for node_id in ledger.metric_nodes})
+    assert result.moments[OutputKey("metric", "npv")].count == 2_000
+    assert result.moments[OutputKey("node", "admissions_avoided")].mean.shape == (bid.horizon,)
+
+
+def test_the_plan_splits_into_sampling_and_evaluation_and_pickles():
+    import pickle
+
+    from bpv.engine.identity import bid_hash
+    from bpv.engine.plan import SUBSAMPLE_CAP, make_plan
+
+    bid = bpv.load(FRAILTY)
+    plan = make_plan(bid, np.random.SeedSequence(1), n_draws=3 * SUBSAMPLE_CAP, method="lhs",
+                     keep_flows=False, keep_draws=False, keep_inputs=True)
+    assert plan.sampling.bid is plan.evaluation.bid is plan.bid
+    assert plan.sampling.method == "lhs"
+    assert plan.sampling.gates == ("ward",)
+    assert plan.evaluation.thinning == 3
+    assert plan.evaluation.n_kept == SUBSAMPLE_CAP
+    assert plan.bid_hash == bid_hash(bid)
+    copy = pickle.loads(pickle.dumps(plan))  # noqa: S301 - our own plan, as workers get it
+    assert copy.sampling.uncertain == plan.sampling.uncertain
+    np.testing.assert_array_equal(copy.evaluation.money_factors, plan.evaluation.money_factors)
+    with pytest.raises(TypeError):
+        make_plan(bid, np.random.SeedSequence(1), 10, "mc", False, True, False)  # type: ignore[misc]
+
+
+def test_chunks_are_whole_blocks_and_the_bar_shows_only_when_asked_or_long():
+    from bpv.engine.schedule import block_ranges, show_progress
+    from bpv.sampling.streams import BLOCK_SIZE
+
+    assert block_ranges(1, None) == [(0, 1)]
+    assert block_ranges(5 * BLOCK_SIZE, 2 * BLOCK_SIZE - 1) == [(0, 2), (2, 4), (4, 5)]
+    assert show_progress(1, progress=True)
+    assert not show_progress(100, progress=False)
+    assert not show_progress(4, progress=None)  # few chunks: never, terminal or not

@@ -18,7 +18,9 @@ from bpv.analysis.evppi import conditional_mean, evppi
 from bpv.analysis.one_way import centre_values, switching_values, tornado
 from bpv.analysis.sensitivity import input_groups
 from bpv.analysis.sobol import sobol_indices
-from bpv.engine.monte_carlo import SUBSAMPLE_CAP, evaluate, input_names
+from bpv.engine.inputs import input_names
+from bpv.engine.monte_carlo import evaluate
+from bpv.engine.plan import SUBSAMPLE_CAP
 from bpv.errors import SpecError
 
 FRAILTY = "examples/bids/frailty_virtual_ward.yaml"

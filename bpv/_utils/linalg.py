@@ -19,6 +19,7 @@ from typing import Final
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from bpv._utils.validation import check_int, check_real, parameter_message
 from bpv.errors import BPVWarning, SpecError
 
 __all__ = ["EIGENVALUE_FLOOR", "nearest_correlation", "smallest_eigenvalue", "square_matrix"]
@@ -146,19 +147,11 @@ def nearest_correlation(
     True
     """
     a = square_matrix(matrix)
-    if not (isinstance(tol, (int, float)) and 0 < tol < 1):
-        msg = (f"The 'tol' parameter of nearest_correlation must be a float in the range "
-               f"(0, 1). Got {tol!r} instead.")
-        raise SpecError(msg)
-    if isinstance(max_iterations, bool) or not isinstance(max_iterations, int) \
-            or max_iterations < 1:
-        msg = (f"The 'max_iterations' parameter of nearest_correlation must be an int in the "
-               f"range [1, inf). Got {max_iterations!r} instead.")
-        raise SpecError(msg)
-    if not (isinstance(eigenvalue_floor, (int, float)) and 0 < eigenvalue_floor < 0.5):
-        msg = (f"The 'eigenvalue_floor' parameter of nearest_correlation must be a float in the "
-               f"range (0, 0.5). Got {eigenvalue_floor!r} instead.")
-        raise SpecError(msg)
+    tol = check_real(tol, name="tol", function="nearest_correlation", low=0, high=1)
+    max_iterations = check_int(max_iterations, name="max_iterations",
+                               function="nearest_correlation", low=1)
+    eigenvalue_floor = check_real(eigenvalue_floor, name="eigenvalue_floor",
+                                  function="nearest_correlation", low=0, high=0.5)
 
     y = _symmetric_unit_diagonal(a)
     if np.array_equal(y, a) and smallest_eigenvalue(y) >= eigenvalue_floor:
@@ -205,13 +198,11 @@ def square_matrix(
     """Return ``matrix`` as a float array, checking it is square and finite."""
     array = np.asarray(matrix, dtype=np.float64)
     if array.ndim != 2 or array.shape[0] != array.shape[1]:
-        msg = (f"The '{name}' parameter of {function} must be a square matrix. "
-               f"Got shape {array.shape} instead.")
-        raise SpecError(msg)
+        raise SpecError(parameter_message(name, function, "a square matrix",
+                                          Shown(f"shape {array.shape}")))
     if not np.isfinite(array).all():
-        msg = (f"The '{name}' parameter of {function} must hold finite numbers. "
-               f"Got a matrix with NaN or infinite entries instead.")
-        raise SpecError(msg)
+        raise SpecError(parameter_message(name, function, "a matrix of finite numbers",
+                                          Shown("a matrix with NaN or infinite entries")))
     return array
 
 
@@ -227,3 +218,21 @@ def _clip_eigenvalues(matrix: NDArray[np.float64], floor: float) -> NDArray[np.f
     values, vectors = np.linalg.eigh(matrix)
     clipped: NDArray[np.float64] = (vectors * np.maximum(values, floor)) @ vectors.T
     return (clipped + clipped.T) / 2
+
+
+class Shown:
+    """A description shown as itself in a check's message (``Got shape (3,) instead``).
+
+    For :func:`bpv._utils.validation.parameter_message`, which shows a value by its repr.
+
+    Examples
+    --------
+    >>> Shown("shape (3,)")
+    shape (3,)
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text

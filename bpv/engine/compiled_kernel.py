@@ -51,6 +51,7 @@ from numpy.typing import NDArray
 
 from bpv._utils.kernel_cache import import_source, jit
 from bpv._utils.scratch import scratch
+from bpv.engine.keys import OutputKey
 from bpv.engine.ledger import SCOPE_BASE, LedgerPlan, LedgerSlice
 from bpv.engine.moments import Moments
 from bpv.errors import SpecError
@@ -105,7 +106,7 @@ DERIVED_SOURCE: Mapping[str, str] = {
 }
 
 
-def _moment_rows(keys: Sequence[tuple[str, ...]], ledger: LedgerPlan,
+def _moment_rows(keys: Sequence[OutputKey], ledger: LedgerPlan,
                  scope_atoms: Sequence[Mapping[str, str]], qaly_value: float) -> list[str]:
     """Lines writing a draw's value of every key but a metric node's periods to ``rows``."""
     scopes = ledger.scopes
@@ -120,19 +121,35 @@ def _moment_rows(keys: Sequence[tuple[str, ...]], ledger: LedgerPlan,
 
     lines = []
     for row, key in enumerate(keys):
-        kind, *rest = key
-        if kind == "system":
-            expression = value("system", rest[0])
-        elif kind == "organisation":
-            expression = value(rest[0], rest[1])
-        elif kind == "above_zero":
-            expression = f"1.0 if {value(rest[0], rest[1])} > 0.0 else 0.0"
-        elif kind == "metric_total":
-            expression = metric_totals[rest[0]]
+        if key.kind == "metric":
+            expression = value(key.scope, key.name)
+        elif key.kind == "above_zero":
+            expression = f"1.0 if {value(key.scope, key.name)} > 0.0 else 0.0"
+        elif key.kind == "node_total":
+            expression = metric_totals[key.name]
         else:  # a metric node's period: written in the loop over periods
             continue
         lines.append(f"rows[{row}, j] = {expression}")
     return lines
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Atoms:
+    """The kernel's names for what the ledger sums, by kind of node (their ``v<k>`` names)."""
+
+    money: list[str]
+    qalys: list[str]
+    metrics: list[str]
+    incomes: list[str]
+    n_scopes: int
+
+    @classmethod
+    def of(cls, ledger: LedgerPlan, identifiers: Mapping[str, str]) -> _Atoms:
+        return cls(money=[identifiers[node_id] for node_id in ledger.money_nodes],
+                   qalys=[identifiers[node_id] for node_id in ledger.qaly_nodes],
+                   metrics=[identifiers[node_id] for node_id in ledger.metric_nodes],
+                   incomes=[identifiers[node_id] for node_id in ledger.income_nodes],
+                   n_scopes=len(ledger.scopes))
 
 
 def kernel_source(bid: Bid, order: Sequence[Node], ledger: LedgerPlan) -> str:
@@ -164,11 +181,36 @@ def kernel_source(bid: Bid, order: Sequence[Node], ledger: LedgerPlan) -> str:
     >>> source.splitlines()[0]
     'def kernel(P, G, profiles, money, health, base, payback, qalys, net, rows, flows, status, keep_flows, cash_every, cash_first):'
     """  # noqa: E501 (doctest output is one line)
-    horizon = bid.horizon
     identifiers = {name: f"p{i}" for i, name in enumerate(bid.parameters)}
     identifiers |= {node.id: f"v{k}" for k, node in enumerate(order)}
     gated = [node.id for node in order if node.kind == "activity"
              and node.success is not None and node.success != 1]
+    writer = _node_lines(order, identifiers, gated)
+    atoms = _Atoms.of(ledger, identifiers)
+    keys = ledger.moment_keys(bid.horizon)
+    draw = [f"p{i} = P[{i}, j]" for i in range(len(bid.parameters))]
+    draw += [f"g{i} = G[{i}, j]" for i in range(len(gated))]
+    draw += writer.per_draw
+    draw += _running_totals(writer, atoms)
+    draw.append(f"for t in range({bid.horizon}):")
+    draw += [f"    {line}" for line in _period_lines(writer, atoms, ledger, keys, len(order))]
+    draw += _draw_results(atoms, ledger, keys, bid.settings.qaly_value)
+    body = [
+        "def kernel(P, G, profiles, money, health, base, payback, qalys, net, rows, flows, "
+        "status, keep_flows, cash_every, cash_first):",
+        "    bad = 0.0",
+        "    imbalance = 0.0",
+        "    largest = 0.0",
+        "    for j in range(P.shape[1]):",
+        *(f"        {line}" for line in draw),
+        "    status[0] = bad", "    status[1] = imbalance", "    status[2] = largest", "",
+    ]
+    return "\n".join(body)
+
+
+def _node_lines(order: Sequence[Node], identifiers: Mapping[str, str],
+                gated: Sequence[str]) -> ScalarWriter:
+    """Write every node's value: once per draw when it cannot vary by period, else per period."""
     activities = [node.id for node in order if node.kind == "activity"]
     varying: set[str] = set()
     writer = ScalarWriter(identifiers, varying)
@@ -189,72 +231,70 @@ def kernel_source(bid: Bid, order: Sequence[Node], ledger: LedgerPlan) -> str:
             (writer.per_period if varies else writer.per_draw).append(f"{value} = {atom}")
             if varies:
                 varying.add(value)
+    return writer
 
-    money = [identifiers[node_id] for node_id in ledger.money_nodes]
-    qalys = [identifiers[node_id] for node_id in ledger.qaly_nodes]
-    metrics = [identifiers[node_id] for node_id in ledger.metric_nodes]
-    incomes = [identifiers[node_id] for node_id in ledger.income_nodes]
-    n_scopes = len(ledger.scopes)
-    body = [
-        "def kernel(P, G, profiles, money, health, base, payback, qalys, net, rows, flows, "
-        "status, keep_flows, cash_every, cash_first):",
-        "    bad = 0.0",
-        "    imbalance = 0.0",
-        "    largest = 0.0",
-        "    for j in range(P.shape[1]):",
-    ]
-    draw = [f"p{i} = P[{i}, j]" for i in range(len(bid.parameters))]
-    draw += [f"g{i} = G[{i}, j]" for i in range(len(gated))]
-    draw += writer.per_draw
-    draw += [f"{power} = 1.0" for power, _ in writer.powers]
-    draw += [f"pv{m} = 0.0" for m in range(len(money))]
-    draw += [f"qa{q} = 0.0" for q in range(len(qalys))]
-    draw += [f"mt{m} = 0.0" for m in range(len(metrics))]
-    draw += [f"cum{s} = 0.0" for s in range(n_scopes)]
-    draw += [f"pb{s} = np.inf" for s in range(n_scopes)]
+
+def _running_totals(writer: ScalarWriter, atoms: _Atoms) -> list[str]:
+    """Write the start of a draw's sums over periods, and which of its cash flows are stored."""
+    lines = [f"{power} = 1.0" for power, _ in writer.powers]
+    lines += [f"pv{m} = 0.0" for m in range(len(atoms.money))]
+    lines += [f"qa{q} = 0.0" for q in range(len(atoms.qalys))]
+    lines += [f"mt{m} = 0.0" for m in range(len(atoms.metrics))]
+    lines += [f"cum{s} = 0.0" for s in range(atoms.n_scopes)]
+    lines += [f"pb{s} = np.inf" for s in range(atoms.n_scopes)]
     # The net cash flows of one draw in cash_every are kept: only those are stored.
-    draw += ["kc = j - cash_first", "store = kc >= 0 and kc % cash_every == 0",
-             "kc = kc // cash_every"]
-    draw.append(f"for t in range({horizon}):")
+    lines += ["kc = j - cash_first", "store = kc >= 0 and kc % cash_every == 0",
+              "kc = kc // cash_every"]
+    return lines
+
+
+def _period_lines(writer: ScalarWriter, atoms: _Atoms, ledger: LedgerPlan,
+                  keys: Sequence[OutputKey], n_nodes: int) -> list[str]:
+    """Write the loop over periods: node values, discounted sums, cash flows and payback."""
+    money = atoms.money
     period = ["tt = float(t)", *writer.per_period]
     period.append("if keep_flows:")
-    period += [f"    flows[{k}, t, j] = v{k}" for k in range(len(order))]
+    period += [f"    flows[{k}, t, j] = v{k}" for k in range(n_nodes)]
     period.append("d = money[t]")
     period += [f"pv{m} += d * {atom}" for m, atom in enumerate(money)]
     period.append("h = health[t]")
-    period += [f"qa{q} += h * {atom}" for q, atom in enumerate(qalys)]
-    keys = ledger.moment_keys(horizon)
-    for m, (node_id, atom) in enumerate(zip(ledger.metric_nodes, metrics, strict=True)):
-        row = keys.index(("metric", node_id, "0"))
+    period += [f"qa{q} += h * {atom}" for q, atom in enumerate(atoms.qalys)]
+    for m, (node_id, atom) in enumerate(zip(ledger.metric_nodes, atoms.metrics, strict=True)):
+        row = keys.index(OutputKey("node", node_id, period=0))
         period += [f"rows[{row} + t, j] = {atom}", f"mt{m} += {atom}"]
-    for s in range(n_scopes):
+    for s in range(atoms.n_scopes):
         period += [f"cash = {_signed_sum(ledger.weights['net_cash'][s], money)}",
                    "if store:", f"    net[{s}, t, kc] = cash",
                    f"cum{s} += cash",
                    f"if pb{s} == np.inf and cum{s} >= 0.0:",
                    f"    pb{s} = tt"]
-    if incomes:
-        period.append(f"income = {' + '.join(['0.0', *incomes])}")
+    if atoms.incomes:
+        period.append(f"income = {' + '.join(['0.0', *atoms.incomes])}")
         period.append("imbalance = max(imbalance, abs(income))")
-        period += [f"largest = max(largest, abs({atom}))" for atom in incomes]
+        period += [f"largest = max(largest, abs({atom}))" for atom in atoms.incomes]
     period += [f"{power} *= {base}" for power, base in writer.powers]
-    draw += [f"    {line}" for line in period]
-    present = [f"pv{m}" for m in range(len(money))]
+    return period
+
+
+def _draw_results(atoms: _Atoms, ledger: LedgerPlan, keys: Sequence[OutputKey],
+                  qaly_value: float) -> list[str]:
+    """Write a draw's base quantities and moment rows, and the check that they are finite."""
+    n_scopes = atoms.n_scopes
+    present = [f"pv{m}" for m in range(len(atoms.money))]
     scope_atoms: list[dict[str, str]] = [{"payback": f"pb{s}"} for s in range(n_scopes)]
+    lines = []
     for b, name in enumerate(_PRESENT_VALUES):
         for s in range(n_scopes):
             atom = scope_atoms[s][name] = f"b{b}_{s}"
-            draw += [f"{atom} = {_signed_sum(ledger.weights[name][s], present)}",
-                     f"base[{b}, {s}, j] = {atom}", f"bad += 0.0 * {atom}"]
-    draw += [f"payback[{s}, j] = pb{s}" for s in range(n_scopes)]
-    draw.append(f"ql = {' + '.join(['0.0', *(f'qa{q}' for q in range(len(qalys)))])}")
-    draw += ["qalys[j] = ql", "bad += 0.0 * ql"]
-    draw += [f"bad += 0.0 * mt{m}" for m in range(len(metrics))]
+            lines += [f"{atom} = {_signed_sum(ledger.weights[name][s], present)}",
+                      f"base[{b}, {s}, j] = {atom}", f"bad += 0.0 * {atom}"]
+    lines += [f"payback[{s}, j] = pb{s}" for s in range(n_scopes)]
+    lines.append(f"ql = {' + '.join(['0.0', *(f'qa{q}' for q in range(len(atoms.qalys)))])}")
+    lines += ["qalys[j] = ql", "bad += 0.0 * ql"]
+    lines += [f"bad += 0.0 * mt{m}" for m in range(len(atoms.metrics))]
     scope_atoms[0]["qalys"] = "ql"
-    draw += _moment_rows(keys, ledger, scope_atoms, bid.settings.qaly_value)
-    body += [f"        {line}" for line in draw]
-    body += ["    status[0] = bad", "    status[1] = imbalance", "    status[2] = largest", ""]
-    return "\n".join(body)
+    lines += _moment_rows(keys, ledger, scope_atoms, qaly_value)
+    return lines
 
 
 # -- compiling and running ---------------------------------------------------------------
@@ -307,7 +347,7 @@ def parameter_rows(n_parameters: int, n: int) -> NDArray[np.float64]:
     return _padded("compiled parameters", (n_parameters, n))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CompiledModel:
     """A bid's compiled kernel and how to call it; picklable (workers compile their own).
 
@@ -357,7 +397,7 @@ class CompiledModel:
             gates=tuple(node.id for node in activities
                         if node.success is not None and node.success != 1),
             nodes=tuple(node.id for node in order),
-            metric_rows=tuple((node_id, keys.index(("metric", node_id, "0")))
+            metric_rows=tuple((node_id, keys.index(OutputKey("node", node_id, period=0)))
                               for node_id in ledger.metric_nodes),
             n_rows=len(keys),
             profiles=profiles,
@@ -382,8 +422,8 @@ class CompiledModel:
         gates: Mapping[str, NDArray[np.float64]],
         money_factors: NDArray[np.float64],
         health_factors: NDArray[np.float64],
-        keep_flows: bool,
         *,
+        keep_flows: bool,
         placed: Collection[str] = (),
         cash_every: int = 1,
         cash_first: int = 0,
@@ -425,8 +465,9 @@ class CompiledModel:
                               base, payback, qalys, net, moment_rows, flows, status,
                               keep_flows, cash_every, cash_first)
         ledger = LedgerSlice(
-            {**dict(zip(_PRESENT_VALUES, base, strict=True)), "payback": payback},
-            qalys, net[..., :n_cash], float(status[1] / status[2]) if status[2] > 0 else 0.0)
+            base={**dict(zip(_PRESENT_VALUES, base, strict=True)), "payback": payback},
+            qalys=qalys, net_cash=net[..., :n_cash],
+            imbalance=float(status[1] / status[2]) if status[2] > 0 else 0.0)
         values = {node_id: moment_rows[row:row + horizon] for node_id, row in self.metric_rows}
         if keep_flows:
             values |= dict(zip(self.nodes, flows, strict=False))
@@ -447,7 +488,7 @@ def row_moments(rows: NDArray[np.float64]) -> Moments:
     """
     count, mean, m2 = (np.empty(rows.shape[0]) for _ in range(3))
     _row_moments()(rows, count, mean, m2)
-    return Moments(count, mean, m2)
+    return Moments(count=count, mean=mean, m2=m2)
 
 
 def _row_moments() -> Callable[..., None]:

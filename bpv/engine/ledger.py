@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bpv._utils.scratch import scratch
+from bpv.engine.keys import SYSTEM, OutputKey
 from bpv.spec.bid import Bid
 
 __all__ = [
@@ -179,7 +180,7 @@ def _signed_sum(weights: NDArray[np.float64],
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LedgerSlice:
     """A slice of draws reduced by the ledger.
 
@@ -202,7 +203,7 @@ class LedgerSlice:
     imbalance: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class LedgerPlan:
     """Which nodes land where: built once per bid, used for every slice of draws.
 
@@ -230,7 +231,7 @@ class LedgerPlan:
     @property
     def scopes(self) -> tuple[str, ...]:
         """``'system'`` then each organisation id: the rows of every base array."""
-        return ("system", *self.organisations)
+        return (SYSTEM, *self.organisations)
 
     @classmethod
     def from_bid(cls, bid: Bid) -> LedgerPlan:
@@ -256,30 +257,33 @@ class LedgerPlan:
             income_nodes=tuple(n.id for n in money if n.measure == "income"),
         )
 
-    def moment_keys(self, horizon: int) -> list[tuple[str, ...]]:
+    def moment_keys(self, horizon: int) -> list[OutputKey]:
         """Every quantity whose moments an appraisal keeps, in the engine's row order.
 
         Each system metric, each organisation metric (organisations in order
         within a metric), whether each scope's NPV and the system's NMB are
         above zero, each metric node's total over periods, then each metric
-        node's periods, keyed ``("metric", node_id, period)``.
+        node's periods (``OutputKey("node", node_id, period=t)``).
 
         Examples
         --------
         >>> plan = LedgerPlan(metric_nodes=("admissions",), organisations=("icb",))
         >>> keys = plan.moment_keys(horizon=2)
-        >>> keys[0], keys[len(METRICS)], keys[-1]
-        (('system', 'npv'), ('organisation', 'icb', 'npv'), ('metric', 'admissions', '1'))
+        >>> keys[0]
+        OutputKey(kind='metric', name='npv', scope='system', period=None)
+        >>> keys[len(METRICS)]
+        OutputKey(kind='metric', name='npv', scope='icb', period=None)
+        >>> keys[-1]
+        OutputKey(kind='node', name='admissions', scope='system', period=1)
         """
-        scopes = self.scopes
-        keys: list[tuple[str, ...]] = [("system", name) for name in METRICS]
+        keys = [OutputKey("metric", name) for name in METRICS]
         for name in ORGANISATION_METRICS:
-            keys += [("organisation", org, name) for org in scopes[1:]]
-        keys += [("above_zero", scope, "npv") for scope in scopes]
-        keys.append(("above_zero", "system", "nmb"))
-        keys += [("metric_total", node_id) for node_id in self.metric_nodes]
+            keys += [OutputKey("metric", name, scope=org) for org in self.organisations]
+        keys += [OutputKey("above_zero", "npv", scope=scope) for scope in self.scopes]
+        keys.append(OutputKey("above_zero", "nmb"))
+        keys += [OutputKey("node_total", node_id) for node_id in self.metric_nodes]
         for node_id in self.metric_nodes:
-            keys += [("metric", node_id, str(period)) for period in range(horizon)]
+            keys += [OutputKey("node", node_id, period=period) for period in range(horizon)]
         return keys
 
     def reduce(
@@ -319,7 +323,8 @@ class LedgerPlan:
         qalys = np.zeros(n_draws)
         for node_id in self.qaly_nodes:
             qalys += health_factors @ values[node_id]
-        return LedgerSlice(base, qalys, net_cash, self._imbalance(values, (n_periods, n_draws)))
+        return LedgerSlice(base=base, qalys=qalys, net_cash=net_cash,
+                           imbalance=self._imbalance(values, (n_periods, n_draws)))
 
     def _imbalance(self, values: Mapping[str, NDArray[np.float64]],
                    shape: tuple[int, int]) -> float:

@@ -17,7 +17,7 @@ from numpy.typing import NDArray
 __all__ = ["Moments"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Moments:
     """Count, mean and sum of squared deviations of finite values, per column.
 
@@ -46,11 +46,12 @@ class Moments:
         values = np.asarray(values, dtype=np.float64)
         if values.ndim == 1:
             one = cls.of_rows(values[np.newaxis, :])
-            return cls(one.count[0], one.mean[0], one.m2[0])
+            return cls(count=one.count[0], mean=one.mean[0], m2=one.m2[0])
         flat = values.reshape(values.shape[0], -1)
         rows = cls.of_rows(flat.T)  # one row per quantity: reductions run along memory
         shape = values.shape[1:]
-        return cls(rows.count.reshape(shape), rows.mean.reshape(shape), rows.m2.reshape(shape))
+        return cls(count=rows.count.reshape(shape), mean=rows.mean.reshape(shape),
+                   m2=rows.m2.reshape(shape))
 
     @classmethod
     def of_rows(cls, rows: NDArray[np.float64], *, overwrite: bool = False) -> Moments:
@@ -82,7 +83,7 @@ class Moments:
             if count[index] == 0:
                 work[index] = 0.0
         m2 = np.einsum("ij,ij->i", work, work)
-        return cls(count, mean, m2)
+        return cls(count=count, mean=mean, m2=m2)
 
     def merge(self, other: Moments) -> Moments:
         """Return the moments of the union of both samples."""
@@ -93,7 +94,7 @@ class Moments:
             mean = np.where(count > 0, np.nan_to_num(self.mean) + delta * share, np.nan)
             m2 = self.m2 + other.m2 + np.where(
                 count > 0, delta * delta * self.count * other.count / count, 0.0)
-        return Moments(count, mean, m2)
+        return Moments(count=count, mean=mean, m2=m2)
 
     @property
     def sd(self) -> NDArray[np.float64]:
@@ -109,7 +110,7 @@ class Moments:
 
     def column(self, index: int) -> Moments:
         """Return the moments of one column (one period)."""
-        return Moments(self.count[index], self.mean[index], self.m2[index])
+        return Moments(count=self.count[index], mean=self.mean[index], m2=self.m2[index])
 
     def scalars(self) -> tuple[float, float, float, float]:
         """Return (mean, sd, mcse, count) as floats, for a scalar metric."""

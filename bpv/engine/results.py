@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bpv._utils.formatting import format_number, json_safe
+from bpv.engine.keys import OutputKey
 from bpv.engine.ledger import ORGANISATION_METRICS, derive
 from bpv.engine.moments import Moments
 from bpv.errors import UnknownNameError, did_you_mean
@@ -125,7 +126,7 @@ class _MetricView:
     base: Mapping[str, Vector]
     names: tuple[str, ...]
     qaly_value: float
-    moments: Mapping[tuple[str, ...], Moments] | None = None
+    moments: Mapping[OutputKey, Moments] | None = None
     n_represented: int = 0
     scope: str = "system"
 
@@ -163,7 +164,7 @@ class _MetricView:
         if op not in _OPERATORS:
             msg = f"The 'op' parameter must be one of {', '.join(_OPERATORS)}. Got {op!r} instead."
             raise ValueError(msg)
-        exact = (self.moments or {}).get(("above_zero", self.scope, metric))
+        exact = (self.moments or {}).get(OutputKey("above_zero", metric, scope=self.scope))
         if exact is not None and op == ">" and value == 0:
             return float(exact.mean)
         return float(np.mean(_OPERATORS[op](self.subsample(metric), value)))
@@ -174,10 +175,10 @@ class _MetricView:
     ) -> Summary:
         """Return mean, sd, quantiles and MCSE of each metric."""
         names = tuple(metrics) if metrics is not None else self.names
-        prefix = ("system",) if self.scope == "system" else ("organisation", self.scope)
         return Summary({
             name: summarise(self.subsample(name), quantiles=quantiles,
-                            moments=(self.moments or {}).get((*prefix, name)))
+                            moments=(self.moments or {}).get(
+                                OutputKey("metric", name, scope=self.scope)))
             for name in names}, title=title)
 
 

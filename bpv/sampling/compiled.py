@@ -80,7 +80,7 @@ def _transform_of(spec: Distribution) -> tuple[int, tuple[float, ...]] | None:
     return None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class CompiledSampler:
     """The parameters drawn by raw stream and compiled transform, and how; picklable.
 

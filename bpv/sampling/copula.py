@@ -51,10 +51,11 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
-from bpv._utils.linalg import smallest_eigenvalue, square_matrix
+from bpv._utils.linalg import Shown, smallest_eigenvalue, square_matrix
+from bpv._utils.validation import parameter_message
 from bpv.errors import SpecError
 
-__all__ = ["correlate_normals", "to_uniform"]
+__all__ = ["correlate_normals", "to_normal", "to_uniform"]
 
 
 def correlate_normals(z: ArrayLike, matrix: ArrayLike) -> NDArray[np.float64]:
@@ -94,20 +95,22 @@ def correlate_normals(z: ArrayLike, matrix: ArrayLike) -> NDArray[np.float64]:
     target = square_matrix(matrix, name="matrix", function="correlate_normals")
     k = target.shape[0]
     if scores.ndim != 2 or scores.shape[1] != k:
-        msg = (f"The 'z' parameter of correlate_normals must have shape (n_draws, {k}), one "
-               f"column per row of 'matrix'. Got shape {scores.shape} instead.")
-        raise SpecError(msg)
+        raise SpecError(parameter_message(
+            "z", "correlate_normals",
+            f"an array of shape (n_draws, {k}), one column per row of 'matrix'",
+            Shown(f"shape {scores.shape}")))
     if not np.allclose(np.diag(target), 1.0, rtol=0, atol=1e-12):
-        msg = (f"The 'matrix' parameter of correlate_normals must have a diagonal of 1, a "
-               f"correlation matrix. Got diagonal {np.diag(target).tolist()} instead.")
-        raise SpecError(msg)
+        raise SpecError(parameter_message(
+            "matrix", "correlate_normals", "a correlation matrix, with a diagonal of 1",
+            Shown(f"diagonal {np.diag(target).tolist()}")))
     try:
         lower = np.linalg.cholesky(target)
     except np.linalg.LinAlgError:
-        msg = (f"The 'matrix' parameter of correlate_normals must be positive definite. Got a "
-               f"matrix with smallest eigenvalue {smallest_eigenvalue(target):.2g} instead; "
-               f"repair it with nearest_correlation.")
-        raise SpecError(msg) from None
+        raise SpecError(parameter_message(
+            "matrix", "correlate_normals",
+            "positive definite (repair it with nearest_correlation)",
+            Shown(f"a matrix with smallest eigenvalue {smallest_eigenvalue(target):.2g}"))
+            ) from None
     result: NDArray[np.float64] = scores @ lower.T
     return result
 
@@ -134,6 +137,32 @@ def to_uniform(z: ArrayLike) -> NDArray[np.float64]:
     array([0.5  , 0.025])
     """
     result: NDArray[np.float64] = special.ndtr(np.asarray(z, dtype=np.float64))
+    return result
+
+
+def to_normal(u: ArrayLike) -> NDArray[np.float64]:
+    """Map uniforms to standard normal scores by the inverse standard normal CDF.
+
+    The inverse of :func:`to_uniform`: for Latin hypercube or Sobol uniforms
+    of correlated parameters, whose normal scores :func:`correlate_normals`
+    then correlates.
+
+    Parameters
+    ----------
+    u : array_like of any shape
+        Uniforms in (0, 1); 0 and 1 map to -inf and inf.
+
+    Returns
+    -------
+    ndarray of the same shape
+        Φ⁻¹(u).
+
+    Examples
+    --------
+    >>> to_normal(np.array([0.5, 0.025])).round(6)
+    array([ 0.      , -1.959964])
+    """
+    result: NDArray[np.float64] = special.ndtri(np.asarray(u, dtype=np.float64))
     return result
 
 

@@ -74,6 +74,9 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
+from bpv._utils.linalg import Shown
+from bpv._utils.validation import check_instance, check_int, parameter_message
+from bpv.errors import SpecError
 from bpv.sampling.transform_codes import ONE_BITS
 from bpv.spec.distributions import (
     DISTRIBUTIONS,
@@ -172,19 +175,14 @@ def sample(spec: Distribution, generator: np.random.Generator, n: int) -> FloatA
     """
     given: object = generator  # checked at run time whatever the annotation says
     if not isinstance(given, np.random.Generator):
-        msg = (f"The 'generator' parameter of sample must be a numpy.random.Generator. "
-               f"Got {type(given).__name__} instead; use np.random.default_rng(seed).")
-        raise TypeError(msg)
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
-        msg = (f"The 'n' parameter of sample must be an int in the range [0, inf). "
-               f"Got {n!r} instead.")
-        raise ValueError(msg)
-    return _draw(spec, generator, int(n))
+        raise _type_error(given, name="generator", function="sample",
+                          expected="a numpy.random.Generator (use np.random.default_rng(seed))")
+    return _draw(spec, generator, check_int(n, name="n", function="sample", low=0))
 
 
 @functools.singledispatch
 def _draw(spec: Any, generator: np.random.Generator, n: int) -> FloatArray:
-    raise TypeError(_unknown_spec("sample", spec))
+    raise _unknown_spec("sample", spec)
 
 
 @_draw.register
@@ -382,11 +380,11 @@ def ppf_exact(spec: Distribution) -> InverseCDF:
     array([0.26445])
     """
     if type(spec) not in DISTRIBUTIONS.values():
-        raise TypeError(_unknown_spec("ppf_exact", spec))
-    return _Exact(spec.to_scipy())
+        raise _unknown_spec("ppf_exact", spec)
+    return _Exact(distribution=spec.to_scipy())
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class _Exact:
     """scipy's ``ppf`` of a frozen distribution, returning a float64 array."""
 
@@ -398,7 +396,7 @@ class _Exact:
 
 @functools.singledispatch
 def _inverse(spec: Any) -> InverseCDF:
-    raise TypeError(_unknown_spec("inverse_cdf", spec))
+    raise _unknown_spec("inverse_cdf", spec)
 
 
 @_inverse.register
@@ -638,7 +636,7 @@ def _interleave(nodes: FloatArray, middles: FloatArray) -> FloatArray:
     return out
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class _UnitTable:
     """Quintic Hermite coefficients of the unit distribution's two tail quantiles.
 
@@ -675,7 +673,7 @@ def _unit_table(family: Family, a: float, b: float) -> _UnitTable | None:
             if worst <= _CHECK_RTOL:
                 lower, upper = (np.vstack([tables[side], [tails[side][0][-1], 0, 0, 0, 0, 0]])
                                 for side in (False, True))
-                return _UnitTable(family, k, lower, upper, worst)
+                return _UnitTable(family=family, k=k, lower=lower, upper=upper, worst=worst)
             if k < _K_BITS_LAST:  # the midpoints become nodes: their exact quantiles
                 checks = {upper: _tail_quantile(family, a, b, middle, upper=upper)
                           for upper in signs}
@@ -872,9 +870,9 @@ class InverseStack:
         """
         u = np.asarray(u, dtype=np.float64)
         if u.ndim != 2 or u.shape[0] != len(self.inverses):
-            msg = (f"InverseStack of {len(self.inverses)} inverses needs uniforms of shape "
-                   f"({len(self.inverses)}, n); got {u.shape}")
-            raise ValueError(msg)
+            raise SpecError(parameter_message(
+                "u", "InverseStack", f"an array of shape ({len(self.inverses)}, n), a row of "
+                "uniforms for each inverse", Shown(f"shape {u.shape}")))
         out = np.empty_like(u) if out is None else out
         if self.tabled.size == len(self.inverses):
             tabled_u, tabled_out = u, out
@@ -910,8 +908,8 @@ def _table_inverse(family: Family, a: float, b: float, low: float, high: float) 
     from scipy import stats  # only for this rare fallback: importing it costs 45 MB
 
     if family == "beta":
-        return _Exact(stats.beta(a, b, loc=low, scale=high - low))
-    return _Exact(stats.gamma(a, scale=high))
+        return _Exact(distribution=stats.beta(a, b, loc=low, scale=high - low))
+    return _Exact(distribution=stats.gamma(a, scale=high))
 
 
 # -- shared helpers --------------------------------------------------------------------
@@ -938,7 +936,18 @@ def elementary(spec: Interval | Quantiles) -> Elementary:
     return _FITTED[spec.shape](spec.fitted)
 
 
-def _unknown_spec(function: str, spec: object) -> str:
+def _unknown_spec(function: str, spec: object) -> TypeError:
+    """Return the error for a ``spec`` that is no distribution specification."""
     kinds = ", ".join(cls.__name__ for cls in DISTRIBUTIONS.values())
-    return (f"{function} cannot draw from a {type(spec).__name__}; it needs a distribution "
-            f"specification ({kinds}), such as bpv.dist.Beta(a=2, b=5).")
+    return _type_error(spec, name="spec", function=function,
+                       expected=f"a distribution specification ({kinds}), such as "
+                                "bpv.dist.Beta(a=2, b=5)")
+
+
+def _type_error(value: object, *, name: str, function: str, expected: str) -> TypeError:
+    """Return a wrong kind of argument's error: a TypeError, worded by ``check_instance``."""
+    try:  # nothing is an instance of no type: this always words the message
+        check_instance(value, (), name=name, function=function, expected=expected)
+    except SpecError as error:
+        return TypeError(str(error))
+    raise AssertionError(value)  # pragma: no cover - unreachable

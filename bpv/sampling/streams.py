@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from bpv._utils.validation import parameter_message
 from bpv.errors import SpecError
 
 __all__ = ["BLOCK_SIZE", "Seed", "block_generator", "name_key", "root_seed"]
@@ -68,9 +69,8 @@ def root_seed(rng: Seed) -> np.random.SeedSequence:
         return np.random.SeedSequence()
     if isinstance(rng, int | np.integer) and not isinstance(rng, bool) and rng >= 0:
         return np.random.SeedSequence(int(rng))
-    msg = (f"The 'rng' parameter must be a non-negative int, a numpy SeedSequence, a numpy "
-           f"Generator or None. Got {rng!r} instead.")
-    raise SpecError(msg)
+    raise SpecError(parameter_message(
+        "rng", None, "a non-negative int, a numpy SeedSequence, a numpy Generator or None", rng))
 
 
 def name_key(name: str) -> int:

@@ -52,7 +52,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from bpv.errors import SpecError
+from bpv._utils.validation import check_instance
 from bpv.formulas.rewrite import number
 from bpv.spec.bid import Bid
 from bpv.spec.distributions import Fixed
@@ -208,10 +208,7 @@ def adjust(bid: Bid) -> Adjusted:
     >>> bpv.adjust(adjusted.bid).applied
     ()
     """
-    if not isinstance(bid, Bid):
-        msg = (f"The 'bid' parameter of adjust must be a bpv.Bid (use bpv.load). "  # type: ignore[unreachable]
-               f"Got {type(bid).__name__} instead.")
-        raise SpecError(msg)
+    check_instance(bid, Bid, name="bid", function="adjust", expected="a bpv.Bid (use bpv.load)")
     settings = bid.settings
     if all(getattr(settings, key) is None for key in _SETTINGS_KEYS):
         return Adjusted(bid, ())

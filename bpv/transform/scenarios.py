@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bpv._utils.validation import check_instance
 from bpv.errors import (
     BidValidationError,
     Problem,
-    SpecError,
     UnknownNameError,
     did_you_mean,
     format_location,
@@ -115,10 +115,8 @@ def apply_scenario(bid: Bid, scenario: Scenario | str, *, name: str | None = Non
                    f"{did_you_mean(scenario, bid.scenarios)}")
             raise UnknownNameError(msg)
         scenario = bid.scenarios[scenario]
-    if not isinstance(scenario, Scenario):
-        msg = (f"The 'scenario' parameter of apply_scenario must be a bpv.Scenario or the "  # type: ignore[unreachable]
-               f"name of one of the bid's scenarios. Got {type(scenario).__name__} instead.")
-        raise SpecError(msg)
+    check_instance(scenario, Scenario, name="scenario", function="apply_scenario",
+                   expected="a bpv.Scenario or the name of one of the bid's scenarios")
     name = name or "scenario"
     check_scenarios(bid, {name: scenario})
     draft = Draft(bid)

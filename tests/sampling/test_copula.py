@@ -10,11 +10,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from scipy import stats
+from scipy import special, stats
 
 from bpv._utils.linalg import EIGENVALUE_FLOOR, nearest_correlation, smallest_eigenvalue
 from bpv.errors import BPVWarning, SpecError
-from bpv.sampling.copula import correlate_normals, to_uniform
+from bpv.sampling.copula import correlate_normals, to_normal, to_uniform
 
 HIGHAM_A = np.array([[2, -1, 0, 0], [-1, 2, -1, 0], [0, -1, 2, -1], [0, 0, -1, 2]], float)
 #: Higham (2002), section 4: the nearest correlation matrix to HIGHAM_A.
@@ -106,7 +106,7 @@ def test_warns_when_not_converged():
         ((np.ones((2, 3)),), {}, r"'matrix' parameter of nearest_correlation must be a square "
                                  r"matrix\. Got shape \(2, 3\)"),
         ((np.ones(3),), {}, r"must be a square matrix"),
-        (([[1, np.nan], [0, 1]],), {}, r"must hold finite numbers"),
+        (([[1, np.nan], [0, 1]],), {}, r"must be a matrix of finite numbers"),
         ((NOT_PD,), {"tol": 0}, r"'tol' parameter .* range \(0, 1\)\. Got 0"),
         ((NOT_PD,), {"max_iterations": 0}, r"'max_iterations' parameter .* Got 0"),
         ((NOT_PD,), {"eigenvalue_floor": 0.0}, r"'eigenvalue_floor' parameter .* Got 0\.0"),
@@ -212,15 +212,16 @@ def test_identity_leaves_scores_alone():
 @pytest.mark.parametrize(
     ("z", "matrix", "match"),
     [
-        (np.zeros((5, 2)), TARGET, r"'z' parameter of correlate_normals must have shape "
-                                   r"\(n_draws, 3\).*Got shape \(5, 2\)"),
+        (np.zeros((5, 2)), TARGET, r"'z' parameter of correlate_normals must be an array "
+                                   r"of shape \(n_draws, 3\).*Got shape \(5, 2\)"),
         (np.zeros(3), TARGET, r"Got shape \(3,\)"),
         (np.zeros((5, 3)), TARGET[:, :2], r"'matrix' parameter of correlate_normals must be a "
                                           r"square matrix"),
-        (np.zeros((5, 2)), np.array([[2.0, 0.1], [0.1, 1.0]]), r"must have a diagonal of 1"),
-        (np.zeros((5, 3)), NOT_PD, r"must be positive definite\. Got a matrix with smallest "
-                                   r"eigenvalue -0\.8 instead; repair it with "
-                                   r"nearest_correlation"),
+        (np.zeros((5, 2)), np.array([[2.0, 0.1], [0.1, 1.0]]),
+         r"must be a correlation matrix, with a diagonal of 1"),
+        (np.zeros((5, 3)), NOT_PD, r"must be positive definite \(repair it with "
+                                   r"nearest_correlation\)\. Got a matrix with smallest "
+                                   r"eigenvalue -0\.8 instead"),
     ],
 )
 def test_correlate_normals_rejects_bad_arguments(z, matrix, match):
@@ -233,3 +234,20 @@ def test_to_uniform_is_the_normal_cdf():
     np.testing.assert_allclose(to_uniform(z), stats.norm.cdf(z), rtol=1e-14)
     assert to_uniform(np.array(0.0)) == 0.5
     assert to_uniform(np.array([-math.inf, math.inf])).tolist() == [0.0, 1.0]
+
+
+def test_to_normal_is_the_inverse_normal_cdf_and_undoes_to_uniform():
+    u = np.linspace(0.001, 0.999, 25).reshape(5, 5)
+    np.testing.assert_allclose(to_normal(u), stats.norm.ppf(u), rtol=1e-14)
+    np.testing.assert_allclose(to_uniform(to_normal(u)), u, rtol=1e-14)
+    assert to_normal(np.array(0.5)) == 0.0
+    assert to_normal(np.array([0.0, 1.0])).tolist() == [-math.inf, math.inf]
+
+
+def test_the_engine_copula_is_these_functions_to_the_bit():
+    # The engine draws correlated parameters as clip(to_uniform(correlate_normals(z, R)))
+    # of independent normal scores: the same numbers as the Cholesky product by hand.
+    rng = np.random.default_rng(3)
+    z = rng.standard_normal((1_000, 3))
+    by_hand = special.ndtr(z @ np.linalg.cholesky(TARGET).T)
+    assert np.array_equal(to_uniform(correlate_normals(z, TARGET)), by_hand)

@@ -433,20 +433,22 @@ def test_sample_rejects_a_bad_count(n):
 
 @pytest.mark.parametrize("generator", [1, np.random.RandomState(1), None])
 def test_sample_needs_a_generator(generator):
-    with pytest.raises(TypeError, match=r"must be a numpy\.random\.Generator\. Got "
-                                        r".* instead; use np\.random\.default_rng"):
+    with pytest.raises(TypeError, match=r"must be a numpy\.random\.Generator \(use "
+                                        r"np\.random\.default_rng\(seed\)\)\. Got .* instead"):
         sample(SPECS["beta"], generator, 3)
 
 
 @pytest.mark.parametrize("function", [inverse_cdf, ppf_exact])
 def test_unknown_specifications_are_named(function):
-    with pytest.raises(TypeError, match=r"cannot draw from a dict; it needs a distribution "
-                                        r"specification \(Normal, LogNormal, Beta"):
+    with pytest.raises(TypeError, match=r"The 'spec' parameter of \w+ must be a distribution "
+                                        r"specification \(Normal, LogNormal, Beta.*\. Got a "
+                                        r"dict instead\."):
         function({"dist": "beta", "a": 2, "b": 5})
 
 
 def test_sample_names_an_unknown_specification():
-    with pytest.raises(TypeError, match="sample cannot draw from a str"):
+    with pytest.raises(TypeError, match=r"The 'spec' parameter of sample must be a "
+                                        r"distribution specification .*\. Got 'beta' instead\."):
         sample("beta", np.random.default_rng(SEED), 3)
 
 
@@ -458,3 +460,12 @@ def test_fast_beta_inverse_survives_scipy_nan_in_the_far_tail():
     assert np.isfinite(x).all()
     # 1 - x is about 1e-15, so float64 rounding of x (ulp 1.1e-16) is all the error left.
     np.testing.assert_allclose(stats.beta(a, b).sf(x), 1.0 - u, atol=4 * np.spacing(1.0) * b)
+
+
+@pytest.mark.parametrize("u", [np.full((3, 4), 0.5), np.full(2, 0.5)])
+def test_an_inverse_stack_needs_a_row_of_uniforms_for_each_inverse(u):
+    stack = InverseStack([inverse_cdf(SPECS["beta"])] * 2)
+    with pytest.raises(ValueError, match=r"The 'u' parameter of InverseStack must be an array "
+                                         r"of shape \(2, n\), a row of uniforms for each "
+                                         r"inverse\. Got shape \(\d+(, \d+)?,?\) instead\."):
+        stack(u)

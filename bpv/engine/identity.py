@@ -1,0 +1,27 @@
+"""A bid's identity: the hash of what it means, however it was written."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from bpv.spec.bid import Bid
+
+__all__ = ["bid_hash"]
+
+
+def bid_hash(bid: Bid) -> str:
+    """Return the SHA-256 of a bid's canonical JSON: every field, defaults included, keys sorted.
+
+    Two bids that mean the same thing hash the same, however they were written.
+
+    Examples
+    --------
+    >>> import bpv
+    >>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")
+    >>> bid_hash(bid) == bid_hash(bpv.loads(bid.to_json(), format="json"))
+    True
+    """
+    canonical = json.dumps(bid.model_dump(mode="json", by_alias=True), sort_keys=True,
+                           separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
