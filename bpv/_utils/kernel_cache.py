@@ -4,7 +4,7 @@ numba keeps a function's machine code on disk (``cache=True``) only when the
 function is defined in a file it can find again: it stores the code in
 ``__pycache__`` beside that file, keyed by the file's time stamp and size, the
 function's types, and the versions of numba and Python. A bid's kernel is
-source written at run time (:func:`bpv.compiled.kernel_source`), so it is
+source written at run time (:func:`bpv.engine.compiled_kernel.kernel_source`), so it is
 written to a file first, named by the digest of its text, in the kernel cache
 directory, and imported from there.
 

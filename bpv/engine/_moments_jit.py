@@ -1,8 +1,8 @@
-""":func:`bpv.compiled.row_moments` as numba functions.
+""":func:`bpv.engine.compiled_kernel.row_moments` as numba functions.
 
 Imported only when the compiled kernel runs (it imports numba). The same for
 every bid, so numba keeps its machine code on disk where it can
-(:func:`bpv._kernel_cache.jit`) and a new process loads it instead of
+(:func:`bpv._utils.kernel_cache.jit`) and a new process loads it instead of
 compiling it again.
 """
 

@@ -95,7 +95,7 @@ def _signed_sum(weights: NDArray[np.float64], atoms: Sequence[str]) -> str:
     return expression
 
 
-#: The metrics :mod:`bpv.ledger` derives from base quantities, as scalar expressions
+#: The metrics :mod:`bpv.engine.ledger` derives from base quantities, as scalar expressions
 #: with the same operations in the same order (tested against ``ledger.derive``).
 DERIVED_SOURCE: Mapping[str, str] = {
     "npv": "{benefit_pv} - {cost_pv}",

@@ -115,7 +115,7 @@ def appraise(
         and standard error is a terminal.
     kernel : {'numpy', 'compiled'}, default 'numpy'
         How each slice of draws is evaluated: numpy array operations, or the
-        bid compiled to machine code by numba (:mod:`bpv.compiled`; install
+        bid compiled to machine code by numba (:mod:`bpv.engine.compiled_kernel`; install
         ``bpv[compiled]``), about three times as fast on two cores from a
         million draws, after a compile of 1–3.5 s the first time a machine
         sees the bid (kept on disk after that: about 0.3 s to load in a new

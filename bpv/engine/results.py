@@ -1,7 +1,7 @@
 """Appraisal results: plain, frozen data with summaries. Plots live elsewhere.
 
 An :class:`Appraisal` holds the per-draw base vectors of one evaluation (see
-:mod:`bpv.ledger`), for the system and each organisation, per-period values
+:mod:`bpv.engine.ledger`), for the system and each organisation, per-period values
 of every ``metric`` node, optionally every node's flows, and the provenance
 needed to replay the run: bpv version, seed entropy, number of draws,
 sampling method and a hash of the bid.
@@ -231,7 +231,7 @@ class MetricNodeResult:
 class CashFlowResult:
     """Net cash flow by period, for the system or one organisation: the cash-flow fan chart's data.
 
-    Net cash flow is what :mod:`bpv.ledger` counts for the payback period:
+    Net cash flow is what :mod:`bpv.engine.ledger` counts for the payback period:
     cash-releasing benefits (and, for an organisation, its income) less costs,
     undiscounted. It is kept for a systematic subsample of at most 32,768
     draws (every k-th draw; every draw of a smaller run), so its memory is
@@ -275,7 +275,7 @@ class Appraisal(_MetricView):
     """The result of appraising one bid.
 
     Index it by metric name for per-draw read-only vectors
-    (``appraisal["npv"]``); see :mod:`bpv.ledger` for the definitions.
+    (``appraisal["npv"]``); see :mod:`bpv.engine.ledger` for the definitions.
 
     Attributes
     ----------

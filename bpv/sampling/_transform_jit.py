@@ -2,7 +2,7 @@
 
 Imported only when the compiled kernel runs (it imports numba). The same for
 every bid, so numba keeps its machine code on disk where it can
-(:func:`bpv._kernel_cache.jit`: in ``__pycache__`` beside this file or,
+(:func:`bpv._utils.kernel_cache.jit`: in ``__pycache__`` beside this file or,
 where that is read-only, numba's own cache folder) and a new process loads
 it instead of compiling it again.
 """

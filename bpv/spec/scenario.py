@@ -29,8 +29,8 @@ Each change is one mapping whose first key says what it does:
                                    ``revenue`` ones) rises by the share ``u``
 =================================  ===============================================
 
-:func:`bpv.scenarios.apply_scenario` turns a bid and a scenario into the
-changed bid; :func:`bpv.scenarios.scenarios` appraises them side by side on
+:func:`bpv.apply_scenario` turns a bid and a scenario into the
+changed bid; :func:`bpv.scenarios` appraises them side by side on
 the same draws.
 """
 
@@ -267,7 +267,7 @@ class Scenario(Spec):
 # -- checks against a bid -----------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class NodeFacts:
     """What the scenario checks need to know of a node."""
 

@@ -2,7 +2,7 @@
 
 A :class:`Draft` holds a bid as plain data (the file form) and offers the
 few edits that scenarios (:mod:`bpv.scenarios`) and settings adjustments
-(:mod:`bpv.adjustments`) are made of: multiply parameters wherever they are
+(:mod:`bpv.transform.adjustments`) are made of: multiply parameters wherever they are
 used, multiply whole node formulas, move and stretch activities, scale
 success probabilities. :meth:`Draft.build` validates the result as an
 ordinary :class:`~bpv.spec.bid.Bid`, so a transformed bid is checked exactly

@@ -55,7 +55,8 @@ def check_scenarios(bid: Bid, chosen: Mapping[str, Scenario]) -> None:
         (``scenarios.late.changes[0].delay: unknown activity 'wrd' (did you
         mean 'ward'?)``).
     """
-    facts = {node.id: NodeFacts(node.kind, node.success, node.measure, node.cost_type)
+    facts = {node.id: NodeFacts(kind=node.kind, success=node.success, measure=node.measure,
+                                cost_type=node.cost_type)
              for node in bid.nodes}
     problems: list[Problem] = []
     for name, scenario in chosen.items():
