@@ -689,3 +689,37 @@ def test_chromium_renders_the_report_without_errors(pages, heading, request, tmp
     masthead = pixels[40, 600]  # the blue band behind the title: the style sheet applied
     assert masthead[2] > 0.6
     assert masthead[0] < 0.2
+
+
+# -- one table of metric labels, used by text, reports and plots --------------------------------
+
+
+def test_every_metric_is_labelled_once_and_text_and_report_agree(html, result, bid):
+    from bpv._utils.formatting import METRIC_LABELS, metric_label
+    from bpv.engine.ledger import METRICS, ORGANISATION_METRICS
+    from bpv.reporting.text import appraisal_text
+
+    assert set(METRICS) | set(ORGANISATION_METRICS) <= set(METRIC_LABELS)
+    text = appraisal_text(bid, result)
+    page_text = " ".join(Page(html).text)
+    for metric in result.metrics:
+        entry = METRIC_LABELS[metric]
+        assert f"\n{metric_label(metric)} " in text
+        assert metric_label(metric, "report") in page_text
+        if entry.unit is not None and entry.form != "money":
+            # A unit the report does not write into the numbers is in both labels, alike.
+            assert f"({entry.unit})" in metric_label(metric)
+            assert f"({entry.unit})" in metric_label(metric, "report")
+    # Periods are financial years: the payback period is in years everywhere.
+    assert "Payback period (years)" in text
+    assert "Payback period (years)" in page_text
+    assert "(periods)" not in text
+
+
+def test_scenario_and_sensitivity_labels_come_from_the_same_table():
+    from bpv._utils.formatting import metric_label
+    from bpv.analysis.scenario_table import SCENARIO_METRICS
+
+    assert dict(SCENARIO_METRICS) == {metric: metric_label(metric) for metric in SCENARIO_METRICS}
+    assert metric_label("nmb@30000", "short") == "NMB at £30,000 per QALY"
+    assert metric_label("admissions_avoided", "report") == "admissions_avoided"

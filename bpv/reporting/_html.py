@@ -1,7 +1,8 @@
 """What the HTML reports share: the jinja2 environment, the atomic write, numbers, figures.
 
 :mod:`bpv.html_report` (one bid) and :mod:`bpv.html_comparison` (several)
-prepare plain strings and numbers with these helpers; their templates extend
+prepare plain strings and numbers with these helpers and those of
+:mod:`bpv._utils.formatting` (labels, numbers); their templates extend
 ``bpv/reporting/templates/_page.html.j2`` (style sheet, masthead, footer) and import
 the macros of ``_macros.html.j2``. matplotlib is imported inside the
 functions that draw.
@@ -11,13 +12,14 @@ from __future__ import annotations
 
 import base64
 import io
-import math
 import os
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+from bpv._utils.formatting import Form, format_exact, format_pounds, format_value
 
 if TYPE_CHECKING:
     import jinja2
@@ -26,52 +28,22 @@ if TYPE_CHECKING:
     from bpv.engine.results import Appraisal
 
 __all__ = [
-    "DASH",
     "METHODS",
-    "METRICS",
-    "MINUS",
     "Cell",
     "Figure",
-    "Form",
     "cell",
     "entropy_text",
     "environment",
-    "fmt",
-    "form_of",
     "in_pounds",
-    "number",
     "numbered",
-    "percent_rate",
     "plain",
-    "probability",
-    "quantity",
     "replayable_from_command_line",
     "sampling_rows",
     "seed_argument",
-    "short_pounds",
-    "sig",
     "svg_uri",
     "write_whole",
 ]
 
-Form = Literal["money", "percent", "ratio", "years", "quantity"]
-
-#: How each ledger metric is named and written; unknown metrics are quantities.
-METRICS: dict[str, tuple[str, Form]] = {
-    "qalys": ("QALYs gained (discounted)", "quantity"),
-    "npv": ("Net present value", "money"),
-    "roi": ("Return on investment", "percent"),
-    "bcr": ("Benefit–cost ratio", "ratio"),
-    "cash_roi": ("Cash-releasing return on investment", "percent"),
-    "payback": ("Payback period (years)", "years"),
-    "cost_pv": ("Costs (present value)", "money"),
-    "benefit_pv": ("Benefits (present value)", "money"),
-    "cash_releasing_pv": ("Cash-releasing benefits (present value)", "money"),
-    "income_pv": ("Income from other organisations (present value)", "money"),
-    "nmb": ("Net monetary benefit", "money"),
-}
-MINUS = "\N{MINUS SIGN}"
-DASH = "\N{EM DASH}"
 
 
 def environment() -> jinja2.Environment:
@@ -107,86 +79,7 @@ def write_whole(path: str | os.PathLike[str], text: str) -> None:
         raise
 
 
-# -- numbers in words -------------------------------------------------------------------
-
-
-def form_of(metric: str) -> Form:
-    """Return how a metric is written (``money`` for NPV, NMB at any λ ...)."""
-    if metric.startswith("nmb@"):
-        return "money"
-    return METRICS.get(metric, (metric, "quantity"))[1]
-
-
-def fmt(value: float, form: Form) -> str:
-    """Write a number for a reader: ``£1,234,567``, ``−12.5%``, ``1.05``, ``never``.
-
-    Examples
-    --------
-    >>> fmt(-1234567.4, "money"), fmt(0.1234, "percent"), fmt(float("inf"), "years")
-    ('−£1,234,567', '12.3%', 'never')
-    """
-    if math.isnan(value):
-        return DASH
-    if math.isinf(value):
-        if form == "years":
-            return "never" if value > 0 else DASH
-        return ("" if value > 0 else MINUS) + "∞"
-    sign = MINUS if value < 0 and not _rounds_to_zero(value, form) else ""
-    magnitude = abs(value)
-    if form == "money":
-        return f"{sign}£{magnitude:,.0f}"
-    if form == "percent":
-        return f"{sign}{magnitude:.1%}"
-    if form == "ratio":
-        return f"{sign}{magnitude:,.2f}"
-    if form == "years":
-        return f"{sign}{magnitude:,.1f}"
-    return sign + quantity(magnitude)
-
-
-def _rounds_to_zero(value: float, form: Form) -> bool:
-    places = {"money": 0, "percent": 3, "ratio": 2, "years": 1}.get(form)
-    return places is not None and round(abs(value), places) == 0
-
-
-def quantity(magnitude: float) -> str:
-    """Write a non-negative quantity to about three significant figures, with commas."""
-    if magnitude >= 100:
-        return f"{magnitude:,.0f}"
-    if magnitude >= 1:
-        return f"{magnitude:,.1f}"
-    return f"{magnitude:.3g}"
-
-
-def sig(value: float) -> str:
-    """Write a value to about three significant figures: ``−1,235``, ``0.0784``."""
-    sign = MINUS if value < 0 and f"{abs(value):.3g}" != "0" else ""
-    return sign + quantity(abs(value))
-
-
-def number(value: float) -> str:
-    """Write a number from a bid exactly but readably: ``350,000``, ``0.35``, ``2,800``."""
-    if value.is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.4g}"
-
-
-def probability(share: float) -> str:
-    """Write a probability as a percentage, never rounding a small chance to 0% or 100%."""
-    if math.isnan(share):
-        return DASH
-    if 0 < share < 0.001:
-        return "< 0.1%"
-    if 0.999 < share < 1:
-        return "> 99.9%"
-    return f"{share:.1%}"
-
-
-def percent_rate(rate: float) -> str:
-    """Write a rate such as 0.035 as ``3.5%``."""
-    return f"{rate * 100:.4g}%"
+# -- words for values ---------------------------------------------------------------------
 
 
 def entropy_text(entropy: int | Sequence[int]) -> str:
@@ -197,7 +90,7 @@ def entropy_text(entropy: int | Sequence[int]) -> str:
 def plain(value: object) -> str:
     """Write a provenance value: numbers with commas, sequences joined."""
     if isinstance(value, float):
-        return number(value)
+        return format_exact(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     if isinstance(value, Sequence) and not isinstance(value, str):
@@ -214,8 +107,8 @@ class Cell:
 
 
 def cell(value: float, form: Form) -> Cell:
-    """Return a Cell of ``value`` written in ``form``."""
-    return Cell(fmt(value, form), value)
+    """Return a Cell of ``value`` written in ``form`` (see ``format_value``)."""
+    return Cell(format_value(value, form), value)
 
 
 # -- figures ------------------------------------------------------------------------------
@@ -252,24 +145,8 @@ def in_pounds(ax: Axes, axis: Literal["x", "y"] = "x") -> Axes:
     from matplotlib.ticker import FuncFormatter
 
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(
-        FuncFormatter(lambda value, _: short_pounds(value)))
+        FuncFormatter(lambda value, _: format_pounds(value)))
     return ax
-
-
-def short_pounds(value: float) -> str:
-    """Write an axis tick in pounds.
-
-    Examples
-    --------
-    >>> short_pounds(-1_500_000), short_pounds(250_000), short_pounds(0)
-    ('−£1.5m', '£250k', '£0')
-    """
-    sign, size = (MINUS if value < 0 else ""), abs(value)
-    if size >= 1e6:
-        return f"{sign}£{size / 1e6:,.4g}m"
-    if size >= 1e3:
-        return f"{sign}£{size / 1e3:,.4g}k"
-    return f"{sign}£{size:,.4g}"
 
 
 # -- Monte Carlo settings ------------------------------------------------------------------

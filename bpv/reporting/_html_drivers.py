@@ -14,38 +14,34 @@ from collections.abc import Sequence
 from typing import Any
 
 from bpv import plot
+from bpv._utils.formatting import (
+    DASH,
+    METRIC_LABELS,
+    MINUS,
+    Form,
+    format_exact,
+    format_probability,
+    format_sig,
+    format_value,
+    metric_form,
+    metric_label,
+)
 from bpv.analysis.one_way import SwitchingValue
 from bpv.analysis.sensitivity_result import InputSensitivity, Sensitivity
 from bpv.analysis.sobol import SobolIndex
 from bpv.engine.results import Appraisal
 from bpv.reporting._html import (
-    DASH,
     METHODS,
-    METRICS,
-    MINUS,
     Cell,
     Figure,
-    Form,
     cell,
     entropy_text,
-    fmt,
-    form_of,
     in_pounds,
-    number,
-    probability,
-    sig,
 )
 from bpv.spec.bid import Bid
 
 __all__ = ["driver_figures", "drivers"]
 
-#: Short names of metrics, for sentences.
-_SHORT = {"npv": "NPV", "nmb": "NMB", "qalys": "QALYs", "roi": "ROI",
-          "bcr": "benefit–cost ratio", "cash_roi": "cash-releasing ROI",
-          "payback": "payback period", "cost_pv": "present value of costs",
-          "benefit_pv": "present value of benefits",
-          "cash_releasing_pv": "present value of cash-releasing benefits",
-          "income_pv": "present value of income"}
 _ROLES = {"hypothesis": "Hypothesis", "assumption": "Assumption", "delivery": "Delivery"}
 _GROUPED = {"link": ("logic-model link", "by the link of the logic model each input quantifies "
                      "(the node a parameter supports, or the first that uses it)"),
@@ -60,7 +56,7 @@ _WORTH_SAYING = 0.01
 
 def drivers(result: Sensitivity, appraisal: Appraisal, bid: Bid) -> dict[str, Any]:
     """Return what ``_drivers.html.j2`` lays out for a sensitivity of ``bid``."""
-    form = form_of(result.metric)
+    form = metric_form(result.metric)
     short = _short_name(result.metric, bid)
     scope = _scope(result, bid)
     group_noun, group_words = _GROUPED.get(result.group_by, _GROUPED["custom"])
@@ -72,11 +68,11 @@ def drivers(result: Sensitivity, appraisal: Appraisal, bid: Bid) -> dict[str, An
                   f"whether to fund the bid: fund when the mean {short} is above zero."),
         "units": _units(form),
         "cards": [
-            {"label": f"Mean {short}", "text": fmt(result.mean, form)},
+            {"label": f"Mean {short}", "text": format_value(result.mean, form)},
             {"label": f"Chance the {short} is above zero",
-             "text": probability(result.probability_positive)},
+             "text": format_probability(result.probability_positive)},
             {"label": f"{short} with every input at its centre value",
-             "text": fmt(result.centre, form)},
+             "text": format_value(result.centre, form)},
             {"label": "Worth of perfect information (EVPI)", "text": evpi.text},
         ],
         "readings": _readings(result, short, form, group_noun),
@@ -100,7 +96,7 @@ def drivers(result: Sensitivity, appraisal: Appraisal, bid: Bid) -> dict[str, An
 
 def driver_figures(result: Sensitivity, bid: Bid) -> list[Figure]:
     """Return the figures of the section: the tornado and the EVPPI of each group."""
-    money = form_of(result.metric) == "money"
+    money = metric_form(result.metric) == "money"
     short = _short_name(result.metric, bid)
     figures = []
     shown = min(len(result.inputs), _TOP)
@@ -131,8 +127,8 @@ def _pounds_if(money: bool, ax: Any) -> Any:
 
 
 def _short_name(metric: str, bid: Bid) -> str:
-    if metric in _SHORT:
-        return _SHORT[metric]
+    if metric in METRIC_LABELS:
+        return METRIC_LABELS[metric].short
     node = next((node for node in bid.nodes if node.id == metric), None)
     if node is not None:
         return f"total {(node.label or metric.replace('_', ' ')).lower()}"
@@ -165,7 +161,7 @@ def _row(item: InputSensitivity, form: Form, fund: bool) -> dict[str, Any]:
         "role_label": _ROLES.get(item.role, item.role),
         "link": item.link,
         "range": ("not – delivered" if item.role == "delivery"
-                  else f"{sig(bar.low)} – {sig(bar.high)}"),
+                  else f"{format_sig(bar.low)} – {format_sig(bar.high)}"),
         "at_low": cell(bar.at_low, form),
         "at_high": cell(bar.at_high, form),
         "swing": cell(bar.swing, form),
@@ -199,7 +195,7 @@ def _sobol(index: SobolIndex | None, order: str) -> dict[str, Any]:
 
 def _exact(value: float) -> str:
     """Write a switching value to four significant figures, with a true minus sign."""
-    return (MINUS if value < 0 else "") + number(abs(value))
+    return (MINUS if value < 0 else "") + format_exact(abs(value))
 
 
 def _switching(item: InputSensitivity, fund: bool) -> tuple[Cell, str]:
@@ -209,7 +205,8 @@ def _switching(item: InputSensitivity, fund: bool) -> tuple[Cell, str]:
         return Cell("not computed", math.nan), ""
     if value.value is None:
         where = ("at any chance of delivery" if item.role == "delivery"
-                 else f"anywhere in {sig(value.low)} – {sig(value.high)} (1st to 99th percentile)")
+                 else f"anywhere in {format_sig(value.low)} – {format_sig(value.high)} "
+                      "(1st to 99th percentile)")
         return Cell("none", math.nan), f"does not flip {where}"
     if item.role == "delivery":
         text, subject = f"{value.value:.2f}", "the chance it is delivered"
@@ -244,15 +241,16 @@ def _flip(item: InputSensitivity, fund: bool) -> str | None:
         return (f"the chance that ‘{item.input.removesuffix('.delivered')}’ is delivered "
                 f"{direction} {value.value:.2f}")
     return (f"‘{item.input}’ {direction} {_exact(value.value)} (its 10th to 90th "
-            f"percentiles are {sig(item.tornado.low)} and {sig(item.tornado.high)})")
+            f"percentiles are {format_sig(item.tornado.low)} and {format_sig(item.tornado.high)})")
 
 
 def _readings(result: Sensitivity, short: str, form: Form, group_noun: str) -> list[str]:
     """Plain-language readings of the section, most important first."""
     fund = result.mean > 0
     readings = [f"On the mean the decision is {'to fund' if fund else 'not to fund'} the bid: "
-                f"its mean {short} is {fmt(result.mean, form)}, and it is above zero in "
-                f"{probability(result.probability_positive)} of the {result.n_draws:,} draws."]
+                f"its mean {short} is {format_value(result.mean, form)}, and it is above zero in "
+                f"{format_probability(result.probability_positive)} of the "
+                f"{result.n_draws:,} draws."]
     inputs = list(result.inputs)
     if inputs:
         top = inputs[0]
@@ -260,30 +258,32 @@ def _readings(result: Sensitivity, short: str, form: Form, group_noun: str) -> l
         if top.role == "delivery":
             ends = "when it is not delivered and when it is"
         else:
-            ends = (f"with it at its 10th percentile ({sig(bar.low)}) and its 90th "
-                    f"({sig(bar.high)})")
+            ends = (f"with it at its 10th percentile ({format_sig(bar.low)}) and its 90th "
+                    f"({format_sig(bar.high)})")
         readings.append(f"{_what(top)[0].upper()}{_what(top)[1:]} moves the {short} most: "
-                        f"{fmt(bar.at_low, form)} and {fmt(bar.at_high, form)} {ends}, the "
-                        "other inputs at their centre values.")
+                        f"{format_value(bar.at_low, form)} and "
+                        f"{format_value(bar.at_high, form)} {ends}, the other inputs at their "
+                        "centre values.")
     spread = max(inputs, key=lambda item: item.variance_share, default=None)
     if spread is not None and spread.variance_share > 0:
         interactions = ("" if spread.sobol is None else
-                        f" ({fmt(spread.sobol.total, 'percent')} with its interactions, by "
-                        "its total Sobol' index)")
+                        f" ({format_value(spread.sobol.total, 'percent')} with its "
+                        "interactions, by its total Sobol' index)")
         readings.append(f"{_what(spread)[0].upper()}{_what(spread)[1:]} explains "
-                        f"{fmt(spread.variance_share, 'percent')} of the variance of the {short} "
-                        f"on its own{interactions}.")
+                        f"{format_value(spread.variance_share, 'percent')} of the variance "
+                        f"of the {short} on its own{interactions}.")
     worth = [item for item in sorted(inputs, key=lambda item: -item.evppi)
              if result.evpi > 0 and item.evppi >= _WORTH_SAYING * result.evpi][:3]
     for item in worth:
         flip = _flip(item, fund)
         readings.append(f"Learning {_what(item)} before deciding is worth up to "
-                        f"{fmt(item.evppi, form)}" + (f"; the decision flips if {flip}."
+                        f"{format_value(item.evppi, form)}" + (f"; the decision flips if {flip}."
                                                       if flip else "."))
     if spread is not None and spread not in worth and spread.variance_share >= 0.2:
-        never = fmt(spread.evppi, form) == fmt(0.0, form)
+        never = format_value(spread.evppi, form) == format_value(0.0, form)
         readings.append(f"{_what(spread)[0].upper()}{_what(spread)[1:]} drives much of the "
-                        f"spread, yet learning it is worth only {fmt(spread.evppi, form)}: "
+                        "spread, yet learning it is worth only "
+                        f"{format_value(spread.evppi, form)}: "
                         f"however it turns out, the decision would {'not' if never else 'rarely'}"
                         " change.")
     readings += [f"The decision also flips if {_flip(item, fund)}."
@@ -297,13 +297,14 @@ def _readings(result: Sensitivity, short: str, form: Form, group_noun: str) -> l
         group = result.groups[0]
         readings.append(f"Of the groups by {group_noun}, ‘{group.name}’ "
                         f"({', '.join(group.inputs)}) is worth most to learn: "
-                        f"{fmt(group.evppi, form)}, explaining "
-                        f"{fmt(group.variance_share, 'percent')} of the variance.")
+                        f"{format_value(group.evppi, form)}, explaining "
+                        f"{format_value(group.variance_share, 'percent')} of the variance.")
     return readings
 
 
 def _evpi_words(result: Sensitivity, short: str) -> str:
-    if fmt(result.evpi, form_of(result.metric)) in {fmt(0.0, form_of(result.metric)), DASH}:
+    form = metric_form(result.metric)
+    if format_value(result.evpi, form) in {format_value(0.0, form), DASH}:
         return (f"Learning everything is worth nothing to this decision: the {short} is on "
                 "the same side of zero in (nearly) every draw, so no evidence could change "
                 "the decision.")
@@ -319,7 +320,8 @@ def _settings(result: Sensitivity, appraisal: Appraisal, bid: Bid, scope: str,
     method = str(provenance.get("method", ""))
     same = (entropy == appraisal.entropy and method == appraisal.method
             and provenance.get("n_draws") == appraisal.n_draws)
-    label = METRICS.get(result.metric, (_short_name(result.metric, bid), ""))[0]
+    label = (metric_label(result.metric, "report") if result.metric in METRIC_LABELS
+             else _short_name(result.metric, bid))
     rows = [("Metric", f"{label} ({result.metric}), {scope}"),
             ("Draws", f"{result.n_draws:,}" + (": the appraisal's own draws" if same else
                                                 ": a run of its own, not the appraisal's"))]

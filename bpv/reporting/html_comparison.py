@@ -23,6 +23,14 @@ from typing import Any
 import numpy as np
 
 from bpv import plot
+from bpv._utils.formatting import (
+    Form,
+    format_pounds,
+    format_probability,
+    format_value,
+    metric_form,
+    metric_label,
+)
 from bpv._version import __version__
 from bpv.analysis.comparison import DEFAULT_THRESHOLDS, DO_NOTHING, Comparison
 from bpv.analysis.decision import FrontierRow
@@ -31,18 +39,13 @@ from bpv.engine.monte_carlo import bid_hash
 from bpv.engine.results import Appraisal
 from bpv.errors import SpecError
 from bpv.reporting._html import (
-    METRICS,
     Cell,
     Figure,
-    Form,
     cell,
     entropy_text,
     environment,
-    fmt,
-    form_of,
     in_pounds,
     numbered,
-    probability,
     replayable_from_command_line,
     sampling_rows,
     seed_argument,
@@ -192,10 +195,10 @@ def _context(comparison: Comparison, bids: dict[str, Bid]) -> dict[str, Any]:
         "metric": metric,
         "key_figures": [
             {"label": f"Highest expected {metric}", "text": best, "name": True},
-            {"label": f"Most often best by {metric}: {probability(shares[likely])} of draws",
+            {"label": f"Most often best by {metric}: {format_probability(shares[likely])} of draws",
              "text": likely, "name": True},
             {"label": f"Worth of perfect information (EVPI, {metric}, per decision)",
-             "text": fmt(comparison.evpi(), form_of(comparison.metric))},
+             "text": format_value(comparison.evpi(), metric_form(comparison.metric))},
         ],
         "options": _options(comparison, bids),
         "incremental": _incremental(comparison),
@@ -212,17 +215,9 @@ def _context(comparison: Comparison, bids: dict[str, Bid]) -> dict[str, Any]:
     }
 
 
-def _short_pounds(value: float) -> str:
-    """Write a threshold briefly: ``£20k``, ``£12.5k``, ``£500``."""
-    return f"£{value / 1000:,.4g}k" if value >= 1000 else f"£{value:,.0f}"
-
-
 def _name(quantity: str) -> str:
     """Name a quantity for a reader: ``NPV``, ``NMB at £30,000 per QALY``."""
-    if quantity.startswith("nmb@"):
-        return f"NMB at £{float(quantity[4:]):,.0f} per QALY"
-    return {"npv": "NPV", "qalys": "QALYs", "net_cost": "net cost", "nmb": "NMB"}.get(
-        quantity, METRICS.get(quantity, (quantity, ""))[0])
+    return metric_label(quantity, "short")
 
 
 def _baseline_words(comparison: Comparison, bids: dict[str, Bid]) -> str:
@@ -239,7 +234,7 @@ def _figures(comparison: Comparison) -> list[Figure]:
         "best", "Rank probabilities",
         f"The probability of each rank by {_name(comparison.metric)} (rank 1 = best), "
         "option by option, over the same draws.",
-        lambda ax: plot.rank_probabilities(comparison, ax=ax),
+        lambda ax: plot.ranks(comparison, ax=ax),
         (7.5, 3.6))]
     if others:
         lam = comparison.thresholds[0] if comparison.thresholds else 20_000.0
@@ -255,7 +250,7 @@ def _figures(comparison: Comparison) -> list[Figure]:
                    "For each willingness to pay per QALY, the probability that each option has "
                    "the highest net monetary benefit (CEAC); the thick grey line follows the "
                    "option of highest expected net monetary benefit (CEAF).",
-                   lambda ax: plot.acceptability(comparison, ax=ax), (7.5, 3.6)),
+                   lambda ax: plot.ceac(comparison, ax=ax), (7.5, 3.6)),
         ]
     return figures
 
@@ -274,7 +269,7 @@ def _options(comparison: Comparison, bids: dict[str, Bid]) -> list[dict[str, Any
                        horizon=(f"{bid.horizon} year{'s' * (bid.horizon != 1)} from "
                                 f"{bid.period_labels[0]}"),
                        discounting=DISCOUNTING[settings.discounting].title,
-                       qaly_value=fmt(settings.qaly_value, "money"))
+                       qaly_value=format_value(settings.qaly_value, "money"))
         rows.append(row)
     return rows
 
@@ -297,7 +292,7 @@ def _incremental(comparison: Comparison) -> list[dict[str, Any]]:
             rows.append({"key": key, "label": label, "note": note,
                          "cells": [cell(stats[name], form)
                                    for name in ("mean", "median", "p5", "p95")],
-                         "probability": Cell(probability(share), share)})
+                         "probability": Cell(format_probability(share), share)})
         groups.append({"option": option, "rows": rows})
     return groups
 
@@ -310,9 +305,10 @@ def _best(comparison: Comparison) -> dict[str, Any]:
     shares = {quantity: comparison.probability_best(quantity) for quantity in columns}
     return {
         "metric": _name(comparison.metric),
-        "thresholds": [_short_pounds(lam) for lam in comparison.thresholds],
+        "thresholds": [format_pounds(lam, "threshold") for lam in comparison.thresholds],
         "rows": [{"option": option,
-                  "cells": [{"value": shares[q][option], "text": probability(shares[q][option]),
+                  "cells": [{"value": shares[q][option],
+                             "text": format_probability(shares[q][option]),
                              "best": chosen[q] == option} for q in columns]}
                  for option in comparison.options],
     }
@@ -320,22 +316,22 @@ def _best(comparison: Comparison) -> dict[str, Any]:
 
 def _best_readings(comparison: Comparison, best: str, shares: dict[str, float]) -> list[str]:
     metric = _name(comparison.metric)
-    form = form_of(comparison.metric)
+    form = metric_form(comparison.metric)
     means = dict(zip(comparison.options, comparison.values(comparison.metric).mean(axis=0),
                      strict=True))
     readings = [f"On expected {metric}, ‘{best}’ is the best use of the money "
-                f"({fmt(float(means[best]), form)}); it has the highest {metric} in "
-                f"{probability(shares[best])} of the draws."]
+                f"({format_value(float(means[best]), form)}); it has the highest {metric} in "
+                f"{format_probability(shares[best])} of the draws."]
     rivals = [option for option in comparison.options
               if option != best and shares[option] >= 0.05]
     readings += [f"‘{option}’ would have been the better choice in "
-                 f"{probability(shares[option])} of the draws." for option in rivals]
+                 f"{format_probability(shares[option])} of the draws." for option in rivals]
     evpi = comparison.evpi()
-    if fmt(evpi, form) == fmt(0.0, form):
+    if format_value(evpi, form) == format_value(0.0, form):
         readings.append(f"Perfect information is worth nothing here: ‘{best}’ is best in "
                         "(nearly) every draw, so no further evidence could change the choice.")
     else:
-        readings.append(f"Perfect information would be worth up to {fmt(evpi, form)} of "
+        readings.append(f"Perfect information would be worth up to {format_value(evpi, form)} of "
                         f"{metric} per decision (EVPI): the regret expected from choosing on "
                         "today's evidence, and an upper bound on what further evidence could "
                         "be worth.")
@@ -345,14 +341,14 @@ def _best_readings(comparison: Comparison, best: str, shares: dict[str, float]) 
 def _ranks(comparison: Comparison) -> dict[str, Any]:
     ranks = comparison.ranks()
     return {"n": len(comparison.options),
-            "rows": [{"option": option, "cells": [Cell(probability(p), p) for p in shares]}
+            "rows": [{"option": option, "cells": [Cell(format_probability(p), p) for p in shares]}
                      for option, shares in ranks.items()]}
 
 
 def _evpi(comparison: Comparison) -> list[dict[str, Any]]:
     quantities = [comparison.metric, *(f"nmb@{lam:g}" for lam in comparison.thresholds)]
     return [{"key": quantity, "label": _name(quantity),
-             "value": cell(comparison.evpi(quantity), form_of(quantity))}
+             "value": cell(comparison.evpi(quantity), metric_form(quantity))}
             for quantity in quantities]
 
 
@@ -368,7 +364,7 @@ def _frontier_row(row: FrontierRow, thresholds: Sequence[float]) -> dict[str, An
         yes = [lam for lam in thresholds if row.icer <= lam]
         no = [lam for lam in thresholds if row.icer > lam]
         reading = (f"each extra QALY over ‘{row.compared_with}’ costs "
-                   f"{fmt(row.icer, 'money')}: ")
+                   f"{format_value(row.icer, 'money')}: ")
         if yes and no:
             reading += (f"cost-effective at {_pounds_list(yes)} per QALY, not at "
                         f"{_pounds_list(no, 'or')}")
@@ -378,7 +374,7 @@ def _frontier_row(row: FrontierRow, thresholds: Sequence[float]) -> dict[str, An
     return {"option": row.option, "cost": cell(row.cost, "money"),
             "effect": cell(row.effect, "quantity"), "status": _STATUS.get(row.status, row.status),
             "status_key": row.status.replace(" ", "-"),
-            "icer": Cell(fmt(row.icer, "money") if row.icer is not None else "",
+            "icer": Cell(format_value(row.icer, "money") if row.icer is not None else "",
                          row.icer if row.icer is not None else math.nan),
             "compared_with": row.compared_with or "", "reading": reading}
 
@@ -394,12 +390,12 @@ def _headline(option: str, appraisal: Appraisal, bid: Bid) -> dict[str, Any]:
     share = appraisal.probability("npv", ">", 0)
 
     def mean(name: str) -> Cell:
-        return (cell(stats[name]["mean"], form_of(name)) if name in stats
+        return (cell(stats[name]["mean"], metric_form(name)) if name in stats
                 else Cell("—", math.nan))
 
     return {"option": option, "title": bid.title,
             "cells": [cell(npv["mean"], "money"), cell(npv["p5"], "money"),
-                      cell(npv["p95"], "money"), Cell(probability(share), share),
+                      cell(npv["p95"], "money"), Cell(format_probability(share), share),
                       mean("qalys"), mean("roi"), mean("cost_pv")]}
 
 

@@ -27,6 +27,17 @@ from typing import Any
 import numpy as np
 
 from bpv import plot
+from bpv._utils.formatting import (
+    DASH,
+    Form,
+    format_exact,
+    format_probability,
+    format_rate,
+    format_sig,
+    format_value,
+    metric_form,
+    metric_label,
+)
 from bpv._version import __version__
 from bpv.analysis.sensitivity_result import Sensitivity
 from bpv.discounting import DISCOUNTING, resolve_rates
@@ -34,24 +45,15 @@ from bpv.engine.monte_carlo import bid_hash
 from bpv.engine.results import Appraisal, OrganisationResult
 from bpv.errors import SpecError
 from bpv.reporting._html import (
-    DASH,
-    METRICS,
     Cell,
     Figure,
-    Form,
     environment,
-    fmt,
-    form_of,
     in_pounds,
-    number,
     numbered,
-    percent_rate,
     plain,
-    probability,
     replayable_from_command_line,
     sampling_rows,
     seed_argument,
-    sig,
     svg_uri,
     write_whole,
 )
@@ -261,7 +263,7 @@ def _figures(appraisal: Appraisal, bid: Bid,
         Figure("results", "Cumulative net cash flow",
                "The system's cash-releasing benefits less costs, undiscounted, added up year by "
                "year: median with 50% and 90% bands. It pays back where it crosses zero.",
-               lambda ax: in_pounds(plot.cash_flow_fan(appraisal, ax=ax), axis="y")),
+               lambda ax: in_pounds(plot.cash_flow(appraisal, ax=ax), axis="y")),
         Figure("results", "Who gains and who pays",
                "Each organisation's net present value, income transfers included: mean and "
                "90% interval.",
@@ -337,12 +339,12 @@ def _settings(bid: Bid) -> list[tuple[str, str]]:
                                   settings.health_discount_rate)
     return [
         ("Discounting", f"{policy.title} ({settings.discounting})"),
-        ("Discount rate, money", f"{percent_rate(money.rate)} a year, "
+        ("Discount rate, money", f"{format_rate(money.rate)} a year, "
                                  f"{_SCHEDULES.get(money.schedule, money.schedule)}"),
-        ("Discount rate, health", f"{percent_rate(health.rate)} a year, "
+        ("Discount rate, health", f"{format_rate(health.rate)} a year, "
                                   f"{_SCHEDULES.get(health.schedule, health.schedule)}"),
         ("Timing of flows", _TIMING[settings.timing]),
-        ("Value of a QALY", f"{fmt(settings.qaly_value, 'money')}"),
+        ("Value of a QALY", f"{format_value(settings.qaly_value, 'money')}"),
         ("Price year", (f"{settings.price_year}/{(settings.price_year + 1) % 100:02d} prices"
                         if settings.price_year is not None else "not stated")),
         ("Source of the rates", policy.source),
@@ -354,21 +356,22 @@ def _key_figures(appraisal: Appraisal) -> list[dict[str, str]]:
     cards = []
     if "npv" in system:
         cards += [
-            {"label": "Net present value, mean", "text": fmt(system["npv"]["mean"], "money")},
+            {"label": "Net present value, mean",
+             "text": format_value(system["npv"]["mean"], "money")},
             {"label": "Chance the NPV is positive",
-             "text": probability(appraisal.probability("npv", ">", 0))},
+             "text": format_probability(appraisal.probability("npv", ">", 0))},
         ]
     if "qalys" in system:
-        cards.append({"label": "QALYs gained, mean", "text": fmt(system["qalys"]["mean"],
+        cards.append({"label": "QALYs gained, mean", "text": format_value(system["qalys"]["mean"],
                                                                  "quantity")})
     if "nmb" in system:
         cards.append({"label": "Net monetary benefit, mean",
-                      "text": fmt(system["nmb"]["mean"], "money")})
+                      "text": format_value(system["nmb"]["mean"], "money")})
     return cards
 
 
 def _stat_cells(stats: Mapping[str, float], form: Form) -> dict[str, Cell]:
-    return {name: Cell(fmt(stats[name], form), stats[name])
+    return {name: Cell(format_value(stats[name], form), stats[name])
             for name in ("mean", "median", "p5", "p95")}
 
 
@@ -386,7 +389,7 @@ def _headline(appraisal: Appraisal, bid: Bid) -> list[_Group]:
         groups[0].rows.append(_Row(
             f"node:{node_id}", _node_label(bid, node_id),
             f"{unit}total over {len(node.periods)} years, not discounted",
-            _stat_cells(total, "quantity"), "P(> 0)", Cell(probability(share), share)))
+            _stat_cells(total, "quantity"), "P(> 0)", Cell(format_probability(share), share)))
     groups[-1].rows.extend(_metric_row(appraisal, name, system[name])
                            for name in appraisal.metrics if name not in placed)
     return [group for group in groups if group.rows]
@@ -394,7 +397,7 @@ def _headline(appraisal: Appraisal, bid: Bid) -> list[_Group]:
 
 def _metric_row(appraisal: Appraisal | OrganisationResult, name: str,
                 stats: Mapping[str, float]) -> _Row:
-    label, form = METRICS.get(name, (name, "quantity"))
+    label, form = metric_label(name, "report"), metric_form(name)
     if form == "years":
         label_p, share = "P(pays back)", appraisal.probability(name, "<", math.inf)
     elif form == "ratio":
@@ -405,7 +408,7 @@ def _metric_row(appraisal: Appraisal | OrganisationResult, name: str,
             "ratio": "benefits per £1 of costs", "years": "0: within the first year",
             "quantity": ""}[form]
     return _Row(name, label, note, _stat_cells(stats, form), label_p,
-                Cell(probability(share), share))
+                Cell(format_probability(share), share))
 
 
 def _nodes(bid: Bid) -> list[dict[str, str]]:
@@ -469,24 +472,24 @@ def _in_words(distribution: Distribution) -> str:
     """
     d = distribution
     if isinstance(d, Fixed):
-        return f"Fixed at {number(d.value)}"
+        return f"Fixed at {format_exact(d.value)}"
     if isinstance(d, Bernoulli):
-        return f"Happens with probability {number(d.p * 100)}%, else not"
+        return f"Happens with probability {format_exact(d.p * 100)}%, else not"
     if isinstance(d, Pert | Triangular):
         shape = "PERT" if isinstance(d, Pert) else "triangular"
-        return (f"Most likely {number(d.mode)}; between {number(d.low)} and "
-                f"{number(d.high)} ({shape})")
+        return (f"Most likely {format_exact(d.mode)}; between {format_exact(d.low)} and "
+                f"{format_exact(d.high)} ({shape})")
     if isinstance(d, Uniform):
-        return f"Anywhere from {number(d.low)} to {number(d.high)}, equally likely"
+        return f"Anywhere from {format_exact(d.low)} to {format_exact(d.high)}, equally likely"
     if isinstance(d, Interval):
-        return (f"{number(d.confidence * 100)}% sure it lies between {number(d.low)} and "
-                f"{number(d.high)} ({d.shape} shape)")
+        return (f"{format_exact(d.confidence * 100)}% sure it lies between "
+                f"{format_exact(d.low)} and {format_exact(d.high)} ({d.shape} shape)")
     if isinstance(d, Discrete):
         weights = d.probabilities
-        return "One of " + ", ".join(f"{number(v)} ({w:.0%})"
+        return "One of " + ", ".join(f"{format_exact(v)} ({w:.0%})"
                                      for v, w in zip(d.values, weights, strict=True))
     if isinstance(d, Quantiles):
-        pairs = ", ".join(f"{number(p * 100)}% below {number(v)}"
+        pairs = ", ".join(f"{format_exact(p * 100)}% below {format_exact(v)}"
                           for p, v in zip(d.probs, d.values, strict=True))
         return f"{pairs} ({d.shape} shape)"
     return f"{d.dist.capitalize()} distribution"
@@ -497,7 +500,7 @@ def _range(distribution: Distribution) -> str:
     if isinstance(distribution, Fixed | Bernoulli | Discrete):
         return ""
     low, median, high = (float(x) for x in distribution.to_scipy().ppf([0.05, 0.5, 0.95]))
-    return f"median {sig(median)}; 90% between {sig(low)} and {sig(high)}"
+    return f"median {format_sig(median)}; 90% between {format_sig(low)} and {format_sig(high)}"
 
 
 def _organisations(appraisal: Appraisal, bid: Bid) -> list[dict[str, Any]]:
@@ -513,8 +516,8 @@ def _organisations(appraisal: Appraisal, bid: Bid) -> list[dict[str, Any]]:
             "name": organisation.name if organisation else org_id,
             "role": organisation.role.replace("_", " ") if organisation else "",
             "npv": _stat_cells(stats["npv"], "money"),
-            "probability": Cell(probability(share), share),
-            "money": {name: Cell(fmt(stats[name]["mean"], "money"), stats[name]["mean"])
+            "probability": Cell(format_probability(share), share),
+            "money": {name: Cell(format_value(stats[name]["mean"], "money"), stats[name]["mean"])
                       for name in ("cost_pv", "benefit_pv", "income_pv") if name in stats},
         })
     return rows
@@ -533,11 +536,11 @@ def _monte_carlo(appraisal: Appraisal) -> dict[str, Any]:
 def _mcse(appraisal: Appraisal) -> list[dict[str, Any]]:
     rows = []
     for name, stats in appraisal.summary().rows.items():
-        form = form_of(name)
+        form = metric_form(name)
         mean, mcse = stats["mean"], stats["mcse"]
         relative = mcse / abs(mean) if math.isfinite(mcse) and mean else math.nan
-        rows.append({"key": name, "label": METRICS.get(name, (name, ""))[0],
-                     "mean": Cell(fmt(mean, form), mean),
+        rows.append({"key": name, "label": metric_label(name, "report"),
+                     "mean": Cell(format_value(mean, form), mean),
                      "mcse": Cell(_mcse_text(mcse, form), mcse),
                      "relative": Cell(DASH if math.isnan(relative) else f"{relative:.2%}",
                                       relative),
@@ -549,7 +552,7 @@ def _mcse_text(mcse: float, form: Form) -> str:
     if math.isnan(mcse):
         return DASH
     if form == "money":
-        return fmt(mcse, "money")
+        return format_value(mcse, "money")
     if form == "percent":
         return f"{mcse * 100:.2g} pp"
     return f"{mcse:.2g}"
