@@ -625,7 +625,8 @@ def test_cli_report_options_that_do_not_fit_are_refused_in_one_line(arguments, m
 
 @pytest.mark.parametrize(("arguments", "message"), [
     ([FRAILTY, "--sensitivity", "--metric", "nbm"], f"{FRAILTY}: no metric 'nbm'"),
-    ([FRAILTY, DIABETES, "--threshold", "-1"], "bpv report: thresholds must be finite"),
+    ([FRAILTY, DIABETES, "--threshold", "-1"],
+     "bpv report: The 'thresholds' parameter of compare must be a float in the range [0, inf)"),
     ([FRAILTY, FRAILTY], "bpv report: two options have the id 'frailty-virtual-ward'"),
     ([FRAILTY, INVALID], f"{INVALID}:21: nodes[3].formula: unknown name 'admit_rte'"),
 ])

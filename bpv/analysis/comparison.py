@@ -15,7 +15,6 @@ effect is discounted QALYs, and NMB(λ) = λ × QALYs − net cost = λ × QALYs
 from __future__ import annotations
 
 import json
-import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bpv._utils.formatting import json_safe
+from bpv._utils.validation import check_instance, check_real
 from bpv.analysis.decision import (
     FrontierRow,
     ceac,
@@ -50,7 +50,7 @@ DEFAULT_THRESHOLDS: tuple[float, ...] = (20_000.0, 25_000.0, 30_000.0, 35_000.0,
 DO_NOTHING = "do nothing"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Comparison:
     """Options appraised on the same draws, against a baseline.
 
@@ -287,12 +287,9 @@ def compare(
     for option in options:
         if isinstance(option, Bid):
             result = appraise(option, n_draws=n_draws, rng=root, method=method, progress=False)
-        elif isinstance(option, Appraisal):
-            result = option
         else:
-            msg = (f"compare takes bpv.Bid or bpv.Appraisal objects, "  # type: ignore[unreachable]
-                   f"got {type(option).__name__}")
-            raise SpecError(msg)
+            result = check_instance(option, Appraisal, name="options", function="compare",
+                                    expected="a sequence of bpv.Bid or bpv.Appraisal objects")
         if result.bid_id in appraisals:
             msg = f"two options have the id '{result.bid_id}'; give each bid its own id"
             raise SpecError(msg)
@@ -307,13 +304,13 @@ def compare(
         msg = f"baseline '{baseline}' is not one of the options{did_you_mean(baseline, ids)}"
         raise SpecError(msg)
     for lam in thresholds:
-        if not (math.isfinite(lam) and lam >= 0):
-            msg = f"thresholds must be finite and ≥ 0 (GBP per QALY); got {lam!r}"
-            raise SpecError(msg)
+        check_real(lam, name="thresholds", function="compare", low=0, closed="left",
+                   meaning=" (GBP per QALY)")
     convention = (f"incremental = option − {baseline}; net cost = PV costs − PV monetised "
                   "benefits = −NPV; NMB(λ) = λ × QALYs − net cost")
-    comparison = Comparison(names, baseline, tuple(float(t) for t in thresholds), appraisals,
-                            convention, metric)
+    comparison = Comparison(options=names, baseline=baseline,
+                            thresholds=tuple(float(t) for t in thresholds),
+                            appraisals=appraisals, convention=convention, metric=metric)
     comparison.values(metric)  # an unknown metric fails here, not later
     return comparison
 

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bpv._utils.formatting import format_number, format_percent, json_safe, metric_label
+from bpv._utils.validation import check_instance
 from bpv.engine.monte_carlo import Method, appraise
 from bpv.engine.results import Appraisal
 from bpv.errors import SpecError, UnknownNameError, did_you_mean
@@ -46,7 +47,7 @@ _CONVENTION = ("change = scenario − base, draw by draw on the same draws (comm
 # -- the table ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ScenarioTable:
     """The base case and each scenario, appraised on the same draws, side by side.
 
@@ -221,10 +222,7 @@ def scenarios(
     >>> bool(row["change"] < 0 and row["change_mcse"] < 0.1 * abs(row["change"]))
     True
     """
-    if not isinstance(bid, Bid):
-        msg = (f"The 'bid' parameter of scenarios must be a bpv.Bid (use bpv.load). "  # type: ignore[unreachable]
-               f"Got {type(bid).__name__} instead.")
-        raise SpecError(msg)
+    check_instance(bid, Bid, name="bid", function="scenarios", expected="a bpv.Bid (use bpv.load)")
     given = bid.scenarios if scenarios is None else scenarios
     if not given:
         msg = (f"bid '{bid.id}' has no scenarios to appraise: add a 'scenarios:' section to the "

@@ -32,7 +32,7 @@ CONVENTIONS = (
 
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class InputSensitivity:
     """Everything measured about one input.
 
@@ -68,7 +68,7 @@ class InputSensitivity:
     sobol: SobolIndex | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GroupValue:
     """EVPPI and first-order variance share of a group of inputs."""
 
@@ -78,7 +78,7 @@ class GroupValue:
     variance_share: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Sensitivity:
     """The sensitivity of one metric of one bid.
 

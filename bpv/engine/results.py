@@ -20,6 +20,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bpv._utils.formatting import format_number, json_safe
+from bpv._utils.validation import check_choice
 from bpv.engine.ledger import ORGANISATION_METRICS, derive
 from bpv.engine.moments import Moments
 from bpv.errors import UnknownNameError, did_you_mean
@@ -160,9 +161,7 @@ class _MetricView:
         Exact over all draws; when only a subsample was kept, exact for
         ``npv > 0`` and ``nmb > 0`` and estimated from the subsample otherwise.
         """
-        if op not in _OPERATORS:
-            msg = f"The 'op' parameter must be one of {', '.join(_OPERATORS)}. Got {op!r} instead."
-            raise ValueError(msg)
+        check_choice(op, _OPERATORS, name="op", function="probability")
         exact = (self.moments or {}).get(("above_zero", self.scope, metric))
         if exact is not None and op == ">" and value == 0:
             return float(exact.mean)

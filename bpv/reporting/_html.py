@@ -31,6 +31,7 @@ __all__ = [
     "METHODS",
     "Cell",
     "Figure",
+    "Setting",
     "cell",
     "entropy_text",
     "environment",
@@ -98,7 +99,7 @@ def plain(value: object) -> str:
     return str(value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Cell:
     """A number as shown (``text``) and as computed (``value``, kept in ``data-value``)."""
 
@@ -108,13 +109,13 @@ class Cell:
 
 def cell(value: float, form: Form) -> Cell:
     """Return a Cell of ``value`` written in ``form`` (see ``format_value``)."""
-    return Cell(format_value(value, form), value)
+    return Cell(text=format_value(value, form), value=value)
 
 
 # -- figures ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Figure:
     """One figure: where it goes, its title and caption, and how to draw it on an Axes."""
 
@@ -169,21 +170,31 @@ def replayable_from_command_line(appraisal: Appraisal) -> bool:
     return isinstance(appraisal.entropy, int) and not appraisal.provenance.get("spawn_key")
 
 
-def sampling_rows(appraisal: Appraisal) -> list[tuple[str, str, bool]]:
-    """Return the Monte Carlo settings as (label, value, monospaced) rows."""
+@dataclass(frozen=True, kw_only=True)
+class Setting:
+    """One row of a settings table: a label, its value, and whether the value is code-like."""
+
+    label: str
+    value: str
+    monospaced: bool = False
+
+
+def sampling_rows(appraisal: Appraisal) -> list[Setting]:
+    """Return the Monte Carlo settings as rows of a settings table."""
     kept = (int(appraisal.subsample(appraisal.metrics[0]).shape[0]) if appraisal.metrics
             else appraisal.n_draws)
     spawn_key = tuple(appraisal.provenance.get("spawn_key") or ())
-    rows = [("Draws", f"{appraisal.n_draws:,}", False),
-            ("Sampling method", f"{METHODS.get(appraisal.method, appraisal.method)} "
-                                f"({appraisal.method})", False),
-            ("Seed entropy", entropy_text(appraisal.entropy), True)]
+    rows = [Setting(label="Draws", value=f"{appraisal.n_draws:,}"),
+            Setting(label="Sampling method",
+                    value=f"{METHODS.get(appraisal.method, appraisal.method)} "
+                          f"({appraisal.method})"),
+            Setting(label="Seed entropy", value=entropy_text(appraisal.entropy), monospaced=True)]
     if spawn_key:
-        rows.append(("Spawn key", str(spawn_key), True))
+        rows.append(Setting(label="Spawn key", value=str(spawn_key), monospaced=True))
     if kept < appraisal.n_draws:
-        rows.append(("Draws kept", f"{kept:,}: means, MCSEs and P(> 0) use every draw; "
-                                   "quantiles and other probabilities a systematic subsample",
-                     False))
+        rows.append(Setting(label="Draws kept",
+                            value=f"{kept:,}: means, MCSEs and P(> 0) use every draw; quantiles "
+                                  "and other probabilities a systematic subsample"))
     return rows
 
 

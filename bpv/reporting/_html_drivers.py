@@ -77,7 +77,7 @@ def drivers(result: Sensitivity, appraisal: Appraisal, bid: Bid) -> dict[str, An
         ],
         "readings": _readings(result, short, form, group_noun),
         "sobol": result.sobol_n is not None,
-        "rows": [_row(item, form, result.mean > 0) for item in result.inputs],
+        "rows": [_row(item, form, fund=result.mean > 0) for item in result.inputs],
         "evpi": evpi,
         "evpi_words": _evpi_words(result, short),
         "group_by": group_noun,
@@ -104,25 +104,27 @@ def driver_figures(result: Sensitivity, bid: Bid) -> list[Figure]:
         more = (f" The {shown} widest of {len(result.inputs)} inputs are drawn; the table has "
                 "them all." if shown < len(result.inputs) else "")
         figures.append(Figure(
-            "drivers", "Tornado",
-            f"The {short} with each input at its 10th and 90th percentile (a success gate at "
-            "not delivered and delivered), the others at their centre values; the vertical "
-            f"line is the {short} with every input at its centre. Blue: the "
-            "input's high value raises it; orange: lowers it. Numbers at the ends of a bar "
-            f"are the input's values.{more}",
-            lambda ax: _pounds_if(money, plot.tornado(result, top=_TOP, ax=ax)),
-            (7.5, 1.5 + 0.42 * shown)))
+            section="drivers", title="Tornado",
+            caption=(
+                f"The {short} with each input at its 10th and 90th percentile (a success gate at "
+                "not delivered and delivered), the others at their centre values; the vertical "
+                f"line is the {short} with every input at its centre. Blue: the "
+                "input's high value raises it; orange: lowers it. Numbers at the ends of a bar "
+                f"are the input's values.{more}"),
+            draw=lambda ax: _pounds_if(plot.tornado(result, top=_TOP, ax=ax), money=money),
+            size=(7.5, 1.5 + 0.42 * shown)))
     if result.groups:
         figures.append(Figure(
-            "drivers-groups", "Value of learning each group",
-            "EVPPI of each group of inputs: what perfect knowledge of the group would be worth "
-            "to the decision to fund, with the EVPI (everything learnt) as the dashed line.",
-            lambda ax: _pounds_if(money, plot.evppi(result, groups=True, ax=ax)),
-            (7.5, 1.5 + 0.4 * len(result.groups))))
+            section="drivers-groups", title="Value of learning each group",
+            caption=(
+                "EVPPI of each group of inputs: what perfect knowledge of the group would be worth "
+                "to the decision to fund, with the EVPI (everything learnt) as the dashed line."),
+            draw=lambda ax: _pounds_if(plot.evppi(result, groups=True, ax=ax), money=money),
+            size=(7.5, 1.5 + 0.4 * len(result.groups))))
     return figures
 
 
-def _pounds_if(money: bool, ax: Any) -> Any:
+def _pounds_if(ax: Any, *, money: bool) -> Any:
     return in_pounds(ax) if money else ax
 
 
@@ -152,9 +154,9 @@ def _units(form: Form) -> str:
 # -- one row per input ---------------------------------------------------------------------
 
 
-def _row(item: InputSensitivity, form: Form, fund: bool) -> dict[str, Any]:
+def _row(item: InputSensitivity, form: Form, *, fund: bool) -> dict[str, Any]:
     bar = item.tornado
-    switching, words = _switching(item, fund)
+    switching, words = _switching(item, fund=fund)
     return {
         "name": item.input,
         "role": item.role,
@@ -165,8 +167,8 @@ def _row(item: InputSensitivity, form: Form, fund: bool) -> dict[str, Any]:
         "at_low": cell(bar.at_low, form),
         "at_high": cell(bar.at_high, form),
         "swing": cell(bar.swing, form),
-        "spearman": Cell(_decimal(item.spearman), item.spearman),
-        "prcc": Cell(_decimal(item.prcc), item.prcc),
+        "spearman": Cell(text=_decimal(item.spearman), value=item.spearman),
+        "prcc": Cell(text=_decimal(item.prcc), value=item.prcc),
         "first": _sobol(item.sobol, "first"),
         "total": _sobol(item.sobol, "total"),
         "share": cell(item.variance_share, "percent"),
@@ -198,26 +200,26 @@ def _exact(value: float) -> str:
     return (MINUS if value < 0 else "") + format_exact(abs(value))
 
 
-def _switching(item: InputSensitivity, fund: bool) -> tuple[Cell, str]:
+def _switching(item: InputSensitivity, *, fund: bool) -> tuple[Cell, str]:
     """Return the switching value as a cell, and what it means for the decision in words."""
     value = item.switching
     if value is None:
-        return Cell("not computed", math.nan), ""
+        return Cell(text="not computed", value=math.nan), ""
     if value.value is None:
         where = ("at any chance of delivery" if item.role == "delivery"
                  else f"anywhere in {format_sig(value.low)} – {format_sig(value.high)} "
                       "(1st to 99th percentile)")
-        return Cell("none", math.nan), f"does not flip {where}"
+        return Cell(text="none", value=math.nan), f"does not flip {where}"
     if item.role == "delivery":
         text, subject = f"{value.value:.2f}", "the chance it is delivered"
     else:
         text, subject = _exact(value.value), "it"
     other = "not funding" if fund else "funding"
-    return Cell(text, value.value), (f"flips to {other} if {subject} "
-                                     f"{_direction(value, fund)} {text}")
+    return Cell(text=text, value=value.value), (f"flips to {other} if {subject} "
+                                     f"{_direction(value, fund=fund)} {text}")
 
 
-def _direction(value: SwitchingValue, fund: bool) -> str:
+def _direction(value: SwitchingValue, *, fund: bool) -> str:
     """'falls below' when the decision differs at the input's low end, else 'rises above'."""
     return "falls below" if (value.mean_at_low > 0) != fund else "rises above"
 
@@ -231,12 +233,12 @@ def _what(item: InputSensitivity) -> str:
     return f"the {item.role} ‘{item.input}’"
 
 
-def _flip(item: InputSensitivity, fund: bool) -> str | None:
+def _flip(item: InputSensitivity, *, fund: bool) -> str | None:
     """Say when the decision flips: "‘x’ falls below 0.0079", or None when it never does."""
     value = item.switching
     if value is None or value.value is None:
         return None
-    direction = _direction(value, fund)
+    direction = _direction(value, fund=fund)
     if item.role == "delivery":
         return (f"the chance that ‘{item.input.removesuffix('.delivered')}’ is delivered "
                 f"{direction} {value.value:.2f}")
@@ -275,7 +277,7 @@ def _readings(result: Sensitivity, short: str, form: Form, group_noun: str) -> l
     worth = [item for item in sorted(inputs, key=lambda item: -item.evppi)
              if result.evpi > 0 and item.evppi >= _WORTH_SAYING * result.evpi][:3]
     for item in worth:
-        flip = _flip(item, fund)
+        flip = _flip(item, fund=fund)
         readings.append(f"Learning {_what(item)} before deciding is worth up to "
                         f"{format_value(item.evppi, form)}" + (f"; the decision flips if {flip}."
                                                       if flip else "."))
@@ -286,8 +288,8 @@ def _readings(result: Sensitivity, short: str, form: Form, group_noun: str) -> l
                         f"{format_value(spread.evppi, form)}: "
                         f"however it turns out, the decision would {'not' if never else 'rarely'}"
                         " change.")
-    readings += [f"The decision also flips if {_flip(item, fund)}."
-                 for item in inputs if item not in worth and _flip(item, fund)][:3]
+    readings += [f"The decision also flips if {_flip(item, fund=fund)}."
+                 for item in inputs if item not in worth and _flip(item, fund=fund)][:3]
     steady = sum(1 for item in inputs if item.switching is not None
                  and item.switching.value is None)
     if steady:

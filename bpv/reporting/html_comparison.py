@@ -31,6 +31,7 @@ from bpv._utils.formatting import (
     metric_form,
     metric_label,
 )
+from bpv._utils.validation import check_instance
 from bpv._version import __version__
 from bpv.analysis.comparison import DEFAULT_THRESHOLDS, DO_NOTHING, Comparison
 from bpv.analysis.decision import FrontierRow
@@ -41,6 +42,7 @@ from bpv.errors import SpecError
 from bpv.reporting._html import (
     Cell,
     Figure,
+    Setting,
     cell,
     entropy_text,
     environment,
@@ -133,10 +135,8 @@ def report_comparison(comparison: Comparison, path: str | os.PathLike[str] | Non
     >>> "option − do nothing" in html, "Cost-effectiveness frontier" in html
     (True, True)
     """
-    if not isinstance(comparison, Comparison):
-        msg = ("The 'comparison' parameter of report_comparison must be a bpv.Comparison (use "  # type: ignore[unreachable]
-               f"bpv.compare). Got {type(comparison).__name__} instead.")
-        raise SpecError(msg)
+    check_instance(comparison, Comparison, name="comparison", function="report_comparison",
+                   expected="a bpv.Comparison (use bpv.compare)")
     by_id = _the_bids(comparison, bids)
     html = environment().get_template(TEMPLATE).render(_context(comparison, by_id))
     if path is not None:
@@ -146,12 +146,14 @@ def report_comparison(comparison: Comparison, path: str | os.PathLike[str] | Non
 
 def _the_bids(comparison: Comparison, bids: Sequence[Bid] | None) -> dict[str, Bid]:
     """Return the bids by id, checked against the comparison's appraisals."""
-    if isinstance(bids, Bid | str) or not isinstance(bids, Sequence) \
-            or not all(isinstance(bid, Bid) for bid in bids):
-        msg = ("The 'bids' parameter of report_comparison must be the list of bpv.Bid objects "
-               "that were compared (report_comparison(comparison, bids=bids)). Got "
-               f"{type(bids).__name__} instead.")
-        raise SpecError(msg)
+    expected = ("the list of bpv.Bid objects that were compared "
+                "(report_comparison(comparison, bids=bids))")
+    if isinstance(bids, str) or not isinstance(bids, Sequence):
+        check_instance(bids, (list, tuple), name="bids", function="report_comparison",
+                       expected=expected)
+    assert bids is not None  # noqa: S101 - None is not a Sequence
+    for bid in bids:
+        check_instance(bid, Bid, name="bids", function="report_comparison", expected=expected)
     by_id = {bid.id: bid for bid in bids}
     missing = [option for option in comparison.appraisals if option not in by_id]
     extra = [bid_id for bid_id in by_id if bid_id not in comparison.appraisals]
@@ -231,26 +233,28 @@ def _baseline_words(comparison: Comparison, bids: dict[str, Bid]) -> str:
 def _figures(comparison: Comparison) -> list[Figure]:
     others = [option for option in comparison.options if option != comparison.baseline]
     figures = [Figure(
-        "best", "Rank probabilities",
-        f"The probability of each rank by {_name(comparison.metric)} (rank 1 = best), "
-        "option by option, over the same draws.",
-        lambda ax: plot.ranks(comparison, ax=ax),
-        (7.5, 3.6))]
+        section="best", title="Rank probabilities",
+        caption=f"The probability of each rank by {_name(comparison.metric)} (rank 1 = best), "
+                "option by option, over the same draws.",
+        draw=lambda ax: plot.ranks(comparison, ax=ax),
+        size=(7.5, 3.6))]
     if others:
         lam = comparison.thresholds[0] if comparison.thresholds else 20_000.0
         figures += [
-            Figure("cost-effectiveness", "Cost-effectiveness plane",
-                   f"Each draw of each option's incremental QALYs (across) and incremental net "
-                   f"cost (up), option − {comparison.baseline}; the large markers are the "
-                   f"means. Below the dashed line (£{lam:,.0f} per QALY) an option is "
-                   "cost-effective at that threshold.",
-                   lambda ax: in_pounds(plot.ce_plane(comparison, ax=ax, threshold=lam),
-                                        axis="y"), (7.5, 4.2)),
-            Figure("cost-effectiveness", "Acceptability curves and frontier",
-                   "For each willingness to pay per QALY, the probability that each option has "
-                   "the highest net monetary benefit (CEAC); the thick grey line follows the "
-                   "option of highest expected net monetary benefit (CEAF).",
-                   lambda ax: plot.ceac(comparison, ax=ax), (7.5, 3.6)),
+            Figure(section="cost-effectiveness", title="Cost-effectiveness plane",
+                   caption=(
+                       f"Each draw of each option's incremental QALYs (across) and incremental net "
+                       f"cost (up), option − {comparison.baseline}; the large markers are the "
+                       f"means. Below the dashed line (£{lam:,.0f} per QALY) an option is "
+                       "cost-effective at that threshold."),
+                   draw=lambda ax: in_pounds(plot.ce_plane(comparison, ax=ax, threshold=lam),
+                                             axis="y"), size=(7.5, 4.2)),
+            Figure(section="cost-effectiveness", title="Acceptability curves and frontier",
+                   caption=(
+                       "For each willingness to pay per QALY, the probability that each option has "
+                       "the highest net monetary benefit (CEAC); the thick grey line follows the "
+                       "option of highest expected net monetary benefit (CEAF)."),
+                   draw=lambda ax: plot.ceac(comparison, ax=ax), size=(7.5, 3.6)),
         ]
     return figures
 
@@ -292,7 +296,7 @@ def _incremental(comparison: Comparison) -> list[dict[str, Any]]:
             rows.append({"key": key, "label": label, "note": note,
                          "cells": [cell(stats[name], form)
                                    for name in ("mean", "median", "p5", "p95")],
-                         "probability": Cell(format_probability(share), share)})
+                         "probability": Cell(text=format_probability(share), value=share)})
         groups.append({"option": option, "rows": rows})
     return groups
 
@@ -341,7 +345,8 @@ def _best_readings(comparison: Comparison, best: str, shares: dict[str, float]) 
 def _ranks(comparison: Comparison) -> dict[str, Any]:
     ranks = comparison.ranks()
     return {"n": len(comparison.options),
-            "rows": [{"option": option, "cells": [Cell(format_probability(p), p) for p in shares]}
+            "rows": [{"option": option,
+                      "cells": [Cell(text=format_probability(p), value=p) for p in shares]}
                      for option, shares in ranks.items()]}
 
 
@@ -374,8 +379,8 @@ def _frontier_row(row: FrontierRow, thresholds: Sequence[float]) -> dict[str, An
     return {"option": row.option, "cost": cell(row.cost, "money"),
             "effect": cell(row.effect, "quantity"), "status": _STATUS.get(row.status, row.status),
             "status_key": row.status.replace(" ", "-"),
-            "icer": Cell(format_value(row.icer, "money") if row.icer is not None else "",
-                         row.icer if row.icer is not None else math.nan),
+            "icer": Cell(text=format_value(row.icer, "money") if row.icer is not None else "",
+                         value=row.icer if row.icer is not None else math.nan),
             "compared_with": row.compared_with or "", "reading": reading}
 
 
@@ -391,11 +396,11 @@ def _headline(option: str, appraisal: Appraisal, bid: Bid) -> dict[str, Any]:
 
     def mean(name: str) -> Cell:
         return (cell(stats[name]["mean"], metric_form(name)) if name in stats
-                else Cell("—", math.nan))
+                else Cell(text="—", value=math.nan))
 
     return {"option": option, "title": bid.title,
             "cells": [cell(npv["mean"], "money"), cell(npv["p5"], "money"),
-                      cell(npv["p95"], "money"), Cell(format_probability(share), share),
+                      cell(npv["p95"], "money"), Cell(text=format_probability(share), value=share),
                       mean("qalys"), mean("roi"), mean("cost_pv")]}
 
 
@@ -405,16 +410,18 @@ def _monte_carlo(comparison: Comparison) -> dict[str, Any]:
     paired = all(a.entropy == first.entropy and a.method == first.method
                  and a.provenance.get("spawn_key") == first.provenance.get("spawn_key")
                  for a in appraisals)
-    rows: list[tuple[str, str, bool]] = sampling_rows(first) if paired else [
-        ("Draws", f"{first.n_draws:,}", False)]
-    rows.append(("Common random numbers",
-                 "yes: every bid drawn from the same seed, so a parameter two bids share takes "
-                 "the same value in the same draw of each" if paired else
-                 "no: the bids were appraised with different seeds or methods (see the "
-                 "provenance), so differences between them are noisier", False))
-    rows.append(("Thresholds", ", ".join(f"£{lam:,.0f}" for lam in comparison.thresholds)
-                 + " per QALY", False))
-    rows.append(("Metric for 'best' and EVPI", _name(comparison.metric), False))
+    rows = sampling_rows(first) if paired else [
+        Setting(label="Draws", value=f"{first.n_draws:,}")]
+    rows.append(Setting(
+        label="Common random numbers",
+        value="yes: every bid drawn from the same seed, so a parameter two bids share takes "
+              "the same value in the same draw of each" if paired else
+              "no: the bids were appraised with different seeds or methods (see the "
+              "provenance), so differences between them are noisier"))
+    rows.append(Setting(label="Thresholds",
+                        value=", ".join(format_value(lam, "money") for lam in comparison.thresholds)
+                        + " per QALY"))
+    rows.append(Setting(label="Metric for 'best' and EVPI", value=_name(comparison.metric)))
     arguments = [f"n_draws={first.n_draws}", f"rng={seed_argument(first)}",
                  f"method={first.method!r}"]
     flags = [f"--draws {first.n_draws}", f"--seed {first.entropy}", f"--method {first.method}"]
