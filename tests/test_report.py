@@ -724,3 +724,30 @@ def test_scenario_and_sensitivity_labels_come_from_the_same_table():
     assert dict(SCENARIO_METRICS) == {metric: metric_label(metric) for metric in SCENARIO_METRICS}
     assert metric_label("nmb@30000", "short") == "NMB at £30,000 per QALY"
     assert metric_label("admissions_avoided", "report") == "admissions_avoided"
+
+
+# -- one rendering convention ---------------------------------------------------------------
+
+
+def test_every_result_has_a_summary_plain_data_json_and_text(result, comparison, drivers):
+    import json
+
+    from bpv.engine.results import Rendered, Summary
+
+    table = bpv.scenarios(bpv.load(PATHOLOGY), n_draws=500, rng=1)
+    results = [result, result.organisation("acute"), result.cash_flow(),
+               result.metric_node("admissions_avoided"), comparison, drivers]
+    for item in results:
+        assert isinstance(item, Rendered), type(item).__name__
+        summary = item.summary()
+        assert isinstance(summary, Summary)
+        assert summary.summary() is summary
+        assert json.loads(item.to_json()) == json.loads(json.dumps(item.to_dict()))
+        assert json.loads(summary.to_json()) == summary.to_dict()
+        assert str(item).strip()
+    for item in results[1:4]:  # the smaller results read as their tables
+        assert str(item) == str(item.summary())
+        assert item.to_dict() == item.summary().to_dict()
+    # A scenario table's summary is its text (the command line prints it).
+    assert str(table) == table.summary()
+    assert json.loads(table.to_json())["bid"] == table.bid_id

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bpv._utils.formatting import json_safe
+from bpv._utils.formatting import format_percent, json_safe
 from bpv._utils.validation import check_instance, check_real
 from bpv.analysis.decision import (
     FrontierRow,
@@ -36,7 +36,7 @@ from bpv.analysis.decision import (
     rank_probabilities,
 )
 from bpv.engine.monte_carlo import Method, appraise
-from bpv.engine.results import DEFAULT_QUANTILES, Appraisal, Summary, summarise
+from bpv.engine.results import DEFAULT_QUANTILES, Appraisal, Rendered, Summary, summarise
 from bpv.errors import BidWarning, SpecError, UnknownNameError, did_you_mean
 from bpv.sampling.streams import Seed, root_seed
 from bpv.spec.bid import Bid
@@ -51,7 +51,7 @@ DO_NOTHING = "do nothing"
 
 
 @dataclass(frozen=True, kw_only=True)
-class Comparison:
+class Comparison(Rendered):
     """Options appraised on the same draws, against a baseline.
 
     Attributes
@@ -230,7 +230,7 @@ class Comparison:
         best = self.probability_best()
         lines = [f"Options compared on common random numbers ({self.convention}).", "",
                  f"P(best by {self.metric}): " + ", ".join(
-                     f"{option} {share:.1%}" for option, share in best.items()),
+                     f"{option} {format_percent(share)}" for option, share in best.items()),
                  f"EVPI ({self.metric}, per decision): {self.evpi():,.0f}", "",
                  str(self.summary())]
         return "\n".join(lines)

@@ -9,6 +9,7 @@ bar, rank correlations, Sobol' indices, EVPPI and switching value
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,7 @@ from typing import Any
 from bpv._utils.formatting import format_number, format_percent, json_safe, text_table, wrap
 from bpv.analysis.one_way import SwitchingValue, TornadoBar
 from bpv.analysis.sobol import SobolIndex
+from bpv.engine.results import Rendered, Summary
 from bpv.errors import UnknownNameError, did_you_mean
 
 __all__ = ["CONVENTIONS", "GroupValue", "InputSensitivity", "Sensitivity", "sensitivity_text"]
@@ -79,7 +81,7 @@ class GroupValue:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Sensitivity:
+class Sensitivity(Rendered):
     """The sensitivity of one metric of one bid.
 
     Attributes
@@ -135,6 +137,36 @@ class Sensitivity:
                 return row
         names = [row.input for row in self.inputs]
         raise UnknownNameError(f"no input '{name}'{did_you_mean(name, names)}")
+
+    def summary(self) -> Summary:
+        """Return a row of numbers per input, widest tornado bar first.
+
+        Columns: the metric at the input's low and high value and the swing,
+        rank and partial rank correlations, EVPPI, variance share, and the
+        Sobol' indices when computed.
+
+        Examples
+        --------
+        >>> import bpv
+        >>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")
+        >>> result = bpv.sensitivity(bid, n_draws=2_000, rng=1, sobol_n=None, switching=False)
+        >>> table = result.summary()
+        >>> list(table.rows) == [row.input for row in result.inputs]
+        True
+        >>> table.rows["ward_cost"]["evppi"] == result.input("ward_cost").evppi
+        True
+        """
+        rows = {}
+        for item in self.inputs:
+            row = {"at_low": item.tornado.at_low, "at_high": item.tornado.at_high,
+                   "swing": item.tornado.swing, "spearman": item.spearman, "prcc": item.prcc,
+                   "evppi": item.evppi, "variance_share": item.variance_share}
+            if self.sobol_n is not None:
+                row |= {"sobol_first": math.nan if item.sobol is None else item.sobol.first,
+                        "sobol_total": math.nan if item.sobol is None else item.sobol.total}
+            rows[item.input] = row
+        scope = f"organisation '{self.organisation}'" if self.organisation else "system"
+        return Summary(rows, title=f"Sensitivity of {self.metric} ({scope}), bid {self.bid_id}")
 
     def to_dict(self) -> dict[str, Any]:
         """Return the result as plain data (JSON-ready)."""
