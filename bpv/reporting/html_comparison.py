@@ -193,7 +193,7 @@ def _context(comparison: Comparison, bids: dict[str, Bid]) -> dict[str, Any]:
         "baseline": comparison.baseline,
         "baseline_words": _baseline_words(comparison, bids),
         "convention": comparison.convention,
-        "thresholds": ", ".join(f"£{lam:,.0f}" for lam in comparison.thresholds),
+        "thresholds": ", ".join(format_value(lam, "money") for lam in comparison.thresholds),
         "metric": metric,
         "key_figures": [
             {"label": f"Highest expected {metric}", "text": best, "name": True},
@@ -245,8 +245,8 @@ def _figures(comparison: Comparison) -> list[Figure]:
                    caption=(
                        f"Each draw of each option's incremental QALYs (across) and incremental net "
                        f"cost (up), option − {comparison.baseline}; the large markers are the "
-                       f"means. Below the dashed line (£{lam:,.0f} per QALY) an option is "
-                       "cost-effective at that threshold."),
+                       f"means. Below the dashed line ({format_value(lam, 'money')} per QALY) an "
+                       "option is cost-effective at that threshold."),
                    draw=lambda ax: in_pounds(plot.ce_plane(comparison, ax=ax, threshold=lam),
                                              axis="y"), size=(7.5, 4.2)),
             Figure(section="cost-effectiveness", title="Acceptability curves and frontier",
@@ -281,7 +281,7 @@ def _options(comparison: Comparison, bids: dict[str, Bid]) -> list[dict[str, Any
 def _incremental(comparison: Comparison) -> list[dict[str, Any]]:
     """Rows of increments, option by option; keys are those of ``comparison.summary()``."""
     summary = comparison.summary().rows
-    quantities = [*_QUANTITIES, *((f"nmb@{lam:g}", f"Δ NMB at £{lam:,.0f} per QALY",
+    quantities = [*_QUANTITIES, *((f"nmb@{lam:g}", f"Δ {metric_label(f'nmb@{lam:g}', 'short')}",
                                    "λ × ΔQALYs − Δnet cost") for lam in comparison.thresholds)]
     groups = []
     for option in comparison.options:
@@ -385,7 +385,7 @@ def _frontier_row(row: FrontierRow, thresholds: Sequence[float]) -> dict[str, An
 
 
 def _pounds_list(values: Sequence[float], last: str = "and") -> str:
-    words = [f"£{value:,.0f}" for value in values]
+    words = [format_value(value, "money") for value in values]
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"
 
 
