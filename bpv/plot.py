@@ -13,7 +13,13 @@ Examples
 >>> result = bpv.appraise(bid, n_draws=2_000, rng=1)
 >>> ax = bpv.plot.distribution(result, "nmb")
 >>> ax.get_xlabel()
-'nmb'
+'Net monetary benefit (GBP)'
+
+Metrics are named as in every text and report (:func:`bpv._utils.formatting.metric_label`).
+Each function is named after what it draws: ``bpv.plot.ceac`` draws
+``Comparison.ceac()``, ``bpv.plot.ranks`` ``Comparison.ranks()`` and
+``bpv.plot.cash_flow`` ``Appraisal.cash_flow()`` (also under their earlier
+names ``acceptability``, ``rank_probabilities`` and ``cash_flow_fan``).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import NDArray
 
+from bpv._utils.formatting import format_number, format_percent, format_value, metric_label
 from bpv.engine.results import Appraisal
 from bpv.spec.bid import Bid
 from bpv.spec.graph import KIND_RANK
@@ -38,14 +45,17 @@ if TYPE_CHECKING:
 __all__ = [
     "KIND_COLOURS",
     "acceptability",
+    "cash_flow",
     "cash_flow_fan",
     "ce_plane",
-    "rank_probabilities",
+    "ceac",
     "distribution",
     "evppi",
     "logic_model",
     "metric_node",
     "organisations",
+    "rank_probabilities",
+    "ranks",
     "tornado",
 ]
 
@@ -147,8 +157,8 @@ def distribution(appraisal: Appraisal, metric: str = "npv", *, ax: Axes | None =
     if finite.size and finite.min() < 0 < finite.max():
         ax.axvline(0.0, color="#D55E00", linewidth=0.8)
     share = appraisal.probability(metric, ">", 0)
-    ax.set_title(f"{metric}: P(> 0) = {share:.1%}")
-    ax.set_xlabel(metric)
+    ax.set_title(f"{metric_label(metric, 'short')}: P(> 0) = {format_percent(share)}")
+    ax.set_xlabel(metric_label(metric))
     ax.set_ylabel("draws")
     ax.legend(frameon=False, fontsize=8)
     return ax
@@ -181,7 +191,7 @@ def organisations(appraisal: Appraisal, metric: str = "npv", *, ax: Axes | None 
     ax.barh(positions, means, color=colours, xerr=[low, high], capsize=3)
     ax.set_yticks(positions, [(names or {}).get(org, org) for org in ids])
     ax.axvline(0.0, color="black", linewidth=0.8)
-    ax.set_xlabel(f"{metric} (mean, 90% interval)")
+    ax.set_xlabel(f"{metric_label(metric)}: mean, 90% interval")
     ax.set_title("Who gains and who pays")
     return ax
 
@@ -227,8 +237,8 @@ def metric_node(appraisal: Appraisal, node_id: str, *, ax: Axes | None = None) -
     return ax
 
 
-def cash_flow_fan(appraisal: Appraisal, organisation: str | None = None, *,
-                  ax: Axes | None = None) -> Axes:
+def cash_flow(appraisal: Appraisal, organisation: str | None = None, *,
+              ax: Axes | None = None) -> Axes:
     """Draw cumulative net cash flow by period: the median with 50% and 90% bands.
 
     Net cash flow is cash-releasing benefit (and an organisation's income)
@@ -246,6 +256,16 @@ def cash_flow_fan(appraisal: Appraisal, organisation: str | None = None, *,
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import bpv
+    >>> result = bpv.appraise(bpv.load("examples/bids/frailty_virtual_ward.yaml"),
+    ...                       n_draws=1_000, rng=1)
+    >>> cash_flow(result, "acute").get_title()
+    'Cumulative net cash flow: acute'
     """
     ax = _axes(ax)
     flow = appraisal.cash_flow(organisation)
@@ -257,6 +277,23 @@ def cash_flow_fan(appraisal: Appraisal, organisation: str | None = None, *,
     ax.set_title(f"Cumulative net cash flow: {flow.scope}")
     ax.legend(frameon=False, fontsize=8, loc="upper left")
     return ax
+
+
+def cash_flow_fan(appraisal: Appraisal, organisation: str | None = None, *,
+                  ax: Axes | None = None) -> Axes:
+    """Draw cumulative net cash flow by period: :func:`cash_flow`, by its earlier name.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import bpv
+    >>> result = bpv.appraise(bpv.load("examples/bids/frailty_virtual_ward.yaml"),
+    ...                       n_draws=1_000, rng=1)
+    >>> cash_flow_fan(result).get_title()
+    'Cumulative net cash flow: system'
+    """
+    return cash_flow(appraisal, organisation, ax=ax)
 
 
 def ce_plane(comparison: Comparison, *, ax: Axes | None = None, threshold: float | None = None,
@@ -293,7 +330,7 @@ def ce_plane(comparison: Comparison, *, ax: Axes | None = None, threshold: float
     lam = comparison.thresholds[0] if threshold is None else threshold
     left, right = ax.get_xlim()
     ax.plot([left, right], [lam * left, lam * right], color="0.3", linestyle="dashed",
-            label=f"£{lam:,.0f} per QALY")
+            label=f"{format_value(lam, 'money')} per QALY")
     ax.set_xlim(left, right)
     ax.axhline(0.0, color="0.6", linewidth=0.8)
     ax.axvline(0.0, color="0.6", linewidth=0.8)
@@ -304,8 +341,8 @@ def ce_plane(comparison: Comparison, *, ax: Axes | None = None, threshold: float
     return ax
 
 
-def acceptability(comparison: Comparison, *, thresholds: Sequence[float] | None = None,
-                  ax: Axes | None = None) -> Axes:
+def ceac(comparison: Comparison, *, thresholds: Sequence[float] | None = None,
+         ax: Axes | None = None) -> Axes:
     """Draw the acceptability curves (CEAC) of every option and the frontier (CEAF).
 
     Each curve is the probability that the option has the highest net
@@ -322,6 +359,16 @@ def acceptability(comparison: Comparison, *, thresholds: Sequence[float] | None 
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import bpv
+    >>> comparison = bpv.compare([bpv.load("examples/bids/frailty_virtual_ward.yaml")],
+    ...                          n_draws=1_000, rng=1)
+    >>> len(ceac(comparison, thresholds=[0, 20_000, 40_000]).get_lines())
+    3
     """
     ax = _axes(ax)
     data = comparison.ceac(thresholds)
@@ -338,8 +385,25 @@ def acceptability(comparison: Comparison, *, thresholds: Sequence[float] | None 
     return ax
 
 
-def rank_probabilities(comparison: Comparison, quantity: str | None = None, *,
-                       ax: Axes | None = None) -> Axes:
+def acceptability(comparison: Comparison, *, thresholds: Sequence[float] | None = None,
+                  ax: Axes | None = None) -> Axes:
+    """Draw the acceptability curves and frontier: :func:`ceac`, by its earlier name.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import bpv
+    >>> comparison = bpv.compare([bpv.load("examples/bids/frailty_virtual_ward.yaml")],
+    ...                          n_draws=1_000, rng=1)
+    >>> acceptability(comparison).get_title()
+    'Acceptability curves and frontier'
+    """
+    return ceac(comparison, thresholds=thresholds, ax=ax)
+
+
+def ranks(comparison: Comparison, quantity: str | None = None, *,
+          ax: Axes | None = None) -> Axes:
     """Draw each option's probability of each rank (1 = best) by a quantity, as stacked bars.
 
     Parameters
@@ -352,22 +416,49 @@ def rank_probabilities(comparison: Comparison, quantity: str | None = None, *,
     Returns
     -------
     matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import bpv
+    >>> comparison = bpv.compare([bpv.load("examples/bids/frailty_virtual_ward.yaml")],
+    ...                          n_draws=1_000, rng=1)
+    >>> ranks(comparison).get_title()
+    'Ranks by NPV (1 = best)'
     """
     ax = _axes(ax)
-    ranks = comparison.ranks(quantity)
+    shares_by_option = comparison.ranks(quantity)
     options = list(comparison.options)
     positions = np.arange(len(options))
     bottom = np.zeros(len(options))
     for rank in range(len(options)):
-        shares = np.array([ranks[option][rank] for option in options])
+        shares = np.array([shares_by_option[option][rank] for option in options])
         ax.bar(positions, shares, bottom=bottom, label=f"rank {rank + 1}",
                color=f"C{rank}")
         bottom += shares
     ax.set_xticks(positions, options, rotation=20, ha="right")
     ax.set_ylabel("probability")
-    ax.set_title(f"Ranks by {quantity or comparison.metric} (1 = best)")
+    ax.set_title(f"Ranks by {metric_label(quantity or comparison.metric, 'short')} (1 = best)")
     ax.legend(frameon=False, fontsize=8)
     return ax
+
+
+def rank_probabilities(comparison: Comparison, quantity: str | None = None, *,
+                       ax: Axes | None = None) -> Axes:
+    """Draw each option's probability of each rank: :func:`ranks`, by its earlier name.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import bpv
+    >>> comparison = bpv.compare([bpv.load("examples/bids/frailty_virtual_ward.yaml")],
+    ...                          n_draws=1_000, rng=1)
+    >>> rank_probabilities(comparison, "qalys").get_title()
+    'Ranks by QALYs (1 = best)'
+    """
+    return ranks(comparison, quantity, ax=ax)
 
 
 def tornado(sensitivity: Sensitivity, *, top: int | None = 15, ax: Axes | None = None) -> Axes:
@@ -413,13 +504,14 @@ def tornado(sensitivity: Sensitivity, *, top: int | None = 15, ax: Axes | None =
         left_end, right_end = sorted(((bar.at_low, bar.low), (bar.at_high, bar.high)),
                                      key=lambda end: end[0])
         for (at, value), side in ((left_end, -1), (right_end, 1)):
-            ax.annotate(_short(value), (at, position), textcoords="offset points",
+            ax.annotate(format_number(value, "short"), (at, position), textcoords="offset points",
                         xytext=(3 * side, 0), va="center",
                         ha="left" if side > 0 else "right", fontsize=7)
     ax.axvline(centre, color="black", linewidth=0.8)
     ax.set_yticks(positions, [row.input for row in rows])
-    ax.set_xlabel(f"{sensitivity.metric} (input at its p10 and p90, the rest at the centre)")
-    ax.set_title(f"Tornado: {sensitivity.metric} of {sensitivity.bid_id}")
+    ax.set_xlabel(f"{metric_label(sensitivity.metric)}: input at its p10 and p90, the rest at "
+                  "the centre")
+    ax.set_title(f"Tornado: {metric_label(sensitivity.metric, 'short')} of {sensitivity.bid_id}")
     ax.margins(x=0.15)
     return ax
 
@@ -457,17 +549,11 @@ def evppi(sensitivity: Sensitivity, *, groups: bool = False, ax: Axes | None = N
     positions = np.arange(len(named))[::-1]
     ax.barh(positions, [value for _, value in named], color="#009E73", height=0.6)
     ax.axvline(sensitivity.evpi, color="black", linestyle="dashed", linewidth=0.8,
-               label=f"EVPI {_short(sensitivity.evpi)}")
+               label=f"EVPI {format_number(sensitivity.evpi, 'short')}")
     ax.set_yticks(positions, [name for name, _ in named])
     what = f"groups by {sensitivity.group_by}" if groups else "inputs"
-    ax.set_xlabel(f"EVPPI ({sensitivity.metric} units): value of learning it before deciding")
+    ax.set_xlabel(f"EVPPI, {metric_label(sensitivity.metric)}: value of learning it before "
+                  "deciding")
     ax.set_title(f"Value of information, {what}: {sensitivity.bid_id}")
     ax.legend(frameon=False, fontsize=8)
     return ax
-
-
-def _short(value: float) -> str:
-    """Write a number short enough to print beside a bar."""
-    if value != 0 and (abs(value) >= 1e4 or abs(value) < 1e-2):
-        return f"{value:.3g}"
-    return f"{value:.4g}"

@@ -182,3 +182,27 @@ def test_evppi_bars_are_the_values_and_the_evpi_line_bounds_them(sensitivity):
     assert widths == pytest.approx([group.evppi for group in sensitivity.groups])
     assert ax.lines[0].get_xdata()[0] == pytest.approx(sensitivity.evpi)
     assert max(widths) <= sensitivity.evpi
+
+
+def test_each_plot_is_named_after_the_result_attribute_it_draws(result, comparison, sensitivity):
+    # bpv.plot.<name> draws <result>.<name>; the earlier names still draw the same.
+    pairs = {"ceac": comparison, "ranks": comparison, "ce_plane": comparison,
+             "cash_flow": result, "organisations": result, "metric_node": result,
+             "tornado": sensitivity.inputs[0], "evppi": sensitivity.inputs[0]}
+    for name, subject in pairs.items():
+        assert name in bpv.plot.__all__
+        assert hasattr(subject, name), name
+    for old, new, subject in (("acceptability", "ceac", comparison),
+                              ("rank_probabilities", "ranks", comparison),
+                              ("cash_flow_fan", "cash_flow", result)):
+        assert old in bpv.plot.__all__
+        drawn = [getattr(bpv.plot, name)(subject) for name in (old, new)]
+        assert drawn[0].get_title() == drawn[1].get_title()
+        assert len(drawn[0].get_lines()) == len(drawn[1].get_lines())
+
+
+def test_plots_name_metrics_as_text_and_reports_do(result):
+    from bpv._utils.formatting import metric_label
+
+    assert bpv.plot.distribution(result, "qalys").get_xlabel() == "QALYs, discounted"
+    assert bpv.plot.organisations(result).get_xlabel().startswith(metric_label("npv"))

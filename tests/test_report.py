@@ -625,7 +625,8 @@ def test_cli_report_options_that_do_not_fit_are_refused_in_one_line(arguments, m
 
 @pytest.mark.parametrize(("arguments", "message"), [
     ([FRAILTY, "--sensitivity", "--metric", "nbm"], f"{FRAILTY}: no metric 'nbm'"),
-    ([FRAILTY, DIABETES, "--threshold", "-1"], "bpv report: thresholds must be finite"),
+    ([FRAILTY, DIABETES, "--threshold", "-1"],
+     "bpv report: The 'thresholds' parameter of compare must be a float in the range [0, inf)"),
     ([FRAILTY, FRAILTY], "bpv report: two options have the id 'frailty-virtual-ward'"),
     ([FRAILTY, INVALID], f"{INVALID}:21: nodes[3].formula: unknown name 'admit_rte'"),
 ])
@@ -689,3 +690,64 @@ def test_chromium_renders_the_report_without_errors(pages, heading, request, tmp
     masthead = pixels[40, 600]  # the blue band behind the title: the style sheet applied
     assert masthead[2] > 0.6
     assert masthead[0] < 0.2
+
+
+# -- one table of metric labels, used by text, reports and plots --------------------------------
+
+
+def test_every_metric_is_labelled_once_and_text_and_report_agree(html, result, bid):
+    from bpv._utils.formatting import METRIC_LABELS, metric_label
+    from bpv.engine.ledger import METRICS, ORGANISATION_METRICS
+    from bpv.reporting.text import appraisal_text
+
+    assert set(METRICS) | set(ORGANISATION_METRICS) <= set(METRIC_LABELS)
+    text = appraisal_text(bid, result)
+    page_text = " ".join(Page(html).text)
+    for metric in result.metrics:
+        entry = METRIC_LABELS[metric]
+        assert f"\n{metric_label(metric)} " in text
+        assert metric_label(metric, "report") in page_text
+        if entry.unit is not None and entry.form != "money":
+            # A unit the report does not write into the numbers is in both labels, alike.
+            assert f"({entry.unit})" in metric_label(metric)
+            assert f"({entry.unit})" in metric_label(metric, "report")
+    # Periods are financial years: the payback period is in years everywhere.
+    assert "Payback period (years)" in text
+    assert "Payback period (years)" in page_text
+    assert "(periods)" not in text
+
+
+def test_scenario_and_sensitivity_labels_come_from_the_same_table():
+    from bpv._utils.formatting import metric_label
+    from bpv.analysis.scenario_table import SCENARIO_METRICS
+
+    assert dict(SCENARIO_METRICS) == {metric: metric_label(metric) for metric in SCENARIO_METRICS}
+    assert metric_label("nmb@30000", "short") == "NMB at £30,000 per QALY"
+    assert metric_label("admissions_avoided", "report") == "admissions_avoided"
+
+
+# -- one rendering convention ---------------------------------------------------------------
+
+
+def test_every_result_has_a_summary_plain_data_json_and_text(result, comparison, drivers):
+    import json
+
+    from bpv.engine.results import Rendered, Summary
+
+    table = bpv.scenarios(bpv.load(PATHOLOGY), n_draws=500, rng=1)
+    results = [result, result.organisation("acute"), result.cash_flow(),
+               result.metric_node("admissions_avoided"), comparison, drivers]
+    for item in results:
+        assert isinstance(item, Rendered), type(item).__name__
+        summary = item.summary()
+        assert isinstance(summary, Summary)
+        assert summary.summary() is summary
+        assert json.loads(item.to_json()) == json.loads(json.dumps(item.to_dict()))
+        assert json.loads(summary.to_json()) == summary.to_dict()
+        assert str(item).strip()
+    for item in results[1:4]:  # the smaller results read as their tables
+        assert str(item) == str(item.summary())
+        assert item.to_dict() == item.summary().to_dict()
+    # A scenario table's summary is its text (the command line prints it).
+    assert str(table) == table.summary()
+    assert json.loads(table.to_json())["bid"] == table.bid_id

@@ -15,7 +15,6 @@ effect is discounted QALYs, and NMB(λ) = λ × QALYs − net cost = λ × QALYs
 from __future__ import annotations
 
 import json
-import math
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -24,7 +23,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bpv._utils.formatting import json_safe
+from bpv._utils.formatting import format_percent, json_safe
+from bpv._utils.validation import check_instance, check_real
 from bpv.analysis.decision import (
     FrontierRow,
     ceac,
@@ -36,7 +36,7 @@ from bpv.analysis.decision import (
     rank_probabilities,
 )
 from bpv.engine.monte_carlo import Method, appraise
-from bpv.engine.results import DEFAULT_QUANTILES, Appraisal, Summary, summarise
+from bpv.engine.results import DEFAULT_QUANTILES, Appraisal, Rendered, Summary, summarise
 from bpv.errors import BidWarning, SpecError, UnknownNameError, did_you_mean
 from bpv.sampling.streams import Seed, root_seed
 from bpv.spec.bid import Bid
@@ -50,8 +50,8 @@ DEFAULT_THRESHOLDS: tuple[float, ...] = (20_000.0, 25_000.0, 30_000.0, 35_000.0,
 DO_NOTHING = "do nothing"
 
 
-@dataclass(frozen=True)
-class Comparison:
+@dataclass(frozen=True, kw_only=True)
+class Comparison(Rendered):
     """Options appraised on the same draws, against a baseline.
 
     Attributes
@@ -230,7 +230,7 @@ class Comparison:
         best = self.probability_best()
         lines = [f"Options compared on common random numbers ({self.convention}).", "",
                  f"P(best by {self.metric}): " + ", ".join(
-                     f"{option} {share:.1%}" for option, share in best.items()),
+                     f"{option} {format_percent(share)}" for option, share in best.items()),
                  f"EVPI ({self.metric}, per decision): {self.evpi():,.0f}", "",
                  str(self.summary())]
         return "\n".join(lines)
@@ -287,12 +287,9 @@ def compare(
     for option in options:
         if isinstance(option, Bid):
             result = appraise(option, n_draws=n_draws, rng=root, method=method, progress=False)
-        elif isinstance(option, Appraisal):
-            result = option
         else:
-            msg = (f"compare takes bpv.Bid or bpv.Appraisal objects, "  # type: ignore[unreachable]
-                   f"got {type(option).__name__}")
-            raise SpecError(msg)
+            result = check_instance(option, Appraisal, name="options", function="compare",
+                                    expected="a sequence of bpv.Bid or bpv.Appraisal objects")
         if result.bid_id in appraisals:
             msg = f"two options have the id '{result.bid_id}'; give each bid its own id"
             raise SpecError(msg)
@@ -307,13 +304,13 @@ def compare(
         msg = f"baseline '{baseline}' is not one of the options{did_you_mean(baseline, ids)}"
         raise SpecError(msg)
     for lam in thresholds:
-        if not (math.isfinite(lam) and lam >= 0):
-            msg = f"thresholds must be finite and ≥ 0 (GBP per QALY); got {lam!r}"
-            raise SpecError(msg)
+        check_real(lam, name="thresholds", function="compare", low=0, closed="left",
+                   meaning=" (GBP per QALY)")
     convention = (f"incremental = option − {baseline}; net cost = PV costs − PV monetised "
                   "benefits = −NPV; NMB(λ) = λ × QALYs − net cost")
-    comparison = Comparison(names, baseline, tuple(float(t) for t in thresholds), appraisals,
-                            convention, metric)
+    comparison = Comparison(options=names, baseline=baseline,
+                            thresholds=tuple(float(t) for t in thresholds),
+                            appraisals=appraisals, convention=convention, metric=metric)
     comparison.values(metric)  # an unknown metric fails here, not later
     return comparison
 

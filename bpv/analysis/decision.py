@@ -139,7 +139,7 @@ def ceac(costs: ArrayLike, effects: ArrayLike, thresholds: Sequence[float]) -> M
                       for lam in thresholds])
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class FrontierRow:
     """One option on the cost-effectiveness plane, by expected cost and effect.
 
@@ -212,6 +212,7 @@ def frontier(options: Sequence[str], costs: ArrayLike, effects: ArrayLike) -> li
                 icer = float((cost[i] - cost[previous]) / (effect[i] - effect[previous]))
                 compared = options[previous]
             previous = i
-        rows.append(FrontierRow(options[i], float(cost[i]), float(effect[i]), status[i],
-                                icer, compared))
+        rows.append(FrontierRow(option=options[i], cost=float(cost[i]),
+                                effect=float(effect[i]), status=status[i], icer=icer,
+                                compared_with=compared))
     return rows

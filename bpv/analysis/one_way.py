@@ -45,7 +45,7 @@ FloatArray = NDArray[np.float64]
 _SCAN = 9
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class TornadoBar:
     """One input moved from its low to its high value, the others at their centre.
 
@@ -73,7 +73,7 @@ class TornadoBar:
         return abs(self.at_high - self.at_low)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SwitchingValue:
     """The value of one input at which the mean metric crosses zero, if any in range.
 
@@ -172,7 +172,8 @@ def tornado(bid: Bid, *, metric: str = "npv", organisation: str | None = None,
                       for name in names for value in bounds[name])]
     table = {name: np.array([row[name] for row in rows]) for name in names}
     values = output_draws(evaluate(bid, table), metric, organisation)
-    bars = [TornadoBar(name, *bounds[name], float(values[1 + 2 * i]), float(values[2 + 2 * i]))
+    bars = [TornadoBar(input=name, low=bounds[name][0], high=bounds[name][1],
+                       at_low=float(values[1 + 2 * i]), at_high=float(values[2 + 2 * i]))
             for i, name in enumerate(names)]
     bars.sort(key=lambda bar: -bar.swing)
     return float(values[0]), tuple(bars)
@@ -259,7 +260,8 @@ def _find_root(name: str, low: float, high: float,
     means = mean_at(grid)
     crossings = np.flatnonzero(np.sign(means[:-1]) * np.sign(means[1:]) <= 0)
     if low == high or crossings.size == 0:
-        return SwitchingValue(name, None, low, high, float(means[0]), float(means[-1]))
+        return SwitchingValue(input=name, value=None, low=low, high=high,
+                              mean_at_low=float(means[0]), mean_at_high=float(means[-1]))
     i = int(crossings[0]) if crossings.size == 1 else int(
         crossings[np.argmin(np.abs(grid[crossings] - (low + high) / 2))])
     a, b = float(grid[i]), float(grid[i + 1])
@@ -271,7 +273,8 @@ def _find_root(name: str, low: float, high: float,
         from scipy import optimize
         root = float(optimize.brentq(lambda v: float(mean_at(np.array([v]))[0]), a, b,
                                      xtol=xtol * max(abs(a), abs(b), 1e-300), rtol=1e-12))
-    return SwitchingValue(name, root, low, high, float(means[0]), float(means[-1]))
+    return SwitchingValue(input=name, value=root, low=low, high=high,
+                          mean_at_low=float(means[0]), mean_at_high=float(means[-1]))
 
 
 def _gate_switch(bid: Bid, draws: Mapping[str, FloatArray], gate: str, metric: str,
@@ -282,4 +285,5 @@ def _gate_switch(bid: Bid, draws: Mapping[str, FloatArray], gate: str, metric: s
     if never != always:
         p = never / (never - always)
         value = float(p) if 0.0 <= p <= 1.0 else None
-    return SwitchingValue(gate, value, 0.0, 1.0, float(never), float(always))
+    return SwitchingValue(input=gate, value=value, low=0.0, high=1.0,
+                          mean_at_low=float(never), mean_at_high=float(always))

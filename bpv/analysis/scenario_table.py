@@ -17,12 +17,14 @@ import json
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from bpv._utils.formatting import format_number, json_safe
+from bpv._utils.formatting import format_number, format_percent, json_safe, metric_label
+from bpv._utils.validation import check_instance
 from bpv.engine.monte_carlo import Method, appraise
 from bpv.engine.results import Appraisal
 from bpv.errors import SpecError, UnknownNameError, did_you_mean
@@ -35,13 +37,9 @@ __all__ = ["BASE", "SCENARIO_METRICS", "ScenarioTable", "scenarios"]
 
 #: The name of the base case in a :class:`ScenarioTable`.
 BASE = "base"
-#: The metrics a scenario table shows, with their labels.
-SCENARIO_METRICS: Mapping[str, str] = {
-    "npv": "Net present value (GBP)",
-    "roi": "Return on investment",
-    "qalys": "QALYs, discounted",
-    "nmb": "Net monetary benefit (GBP)",
-}
+#: The metrics a scenario table shows, with their labels (:func:`metric_label`).
+SCENARIO_METRICS: Mapping[str, str] = MappingProxyType(
+    {metric: metric_label(metric) for metric in ("npv", "roi", "qalys", "nmb")})
 _CONVENTION = ("change = scenario − base, draw by draw on the same draws (common random "
                "numbers); ± is the Monte Carlo standard error of that paired difference")
 
@@ -49,7 +47,7 @@ _CONVENTION = ("change = scenario − base, draw by draw on the same draws (comm
 # -- the table ----------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ScenarioTable:
     """The base case and each scenario, appraised on the same draws, side by side.
 
@@ -121,16 +119,15 @@ class ScenarioTable:
             for name in self.names:
                 stats = self.rows[name][metric]
                 if probability:
-                    cells = [f"{stats['mean']:.1%}"]
+                    cells = [format_percent(stats["mean"])]
                     if name != BASE:
                         cells += [f"{100 * stats['change']:+.1f}",
                                   f"{100 * stats['change_mcse']:.2f}"]
                 else:
                     cells = [format_number(stats[column]) for column in ("mean", "p5", "p95")]
                     if name != BASE:
-                        change = format_number(stats["change"])
-                        cells += [change if stats["change"] <= 0 or not change[0].isdigit()
-                                  else f"+{change}", format_number(stats["change_mcse"])]
+                        cells += [format_number(stats["change"], signed=True),
+                                  format_number(stats["change_mcse"])]
                 lines.append(f"  {name:<{width}}" + "".join(f"{c:>14}" for c in cells))
             lines.append("")
         lines.append("Scenarios:")
@@ -225,10 +222,7 @@ def scenarios(
     >>> bool(row["change"] < 0 and row["change_mcse"] < 0.1 * abs(row["change"]))
     True
     """
-    if not isinstance(bid, Bid):
-        msg = (f"The 'bid' parameter of scenarios must be a bpv.Bid (use bpv.load). "  # type: ignore[unreachable]
-               f"Got {type(bid).__name__} instead.")
-        raise SpecError(msg)
+    check_instance(bid, Bid, name="bid", function="scenarios", expected="a bpv.Bid (use bpv.load)")
     given = bid.scenarios if scenarios is None else scenarios
     if not given:
         msg = (f"bid '{bid.id}' has no scenarios to appraise: add a 'scenarios:' section to the "

@@ -29,9 +29,10 @@ from typing import Any, Literal, get_args
 import numpy as np
 from numpy.typing import NDArray
 
+from bpv._utils.validation import check_instance, parameter_message
 from bpv.analysis._selection import check_output, output_draws
 from bpv.analysis.evppi import conditional_mean, evpi_of, variance_share
-from bpv.analysis.one_way import SwitchingValue, switching_values, tornado
+from bpv.analysis.one_way import SwitchingValue, TornadoBar, switching_values, tornado
 from bpv.analysis.sensitivity_result import (
     GroupValue,
     InputSensitivity,
@@ -96,8 +97,9 @@ def input_groups(bid: Bid, by: GroupBy | Mapping[str, Sequence[str]] = "link"
             groups["assumptions"] = tuple(assumptions)
         return groups
     if by != "link":
-        msg = f"The 'by' parameter must be 'link', 'hypothesis' or a mapping. Got {by!r} instead."  # type: ignore[unreachable]
-        raise SpecError(msg)
+        raise SpecError(parameter_message(
+            "by", "input_groups", "'link', 'hypothesis' or a mapping of groups to inputs", by,
+            did_you_mean(by, GROUPINGS)))
     links = _links(bid)
     grouped: dict[str, list[str]] = {}
     for name in names:
@@ -192,12 +194,7 @@ def sensitivity(
     """
     bid, appraisal = _appraised(subject, bid, n_draws=n_draws, rng=rng, method=method,
                                 progress=progress)
-    check_output(appraisal, metric, organisation)
-    y = output_draws(appraisal, metric, organisation)
-    if not np.isfinite(y).all():
-        msg = (f"metric '{metric}' is not finite in {int((~np.isfinite(y)).sum()):,} draws "
-               "(a payback of never, or a ratio over zero cost); choose another metric")
-        raise SpecError(msg)
+    y = _metric_draws(appraisal, metric, organisation)
     assert appraisal.inputs is not None  # noqa: S101 - checked by _appraised
     # Analyse the effective bid, the one the engine evaluated: uncertain
     # factors its settings' policies add (additionality) are inputs too.
@@ -206,9 +203,6 @@ def sensitivity(
     x = {name: np.asarray(appraisal.inputs[name]) for name in names}
     centre, bars = tornado(bid, metric=metric, organisation=organisation,
                            quantiles=quantiles, ranges=ranges)
-    by_name = {bar.input: bar for bar in bars}
-    spearman, prcc = _rank_correlations(x, y)
-    fitted = {name: conditional_mean(y, x[name]) for name in names}
     switches: dict[str, SwitchingValue] = {}
     if switching and names:
         head = {name: x[name][:switching_draws] for name in names}
@@ -219,40 +213,64 @@ def sensitivity(
         sobols = {index.input: index for index in sobol_indices(
             bid, metric=metric, organisation=organisation, n=sobol_n,
             rng=np.random.SeedSequence(appraisal.entropy))}
-    links = _links(bid)
-    rows = tuple(
-        InputSensitivity(
-            input=name, role=_role(bid, name), link=links[name], tornado=by_name[name],
-            spearman=spearman[name], prcc=prcc[name],
-            evppi=_evppi_from(fitted[name]), variance_share=variance_share(y, fitted[name]),
-            switching=switches.get(name), sobol=sobols.get(name))
-        for name in (bar.input for bar in bars))
-    grouping = input_groups(bid, groups)
-    group_values = []
-    for group, members in grouping.items():
-        group_fit = conditional_mean(y, np.column_stack([x[name] for name in members]))
-        group_values.append(GroupValue(group, members, _evppi_from(group_fit),
-                                       variance_share(y, group_fit)))
-    group_values.sort(key=lambda group: -group.evppi)
     return Sensitivity(
         bid_id=bid.id, metric=metric, organisation=organisation, n_draws=y.size,
         mean=float(y.mean()), probability_positive=float(np.mean(y > 0)), centre=centre,
-        evpi=evpi_of(y), inputs=rows, groups=tuple(group_values),
-        group_by=groups if isinstance(groups, str) else "custom", sobol_n=sobol_n if sobols
-        else None,
+        evpi=evpi_of(y), inputs=_input_rows(bid, x, y, bars, switches, sobols),
+        groups=_group_values(input_groups(bid, groups), x, y),
+        group_by=groups if isinstance(groups, str) else "custom",
+        sobol_n=sobol_n if sobols else None,
         provenance={"bid_hash": appraisal.bid_hash, "entropy": appraisal.entropy,
                     "method": appraisal.method, "n_draws": appraisal.n_draws,
                     "switching_draws": min(switching_draws, y.size) if switching else 0})
+
+
+def _metric_draws(appraisal: Appraisal, metric: str, organisation: str | None) -> FloatArray:
+    """Return the metric's draws, checked: a known metric, finite in every draw."""
+    check_output(appraisal, metric, organisation)
+    y = output_draws(appraisal, metric, organisation)
+    if not np.isfinite(y).all():
+        msg = (f"metric '{metric}' is not finite in {int((~np.isfinite(y)).sum()):,} draws "
+               "(a payback of never, or a ratio over zero cost); choose another metric")
+        raise SpecError(msg)
+    return y
+
+
+def _input_rows(bid: Bid, x: Mapping[str, FloatArray], y: FloatArray,
+                bars: Sequence[TornadoBar], switches: Mapping[str, SwitchingValue],
+                sobols: Mapping[str, SobolIndex]) -> tuple[InputSensitivity, ...]:
+    """Return every input's row, in the tornado's order (widest bar first)."""
+    spearman, prcc = _rank_correlations(x, y)
+    fitted = {name: conditional_mean(y, x[name]) for name in x}
+    links = _links(bid)
+    return tuple(
+        InputSensitivity(
+            input=bar.input, role=_role(bid, bar.input), link=links[bar.input], tornado=bar,
+            spearman=spearman[bar.input], prcc=prcc[bar.input],
+            evppi=_evppi_from(fitted[bar.input]),
+            variance_share=variance_share(y, fitted[bar.input]),
+            switching=switches.get(bar.input), sobol=sobols.get(bar.input))
+        for bar in bars)
+
+
+def _group_values(grouping: Mapping[str, Sequence[str]], x: Mapping[str, FloatArray],
+                  y: FloatArray) -> tuple[GroupValue, ...]:
+    """Return each group's EVPPI and variance share, the most valuable first."""
+    values = []
+    for group, members in grouping.items():
+        fit = conditional_mean(y, np.column_stack([x[name] for name in members]))
+        values.append(GroupValue(name=group, inputs=tuple(members), evppi=_evppi_from(fit),
+                                 variance_share=variance_share(y, fit)))
+    values.sort(key=lambda group: -group.evppi)
+    return tuple(values)
 
 
 def _appraised(subject: Bid | Appraisal, bid: Bid | None, **settings: Any
                ) -> tuple[Bid, Appraisal]:
     if isinstance(subject, Bid):
         return subject, appraise(subject, keep_inputs=True, **settings)
-    if not isinstance(subject, Appraisal):
-        msg = (f"The 'subject' parameter of sensitivity must be a bpv.Bid or a bpv.Appraisal. "  # type: ignore[unreachable]
-               f"Got {type(subject).__name__} instead.")
-        raise SpecError(msg)
+    check_instance(subject, Appraisal, name="subject", function="sensitivity",
+                   expected="a bpv.Bid or a bpv.Appraisal")
     if bid is None:
         msg = "sensitivity of an appraisal needs its bid too: sensitivity(appraisal, bid=bid)"
         raise SpecError(msg)

@@ -14,9 +14,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bpv._utils.formatting import json_safe
+from bpv._utils.formatting import format_number, format_percent, json_safe, text_table, wrap
 from bpv.analysis.one_way import SwitchingValue, TornadoBar
 from bpv.analysis.sobol import SobolIndex
+from bpv.engine.results import Rendered, Summary
 from bpv.errors import UnknownNameError, did_you_mean
 
 __all__ = ["CONVENTIONS", "GroupValue", "InputSensitivity", "Sensitivity", "sensitivity_text"]
@@ -33,7 +34,7 @@ CONVENTIONS = (
 
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class InputSensitivity:
     """Everything measured about one input.
 
@@ -69,7 +70,7 @@ class InputSensitivity:
     sobol: SobolIndex | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class GroupValue:
     """EVPPI and first-order variance share of a group of inputs."""
 
@@ -79,8 +80,8 @@ class GroupValue:
     variance_share: float
 
 
-@dataclass(frozen=True)
-class Sensitivity:
+@dataclass(frozen=True, kw_only=True)
+class Sensitivity(Rendered):
     """The sensitivity of one metric of one bid.
 
     Attributes
@@ -137,6 +138,36 @@ class Sensitivity:
         names = [row.input for row in self.inputs]
         raise UnknownNameError(f"no input '{name}'{did_you_mean(name, names)}")
 
+    def summary(self) -> Summary:
+        """Return a row of numbers per input, widest tornado bar first.
+
+        Columns: the metric at the input's low and high value and the swing,
+        rank and partial rank correlations, EVPPI, variance share, and the
+        Sobol' indices when computed.
+
+        Examples
+        --------
+        >>> import bpv
+        >>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")
+        >>> result = bpv.sensitivity(bid, n_draws=2_000, rng=1, sobol_n=None, switching=False)
+        >>> table = result.summary()
+        >>> list(table.rows) == [row.input for row in result.inputs]
+        True
+        >>> table.rows["ward_cost"]["evppi"] == result.input("ward_cost").evppi
+        True
+        """
+        rows = {}
+        for item in self.inputs:
+            row = {"at_low": item.tornado.at_low, "at_high": item.tornado.at_high,
+                   "swing": item.tornado.swing, "spearman": item.spearman, "prcc": item.prcc,
+                   "evppi": item.evppi, "variance_share": item.variance_share}
+            if self.sobol_n is not None:
+                row |= {"sobol_first": math.nan if item.sobol is None else item.sobol.first,
+                        "sobol_total": math.nan if item.sobol is None else item.sobol.total}
+            rows[item.input] = row
+        scope = f"organisation '{self.organisation}'" if self.organisation else "system"
+        return Summary(rows, title=f"Sensitivity of {self.metric} ({scope}), bid {self.bid_id}")
+
     def to_dict(self) -> dict[str, Any]:
         """Return the result as plain data (JSON-ready)."""
         def row(item: InputSensitivity) -> dict[str, Any]:
@@ -191,11 +222,13 @@ def sensitivity_text(result: Sensitivity) -> str:
     True
     """
     scope = f"organisation '{result.organisation}'" if result.organisation else "system"
+    mean, centre, evpi = (format_number(value, "plain")
+                          for value in (result.mean, result.centre, result.evpi))
     lines = [
         f"Sensitivity of {result.metric} ({scope}), bid {result.bid_id}",
-        f"{result.n_draws:,} draws: mean {_num(result.mean)}, P({result.metric} > 0) = "
-        f"{result.probability_positive:.1%}; at centre values {_num(result.centre)}; "
-        f"EVPI {_num(result.evpi)}",
+        f"{result.n_draws:,} draws: mean {mean}, P({result.metric} > 0) = "
+        f"{format_percent(result.probability_positive)}; at centre values {centre}; "
+        f"EVPI {evpi}",
         "",
     ]
     sobol = result.sobol_n is not None
@@ -205,59 +238,31 @@ def sensitivity_text(result: Sensitivity) -> str:
     header += ["EVPPI", "switching value"]
     rows = []
     for item in result.inputs:
-        row = [item.input, item.role, _num(item.tornado.at_low), _num(item.tornado.at_high),
-               _num(item.tornado.swing), _num(item.spearman, 2), _num(item.prcc, 2)]
+        bar = item.tornado
+        row = [item.input, item.role,
+               *(format_number(value, "plain") for value in (bar.at_low, bar.at_high, bar.swing)),
+               format_number(item.spearman, digits=2), format_number(item.prcc, digits=2)]
         if sobol:
             row += ["-" if item.sobol is None else _interval(item.sobol.first,
                                                             item.sobol.first_interval),
                     "-" if item.sobol is None else _interval(item.sobol.total,
                                                             item.sobol.total_interval)]
-        row += [_num(item.evppi), "-" if item.switching is None else item.switching.describe()]
+        row += [format_number(item.evppi, "plain"),
+                "-" if item.switching is None else item.switching.describe()]
         rows.append(row)
-    lines += _table(header, rows)
+    lines += text_table(header, rows)
     lines += ["", f"Groups (by {result.group_by}): value of learning each group together"]
-    lines += _table(["group", "inputs", "EVPPI", "variance share"],
-                    [[group.name, ", ".join(group.inputs), _num(group.evppi),
-                      f"{group.variance_share:.1%}"] for group in result.groups])
+    lines += text_table(["group", "inputs", "EVPPI", "variance share"],
+                        [[group.name, ", ".join(group.inputs),
+                          format_number(group.evppi, "plain"),
+                          format_percent(group.variance_share)] for group in result.groups])
     notes = result.conventions
     if sobol:
         notes += (f" Sobol' indices from {result.sobol_n:,} × (inputs + 2) evaluations, with "
                   "95% percentile-bootstrap intervals; inputs taken as independent.")
-    lines += ["", _wrap(notes)]
+    lines += ["", wrap(notes)]
     return "\n".join(lines)
-
-
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
-    def line(cells: list[str]) -> str:
-        first = f"{cells[0]:<{widths[0]}}"
-        return "  ".join([first, *(f"{cell:>{width}}" for cell, width
-                                   in zip(cells[1:], widths[1:], strict=True))]).rstrip()
-    return [line(header), *(line(row) for row in rows)]
-
-
-def _num(value: float, digits: int | None = None) -> str:
-    if not math.isfinite(value):
-        return "-"
-    if digits is not None:
-        return f"{value:.{digits}f}"
-    if value != 0 and abs(value) < 1e-3:
-        return f"{value:.2e}"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.4g}"
 
 
 def _interval(value: float, interval: tuple[float, float]) -> str:
     return f"{value:.2f} [{interval[0]:.2f}, {interval[1]:.2f}]"
-
-
-def _wrap(text: str, width: int = 88) -> str:
-    words, lines, current = text.split(), [], ""
-    for word in words:
-        if current and len(current) + 1 + len(word) > width:
-            lines.append(current)
-            current = word
-        else:
-            current = f"{current} {word}".strip()
-    return "\n".join([*lines, current])

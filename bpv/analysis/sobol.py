@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from bpv._utils.validation import check_int, parameter_message
 from bpv.analysis._selection import check_output, output_draws
 from bpv.analysis.one_way import gate_successes
 from bpv.engine.monte_carlo import evaluate, input_names
@@ -44,7 +45,7 @@ FloatArray = NDArray[np.float64]
 _OPEN_UNIT = (2.0**-53, 1.0 - 2.0**-53)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class SobolIndex:
     """First- and total-order Sobol' indices of one input, with confidence intervals.
 
@@ -96,9 +97,9 @@ def sobol_indices(bid: Bid, *, metric: str = "npv", organisation: str | None = N
     >>> top.input, top.total > 0.5
     ('ward_cost', True)
     """
-    if n < 2 or n & (n - 1):
-        msg = f"The 'n' parameter of sobol_indices must be a power of two. Got {n!r} instead."
-        raise SpecError(msg)
+    check_int(n, name="n", function="sobol_indices", low=2)
+    if n & (n - 1):
+        raise SpecError(parameter_message("n", "sobol_indices", "a power of two", n))
     names = input_names(bid)
     if not names:
         return ()
@@ -129,9 +130,9 @@ def sobol_indices(bid: Bid, *, metric: str = "npv", organisation: str | None = N
     first_low, first_high, total_low, total_high = _percentile_intervals(
         evaluations, n, generator, confidence, n_resamples, first, total)
     return tuple(
-        SobolIndex(name, float(first[i]), float(total[i]),
-                   (float(first_low[i]), float(first_high[i])),
-                   (float(total_low[i]), float(total_high[i])))
+        SobolIndex(input=name, first=float(first[i]), total=float(total[i]),
+                   first_interval=(float(first_low[i]), float(first_high[i])),
+                   total_interval=(float(total_low[i]), float(total_high[i])))
         for i, name in enumerate(names))
 
 

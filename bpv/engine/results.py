@@ -20,13 +20,14 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bpv._utils.formatting import format_number, json_safe
+from bpv._utils.validation import check_choice
 from bpv.engine.keys import OutputKey
 from bpv.engine.ledger import ORGANISATION_METRICS, derive
 from bpv.engine.moments import Moments
 from bpv.errors import UnknownNameError, did_you_mean
 
-__all__ = ["Appraisal", "CashFlowResult", "MetricNodeResult", "OrganisationResult", "Summary",
-           "summarise"]
+__all__ = ["Appraisal", "CashFlowResult", "MetricNodeResult", "OrganisationResult", "Rendered",
+           "Summary", "summarise"]
 
 Vector = NDArray[np.float64]
 Comparison = Literal[">", ">=", "<", "<=", "==", "!="]
@@ -106,6 +107,14 @@ class Summary:
         return {name: {k: (v if math.isfinite(v) else None) for k, v in stats.items()}
                 for name, stats in self.rows.items()}
 
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """Return :meth:`to_dict` as JSON."""
+        return json.dumps(self.to_dict(), indent=indent)
+
+    def summary(self) -> Summary:
+        """Return the table itself: a Summary is its own summary."""
+        return self
+
     def __str__(self) -> str:
         if not self.rows:
             return self.title
@@ -119,8 +128,41 @@ class Summary:
         return "\n".join(lines)
 
 
+class Rendered:
+    """How every result reads: ``summary()``, ``to_dict()``, ``to_json()`` and ``str()``.
+
+    ``summary()`` returns a :class:`Summary`. A result defines it; the rest
+    follow from it unless the result says more (an :class:`Appraisal`'s
+    ``to_dict`` holds its provenance too).
+
+    Examples
+    --------
+    >>> import bpv
+    >>> result = bpv.appraise(bpv.load("examples/bids/frailty_virtual_ward.yaml"),
+    ...                       n_draws=1_000, rng=1)
+    >>> view = result.organisation("acute")
+    >>> str(view) == str(view.summary()), set(view.to_dict()) == set(view.names)
+    (True, True)
+    """
+
+    def summary(self) -> Summary:
+        """Return the result's table of numbers."""
+        raise NotImplementedError
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the result as plain data (JSON-ready)."""
+        return dict(self.summary().to_dict())
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """Return :meth:`to_dict` as JSON (non-finite numbers as null)."""
+        return json.dumps(json_safe(self.to_dict()), indent=indent)
+
+    def __str__(self) -> str:
+        return str(self.summary())
+
+
 @dataclass(frozen=True)
-class _MetricView:
+class _MetricView(Rendered):
     """Shared behaviour of the system and organisation views: metrics from base vectors."""
 
     base: Mapping[str, Vector]
@@ -161,9 +203,7 @@ class _MetricView:
         Exact over all draws; when only a subsample was kept, exact for
         ``npv > 0`` and ``nmb > 0`` and estimated from the subsample otherwise.
         """
-        if op not in _OPERATORS:
-            msg = f"The 'op' parameter must be one of {', '.join(_OPERATORS)}. Got {op!r} instead."
-            raise ValueError(msg)
+        check_choice(op, _OPERATORS, name="op", function="probability")
         exact = (self.moments or {}).get(OutputKey("above_zero", metric, scope=self.scope))
         if exact is not None and op == ">" and value == 0:
             return float(exact.mean)
@@ -190,7 +230,7 @@ class OrganisationResult(_MetricView):
 
 
 @dataclass(frozen=True)
-class MetricNodeResult:
+class MetricNodeResult(Rendered):
     """A tracked ``metric`` node: its natural-unit values by period.
 
     Attributes
@@ -218,6 +258,10 @@ class MetricNodeResult:
         """Return the summary of the total over the horizon."""
         return summarise(self.total, quantiles=quantiles, moments=self.total_moments)
 
+    def summary(self, *, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> Summary:
+        """Return the summary of each period's values (:meth:`by_period`)."""
+        return self.by_period(quantiles=quantiles)
+
     def by_period(self, *, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> Summary:
         """Return the summary of each period's values."""
         moments = self.by_period_moments
@@ -228,7 +272,7 @@ class MetricNodeResult:
 
 
 @dataclass(frozen=True)
-class CashFlowResult:
+class CashFlowResult(Rendered):
     """Net cash flow by period, for the system or one organisation: the cash-flow fan chart's data.
 
     Net cash flow is what :mod:`bpv.engine.ledger` counts for the payback period:
@@ -268,6 +312,10 @@ class CashFlowResult:
         return Summary({label: summarise(values[:, i], quantiles=quantiles)
                         for i, label in enumerate(self.periods)},
                        title=f"{self.scope}: {what} by period, GBP undiscounted")
+
+    def summary(self, *, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> Summary:
+        """Return the summary of each period's cumulative net cash flow (:meth:`by_period`)."""
+        return self.by_period(quantiles=quantiles)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """What the HTML reports share: the jinja2 environment, the atomic write, numbers, figures.
 
 :mod:`bpv.html_report` (one bid) and :mod:`bpv.html_comparison` (several)
-prepare plain strings and numbers with these helpers; their templates extend
+prepare plain strings and numbers with these helpers and those of
+:mod:`bpv._utils.formatting` (labels, numbers); their templates extend
 ``bpv/reporting/templates/_page.html.j2`` (style sheet, masthead, footer) and import
 the macros of ``_macros.html.j2``. matplotlib is imported inside the
 functions that draw.
@@ -11,13 +12,14 @@ from __future__ import annotations
 
 import base64
 import io
-import math
 import os
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
+
+from bpv._utils.formatting import Form, format_exact, format_pounds, format_value
 
 if TYPE_CHECKING:
     import jinja2
@@ -26,52 +28,23 @@ if TYPE_CHECKING:
     from bpv.engine.results import Appraisal
 
 __all__ = [
-    "DASH",
     "METHODS",
-    "METRICS",
-    "MINUS",
     "Cell",
     "Figure",
-    "Form",
+    "Setting",
     "cell",
     "entropy_text",
     "environment",
-    "fmt",
-    "form_of",
     "in_pounds",
-    "number",
     "numbered",
-    "percent_rate",
     "plain",
-    "probability",
-    "quantity",
     "replayable_from_command_line",
     "sampling_rows",
     "seed_argument",
-    "short_pounds",
-    "sig",
     "svg_uri",
     "write_whole",
 ]
 
-Form = Literal["money", "percent", "ratio", "years", "quantity"]
-
-#: How each ledger metric is named and written; unknown metrics are quantities.
-METRICS: dict[str, tuple[str, Form]] = {
-    "qalys": ("QALYs gained (discounted)", "quantity"),
-    "npv": ("Net present value", "money"),
-    "roi": ("Return on investment", "percent"),
-    "bcr": ("Benefit–cost ratio", "ratio"),
-    "cash_roi": ("Cash-releasing return on investment", "percent"),
-    "payback": ("Payback period (years)", "years"),
-    "cost_pv": ("Costs (present value)", "money"),
-    "benefit_pv": ("Benefits (present value)", "money"),
-    "cash_releasing_pv": ("Cash-releasing benefits (present value)", "money"),
-    "income_pv": ("Income from other organisations (present value)", "money"),
-    "nmb": ("Net monetary benefit", "money"),
-}
-MINUS = "\N{MINUS SIGN}"
-DASH = "\N{EM DASH}"
 
 
 def environment() -> jinja2.Environment:
@@ -107,86 +80,7 @@ def write_whole(path: str | os.PathLike[str], text: str) -> None:
         raise
 
 
-# -- numbers in words -------------------------------------------------------------------
-
-
-def form_of(metric: str) -> Form:
-    """Return how a metric is written (``money`` for NPV, NMB at any λ ...)."""
-    if metric.startswith("nmb@"):
-        return "money"
-    return METRICS.get(metric, (metric, "quantity"))[1]
-
-
-def fmt(value: float, form: Form) -> str:
-    """Write a number for a reader: ``£1,234,567``, ``−12.5%``, ``1.05``, ``never``.
-
-    Examples
-    --------
-    >>> fmt(-1234567.4, "money"), fmt(0.1234, "percent"), fmt(float("inf"), "years")
-    ('−£1,234,567', '12.3%', 'never')
-    """
-    if math.isnan(value):
-        return DASH
-    if math.isinf(value):
-        if form == "years":
-            return "never" if value > 0 else DASH
-        return ("" if value > 0 else MINUS) + "∞"
-    sign = MINUS if value < 0 and not _rounds_to_zero(value, form) else ""
-    magnitude = abs(value)
-    if form == "money":
-        return f"{sign}£{magnitude:,.0f}"
-    if form == "percent":
-        return f"{sign}{magnitude:.1%}"
-    if form == "ratio":
-        return f"{sign}{magnitude:,.2f}"
-    if form == "years":
-        return f"{sign}{magnitude:,.1f}"
-    return sign + quantity(magnitude)
-
-
-def _rounds_to_zero(value: float, form: Form) -> bool:
-    places = {"money": 0, "percent": 3, "ratio": 2, "years": 1}.get(form)
-    return places is not None and round(abs(value), places) == 0
-
-
-def quantity(magnitude: float) -> str:
-    """Write a non-negative quantity to about three significant figures, with commas."""
-    if magnitude >= 100:
-        return f"{magnitude:,.0f}"
-    if magnitude >= 1:
-        return f"{magnitude:,.1f}"
-    return f"{magnitude:.3g}"
-
-
-def sig(value: float) -> str:
-    """Write a value to about three significant figures: ``−1,235``, ``0.0784``."""
-    sign = MINUS if value < 0 and f"{abs(value):.3g}" != "0" else ""
-    return sign + quantity(abs(value))
-
-
-def number(value: float) -> str:
-    """Write a number from a bid exactly but readably: ``350,000``, ``0.35``, ``2,800``."""
-    if value.is_integer() and abs(value) < 1e15:
-        return f"{int(value):,}"
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    return f"{value:.4g}"
-
-
-def probability(share: float) -> str:
-    """Write a probability as a percentage, never rounding a small chance to 0% or 100%."""
-    if math.isnan(share):
-        return DASH
-    if 0 < share < 0.001:
-        return "< 0.1%"
-    if 0.999 < share < 1:
-        return "> 99.9%"
-    return f"{share:.1%}"
-
-
-def percent_rate(rate: float) -> str:
-    """Write a rate such as 0.035 as ``3.5%``."""
-    return f"{rate * 100:.4g}%"
+# -- words for values ---------------------------------------------------------------------
 
 
 def entropy_text(entropy: int | Sequence[int]) -> str:
@@ -197,7 +91,7 @@ def entropy_text(entropy: int | Sequence[int]) -> str:
 def plain(value: object) -> str:
     """Write a provenance value: numbers with commas, sequences joined."""
     if isinstance(value, float):
-        return number(value)
+        return format_exact(value)
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}"
     if isinstance(value, Sequence) and not isinstance(value, str):
@@ -205,7 +99,7 @@ def plain(value: object) -> str:
     return str(value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Cell:
     """A number as shown (``text``) and as computed (``value``, kept in ``data-value``)."""
 
@@ -214,14 +108,14 @@ class Cell:
 
 
 def cell(value: float, form: Form) -> Cell:
-    """Return a Cell of ``value`` written in ``form``."""
-    return Cell(fmt(value, form), value)
+    """Return a Cell of ``value`` written in ``form`` (see ``format_value``)."""
+    return Cell(text=format_value(value, form), value=value)
 
 
 # -- figures ------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Figure:
     """One figure: where it goes, its title and caption, and how to draw it on an Axes."""
 
@@ -252,24 +146,8 @@ def in_pounds(ax: Axes, axis: Literal["x", "y"] = "x") -> Axes:
     from matplotlib.ticker import FuncFormatter
 
     (ax.xaxis if axis == "x" else ax.yaxis).set_major_formatter(
-        FuncFormatter(lambda value, _: short_pounds(value)))
+        FuncFormatter(lambda value, _: format_pounds(value)))
     return ax
-
-
-def short_pounds(value: float) -> str:
-    """Write an axis tick in pounds.
-
-    Examples
-    --------
-    >>> short_pounds(-1_500_000), short_pounds(250_000), short_pounds(0)
-    ('−£1.5m', '£250k', '£0')
-    """
-    sign, size = (MINUS if value < 0 else ""), abs(value)
-    if size >= 1e6:
-        return f"{sign}£{size / 1e6:,.4g}m"
-    if size >= 1e3:
-        return f"{sign}£{size / 1e3:,.4g}k"
-    return f"{sign}£{size:,.4g}"
 
 
 # -- Monte Carlo settings ------------------------------------------------------------------
@@ -292,21 +170,31 @@ def replayable_from_command_line(appraisal: Appraisal) -> bool:
     return isinstance(appraisal.entropy, int) and not appraisal.provenance.get("spawn_key")
 
 
-def sampling_rows(appraisal: Appraisal) -> list[tuple[str, str, bool]]:
-    """Return the Monte Carlo settings as (label, value, monospaced) rows."""
+@dataclass(frozen=True, kw_only=True)
+class Setting:
+    """One row of a settings table: a label, its value, and whether the value is code-like."""
+
+    label: str
+    value: str
+    monospaced: bool = False
+
+
+def sampling_rows(appraisal: Appraisal) -> list[Setting]:
+    """Return the Monte Carlo settings as rows of a settings table."""
     kept = (int(appraisal.subsample(appraisal.metrics[0]).shape[0]) if appraisal.metrics
             else appraisal.n_draws)
     spawn_key = tuple(appraisal.provenance.get("spawn_key") or ())
-    rows = [("Draws", f"{appraisal.n_draws:,}", False),
-            ("Sampling method", f"{METHODS.get(appraisal.method, appraisal.method)} "
-                                f"({appraisal.method})", False),
-            ("Seed entropy", entropy_text(appraisal.entropy), True)]
+    rows = [Setting(label="Draws", value=f"{appraisal.n_draws:,}"),
+            Setting(label="Sampling method",
+                    value=f"{METHODS.get(appraisal.method, appraisal.method)} "
+                          f"({appraisal.method})"),
+            Setting(label="Seed entropy", value=entropy_text(appraisal.entropy), monospaced=True)]
     if spawn_key:
-        rows.append(("Spawn key", str(spawn_key), True))
+        rows.append(Setting(label="Spawn key", value=str(spawn_key), monospaced=True))
     if kept < appraisal.n_draws:
-        rows.append(("Draws kept", f"{kept:,}: means, MCSEs and P(> 0) use every draw; "
-                                   "quantiles and other probabilities a systematic subsample",
-                     False))
+        rows.append(Setting(label="Draws kept",
+                            value=f"{kept:,}: means, MCSEs and P(> 0) use every draw; quantiles "
+                                  "and other probabilities a systematic subsample"))
     return rows
 
 

@@ -14,38 +14,34 @@ from collections.abc import Sequence
 from typing import Any
 
 from bpv import plot
+from bpv._utils.formatting import (
+    DASH,
+    METRIC_LABELS,
+    MINUS,
+    Form,
+    format_exact,
+    format_probability,
+    format_sig,
+    format_value,
+    metric_form,
+    metric_label,
+)
 from bpv.analysis.one_way import SwitchingValue
 from bpv.analysis.sensitivity_result import InputSensitivity, Sensitivity
 from bpv.analysis.sobol import SobolIndex
 from bpv.engine.results import Appraisal
 from bpv.reporting._html import (
-    DASH,
     METHODS,
-    METRICS,
-    MINUS,
     Cell,
     Figure,
-    Form,
     cell,
     entropy_text,
-    fmt,
-    form_of,
     in_pounds,
-    number,
-    probability,
-    sig,
 )
 from bpv.spec.bid import Bid
 
 __all__ = ["driver_figures", "drivers"]
 
-#: Short names of metrics, for sentences.
-_SHORT = {"npv": "NPV", "nmb": "NMB", "qalys": "QALYs", "roi": "ROI",
-          "bcr": "benefit–cost ratio", "cash_roi": "cash-releasing ROI",
-          "payback": "payback period", "cost_pv": "present value of costs",
-          "benefit_pv": "present value of benefits",
-          "cash_releasing_pv": "present value of cash-releasing benefits",
-          "income_pv": "present value of income"}
 _ROLES = {"hypothesis": "Hypothesis", "assumption": "Assumption", "delivery": "Delivery"}
 _GROUPED = {"link": ("logic-model link", "by the link of the logic model each input quantifies "
                      "(the node a parameter supports, or the first that uses it)"),
@@ -60,7 +56,7 @@ _WORTH_SAYING = 0.01
 
 def drivers(result: Sensitivity, appraisal: Appraisal, bid: Bid) -> dict[str, Any]:
     """Return what ``_drivers.html.j2`` lays out for a sensitivity of ``bid``."""
-    form = form_of(result.metric)
+    form = metric_form(result.metric)
     short = _short_name(result.metric, bid)
     scope = _scope(result, bid)
     group_noun, group_words = _GROUPED.get(result.group_by, _GROUPED["custom"])
@@ -72,16 +68,16 @@ def drivers(result: Sensitivity, appraisal: Appraisal, bid: Bid) -> dict[str, An
                   f"whether to fund the bid: fund when the mean {short} is above zero."),
         "units": _units(form),
         "cards": [
-            {"label": f"Mean {short}", "text": fmt(result.mean, form)},
+            {"label": f"Mean {short}", "text": format_value(result.mean, form)},
             {"label": f"Chance the {short} is above zero",
-             "text": probability(result.probability_positive)},
+             "text": format_probability(result.probability_positive)},
             {"label": f"{short} with every input at its centre value",
-             "text": fmt(result.centre, form)},
+             "text": format_value(result.centre, form)},
             {"label": "Worth of perfect information (EVPI)", "text": evpi.text},
         ],
         "readings": _readings(result, short, form, group_noun),
         "sobol": result.sobol_n is not None,
-        "rows": [_row(item, form, result.mean > 0) for item in result.inputs],
+        "rows": [_row(item, form, fund=result.mean > 0) for item in result.inputs],
         "evpi": evpi,
         "evpi_words": _evpi_words(result, short),
         "group_by": group_noun,
@@ -100,7 +96,7 @@ def drivers(result: Sensitivity, appraisal: Appraisal, bid: Bid) -> dict[str, An
 
 def driver_figures(result: Sensitivity, bid: Bid) -> list[Figure]:
     """Return the figures of the section: the tornado and the EVPPI of each group."""
-    money = form_of(result.metric) == "money"
+    money = metric_form(result.metric) == "money"
     short = _short_name(result.metric, bid)
     figures = []
     shown = min(len(result.inputs), _TOP)
@@ -108,31 +104,33 @@ def driver_figures(result: Sensitivity, bid: Bid) -> list[Figure]:
         more = (f" The {shown} widest of {len(result.inputs)} inputs are drawn; the table has "
                 "them all." if shown < len(result.inputs) else "")
         figures.append(Figure(
-            "drivers", "Tornado",
-            f"The {short} with each input at its 10th and 90th percentile (a success gate at "
-            "not delivered and delivered), the others at their centre values; the vertical "
-            f"line is the {short} with every input at its centre. Blue: the "
-            "input's high value raises it; orange: lowers it. Numbers at the ends of a bar "
-            f"are the input's values.{more}",
-            lambda ax: _pounds_if(money, plot.tornado(result, top=_TOP, ax=ax)),
-            (7.5, 1.5 + 0.42 * shown)))
+            section="drivers", title="Tornado",
+            caption=(
+                f"The {short} with each input at its 10th and 90th percentile (a success gate at "
+                "not delivered and delivered), the others at their centre values; the vertical "
+                f"line is the {short} with every input at its centre. Blue: the "
+                "input's high value raises it; orange: lowers it. Numbers at the ends of a bar "
+                f"are the input's values.{more}"),
+            draw=lambda ax: _pounds_if(plot.tornado(result, top=_TOP, ax=ax), money=money),
+            size=(7.5, 1.5 + 0.42 * shown)))
     if result.groups:
         figures.append(Figure(
-            "drivers-groups", "Value of learning each group",
-            "EVPPI of each group of inputs: what perfect knowledge of the group would be worth "
-            "to the decision to fund, with the EVPI (everything learnt) as the dashed line.",
-            lambda ax: _pounds_if(money, plot.evppi(result, groups=True, ax=ax)),
-            (7.5, 1.5 + 0.4 * len(result.groups))))
+            section="drivers-groups", title="Value of learning each group",
+            caption=(
+                "EVPPI of each group of inputs: what perfect knowledge of the group would be worth "
+                "to the decision to fund, with the EVPI (everything learnt) as the dashed line."),
+            draw=lambda ax: _pounds_if(plot.evppi(result, groups=True, ax=ax), money=money),
+            size=(7.5, 1.5 + 0.4 * len(result.groups))))
     return figures
 
 
-def _pounds_if(money: bool, ax: Any) -> Any:
+def _pounds_if(ax: Any, *, money: bool) -> Any:
     return in_pounds(ax) if money else ax
 
 
 def _short_name(metric: str, bid: Bid) -> str:
-    if metric in _SHORT:
-        return _SHORT[metric]
+    if metric in METRIC_LABELS:
+        return METRIC_LABELS[metric].short
     node = next((node for node in bid.nodes if node.id == metric), None)
     if node is not None:
         return f"total {(node.label or metric.replace('_', ' ')).lower()}"
@@ -156,21 +154,21 @@ def _units(form: Form) -> str:
 # -- one row per input ---------------------------------------------------------------------
 
 
-def _row(item: InputSensitivity, form: Form, fund: bool) -> dict[str, Any]:
+def _row(item: InputSensitivity, form: Form, *, fund: bool) -> dict[str, Any]:
     bar = item.tornado
-    switching, words = _switching(item, fund)
+    switching, words = _switching(item, fund=fund)
     return {
         "name": item.input,
         "role": item.role,
         "role_label": _ROLES.get(item.role, item.role),
         "link": item.link,
         "range": ("not – delivered" if item.role == "delivery"
-                  else f"{sig(bar.low)} – {sig(bar.high)}"),
+                  else f"{format_sig(bar.low)} – {format_sig(bar.high)}"),
         "at_low": cell(bar.at_low, form),
         "at_high": cell(bar.at_high, form),
         "swing": cell(bar.swing, form),
-        "spearman": Cell(_decimal(item.spearman), item.spearman),
-        "prcc": Cell(_decimal(item.prcc), item.prcc),
+        "spearman": Cell(text=_decimal(item.spearman), value=item.spearman),
+        "prcc": Cell(text=_decimal(item.prcc), value=item.prcc),
         "first": _sobol(item.sobol, "first"),
         "total": _sobol(item.sobol, "total"),
         "share": cell(item.variance_share, "percent"),
@@ -199,28 +197,29 @@ def _sobol(index: SobolIndex | None, order: str) -> dict[str, Any]:
 
 def _exact(value: float) -> str:
     """Write a switching value to four significant figures, with a true minus sign."""
-    return (MINUS if value < 0 else "") + number(abs(value))
+    return (MINUS if value < 0 else "") + format_exact(abs(value))
 
 
-def _switching(item: InputSensitivity, fund: bool) -> tuple[Cell, str]:
+def _switching(item: InputSensitivity, *, fund: bool) -> tuple[Cell, str]:
     """Return the switching value as a cell, and what it means for the decision in words."""
     value = item.switching
     if value is None:
-        return Cell("not computed", math.nan), ""
+        return Cell(text="not computed", value=math.nan), ""
     if value.value is None:
         where = ("at any chance of delivery" if item.role == "delivery"
-                 else f"anywhere in {sig(value.low)} – {sig(value.high)} (1st to 99th percentile)")
-        return Cell("none", math.nan), f"does not flip {where}"
+                 else f"anywhere in {format_sig(value.low)} – {format_sig(value.high)} "
+                      "(1st to 99th percentile)")
+        return Cell(text="none", value=math.nan), f"does not flip {where}"
     if item.role == "delivery":
         text, subject = f"{value.value:.2f}", "the chance it is delivered"
     else:
         text, subject = _exact(value.value), "it"
     other = "not funding" if fund else "funding"
-    return Cell(text, value.value), (f"flips to {other} if {subject} "
-                                     f"{_direction(value, fund)} {text}")
+    return Cell(text=text, value=value.value), (f"flips to {other} if {subject} "
+                                     f"{_direction(value, fund=fund)} {text}")
 
 
-def _direction(value: SwitchingValue, fund: bool) -> str:
+def _direction(value: SwitchingValue, *, fund: bool) -> str:
     """'falls below' when the decision differs at the input's low end, else 'rises above'."""
     return "falls below" if (value.mean_at_low > 0) != fund else "rises above"
 
@@ -234,25 +233,26 @@ def _what(item: InputSensitivity) -> str:
     return f"the {item.role} ‘{item.input}’"
 
 
-def _flip(item: InputSensitivity, fund: bool) -> str | None:
+def _flip(item: InputSensitivity, *, fund: bool) -> str | None:
     """Say when the decision flips: "‘x’ falls below 0.0079", or None when it never does."""
     value = item.switching
     if value is None or value.value is None:
         return None
-    direction = _direction(value, fund)
+    direction = _direction(value, fund=fund)
     if item.role == "delivery":
         return (f"the chance that ‘{item.input.removesuffix('.delivered')}’ is delivered "
                 f"{direction} {value.value:.2f}")
     return (f"‘{item.input}’ {direction} {_exact(value.value)} (its 10th to 90th "
-            f"percentiles are {sig(item.tornado.low)} and {sig(item.tornado.high)})")
+            f"percentiles are {format_sig(item.tornado.low)} and {format_sig(item.tornado.high)})")
 
 
 def _readings(result: Sensitivity, short: str, form: Form, group_noun: str) -> list[str]:
     """Plain-language readings of the section, most important first."""
     fund = result.mean > 0
     readings = [f"On the mean the decision is {'to fund' if fund else 'not to fund'} the bid: "
-                f"its mean {short} is {fmt(result.mean, form)}, and it is above zero in "
-                f"{probability(result.probability_positive)} of the {result.n_draws:,} draws."]
+                f"its mean {short} is {format_value(result.mean, form)}, and it is above zero in "
+                f"{format_probability(result.probability_positive)} of the "
+                f"{result.n_draws:,} draws."]
     inputs = list(result.inputs)
     if inputs:
         top = inputs[0]
@@ -260,34 +260,36 @@ def _readings(result: Sensitivity, short: str, form: Form, group_noun: str) -> l
         if top.role == "delivery":
             ends = "when it is not delivered and when it is"
         else:
-            ends = (f"with it at its 10th percentile ({sig(bar.low)}) and its 90th "
-                    f"({sig(bar.high)})")
+            ends = (f"with it at its 10th percentile ({format_sig(bar.low)}) and its 90th "
+                    f"({format_sig(bar.high)})")
         readings.append(f"{_what(top)[0].upper()}{_what(top)[1:]} moves the {short} most: "
-                        f"{fmt(bar.at_low, form)} and {fmt(bar.at_high, form)} {ends}, the "
-                        "other inputs at their centre values.")
+                        f"{format_value(bar.at_low, form)} and "
+                        f"{format_value(bar.at_high, form)} {ends}, the other inputs at their "
+                        "centre values.")
     spread = max(inputs, key=lambda item: item.variance_share, default=None)
     if spread is not None and spread.variance_share > 0:
         interactions = ("" if spread.sobol is None else
-                        f" ({fmt(spread.sobol.total, 'percent')} with its interactions, by "
-                        "its total Sobol' index)")
+                        f" ({format_value(spread.sobol.total, 'percent')} with its "
+                        "interactions, by its total Sobol' index)")
         readings.append(f"{_what(spread)[0].upper()}{_what(spread)[1:]} explains "
-                        f"{fmt(spread.variance_share, 'percent')} of the variance of the {short} "
-                        f"on its own{interactions}.")
+                        f"{format_value(spread.variance_share, 'percent')} of the variance "
+                        f"of the {short} on its own{interactions}.")
     worth = [item for item in sorted(inputs, key=lambda item: -item.evppi)
              if result.evpi > 0 and item.evppi >= _WORTH_SAYING * result.evpi][:3]
     for item in worth:
-        flip = _flip(item, fund)
+        flip = _flip(item, fund=fund)
         readings.append(f"Learning {_what(item)} before deciding is worth up to "
-                        f"{fmt(item.evppi, form)}" + (f"; the decision flips if {flip}."
+                        f"{format_value(item.evppi, form)}" + (f"; the decision flips if {flip}."
                                                       if flip else "."))
     if spread is not None and spread not in worth and spread.variance_share >= 0.2:
-        never = fmt(spread.evppi, form) == fmt(0.0, form)
+        never = format_value(spread.evppi, form) == format_value(0.0, form)
         readings.append(f"{_what(spread)[0].upper()}{_what(spread)[1:]} drives much of the "
-                        f"spread, yet learning it is worth only {fmt(spread.evppi, form)}: "
+                        "spread, yet learning it is worth only "
+                        f"{format_value(spread.evppi, form)}: "
                         f"however it turns out, the decision would {'not' if never else 'rarely'}"
                         " change.")
-    readings += [f"The decision also flips if {_flip(item, fund)}."
-                 for item in inputs if item not in worth and _flip(item, fund)][:3]
+    readings += [f"The decision also flips if {_flip(item, fund=fund)}."
+                 for item in inputs if item not in worth and _flip(item, fund=fund)][:3]
     steady = sum(1 for item in inputs if item.switching is not None
                  and item.switching.value is None)
     if steady:
@@ -297,13 +299,14 @@ def _readings(result: Sensitivity, short: str, form: Form, group_noun: str) -> l
         group = result.groups[0]
         readings.append(f"Of the groups by {group_noun}, ‘{group.name}’ "
                         f"({', '.join(group.inputs)}) is worth most to learn: "
-                        f"{fmt(group.evppi, form)}, explaining "
-                        f"{fmt(group.variance_share, 'percent')} of the variance.")
+                        f"{format_value(group.evppi, form)}, explaining "
+                        f"{format_value(group.variance_share, 'percent')} of the variance.")
     return readings
 
 
 def _evpi_words(result: Sensitivity, short: str) -> str:
-    if fmt(result.evpi, form_of(result.metric)) in {fmt(0.0, form_of(result.metric)), DASH}:
+    form = metric_form(result.metric)
+    if format_value(result.evpi, form) in {format_value(0.0, form), DASH}:
         return (f"Learning everything is worth nothing to this decision: the {short} is on "
                 "the same side of zero in (nearly) every draw, so no evidence could change "
                 "the decision.")
@@ -319,7 +322,8 @@ def _settings(result: Sensitivity, appraisal: Appraisal, bid: Bid, scope: str,
     method = str(provenance.get("method", ""))
     same = (entropy == appraisal.entropy and method == appraisal.method
             and provenance.get("n_draws") == appraisal.n_draws)
-    label = METRICS.get(result.metric, (_short_name(result.metric, bid), ""))[0]
+    label = (metric_label(result.metric, "report") if result.metric in METRIC_LABELS
+             else _short_name(result.metric, bid))
     rows = [("Metric", f"{label} ({result.metric}), {scope}"),
             ("Draws", f"{result.n_draws:,}" + (": the appraisal's own draws" if same else
                                                 ": a run of its own, not the appraisal's"))]

@@ -23,6 +23,15 @@ from typing import Any
 import numpy as np
 
 from bpv import plot
+from bpv._utils.formatting import (
+    Form,
+    format_pounds,
+    format_probability,
+    format_value,
+    metric_form,
+    metric_label,
+)
+from bpv._utils.validation import check_instance
 from bpv._version import __version__
 from bpv.analysis.comparison import DEFAULT_THRESHOLDS, DO_NOTHING, Comparison
 from bpv.analysis.decision import FrontierRow
@@ -31,18 +40,14 @@ from bpv.engine.monte_carlo import bid_hash
 from bpv.engine.results import Appraisal
 from bpv.errors import SpecError
 from bpv.reporting._html import (
-    METRICS,
     Cell,
     Figure,
-    Form,
+    Setting,
     cell,
     entropy_text,
     environment,
-    fmt,
-    form_of,
     in_pounds,
     numbered,
-    probability,
     replayable_from_command_line,
     sampling_rows,
     seed_argument,
@@ -130,10 +135,8 @@ def report_comparison(comparison: Comparison, path: str | os.PathLike[str] | Non
     >>> "option − do nothing" in html, "Cost-effectiveness frontier" in html
     (True, True)
     """
-    if not isinstance(comparison, Comparison):
-        msg = ("The 'comparison' parameter of report_comparison must be a bpv.Comparison (use "  # type: ignore[unreachable]
-               f"bpv.compare). Got {type(comparison).__name__} instead.")
-        raise SpecError(msg)
+    check_instance(comparison, Comparison, name="comparison", function="report_comparison",
+                   expected="a bpv.Comparison (use bpv.compare)")
     by_id = _the_bids(comparison, bids)
     html = environment().get_template(TEMPLATE).render(_context(comparison, by_id))
     if path is not None:
@@ -143,12 +146,14 @@ def report_comparison(comparison: Comparison, path: str | os.PathLike[str] | Non
 
 def _the_bids(comparison: Comparison, bids: Sequence[Bid] | None) -> dict[str, Bid]:
     """Return the bids by id, checked against the comparison's appraisals."""
-    if isinstance(bids, Bid | str) or not isinstance(bids, Sequence) \
-            or not all(isinstance(bid, Bid) for bid in bids):
-        msg = ("The 'bids' parameter of report_comparison must be the list of bpv.Bid objects "
-               "that were compared (report_comparison(comparison, bids=bids)). Got "
-               f"{type(bids).__name__} instead.")
-        raise SpecError(msg)
+    expected = ("the list of bpv.Bid objects that were compared "
+                "(report_comparison(comparison, bids=bids))")
+    if isinstance(bids, str) or not isinstance(bids, Sequence):
+        check_instance(bids, (list, tuple), name="bids", function="report_comparison",
+                       expected=expected)
+    assert bids is not None  # noqa: S101 - None is not a Sequence
+    for bid in bids:
+        check_instance(bid, Bid, name="bids", function="report_comparison", expected=expected)
     by_id = {bid.id: bid for bid in bids}
     missing = [option for option in comparison.appraisals if option not in by_id]
     extra = [bid_id for bid_id in by_id if bid_id not in comparison.appraisals]
@@ -188,14 +193,14 @@ def _context(comparison: Comparison, bids: dict[str, Bid]) -> dict[str, Any]:
         "baseline": comparison.baseline,
         "baseline_words": _baseline_words(comparison, bids),
         "convention": comparison.convention,
-        "thresholds": ", ".join(f"£{lam:,.0f}" for lam in comparison.thresholds),
+        "thresholds": ", ".join(format_value(lam, "money") for lam in comparison.thresholds),
         "metric": metric,
         "key_figures": [
             {"label": f"Highest expected {metric}", "text": best, "name": True},
-            {"label": f"Most often best by {metric}: {probability(shares[likely])} of draws",
+            {"label": f"Most often best by {metric}: {format_probability(shares[likely])} of draws",
              "text": likely, "name": True},
             {"label": f"Worth of perfect information (EVPI, {metric}, per decision)",
-             "text": fmt(comparison.evpi(), form_of(comparison.metric))},
+             "text": format_value(comparison.evpi(), metric_form(comparison.metric))},
         ],
         "options": _options(comparison, bids),
         "incremental": _incremental(comparison),
@@ -212,17 +217,9 @@ def _context(comparison: Comparison, bids: dict[str, Bid]) -> dict[str, Any]:
     }
 
 
-def _short_pounds(value: float) -> str:
-    """Write a threshold briefly: ``£20k``, ``£12.5k``, ``£500``."""
-    return f"£{value / 1000:,.4g}k" if value >= 1000 else f"£{value:,.0f}"
-
-
 def _name(quantity: str) -> str:
     """Name a quantity for a reader: ``NPV``, ``NMB at £30,000 per QALY``."""
-    if quantity.startswith("nmb@"):
-        return f"NMB at £{float(quantity[4:]):,.0f} per QALY"
-    return {"npv": "NPV", "qalys": "QALYs", "net_cost": "net cost", "nmb": "NMB"}.get(
-        quantity, METRICS.get(quantity, (quantity, ""))[0])
+    return metric_label(quantity, "short")
 
 
 def _baseline_words(comparison: Comparison, bids: dict[str, Bid]) -> str:
@@ -236,26 +233,28 @@ def _baseline_words(comparison: Comparison, bids: dict[str, Bid]) -> str:
 def _figures(comparison: Comparison) -> list[Figure]:
     others = [option for option in comparison.options if option != comparison.baseline]
     figures = [Figure(
-        "best", "Rank probabilities",
-        f"The probability of each rank by {_name(comparison.metric)} (rank 1 = best), "
-        "option by option, over the same draws.",
-        lambda ax: plot.rank_probabilities(comparison, ax=ax),
-        (7.5, 3.6))]
+        section="best", title="Rank probabilities",
+        caption=f"The probability of each rank by {_name(comparison.metric)} (rank 1 = best), "
+                "option by option, over the same draws.",
+        draw=lambda ax: plot.ranks(comparison, ax=ax),
+        size=(7.5, 3.6))]
     if others:
         lam = comparison.thresholds[0] if comparison.thresholds else 20_000.0
         figures += [
-            Figure("cost-effectiveness", "Cost-effectiveness plane",
-                   f"Each draw of each option's incremental QALYs (across) and incremental net "
-                   f"cost (up), option − {comparison.baseline}; the large markers are the "
-                   f"means. Below the dashed line (£{lam:,.0f} per QALY) an option is "
-                   "cost-effective at that threshold.",
-                   lambda ax: in_pounds(plot.ce_plane(comparison, ax=ax, threshold=lam),
-                                        axis="y"), (7.5, 4.2)),
-            Figure("cost-effectiveness", "Acceptability curves and frontier",
-                   "For each willingness to pay per QALY, the probability that each option has "
-                   "the highest net monetary benefit (CEAC); the thick grey line follows the "
-                   "option of highest expected net monetary benefit (CEAF).",
-                   lambda ax: plot.acceptability(comparison, ax=ax), (7.5, 3.6)),
+            Figure(section="cost-effectiveness", title="Cost-effectiveness plane",
+                   caption=(
+                       f"Each draw of each option's incremental QALYs (across) and incremental net "
+                       f"cost (up), option − {comparison.baseline}; the large markers are the "
+                       f"means. Below the dashed line ({format_value(lam, 'money')} per QALY) an "
+                       "option is cost-effective at that threshold."),
+                   draw=lambda ax: in_pounds(plot.ce_plane(comparison, ax=ax, threshold=lam),
+                                             axis="y"), size=(7.5, 4.2)),
+            Figure(section="cost-effectiveness", title="Acceptability curves and frontier",
+                   caption=(
+                       "For each willingness to pay per QALY, the probability that each option has "
+                       "the highest net monetary benefit (CEAC); the thick grey line follows the "
+                       "option of highest expected net monetary benefit (CEAF)."),
+                   draw=lambda ax: plot.ceac(comparison, ax=ax), size=(7.5, 3.6)),
         ]
     return figures
 
@@ -274,7 +273,7 @@ def _options(comparison: Comparison, bids: dict[str, Bid]) -> list[dict[str, Any
                        horizon=(f"{bid.horizon} year{'s' * (bid.horizon != 1)} from "
                                 f"{bid.period_labels[0]}"),
                        discounting=DISCOUNTING[settings.discounting].title,
-                       qaly_value=fmt(settings.qaly_value, "money"))
+                       qaly_value=format_value(settings.qaly_value, "money"))
         rows.append(row)
     return rows
 
@@ -282,7 +281,7 @@ def _options(comparison: Comparison, bids: dict[str, Bid]) -> list[dict[str, Any
 def _incremental(comparison: Comparison) -> list[dict[str, Any]]:
     """Rows of increments, option by option; keys are those of ``comparison.summary()``."""
     summary = comparison.summary().rows
-    quantities = [*_QUANTITIES, *((f"nmb@{lam:g}", f"Δ NMB at £{lam:,.0f} per QALY",
+    quantities = [*_QUANTITIES, *((f"nmb@{lam:g}", f"Δ {metric_label(f'nmb@{lam:g}', 'short')}",
                                    "λ × ΔQALYs − Δnet cost") for lam in comparison.thresholds)]
     groups = []
     for option in comparison.options:
@@ -297,7 +296,7 @@ def _incremental(comparison: Comparison) -> list[dict[str, Any]]:
             rows.append({"key": key, "label": label, "note": note,
                          "cells": [cell(stats[name], form)
                                    for name in ("mean", "median", "p5", "p95")],
-                         "probability": Cell(probability(share), share)})
+                         "probability": Cell(text=format_probability(share), value=share)})
         groups.append({"option": option, "rows": rows})
     return groups
 
@@ -310,9 +309,10 @@ def _best(comparison: Comparison) -> dict[str, Any]:
     shares = {quantity: comparison.probability_best(quantity) for quantity in columns}
     return {
         "metric": _name(comparison.metric),
-        "thresholds": [_short_pounds(lam) for lam in comparison.thresholds],
+        "thresholds": [format_pounds(lam, "threshold") for lam in comparison.thresholds],
         "rows": [{"option": option,
-                  "cells": [{"value": shares[q][option], "text": probability(shares[q][option]),
+                  "cells": [{"value": shares[q][option],
+                             "text": format_probability(shares[q][option]),
                              "best": chosen[q] == option} for q in columns]}
                  for option in comparison.options],
     }
@@ -320,22 +320,22 @@ def _best(comparison: Comparison) -> dict[str, Any]:
 
 def _best_readings(comparison: Comparison, best: str, shares: dict[str, float]) -> list[str]:
     metric = _name(comparison.metric)
-    form = form_of(comparison.metric)
+    form = metric_form(comparison.metric)
     means = dict(zip(comparison.options, comparison.values(comparison.metric).mean(axis=0),
                      strict=True))
     readings = [f"On expected {metric}, ‘{best}’ is the best use of the money "
-                f"({fmt(float(means[best]), form)}); it has the highest {metric} in "
-                f"{probability(shares[best])} of the draws."]
+                f"({format_value(float(means[best]), form)}); it has the highest {metric} in "
+                f"{format_probability(shares[best])} of the draws."]
     rivals = [option for option in comparison.options
               if option != best and shares[option] >= 0.05]
     readings += [f"‘{option}’ would have been the better choice in "
-                 f"{probability(shares[option])} of the draws." for option in rivals]
+                 f"{format_probability(shares[option])} of the draws." for option in rivals]
     evpi = comparison.evpi()
-    if fmt(evpi, form) == fmt(0.0, form):
+    if format_value(evpi, form) == format_value(0.0, form):
         readings.append(f"Perfect information is worth nothing here: ‘{best}’ is best in "
                         "(nearly) every draw, so no further evidence could change the choice.")
     else:
-        readings.append(f"Perfect information would be worth up to {fmt(evpi, form)} of "
+        readings.append(f"Perfect information would be worth up to {format_value(evpi, form)} of "
                         f"{metric} per decision (EVPI): the regret expected from choosing on "
                         "today's evidence, and an upper bound on what further evidence could "
                         "be worth.")
@@ -345,14 +345,15 @@ def _best_readings(comparison: Comparison, best: str, shares: dict[str, float]) 
 def _ranks(comparison: Comparison) -> dict[str, Any]:
     ranks = comparison.ranks()
     return {"n": len(comparison.options),
-            "rows": [{"option": option, "cells": [Cell(probability(p), p) for p in shares]}
+            "rows": [{"option": option,
+                      "cells": [Cell(text=format_probability(p), value=p) for p in shares]}
                      for option, shares in ranks.items()]}
 
 
 def _evpi(comparison: Comparison) -> list[dict[str, Any]]:
     quantities = [comparison.metric, *(f"nmb@{lam:g}" for lam in comparison.thresholds)]
     return [{"key": quantity, "label": _name(quantity),
-             "value": cell(comparison.evpi(quantity), form_of(quantity))}
+             "value": cell(comparison.evpi(quantity), metric_form(quantity))}
             for quantity in quantities]
 
 
@@ -368,7 +369,7 @@ def _frontier_row(row: FrontierRow, thresholds: Sequence[float]) -> dict[str, An
         yes = [lam for lam in thresholds if row.icer <= lam]
         no = [lam for lam in thresholds if row.icer > lam]
         reading = (f"each extra QALY over ‘{row.compared_with}’ costs "
-                   f"{fmt(row.icer, 'money')}: ")
+                   f"{format_value(row.icer, 'money')}: ")
         if yes and no:
             reading += (f"cost-effective at {_pounds_list(yes)} per QALY, not at "
                         f"{_pounds_list(no, 'or')}")
@@ -378,13 +379,13 @@ def _frontier_row(row: FrontierRow, thresholds: Sequence[float]) -> dict[str, An
     return {"option": row.option, "cost": cell(row.cost, "money"),
             "effect": cell(row.effect, "quantity"), "status": _STATUS.get(row.status, row.status),
             "status_key": row.status.replace(" ", "-"),
-            "icer": Cell(fmt(row.icer, "money") if row.icer is not None else "",
-                         row.icer if row.icer is not None else math.nan),
+            "icer": Cell(text=format_value(row.icer, "money") if row.icer is not None else "",
+                         value=row.icer if row.icer is not None else math.nan),
             "compared_with": row.compared_with or "", "reading": reading}
 
 
 def _pounds_list(values: Sequence[float], last: str = "and") -> str:
-    words = [f"£{value:,.0f}" for value in values]
+    words = [format_value(value, "money") for value in values]
     return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"
 
 
@@ -394,12 +395,12 @@ def _headline(option: str, appraisal: Appraisal, bid: Bid) -> dict[str, Any]:
     share = appraisal.probability("npv", ">", 0)
 
     def mean(name: str) -> Cell:
-        return (cell(stats[name]["mean"], form_of(name)) if name in stats
-                else Cell("—", math.nan))
+        return (cell(stats[name]["mean"], metric_form(name)) if name in stats
+                else Cell(text="—", value=math.nan))
 
     return {"option": option, "title": bid.title,
             "cells": [cell(npv["mean"], "money"), cell(npv["p5"], "money"),
-                      cell(npv["p95"], "money"), Cell(probability(share), share),
+                      cell(npv["p95"], "money"), Cell(text=format_probability(share), value=share),
                       mean("qalys"), mean("roi"), mean("cost_pv")]}
 
 
@@ -409,16 +410,18 @@ def _monte_carlo(comparison: Comparison) -> dict[str, Any]:
     paired = all(a.entropy == first.entropy and a.method == first.method
                  and a.provenance.get("spawn_key") == first.provenance.get("spawn_key")
                  for a in appraisals)
-    rows: list[tuple[str, str, bool]] = sampling_rows(first) if paired else [
-        ("Draws", f"{first.n_draws:,}", False)]
-    rows.append(("Common random numbers",
-                 "yes: every bid drawn from the same seed, so a parameter two bids share takes "
-                 "the same value in the same draw of each" if paired else
-                 "no: the bids were appraised with different seeds or methods (see the "
-                 "provenance), so differences between them are noisier", False))
-    rows.append(("Thresholds", ", ".join(f"£{lam:,.0f}" for lam in comparison.thresholds)
-                 + " per QALY", False))
-    rows.append(("Metric for 'best' and EVPI", _name(comparison.metric), False))
+    rows = sampling_rows(first) if paired else [
+        Setting(label="Draws", value=f"{first.n_draws:,}")]
+    rows.append(Setting(
+        label="Common random numbers",
+        value="yes: every bid drawn from the same seed, so a parameter two bids share takes "
+              "the same value in the same draw of each" if paired else
+              "no: the bids were appraised with different seeds or methods (see the "
+              "provenance), so differences between them are noisier"))
+    rows.append(Setting(label="Thresholds",
+                        value=", ".join(format_value(lam, "money") for lam in comparison.thresholds)
+                        + " per QALY"))
+    rows.append(Setting(label="Metric for 'best' and EVPI", value=_name(comparison.metric)))
     arguments = [f"n_draws={first.n_draws}", f"rng={seed_argument(first)}",
                  f"method={first.method!r}"]
     flags = [f"--draws {first.n_draws}", f"--seed {first.entropy}", f"--method {first.method}"]

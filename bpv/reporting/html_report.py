@@ -27,6 +27,18 @@ from typing import Any
 import numpy as np
 
 from bpv import plot
+from bpv._utils.formatting import (
+    DASH,
+    Form,
+    format_exact,
+    format_probability,
+    format_rate,
+    format_sig,
+    format_value,
+    metric_form,
+    metric_label,
+)
+from bpv._utils.validation import check_instance
 from bpv._version import __version__
 from bpv.analysis.sensitivity_result import Sensitivity
 from bpv.discounting import DISCOUNTING, resolve_rates
@@ -34,24 +46,15 @@ from bpv.engine.monte_carlo import bid_hash
 from bpv.engine.results import Appraisal, OrganisationResult
 from bpv.errors import SpecError
 from bpv.reporting._html import (
-    DASH,
-    METRICS,
     Cell,
     Figure,
-    Form,
     environment,
-    fmt,
-    form_of,
     in_pounds,
-    number,
     numbered,
-    percent_rate,
     plain,
-    probability,
     replayable_from_command_line,
     sampling_rows,
     seed_argument,
-    sig,
     svg_uri,
     write_whole,
 )
@@ -179,10 +182,8 @@ def report(appraisal: Appraisal, path: str | os.PathLike[str] | None = None, *,
     >>> "What drives value" in bpv.report(result, bid=bid, sensitivity=drivers)
     True
     """
-    if not isinstance(appraisal, Appraisal):
-        msg = (f"The 'appraisal' parameter of report must be a bpv.Appraisal (use "  # type: ignore[unreachable]
-               f"bpv.appraise). Got {type(appraisal).__name__} instead.")
-        raise SpecError(msg)
+    check_instance(appraisal, Appraisal, name="appraisal", function="report",
+                   expected="a bpv.Appraisal (use bpv.appraise)")
     bid = _the_bid(appraisal, bid)
     if sensitivity is not None:
         _check_sensitivity(sensitivity, appraisal, bid)
@@ -194,10 +195,8 @@ def report(appraisal: Appraisal, path: str | os.PathLike[str] | None = None, *,
 
 def _the_bid(appraisal: Appraisal, bid: Bid | None) -> Bid:
     """Return the bid that was appraised, checked against the appraisal's hash."""
-    if not isinstance(bid, Bid):
-        msg = ("The 'bid' parameter of report must be the bpv.Bid that was appraised "
-               f"(report(result, bid=bid)). Got {type(bid).__name__} instead.")
-        raise SpecError(msg)
+    bid = check_instance(bid, Bid, name="bid", function="report",
+                         expected="the bpv.Bid that was appraised (report(result, bid=bid))")
     if appraisal.bid_hash:
         given = bid_hash(bid)
         if given != appraisal.bid_hash:
@@ -210,10 +209,8 @@ def _the_bid(appraisal: Appraisal, bid: Bid | None) -> Bid:
 
 def _check_sensitivity(sensitivity: Sensitivity, appraisal: Appraisal, bid: Bid) -> None:
     """Refuse a sensitivity that is not a Sensitivity of the bid appraised."""
-    if not isinstance(sensitivity, Sensitivity):
-        msg = ("The 'sensitivity' parameter of report must be a bpv.Sensitivity (use "  # type: ignore[unreachable]
-               f"bpv.sensitivity). Got {type(sensitivity).__name__} instead.")
-        raise SpecError(msg)
+    check_instance(sensitivity, Sensitivity, name="sensitivity", function="report",
+                   expected="a bpv.Sensitivity (use bpv.sensitivity)")
     recorded = sensitivity.provenance.get("bid_hash")
     if sensitivity.bid_id != bid.id or (recorded and appraisal.bid_hash
                                         and recorded != appraisal.bid_hash):
@@ -227,7 +224,7 @@ def _check_sensitivity(sensitivity: Sensitivity, appraisal: Appraisal, bid: Bid)
 # -- the context the template lays out ---------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class _Row:
     key: str
     label: str
@@ -237,7 +234,7 @@ class _Row:
     probability: Cell
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class _Group:
     title: str
     rows: list[_Row] = field(default_factory=list)
@@ -248,25 +245,28 @@ def _figures(appraisal: Appraisal, bid: Bid,
     """Return every figure of the report, in order: the one list to extend."""
     names = {organisation.id: organisation.name for organisation in bid.organisations}
     figures = [
-        Figure("logic_model", "Logic model",
-               "Inputs on the left to impacts on the right, coloured by kind. Solid arrows: a "
-               "formula uses the node; dotted: an activity's success parameter; dashed: a "
-               "drawn-only link. A black outline marks a node a success hypothesis supports; "
-               "a dashed box, a qualitative node.",
-               lambda ax: plot.logic_model(bid, ax=ax), _logic_model_size(bid)),
-        Figure("results", "Net present value",
-               "Distribution of the system's net present value over the draws, with its mean, "
-               "median and 90% interval.",
-               lambda ax: in_pounds(plot.distribution(appraisal, "npv", ax=ax))),
-        Figure("results", "Cumulative net cash flow",
-               "The system's cash-releasing benefits less costs, undiscounted, added up year by "
-               "year: median with 50% and 90% bands. It pays back where it crosses zero.",
-               lambda ax: in_pounds(plot.cash_flow_fan(appraisal, ax=ax), axis="y")),
-        Figure("results", "Who gains and who pays",
-               "Each organisation's net present value, income transfers included: mean and "
-               "90% interval.",
-               lambda ax: in_pounds(plot.organisations(appraisal, ax=ax, names=names)),
-               (7.5, max(2.4, 0.8 + 0.45 * len(appraisal.organisations)))),
+        Figure(section="logic_model", title="Logic model",
+               caption=(
+                   "Inputs on the left to impacts on the right, coloured by kind. Solid arrows: a "
+                   "formula uses the node; dotted: an activity's success parameter; dashed: a "
+                   "drawn-only link. A black outline marks a node a success hypothesis supports; "
+                   "a dashed box, a qualitative node."),
+               draw=lambda ax: plot.logic_model(bid, ax=ax), size=_logic_model_size(bid)),
+        Figure(section="results", title="Net present value",
+               caption=(
+                   "Distribution of the system's net present value over the draws, with its mean, "
+                   "median and 90% interval."),
+               draw=lambda ax: in_pounds(plot.distribution(appraisal, "npv", ax=ax))),
+        Figure(section="results", title="Cumulative net cash flow",
+               caption=("The system's cash-releasing benefits less costs, undiscounted, added up "
+                        "year by year: median with 50% and 90% bands. It pays back where it "
+                        "crosses zero."),
+               draw=lambda ax: in_pounds(plot.cash_flow(appraisal, ax=ax), axis="y")),
+        Figure(section="results", title="Who gains and who pays",
+               caption="Each organisation's net present value, income transfers included: mean and "
+                       "90% interval.",
+               draw=lambda ax: in_pounds(plot.organisations(appraisal, ax=ax, names=names)),
+               size=(7.5, max(2.4, 0.8 + 0.45 * len(appraisal.organisations)))),
     ]
     figures += [_metric_node_figure(appraisal, bid, node_id) for node_id in appraisal.metric_nodes]
     if sensitivity is not None:
@@ -275,10 +275,11 @@ def _figures(appraisal: Appraisal, bid: Bid,
 
 
 def _metric_node_figure(appraisal: Appraisal, bid: Bid, node_id: str) -> Figure:
-    return Figure("results", f"{_node_label(bid, node_id)} by year",
-                  f"The planned trajectory of '{node_id}' (not discounted): mean with 50% and "
-                  "90% bands. Delivery is tracked against it.",
-                  lambda ax: plot.metric_node(appraisal, node_id, ax=ax))
+    return Figure(section="results", title=f"{_node_label(bid, node_id)} by year",
+                  caption=(
+                      f"The planned trajectory of '{node_id}' (not discounted): mean with 50% and "
+                      "90% bands. Delivery is tracked against it."),
+                  draw=lambda ax: plot.metric_node(appraisal, node_id, ax=ax))
 
 
 def _logic_model_size(bid: Bid) -> tuple[float, float]:
@@ -337,12 +338,12 @@ def _settings(bid: Bid) -> list[tuple[str, str]]:
                                   settings.health_discount_rate)
     return [
         ("Discounting", f"{policy.title} ({settings.discounting})"),
-        ("Discount rate, money", f"{percent_rate(money.rate)} a year, "
+        ("Discount rate, money", f"{format_rate(money.rate)} a year, "
                                  f"{_SCHEDULES.get(money.schedule, money.schedule)}"),
-        ("Discount rate, health", f"{percent_rate(health.rate)} a year, "
+        ("Discount rate, health", f"{format_rate(health.rate)} a year, "
                                   f"{_SCHEDULES.get(health.schedule, health.schedule)}"),
         ("Timing of flows", _TIMING[settings.timing]),
-        ("Value of a QALY", f"{fmt(settings.qaly_value, 'money')}"),
+        ("Value of a QALY", f"{format_value(settings.qaly_value, 'money')}"),
         ("Price year", (f"{settings.price_year}/{(settings.price_year + 1) % 100:02d} prices"
                         if settings.price_year is not None else "not stated")),
         ("Source of the rates", policy.source),
@@ -354,27 +355,28 @@ def _key_figures(appraisal: Appraisal) -> list[dict[str, str]]:
     cards = []
     if "npv" in system:
         cards += [
-            {"label": "Net present value, mean", "text": fmt(system["npv"]["mean"], "money")},
+            {"label": "Net present value, mean",
+             "text": format_value(system["npv"]["mean"], "money")},
             {"label": "Chance the NPV is positive",
-             "text": probability(appraisal.probability("npv", ">", 0))},
+             "text": format_probability(appraisal.probability("npv", ">", 0))},
         ]
     if "qalys" in system:
-        cards.append({"label": "QALYs gained, mean", "text": fmt(system["qalys"]["mean"],
+        cards.append({"label": "QALYs gained, mean", "text": format_value(system["qalys"]["mean"],
                                                                  "quantity")})
     if "nmb" in system:
         cards.append({"label": "Net monetary benefit, mean",
-                      "text": fmt(system["nmb"]["mean"], "money")})
+                      "text": format_value(system["nmb"]["mean"], "money")})
     return cards
 
 
 def _stat_cells(stats: Mapping[str, float], form: Form) -> dict[str, Cell]:
-    return {name: Cell(fmt(stats[name], form), stats[name])
+    return {name: Cell(text=format_value(stats[name], form), value=stats[name])
             for name in ("mean", "median", "p5", "p95")}
 
 
 def _headline(appraisal: Appraisal, bid: Bid) -> list[_Group]:
     system = appraisal.summary().rows
-    groups = [_Group(title) for title, _ in _GROUPS]
+    groups = [_Group(title=title) for title, _ in _GROUPS]
     placed = {name for _, names in _GROUPS for name in names}
     for group, (_, names) in zip(groups, _GROUPS, strict=True):
         group.rows.extend(_metric_row(appraisal, name, system[name])
@@ -384,9 +386,10 @@ def _headline(appraisal: Appraisal, bid: Bid) -> list[_Group]:
         total = node.total_summary()
         share = float(np.mean(node.total > 0)) if node.total.size else math.nan
         groups[0].rows.append(_Row(
-            f"node:{node_id}", _node_label(bid, node_id),
-            f"{unit}total over {len(node.periods)} years, not discounted",
-            _stat_cells(total, "quantity"), "P(> 0)", Cell(probability(share), share)))
+            key=f"node:{node_id}", label=_node_label(bid, node_id),
+            note=f"{unit}total over {len(node.periods)} years, not discounted",
+            cells=_stat_cells(total, "quantity"), probability_label="P(> 0)",
+            probability=Cell(text=format_probability(share), value=share)))
     groups[-1].rows.extend(_metric_row(appraisal, name, system[name])
                            for name in appraisal.metrics if name not in placed)
     return [group for group in groups if group.rows]
@@ -394,7 +397,7 @@ def _headline(appraisal: Appraisal, bid: Bid) -> list[_Group]:
 
 def _metric_row(appraisal: Appraisal | OrganisationResult, name: str,
                 stats: Mapping[str, float]) -> _Row:
-    label, form = METRICS.get(name, (name, "quantity"))
+    label, form = metric_label(name, "report"), metric_form(name)
     if form == "years":
         label_p, share = "P(pays back)", appraisal.probability(name, "<", math.inf)
     elif form == "ratio":
@@ -404,8 +407,9 @@ def _metric_row(appraisal: Appraisal | OrganisationResult, name: str,
     note = {"money": "£, present value", "percent": "of costs, present values",
             "ratio": "benefits per £1 of costs", "years": "0: within the first year",
             "quantity": ""}[form]
-    return _Row(name, label, note, _stat_cells(stats, form), label_p,
-                Cell(probability(share), share))
+    return _Row(key=name, label=label, note=note, cells=_stat_cells(stats, form),
+                probability_label=label_p,
+                probability=Cell(text=format_probability(share), value=share))
 
 
 def _nodes(bid: Bid) -> list[dict[str, str]]:
@@ -469,24 +473,24 @@ def _in_words(distribution: Distribution) -> str:
     """
     d = distribution
     if isinstance(d, Fixed):
-        return f"Fixed at {number(d.value)}"
+        return f"Fixed at {format_exact(d.value)}"
     if isinstance(d, Bernoulli):
-        return f"Happens with probability {number(d.p * 100)}%, else not"
+        return f"Happens with probability {format_exact(d.p * 100)}%, else not"
     if isinstance(d, Pert | Triangular):
         shape = "PERT" if isinstance(d, Pert) else "triangular"
-        return (f"Most likely {number(d.mode)}; between {number(d.low)} and "
-                f"{number(d.high)} ({shape})")
+        return (f"Most likely {format_exact(d.mode)}; between {format_exact(d.low)} and "
+                f"{format_exact(d.high)} ({shape})")
     if isinstance(d, Uniform):
-        return f"Anywhere from {number(d.low)} to {number(d.high)}, equally likely"
+        return f"Anywhere from {format_exact(d.low)} to {format_exact(d.high)}, equally likely"
     if isinstance(d, Interval):
-        return (f"{number(d.confidence * 100)}% sure it lies between {number(d.low)} and "
-                f"{number(d.high)} ({d.shape} shape)")
+        return (f"{format_exact(d.confidence * 100)}% sure it lies between "
+                f"{format_exact(d.low)} and {format_exact(d.high)} ({d.shape} shape)")
     if isinstance(d, Discrete):
         weights = d.probabilities
-        return "One of " + ", ".join(f"{number(v)} ({w:.0%})"
+        return "One of " + ", ".join(f"{format_exact(v)} ({w:.0%})"
                                      for v, w in zip(d.values, weights, strict=True))
     if isinstance(d, Quantiles):
-        pairs = ", ".join(f"{number(p * 100)}% below {number(v)}"
+        pairs = ", ".join(f"{format_exact(p * 100)}% below {format_exact(v)}"
                           for p, v in zip(d.probs, d.values, strict=True))
         return f"{pairs} ({d.shape} shape)"
     return f"{d.dist.capitalize()} distribution"
@@ -497,7 +501,7 @@ def _range(distribution: Distribution) -> str:
     if isinstance(distribution, Fixed | Bernoulli | Discrete):
         return ""
     low, median, high = (float(x) for x in distribution.to_scipy().ppf([0.05, 0.5, 0.95]))
-    return f"median {sig(median)}; 90% between {sig(low)} and {sig(high)}"
+    return f"median {format_sig(median)}; 90% between {format_sig(low)} and {format_sig(high)}"
 
 
 def _organisations(appraisal: Appraisal, bid: Bid) -> list[dict[str, Any]]:
@@ -513,8 +517,9 @@ def _organisations(appraisal: Appraisal, bid: Bid) -> list[dict[str, Any]]:
             "name": organisation.name if organisation else org_id,
             "role": organisation.role.replace("_", " ") if organisation else "",
             "npv": _stat_cells(stats["npv"], "money"),
-            "probability": Cell(probability(share), share),
-            "money": {name: Cell(fmt(stats[name]["mean"], "money"), stats[name]["mean"])
+            "probability": Cell(text=format_probability(share), value=share),
+            "money": {name: Cell(text=format_value(stats[name]["mean"], "money"),
+                                 value=stats[name]["mean"])
                       for name in ("cost_pv", "benefit_pv", "income_pv") if name in stats},
         })
     return rows
@@ -533,14 +538,14 @@ def _monte_carlo(appraisal: Appraisal) -> dict[str, Any]:
 def _mcse(appraisal: Appraisal) -> list[dict[str, Any]]:
     rows = []
     for name, stats in appraisal.summary().rows.items():
-        form = form_of(name)
+        form = metric_form(name)
         mean, mcse = stats["mean"], stats["mcse"]
         relative = mcse / abs(mean) if math.isfinite(mcse) and mean else math.nan
-        rows.append({"key": name, "label": METRICS.get(name, (name, ""))[0],
-                     "mean": Cell(fmt(mean, form), mean),
-                     "mcse": Cell(_mcse_text(mcse, form), mcse),
-                     "relative": Cell(DASH if math.isnan(relative) else f"{relative:.2%}",
-                                      relative),
+        rows.append({"key": name, "label": metric_label(name, "report"),
+                     "mean": Cell(text=format_value(mean, form), value=mean),
+                     "mcse": Cell(text=_mcse_text(mcse, form), value=mcse),
+                     "relative": Cell(text=DASH if math.isnan(relative) else f"{relative:.2%}",
+                                      value=relative),
                      "counted": f"{int(stats['n_finite']):,}"})
     return rows
 
@@ -549,7 +554,7 @@ def _mcse_text(mcse: float, form: Form) -> str:
     if math.isnan(mcse):
         return DASH
     if form == "money":
-        return fmt(mcse, "money")
+        return format_value(mcse, "money")
     if form == "percent":
         return f"{mcse * 100:.2g} pp"
     return f"{mcse:.2g}"

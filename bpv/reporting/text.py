@@ -1,26 +1,17 @@
-"""A plain-text appraisal summary a reviewer can read in a terminal."""
+"""A plain-text appraisal summary a reviewer can read in a terminal.
+
+Metrics are named by :func:`bpv._utils.formatting.metric_label` (the ``'text'``
+style: compact, with units), as in every other text, report and plot.
+"""
 
 from __future__ import annotations
 
+from bpv._utils.formatting import format_percent, metric_label
 from bpv.engine.results import Appraisal, Summary
 from bpv.spec.bid import Bid
 from bpv.transform.adjustments import brief
 
 __all__ = ["appraisal_text"]
-
-_SYSTEM_LABELS = {
-    "npv": "Net present value (GBP)",
-    "roi": "Return on investment",
-    "bcr": "Benefit-cost ratio",
-    "cash_roi": "Cash-releasing ROI",
-    "payback": "Payback period (periods)",
-    "cost_pv": "Costs, PV (GBP)",
-    "benefit_pv": "Benefits, PV (GBP)",
-    "cash_releasing_pv": "Cash-releasing, PV (GBP)",
-    "qalys": "QALYs, discounted",
-    "nmb": "Net monetary benefit (GBP)",
-}
-
 
 def appraisal_text(bid: Bid, result: Appraisal) -> str:
     """Return a readable summary: system metrics, each organisation, metric nodes by year.
@@ -44,13 +35,13 @@ def appraisal_text(bid: Bid, result: Appraisal) -> str:
         "",
     ]
     system = result.summary()
-    renamed = Summary({_SYSTEM_LABELS.get(k, k): v for k, v in system.rows.items()},
+    renamed = Summary({metric_label(k): v for k, v in system.rows.items()},
                       title="System (transfers between organisations cancel)")
     lines += [str(renamed), ""]
-    lines.append(f"P(NPV > 0) = {result.probability('npv', '>', 0):.1%}    "
-                 f"P(NMB > 0) = {result.probability('nmb', '>', 0):.1%}    "
+    lines.append(f"P(NPV > 0) = {format_percent(result.probability('npv', '>', 0))}    "
+                 f"P(NMB > 0) = {format_percent(result.probability('nmb', '>', 0))}    "
                  f"P(pays back within the horizon) = "
-                 f"{result.probability('payback', '<', float('inf')):.1%}")
+                 f"{format_percent(result.probability('payback', '<', float('inf')))}")
     lines.append("")
     names = {o.id: o.name for o in bid.organisations}
     rows = {}
