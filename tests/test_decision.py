@@ -94,4 +94,25 @@ def test_frontier_with_dominance_extended_dominance_and_icers():
 
 def test_bad_shapes_are_refused():
     with pytest.raises(ValueError, match="n_draws, n_options"):
-        evpi(np.zeros(3))
+        evpi(np.zeros((3, 0)))
+    with pytest.raises(ValueError, match="n_draws, n_options"):
+        evpi(np.zeros((3, 2, 1)))
+
+
+def test_evpi_of_one_column_is_the_decision_to_fund_or_not():
+    rng = np.random.default_rng(3)
+    net_benefit = rng.normal(size=5_000) + 0.2
+    # Fund or not: a single column is the pair (not fund: 0, fund: v), and by the
+    # definition E[max(0, NB)] - max(0, E[NB]).
+    assert evpi(net_benefit) == evpi(np.column_stack([np.zeros_like(net_benefit), net_benefit]))
+    by_definition = np.mean(np.maximum(net_benefit, 0.0)) - max(np.mean(net_benefit), 0.0)
+    assert evpi(net_benefit) == pytest.approx(by_definition, rel=1e-12)
+
+
+def test_evppi_is_the_evpi_of_the_conditional_means():
+    from bpv.analysis.evppi import conditional_mean, evppi
+
+    rng = np.random.default_rng(4)
+    a, b = rng.normal(size=(2, 5_000))
+    net_benefit = a + b + 0.2
+    assert evppi(net_benefit, a) == evpi(conditional_mean(net_benefit, a))

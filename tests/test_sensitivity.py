@@ -203,10 +203,10 @@ def test_evppi_is_between_zero_and_evpi(seed, shift):
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(4_000, 2))
     net_benefit = np.column_stack([x[:, 0] * x[:, 1] + shift, x[:, 0] - shift])
-    from bpv.analysis.evppi import evpi_of
+    from bpv.analysis.decision import evpi
 
     value = evppi(net_benefit, x[:, 0])
-    assert 0.0 <= value <= evpi_of(net_benefit) + 1e-12
+    assert 0.0 <= value <= evpi(net_benefit) + 1e-12
 
 
 def test_the_regression_reproduces_products_of_up_to_four_inputs():

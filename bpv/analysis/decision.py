@@ -95,20 +95,36 @@ def rank_probabilities(values: ArrayLike) -> NDArray[np.float64]:
 def evpi(values: ArrayLike) -> float:
     """Return the expected value of perfect information, E[max_j NB_j] − max_j E[NB_j].
 
-    Computed as the mean regret of the option chosen on expected value, which
-    is the same quantity: never negative, and exactly zero when that option is
-    best in every draw.
+    The one implementation of EVPI in bpv: comparisons, EVPPI
+    (:func:`bpv.analysis.evppi.evppi`, the EVPI of the conditional means) and
+    :func:`bpv.sensitivity` all call it. Computed as the mean regret of the
+    option chosen on expected value, which is the same quantity: never
+    negative, and exactly zero when that option is best in every draw.
+
+    Parameters
+    ----------
+    values : array_like, shape (n_draws, n_options) or (n_draws,)
+        Net benefit of each option per draw. A single column is the decision
+        to fund a scheme of that net benefit or not (zero).
 
     Examples
     --------
     >>> evpi([[10.0, 0.0], [0.0, 20.0]])   # E[max] = 15, max E = 10
     5.0
+    >>> evpi([-1.0, 3.0])   # fund or not: E[max(0, NB)] − max(0, E[NB])
+    0.5
     """
-    matrix = _matrix(values)
-    # The mean regret of the option chosen now: the same quantity, exactly 0 when
-    # that option wins every draw and never below 0 by rounding.
+    matrix = _options(values)
     chosen = int(np.argmax(matrix.mean(axis=0)))
     return float((matrix.max(axis=1) - matrix[:, chosen]).mean())
+
+
+def _options(values: ArrayLike) -> Matrix:
+    """Return the options' values; one column ``v`` becomes the pair (not fund: 0, fund: v)."""
+    array = np.asarray(values, dtype=np.float64)
+    if array.ndim == 1:
+        array = np.column_stack([np.zeros_like(array), array])
+    return _matrix(array)
 
 
 def population_evpi(per_decision: float, population: float = 1.0, years: int = 1,

@@ -34,9 +34,11 @@ import itertools
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from bpv.analysis.decision import evpi
+
 # scipy.linalg and scipy.interpolate are imported inside the functions that use them, not with
 # bpv: an appraisal needs only scipy.special, and importing them costs tens of MB and ~0.3 s.
-__all__ = ["conditional_mean", "evppi", "evpi_of", "variance_share"]
+__all__ = ["conditional_mean", "evppi", "variance_share"]
 
 FloatArray = NDArray[np.float64]
 
@@ -116,20 +118,7 @@ def evppi(net_benefit: ArrayLike, x: ArrayLike) -> float:
     >>> round(evppi(a + b, a), 1)
     0.4
     """
-    options = _options(net_benefit)
-    fitted = conditional_mean(options, x)
-    return _value_of(fitted)
-
-
-def evpi_of(net_benefit: ArrayLike) -> float:
-    """Return the EVPI of a decision: E[max_d NB_d] − max_d E[NB_d], at least 0.
-
-    Examples
-    --------
-    >>> evpi_of([-1.0, 3.0])   # fund or not: E[max(0, NB)] − max(0, E[NB])
-    0.5
-    """
-    return _value_of(_options(net_benefit))
+    return evpi(conditional_mean(net_benefit, x))
 
 
 def variance_share(y: ArrayLike, fitted: ArrayLike) -> float:
@@ -148,18 +137,6 @@ def variance_share(y: ArrayLike, fitted: ArrayLike) -> float:
     if total == 0.0:
         return 0.0
     return float(np.clip(np.var(np.asarray(fitted, dtype=np.float64)) / total, 0.0, 1.0))
-
-
-def _options(net_benefit: ArrayLike) -> FloatArray:
-    values = np.asarray(net_benefit, dtype=np.float64)
-    if values.ndim == 1:  # fund (this column) or not (zero)
-        values = np.column_stack([np.zeros_like(values), values])
-    return values
-
-
-def _value_of(options: FloatArray) -> float:
-    value = float(np.mean(np.max(options, axis=1)) - np.max(np.mean(options, axis=0)))
-    return max(value, 0.0)
 
 
 def _fit_wide(basis: _Basis, inputs: FloatArray, outputs: FloatArray) -> FloatArray:

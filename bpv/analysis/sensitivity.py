@@ -31,7 +31,8 @@ from numpy.typing import NDArray
 
 from bpv._utils.validation import check_instance, parameter_message
 from bpv.analysis._selection import check_output, output_draws
-from bpv.analysis.evppi import conditional_mean, evpi_of, variance_share
+from bpv.analysis.decision import evpi
+from bpv.analysis.evppi import conditional_mean, variance_share
 from bpv.analysis.one_way import SwitchingValue, TornadoBar, switching_values, tornado
 from bpv.analysis.sensitivity_result import (
     GroupValue,
@@ -216,7 +217,7 @@ def sensitivity(
     return Sensitivity(
         bid_id=bid.id, metric=metric, organisation=organisation, n_draws=y.size,
         mean=float(y.mean()), probability_positive=float(np.mean(y > 0)), centre=centre,
-        evpi=evpi_of(y), inputs=_input_rows(bid, x, y, bars, switches, sobols),
+        evpi=evpi(y), inputs=_input_rows(bid, x, y, bars, switches, sobols),
         groups=_group_values(input_groups(bid, groups), x, y),
         group_by=groups if isinstance(groups, str) else "custom",
         sobol_n=sobol_n if sobols else None,
@@ -247,7 +248,7 @@ def _input_rows(bid: Bid, x: Mapping[str, FloatArray], y: FloatArray,
         InputSensitivity(
             input=bar.input, role=_role(bid, bar.input), link=links[bar.input], tornado=bar,
             spearman=spearman[bar.input], prcc=prcc[bar.input],
-            evppi=_evppi_from(fitted[bar.input]),
+            evppi=evpi(fitted[bar.input]),
             variance_share=variance_share(y, fitted[bar.input]),
             switching=switches.get(bar.input), sobol=sobols.get(bar.input))
         for bar in bars)
@@ -259,7 +260,7 @@ def _group_values(grouping: Mapping[str, Sequence[str]], x: Mapping[str, FloatAr
     values = []
     for group, members in grouping.items():
         fit = conditional_mean(y, np.column_stack([x[name] for name in members]))
-        values.append(GroupValue(name=group, inputs=tuple(members), evppi=_evppi_from(fit),
+        values.append(GroupValue(name=group, inputs=tuple(members), evppi=evpi(fit),
                                  variance_share=variance_share(y, fit)))
     values.sort(key=lambda group: -group.evppi)
     return tuple(values)
@@ -288,11 +289,6 @@ def _role(bid: Bid, name: str) -> str:
     if name not in bid.parameters:
         return "delivery"
     return "hypothesis" if bid.parameters[name].is_hypothesis else "assumption"
-
-
-def _evppi_from(fitted: FloatArray) -> float:
-    """EVPPI of fund-or-not from fitted E(metric | input): E[max(0, g)] − max(0, E[g])."""
-    return max(float(np.mean(np.maximum(fitted, 0.0)) - max(float(np.mean(fitted)), 0.0)), 0.0)
 
 
 def _rank_correlations(x: Mapping[str, FloatArray], y: FloatArray
