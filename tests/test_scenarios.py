@@ -277,7 +277,7 @@ def test_the_example_scenarios_are_valid_and_in_the_schema():
 
 def test_the_table_as_text_and_json():
     table = bpv.scenarios(bpv.load(PATHOLOGY), n_draws=2_000, rng=1)
-    text = table.summary()
+    text = str(table)
     assert text.startswith("Scenarios of pathology-network-west: 2,000 draws (mc), seed 1")
     for name in ("base", *bpv.load(PATHOLOGY).scenarios):
         assert f"\n  {name} " in text
@@ -290,6 +290,11 @@ def test_the_table_as_text_and_json():
     assert set(late["metrics"]["npv"]) == {"mean", "p5", "p95", "change", "change_sd",
                                            "change_mcse"}
     assert late["metrics"]["npv"]["change"] < 0
+    # Its summary is a Summary, as every result's is: the same numbers, row by row.
+    summary = table.summary()
+    assert summary.rows["lims_late: npv"] == late["metrics"]["npv"]
+    assert set(summary.rows) == {f"{name}: {metric}" for name in document["scenarios"]
+                                 for metric in late["metrics"]}
 
 
 def run(*args):

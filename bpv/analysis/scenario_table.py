@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from bpv._utils.formatting import format_number, format_percent, json_safe, metric_label
 from bpv._utils.validation import check_instance
 from bpv.engine.monte_carlo import Method, appraise
-from bpv.engine.results import Appraisal
+from bpv.engine.results import Appraisal, Summary
 from bpv.errors import SpecError, UnknownNameError, did_you_mean
 from bpv.sampling.streams import Seed, root_seed
 from bpv.spec.bid import Bid
@@ -105,7 +105,28 @@ class ScenarioTable:
         """
         return np.asarray(self[name][metric] - self[BASE][metric], dtype=np.float64)
 
-    def summary(self) -> str:
+    def summary(self) -> Summary:
+        """Return the table's numbers: a row per scenario and metric, such as ``lims_late: npv``.
+
+        Like every result's summary, a :class:`~bpv.engine.results.Summary`;
+        ``str(table)`` is the fuller text, a block per metric with each
+        scenario's description and changes.
+
+        Examples
+        --------
+        >>> import bpv
+        >>> table = bpv.scenarios(bpv.load("examples/bids/pathology_network.yaml"),
+        ...                       n_draws=1_000, rng=1)
+        >>> rows = table.summary().rows
+        >>> rows["lims_late: npv"]["change"] == table.rows["lims_late"]["npv"]["change"]
+        True
+        """
+        rows = {f"{name}: {metric}": dict(stats)
+                for name in self.names for metric, stats in self.rows[name].items()}
+        return Summary(rows, title=f"Scenarios of {self.bid_id}: {self.n_draws:,} draws "
+                                   f"({self.method}), seed {self.entropy}")
+
+    def __str__(self) -> str:
         """Return the table as plain text: one block per metric, a row per scenario."""
         lines = [f"Scenarios of {self.bid_id}: {self.n_draws:,} draws ({self.method}), seed "
                  f"{self.entropy}, every scenario on the same draws",
@@ -140,9 +161,6 @@ class ScenarioTable:
                      + ("none" if not adjustments else f"{len(adjustments)}"))
         lines += [f"  - {statement}" for statement in adjustments]
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
 
     def to_dict(self) -> dict[str, Any]:
         """Return the table as plain data (summaries, not per-draw vectors)."""

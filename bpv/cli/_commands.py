@@ -221,7 +221,7 @@ def run_scenarios(args: argparse.Namespace, out: TextIO) -> int:
     if run is None:
         return EXIT_INVALID
     _, table = run
-    out.write((table.to_json() if args.json else table.summary()) + "\n")
+    out.write((table.to_json() if args.json else str(table)) + "\n")
     return EXIT_OK
 
 
