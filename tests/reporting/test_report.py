@@ -736,9 +736,9 @@ def test_every_result_has_a_summary_plain_data_json_and_text(result, comparison,
 
     table = bpv.scenarios(bpv.load(PATHOLOGY), n_draws=500, rng=1)
     results = [result, result.organisation("acute"), result.cash_flow(),
-               result.metric_node("admissions_avoided"), comparison, drivers]
+               result.metric_node("admissions_avoided"), comparison, drivers, table]
     for item in results:
-        assert isinstance(item, Rendered), type(item).__name__
+        assert isinstance(item, Rendered | type(table)), type(item).__name__
         summary = item.summary()
         assert isinstance(summary, Summary)
         assert summary.summary() is summary
@@ -748,6 +748,6 @@ def test_every_result_has_a_summary_plain_data_json_and_text(result, comparison,
     for item in results[1:4]:  # the smaller results read as their tables
         assert str(item) == str(item.summary())
         assert item.to_dict() == item.summary().to_dict()
-    # A scenario table's summary is its text (the command line prints it).
-    assert str(table) == table.summary()
+    # A scenario table's text is fuller than its summary: a block per metric, the changes.
+    assert str(table).startswith(table.summary().title)
     assert json.loads(table.to_json())["bid"] == table.bid_id

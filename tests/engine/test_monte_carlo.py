@@ -473,7 +473,7 @@ def test_appraising_a_bid_imports_neither_scipy_stats_nor_optimize():
     import sys
     from pathlib import Path
 
-    bid = Path(__file__).parents[1] / "benchmarks" / "representative_bid.yaml"
+    bid = Path(__file__).parents[2] / "benchmarks" / "representative_bid.yaml"
     code = (f"import sys, bpv; bid = bpv.load({str(bid)!r}); "
             "[bpv.appraise(bid, n_draws=2_000, rng=0, method=m) for m in ('mc', 'lhs')]; "
             "print(sorted(m for m in sys.modules if m.startswith(('scipy.stats', "

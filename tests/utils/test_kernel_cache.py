@@ -14,7 +14,7 @@ from bpv._utils import kernel_cache as _kernel_cache
 
 pytest.importorskip("numba")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BID = ROOT / "examples" / "bids" / "frailty_virtual_ward.yaml"
 
 #: Appraise the bid with the compiled kernel in a new process; print what numba

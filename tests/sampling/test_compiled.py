@@ -30,7 +30,7 @@ from bpv.spec.distributions import (
 
 pytest.importorskip("numba")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _draw_both(specs: dict[str, Distribution], n: int, seed: int) -> tuple[

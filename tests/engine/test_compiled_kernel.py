@@ -25,7 +25,7 @@ from bpv.transform.adjustments import adjust
 
 pytest.importorskip("numba")
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BIDS = [*sorted((ROOT / "examples" / "bids").glob("*.yaml")),
         ROOT / "benchmarks" / "representative_bid.yaml"]
 #: Sums in another order and the C library's exp/log/pow: last bits only.

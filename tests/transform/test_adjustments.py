@@ -27,7 +27,7 @@ from bpv.spec.policies import (
 from bpv.transform.adjustments import adjust
 from tests.builders import CONSTANT_RATE, small_bid
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PATHOLOGY = "examples/bids/pathology_network.yaml"
 FRAILTY = "examples/bids/frailty_virtual_ward.yaml"
 
