@@ -12,10 +12,11 @@ import argparse
 import json
 import sys
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from bpv._utils.output import output_problem, write_whole
 from bpv.analysis.comparison import DEFAULT_THRESHOLDS, Comparison, compare
 from bpv.analysis.scenario_table import scenarios
 from bpv.analysis.sensitivity import sensitivity
@@ -118,6 +119,8 @@ def run_report(args: argparse.Namespace, out: TextIO) -> int:
     if misuse:
         print(f"bpv report: {misuse}", file=sys.stderr)
         return EXIT_USAGE
+    if not _writable(args.output, inputs=args.files):
+        return EXIT_INVALID
     if several:
         return _report_comparison(args, out)
     args.file = args.files[0]
@@ -154,6 +157,14 @@ def _report_comparison(args: argparse.Namespace, out: TextIO) -> int:
     bids, comparison = compared
     return _write_html(args.output, out,
                        lambda: report_comparison(comparison, args.output, bids=bids))
+
+
+def _writable(path: Path, *, inputs: Sequence[Path] = ()) -> bool:
+    """Say why ``path`` must not be written, before any work is done; True when it may be."""
+    problem = output_problem(path, inputs)
+    if problem is not None:
+        print(f"bpv: cannot write {path}: {problem}", file=sys.stderr)
+    return problem is None
 
 
 def _write_html(path: Path, out: TextIO, write: Callable[[], str]) -> int:
@@ -248,8 +259,10 @@ def run_compare(args: argparse.Namespace, out: TextIO) -> int:
 def run_schema(args: argparse.Namespace, out: TextIO) -> int:
     text = json.dumps(bid_schema(), indent=2) + "\n"
     if args.output is not None:
+        if not _writable(args.output):
+            return EXIT_INVALID
         try:
-            args.output.write_text(text, encoding="utf-8")
+            write_whole(args.output, text)
         except OSError as exc:
             print(f"bpv: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
             return EXIT_INVALID

@@ -100,7 +100,7 @@ def _add_report(commands: Verbs) -> None:
                         help="bid file (.yaml, .yml, .json); several make a comparison report")
     _add_sampling_arguments(report)
     report.add_argument("--quiet", action="store_true", help="no progress bar")
-    report.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
+    report.add_argument("-o", "--output", type=_output_file, required=True, metavar="FILE",
                         help="HTML file to write (replaced whole, never left half-written)")
     report.add_argument("--sensitivity", action="store_true",
                         help="one file: add 'What drives value' (tornado, rank correlations, "
@@ -191,7 +191,7 @@ def _add_schema(commands: Verbs) -> None:
         description="Print the JSON Schema (draft 2020-12) of bid files, for editors and "
         "other tools.",
     )
-    schema.add_argument("-o", "--output", type=Path, help="write to this file instead")
+    schema.add_argument("-o", "--output", type=_output_file, help="write to this file instead")
     schema.set_defaults(command=run_schema)
 
 
@@ -208,6 +208,12 @@ def _add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
                         help="seed; the seed used is printed so any run can be replayed")
     parser.add_argument("--method", choices=METHODS, default="mc",
                         help="sampling: plain Monte Carlo, Latin hypercube or Sobol")
+
+
+def _output_file(text: str) -> Path:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("expected a file name, got an empty one")
+    return Path(text)
 
 
 def _positive_int(text: str) -> int:

@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import base64
 import io
-import os
-import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from bpv._utils.formatting import Form, format_exact, format_pounds, format_value
@@ -42,7 +39,6 @@ __all__ = [
     "sampling_rows",
     "seed_argument",
     "svg_uri",
-    "write_whole",
 ]
 
 
@@ -61,23 +57,6 @@ def environment() -> jinja2.Environment:
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-
-
-def write_whole(path: str | os.PathLike[str], text: str) -> None:
-    """Write ``text`` to a new file beside ``path``, then rename it into place.
-
-    The file is made with mode "x" (not :func:`tempfile.mkstemp`, whose files
-    only their owner may read), so it gets the permissions of any new file.
-    """
-    path = Path(path)
-    temporary = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    try:
-        with temporary.open("x", encoding="utf-8", newline="\n") as file:
-            file.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 # -- words for values ---------------------------------------------------------------------

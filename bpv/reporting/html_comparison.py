@@ -31,6 +31,7 @@ from bpv._utils.formatting import (
     metric_form,
     metric_label,
 )
+from bpv._utils.output import write_whole
 from bpv._utils.validation import check_instance
 from bpv._version import __version__
 from bpv.analysis.comparison import DEFAULT_THRESHOLDS, DO_NOTHING, Comparison
@@ -52,7 +53,6 @@ from bpv.reporting._html import (
     sampling_rows,
     seed_argument,
     svg_uri,
-    write_whole,
 )
 from bpv.spec.bid import Bid
 
