@@ -35,6 +35,7 @@ from bpv.analysis.decision import (
     probability_best,
     rank_probabilities,
 )
+from bpv.engine.budget import check_draws, check_kept, kept_bytes
 from bpv.engine.monte_carlo import Method, appraise
 from bpv.engine.results import DEFAULT_QUANTILES, Appraisal, Rendered, Summary, summarise
 from bpv.errors import BidWarning, SpecError, UnknownNameError, did_you_mean
@@ -282,6 +283,12 @@ def compare(
     if not options:
         msg = "compare needs at least one bid or appraisal"
         raise SpecError(msg)
+    bids = [option for option in options if isinstance(option, Bid)]
+    if bids:
+        check_draws(n_draws, function="compare")
+        check_kept((kept_bytes(bid, n_draws=n_draws) for bid in bids), function="compare",
+                   advice="compare keeps every draw of every bid, to pair them: use fewer "
+                   "draws or compare fewer bids at a time")
     root = root_seed(rng)
     appraisals: dict[str, Appraisal] = {}
     for option in options:

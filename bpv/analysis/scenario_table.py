@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from bpv._utils.formatting import format_number, format_percent, json_safe, metric_label
 from bpv._utils.validation import check_instance
+from bpv.engine.budget import check_draws, check_kept, kept_bytes
 from bpv.engine.monte_carlo import Method, appraise
 from bpv.engine.results import Appraisal, Summary
 from bpv.errors import SpecError, UnknownNameError, did_you_mean
@@ -249,9 +250,13 @@ def scenarios(
     chosen = {str(name): s if isinstance(s, Scenario) else Scenario.model_validate(s)
               for name, s in given.items()}
     check_scenarios(bid, chosen)
-    root = root_seed(rng)
     bids = {BASE: bid, **{name: apply_scenario(bid, scenario, name=name)
                           for name, scenario in chosen.items()}}
+    check_draws(n_draws, function="scenarios")
+    check_kept((kept_bytes(changed, n_draws=n_draws) for changed in bids.values()),
+               function="scenarios", advice="scenarios keeps every draw of the base case and "
+               "of each scenario, to pair them: use fewer draws or fewer scenarios at a time")
+    root = root_seed(rng)
     appraisals = {name: appraise(changed, n_draws=n_draws, rng=root, method=method,
                                  progress=progress)
                   for name, changed in bids.items()}

@@ -40,6 +40,7 @@ from numpy.typing import ArrayLike
 
 from bpv._utils.validation import check_choice, check_instance, check_int, parameter_message
 from bpv.engine.assembly import assemble, warn_imbalance
+from bpv.engine.budget import check_draws, check_kept, kept_bytes
 from bpv.engine.identity import bid_hash
 from bpv.engine.inputs import gate_name, given_inputs, input_names
 from bpv.engine.plan import make_plan
@@ -155,6 +156,11 @@ def appraise(
     if chunk_size is not None:
         check_int(chunk_size, name="chunk_size", function="appraise", low=1)
     check_choice(kernel, KERNELS, name="kernel", function="appraise")
+    check_draws(n_draws, function="appraise")
+    check_kept([kept_bytes(bid, n_draws=n_draws, keep_draws=keep_draws, keep_flows=keep_flows,
+                           keep_inputs=keep_inputs)], function="appraise",
+               advice="keep a subsample of the draws (keep_draws=False, or an int) or use "
+               "fewer draws")
     if method == "sobol" and n_draws & (n_draws - 1):
         warnings.warn(f"Sobol points are balanced only for a power of two draws; {n_draws:,} "
                       f"is not (try {1 << (n_draws - 1).bit_length():,})", BidWarning,

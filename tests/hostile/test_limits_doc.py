@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bpv._utils.yaml_io import MAX_DEPTH, MAX_ITEMS
+from bpv.engine.budget import MAX_DRAWS, MAX_KEPT_BYTES
 from bpv.formulas import MAX_FORMULA_DEPTH, MAX_FORMULA_LENGTH, MAX_FORMULA_NODES
 from bpv.io import MAX_FILE_BYTES
 
@@ -22,3 +23,9 @@ def test_every_formula_limit_is_stated_with_its_value():
     assert f"| {MAX_FORMULA_LENGTH:,} characters |" in LIMITS
     assert f"| {MAX_FORMULA_DEPTH} levels |" in LIMITS
     assert f"| {MAX_FORMULA_NODES:,} |" in LIMITS
+
+
+def test_every_run_limit_is_stated_with_its_value():
+    assert f"| {MAX_DRAWS:,} (10⁹" in LIMITS
+    assert f"the limit is {MAX_DRAWS:,} a run" in LIMITS
+    assert f"| {MAX_KEPT_BYTES / 2**30:g} GiB |" in LIMITS
