@@ -390,7 +390,9 @@ def _activity_change_problems(loc: Location, change: DelayActivity | ChangeSucce
         parameter = _parameter(bid.parameters.get(success))
         what = f"activity '{target}' succeeds with parameter '{success}'"
     else:
-        value = 1.0 if success is None else float(success)
+        value = 1.0 if success is None else _probability(success)
+        if value is None:  # the node's own success is wrong, and reported there
+            return []
         parameter = Parameter.model_validate(value)
         what = f"activity '{target}' succeeds with probability {value:g}"
     return _probability_problems((*loc, "by"), change.by, parameter, what)
@@ -404,6 +406,13 @@ def _uplift_problems(loc: Location, change: UpliftCosts, bid: _BidFacts) -> list
     which = "cost" if change.uplift_costs == "all" else f"{change.uplift_costs} cost"
     return [((*loc, "uplift_costs"), f"the bid has no {which} nodes to uplift",
              change.uplift_costs)]
+
+
+def _probability(value: Any) -> float | None:
+    """Return a raw success as a probability, or None when it is not one."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if 0 <= value <= 1 else None
 
 
 def _parameter(value: Any) -> Parameter | None:
