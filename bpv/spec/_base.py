@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import Annotated, Any
 
+import numpy as np
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     ValidationError,
     ValidatorFunctionWrapHandler,
@@ -17,7 +19,20 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from bpv.errors import did_you_mean
 
-__all__ = ["BPV_ERROR_TYPE", "Spec", "raise_problems", "spec_error", "word_errors"]
+__all__ = [
+    "BPV_ERROR_TYPE",
+    "IS_NUMBER",
+    "IS_WHOLE_NUMBER",
+    "Float",
+    "Int",
+    "Number",
+    "Spec",
+    "expect_number",
+    "expect_whole_number",
+    "raise_problems",
+    "spec_error",
+    "word_errors",
+]
 
 #: Error type of problems bpv words itself; never reworded again.
 BPV_ERROR_TYPE = "bpv"
@@ -166,3 +181,71 @@ def spec_error(message: str) -> PydanticCustomError:
     pydantic_core._pydantic_core.PydanticCustomError: pert needs low <= mode <= high
     """
     return PydanticCustomError(BPV_ERROR_TYPE, "{message}", {"message": message})
+
+
+# -- numbers ------------------------------------------------------------------------------
+#
+# YAML 1.1 reads yes, no, on and off as booleans, and pydantic's lax mode would
+# read a boolean as 1 or 0 and the text "2400" as 2400. In a bid a number is a
+# number: every numeric field of the models is one of the types below, which
+# refuse booleans and text before pydantic sees them, and otherwise validate as
+# before (an int is a float; a whole float or a numpy integer is an int).
+
+
+def _refuse_booleans_and_text(value: Any, expected: str) -> Any:
+    if isinstance(value, bool | np.bool_):
+        raise spec_error(f"expected {expected}, got the boolean {str(bool(value)).lower()} "
+                         "(YAML reads yes, no, on and off as booleans)")
+    if isinstance(value, str | bytes):
+        text = value.decode(errors="replace") if isinstance(value, bytes) else value
+        hint = "; write the number without quotes" if _is_numeric(text) else ""
+        raise spec_error(f"expected {expected}, got the text {_show(text)}{hint}")
+    return value
+
+
+def _is_numeric(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def expect_number(value: Any) -> Any:
+    """Refuse a boolean or text where a number belongs; pass anything else on.
+
+    Examples
+    --------
+    >>> expect_number(2.5)
+    2.5
+    >>> expect_number(True)
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.PydanticCustomError: expected a number, got the boolean true (YAML reads yes, no, on and off as booleans)
+    >>> expect_number("2400")
+    Traceback (most recent call last):
+    ...
+    pydantic_core._pydantic_core.PydanticCustomError: expected a number, got the text '2400'; write the number without quotes
+    """  # noqa: E501
+    return _refuse_booleans_and_text(value, "a number")
+
+
+def expect_whole_number(value: Any) -> Any:
+    """Refuse a boolean or text where a whole number belongs; pass anything else on."""
+    return _refuse_booleans_and_text(value, "a whole number")
+
+
+#: Refuses a boolean or text where a number belongs. It comes last in an
+#: ``Annotated`` type, after the constraints, so that pydantic applies them
+#: to the number itself (and the JSON Schema states them as before):
+#: ``Annotated[float, Field(gt=0), IS_NUMBER]``.
+IS_NUMBER = BeforeValidator(expect_number)
+#: Refuses a boolean or text where a whole number belongs, like :data:`IS_NUMBER`.
+IS_WHOLE_NUMBER = BeforeValidator(expect_whole_number)
+
+#: A number of a bid: an int or a float, never a boolean or text.
+Float = Annotated[float, IS_NUMBER]
+#: A whole number of a bid, never a boolean or text.
+Int = Annotated[int, IS_WHOLE_NUMBER]
+#: A number kept as written, an int or a float (a period, say), never a boolean or text.
+Number = Annotated[int | float, IS_NUMBER]

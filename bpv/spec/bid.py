@@ -17,7 +17,7 @@ from pydantic import (
 from bpv._utils.yaml_io import dump_yaml
 from bpv.discounting import DiscountingName, Timing, resolve_rates
 from bpv.errors import SpecError, UnknownNameError, did_you_mean
-from bpv.spec._base import Spec, raise_problems, spec_error, word_errors
+from bpv.spec._base import IS_NUMBER, IS_WHOLE_NUMBER, Spec, raise_problems, spec_error, word_errors
 from bpv.spec._checks import outline_problems
 from bpv.spec.correlations import Correlations
 from bpv.spec.graph import evaluation_order, logic_model
@@ -112,11 +112,11 @@ class Settings(Spec):
     """
 
     discounting: DiscountingName = "green_book"
-    discount_rate: Annotated[float, Field(ge=0, lt=1)] | None = None
-    health_discount_rate: Annotated[float, Field(ge=0, lt=1)] | None = None
+    discount_rate: Annotated[float, Field(ge=0, lt=1), IS_NUMBER] | None = None
+    health_discount_rate: Annotated[float, Field(ge=0, lt=1), IS_NUMBER] | None = None
     timing: Timing = "end"
-    qaly_value: Annotated[float, Field(ge=0)] = 70_000.0
-    price_year: Annotated[int, Field(ge=1900, le=2300)] | None = None
+    qaly_value: Annotated[float, Field(ge=0), IS_NUMBER] = 70_000.0
+    price_year: Annotated[int, Field(ge=1900, le=2300), IS_WHOLE_NUMBER] | None = None
     optimism_bias: OptimismBias | None = None
     evidence_policy: Literal["default"] | EvidencePolicy | None = None
     additionality: Additionality | None = None
@@ -213,9 +213,9 @@ class Bid(Spec):
     sponsor: str | None = None
     footprint: str | None = None
     description: str | None = None
-    start_year: Annotated[int, Field(ge=1900, le=2300)]
-    horizon: Annotated[int, Field(ge=1, le=300)]
-    population: Annotated[int, Field(ge=0)] | None = None
+    start_year: Annotated[int, Field(ge=1900, le=2300), IS_WHOLE_NUMBER]
+    horizon: Annotated[int, Field(ge=1, le=300), IS_WHOLE_NUMBER]
+    population: Annotated[int, Field(ge=0), IS_WHOLE_NUMBER] | None = None
     organisations: Annotated[tuple[Organisation, ...], Field(min_length=1)]
     settings: Settings = Settings()
     parameters: dict[str, Parameter] = Field(default_factory=dict)

@@ -10,7 +10,7 @@ from pydantic import Field, field_validator, model_validator
 
 from bpv.errors import FormulaError
 from bpv.formulas.compiler import Formula, parse_formula
-from bpv.spec._base import Spec, raise_problems, spec_error
+from bpv.spec._base import IS_NUMBER, IS_WHOLE_NUMBER, Float, Spec, raise_problems, spec_error
 from bpv.spec._names import Name
 
 __all__ = [
@@ -131,12 +131,12 @@ class Node(Spec):
     organisation: str | None = None
     unit: str | None = None
     depends_on: tuple[str, ...] | None = None
-    success: float | str | None = None
-    start: Annotated[int | float, Field(ge=0)] | None = None
-    ramp: Annotated[int | float, Field(ge=0)] | None = None
+    success: Float | str | None = None
+    start: Annotated[int | float, Field(ge=0), IS_NUMBER] | None = None
+    ramp: Annotated[int | float, Field(ge=0), IS_NUMBER] | None = None
     ramp_shape: RampShape | None = None
-    decay: Annotated[float, Field(ge=0, lt=1)] | None = None
-    duration: Annotated[int, Field(ge=1)] | None = None
+    decay: Annotated[float, Field(ge=0, lt=1), IS_NUMBER] | None = None
+    duration: Annotated[int, Field(ge=1), IS_WHOLE_NUMBER] | None = None
 
     @field_validator("formula")
     @classmethod

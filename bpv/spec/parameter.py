@@ -30,7 +30,7 @@ from pydantic import (
 )
 
 from bpv.errors import did_you_mean
-from bpv.spec._base import Spec, raise_problems, spec_error
+from bpv.spec._base import IS_WHOLE_NUMBER, Spec, raise_problems, spec_error
 from bpv.spec.distributions import DISTRIBUTIONS, Distribution
 
 __all__ = ["EVIDENCE_GRADES", "EvidenceGrade", "Parameter"]
@@ -93,7 +93,7 @@ class Parameter(Spec):
     distribution: Distribution
     hypothesis: str | None = None
     evidence: EvidenceGrade | None = None
-    sms: Annotated[int, Field(ge=1, le=5)] | None = None
+    sms: Annotated[int, Field(ge=1, le=5), IS_WHOLE_NUMBER] | None = None
     source: str | None = None
     owner: str | None = None
     supports: str | None = None

@@ -37,7 +37,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import Field, field_validator, model_validator
 
 from bpv.errors import did_you_mean
-from bpv.spec._base import Spec, raise_problems, spec_error
+from bpv.spec._base import IS_NUMBER, Float, Spec, raise_problems, spec_error
 from bpv.spec.distributions import Fixed
 from bpv.spec.parameter import EVIDENCE_GRADES, Parameter
 
@@ -197,11 +197,11 @@ class OptimismBias(Spec):
     (0.0408, 104)
     """
 
-    project_type: ProjectType | dict[ProjectType, float] | None = None
-    mitigation: Annotated[float, Field(ge=0, le=1)] | None = None
-    capital: Annotated[float, Field(ge=0)] | None = None
-    duration: Annotated[float, Field(ge=0)] | None = None
-    operating: Annotated[float, Field(ge=0)] | None = None
+    project_type: ProjectType | dict[ProjectType, Float] | None = None
+    mitigation: Annotated[float, Field(ge=0, le=1), IS_NUMBER] | None = None
+    capital: Annotated[float, Field(ge=0), IS_NUMBER] | None = None
+    duration: Annotated[float, Field(ge=0), IS_NUMBER] | None = None
+    operating: Annotated[float, Field(ge=0), IS_NUMBER] | None = None
     source: str | None = None
 
     @field_validator("project_type", mode="before")
@@ -309,7 +309,7 @@ def _from(source: str | None) -> str:
 
 # -- evidence -----------------------------------------------------------------------------
 
-Multiplier = Annotated[float, Field(ge=0, le=1)]
+Multiplier = Annotated[float, Field(ge=0, le=1), IS_NUMBER]
 
 
 class EvidencePolicy(Spec):

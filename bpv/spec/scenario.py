@@ -43,7 +43,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from bpv.errors import did_you_mean
-from bpv.spec._base import Spec, raise_problems
+from bpv.spec._base import IS_NUMBER, Spec, raise_problems
 from bpv.spec._names import Name
 from bpv.spec.distributions import Fixed
 from bpv.spec.parameter import Parameter
@@ -69,7 +69,7 @@ ProblemTuple = tuple[Location, str, Any]
 #: A scenario's name: letters, digits, ``_``, ``-`` or ``.``; ``base`` is the base case.
 ScenarioName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
 
-_Factor = Annotated[float, Field(ge=0)]
+_Factor = Annotated[float, Field(ge=0), IS_NUMBER]
 
 
 class ReplaceParameter(Spec):
@@ -129,7 +129,7 @@ class DelayActivity(Spec):
     """
 
     delay: Name
-    by: Annotated[int | float, Field(ge=0)]
+    by: Annotated[int | float, Field(ge=0), IS_NUMBER]
 
     def describe(self) -> str:
         """Say what the change does."""
@@ -151,7 +151,7 @@ class ChangeSuccess(Spec):
     """
 
     success: Name
-    to: Annotated[float, Field(ge=0, le=1)] | None = None
+    to: Annotated[float, Field(ge=0, le=1), IS_NUMBER] | None = None
     by: _Factor | None = None
 
     @model_validator(mode="after")
@@ -180,7 +180,7 @@ class UpliftCosts(Spec):
     """
 
     uplift_costs: Literal["all", "capital", "revenue"]
-    by: Annotated[float, Field(gt=-1)]
+    by: Annotated[float, Field(gt=-1), IS_NUMBER]
 
     def describe(self) -> str:
         """Say what the change does."""
