@@ -17,6 +17,7 @@ import networkx as nx
 
 from bpv.errors import FormulaError, did_you_mean
 from bpv.formulas.compiler import RESERVED_NAMES, parse_formula
+from bpv.spec._base import MAX_ID_LENGTH
 from bpv.spec._names import name_problem
 from bpv.spec.graph import KIND_RANK, find_cycles
 from bpv.spec.node import article
@@ -80,11 +81,11 @@ def _text(obj: Any, key: str) -> str | None:
     """Return the text at ``key``, or None when it is missing or of any other shape.
 
     The outline reads raw data that failed validation: a value may be a
-    mapping, a list or a number where text belongs. Its own field reports
-    that; the checks here skip it.
+    mapping, a list or a number where text belongs, or text too long to be an
+    id. Its own field reports that; the checks here skip it.
     """
     value = _get(obj, key)
-    return value if isinstance(value, str) else None
+    return value if isinstance(value, str) and len(value) <= MAX_ID_LENGTH else None
 
 
 def _number(obj: Any, key: str) -> float | None:

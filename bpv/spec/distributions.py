@@ -35,7 +35,14 @@ from pydantic import Field, PrivateAttr, model_validator
 from scipy import special
 
 from bpv.errors import SpecError
-from bpv.spec._base import IS_NUMBER, Float, Spec, raise_problems
+from bpv.spec._base import (
+    IS_NUMBER,
+    MAX_DISCRETE_VALUES,
+    MAX_QUANTILES,
+    Float,
+    Spec,
+    raise_problems,
+)
 from bpv.spec._fitting import (
     FitShape,
     QuantileFit,
@@ -634,8 +641,9 @@ class Discrete(_Distribution):
     """
 
     dist: Literal["discrete"] = "discrete"
-    values: tuple[Float, ...]
-    weights: tuple[Annotated[float, Field(ge=0), IS_NUMBER], ...] | None = None
+    values: Annotated[tuple[Float, ...], Field(max_length=MAX_DISCRETE_VALUES)]
+    weights: Annotated[tuple[Annotated[float, Field(ge=0), IS_NUMBER], ...],
+                       Field(max_length=MAX_DISCRETE_VALUES)] | None = None
 
     @model_validator(mode="after")
     def _check_arguments(self) -> Discrete:
@@ -824,8 +832,8 @@ class Quantiles(_Distribution):
     """
 
     dist: Literal["quantiles"] = "quantiles"
-    probs: tuple[Float, ...]
-    values: tuple[Float, ...]
+    probs: Annotated[tuple[Float, ...], Field(max_length=MAX_QUANTILES)]
+    values: Annotated[tuple[Float, ...], Field(max_length=MAX_QUANTILES)]
     shape: FitShape = "normal"
 
     _fit: QuantileFit = PrivateAttr()

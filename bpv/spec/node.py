@@ -10,7 +10,17 @@ from pydantic import Field, field_validator, model_validator
 
 from bpv.errors import FormulaError
 from bpv.formulas.compiler import Formula, parse_formula
-from bpv.spec._base import IS_NUMBER, IS_WHOLE_NUMBER, Float, Spec, raise_problems, spec_error
+from bpv.spec._base import (
+    IS_NUMBER,
+    IS_WHOLE_NUMBER,
+    Float,
+    Id,
+    Spec,
+    Text,
+    Title,
+    raise_problems,
+    spec_error,
+)
 from bpv.spec._names import Name
 
 __all__ = [
@@ -123,15 +133,15 @@ class Node(Spec):
 
     id: Name
     kind: Kind
-    label: str | None = None
-    description: str | None = None
+    label: Title | None = None
+    description: Text | None = None
     formula: str | None = None
     measure: Measure | None = None
     cost_type: CostType | None = None
-    organisation: str | None = None
-    unit: str | None = None
-    depends_on: tuple[str, ...] | None = None
-    success: Float | str | None = None
+    organisation: Id | None = None
+    unit: Title | None = None
+    depends_on: tuple[Id, ...] | None = None
+    success: Float | Id | None = None
     start: Annotated[int | float, Field(ge=0), IS_NUMBER] | None = None
     ramp: Annotated[int | float, Field(ge=0), IS_NUMBER] | None = None
     ramp_shape: RampShape | None = None

@@ -43,7 +43,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from bpv.errors import did_you_mean
-from bpv.spec._base import IS_NUMBER, Spec, raise_problems
+from bpv.spec._base import IS_NUMBER, MAX_CHANGES, Spec, Text, raise_problems
 from bpv.spec._names import Name
 from bpv.spec.distributions import Fixed
 from bpv.spec.parameter import Parameter
@@ -225,8 +225,8 @@ class Scenario(Spec):
       a change starts with one of: replace, scale, delay, success, uplift_costs (got keys: scael, by) [type=bpv, input_value={'scael': 'tariff', 'by': 0.9}, input_type=dict]
     """  # noqa: E501
 
-    description: str | None = None
-    changes: Annotated[tuple[Change, ...], Field(min_length=1)]
+    description: Text | None = None
+    changes: Annotated[tuple[Change, ...], Field(min_length=1, max_length=MAX_CHANGES)]
 
     @field_validator("changes", mode="before")
     @classmethod
