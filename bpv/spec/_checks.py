@@ -8,6 +8,7 @@ all at once. Each check looks after one concern and returns its problems;
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -16,6 +17,7 @@ import networkx as nx
 
 from bpv.errors import FormulaError, did_you_mean
 from bpv.formulas.compiler import RESERVED_NAMES, parse_formula
+from bpv.spec._base import MAX_ID_LENGTH
 from bpv.spec._names import name_problem
 from bpv.spec.graph import KIND_RANK, find_cycles
 from bpv.spec.node import article
@@ -42,7 +44,7 @@ class _NodeOutline:
     organisation: str | None
     success: str | None
     depends_on: tuple[str, ...]
-    start: int | float | None
+    start: float | None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -75,9 +77,31 @@ def _get(obj: Any, key: str) -> Any:
     return getattr(obj, key, None)
 
 
+def _text(obj: Any, key: str) -> str | None:
+    """Return the text at ``key``, or None when it is missing or of any other shape.
+
+    The outline reads raw data that failed validation: a value may be a
+    mapping, a list or a number where text belongs, or text too long to be an
+    id. Its own field reports that; the checks here skip it.
+    """
+    value = _get(obj, key)
+    return value if isinstance(value, str) and len(value) <= MAX_ID_LENGTH else None
+
+
+def _number(obj: Any, key: str) -> float | None:
+    """Return the finite number at ``key`` (not a boolean), or None."""
+    value = _get(obj, key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer past the range of a float
+        return None
+    return number if math.isfinite(number) else None
+
+
 def _outline_node(index: int, raw: Any) -> _NodeOutline:
-    node_id = _get(raw, "id")
-    kind = _get(raw, "kind")
+    kind = _text(raw, "kind")
     formula = _get(raw, "formula")
     names: frozenset[str] = frozenset()
     formula_ok = formula is None or isinstance(formula, str)
@@ -86,33 +110,33 @@ def _outline_node(index: int, raw: Any) -> _NodeOutline:
             names = parse_formula(formula).names
         except FormulaError:
             formula_ok = False
-    organisation = _get(raw, "organisation")
-    success = _get(raw, "success")
     depends_on = _get(raw, "depends_on")
-    start = _get(raw, "start")
     return _NodeOutline(
         index=index,
-        id=node_id if isinstance(node_id, str) else None,
+        id=_text(raw, "id"),
         kind=kind if kind in KIND_RANK else None,
         formula_names=names,
         formula_ok=formula_ok,
         computed=formula is not None or kind == "activity",
-        organisation=organisation if isinstance(organisation, str) else None,
-        success=success if isinstance(success, str) else None,
+        organisation=_text(raw, "organisation"),
+        success=_text(raw, "success"),
         depends_on=tuple(d for d in depends_on if isinstance(d, str))
         if isinstance(depends_on, list | tuple) else (),
-        start=start if isinstance(start, int | float) and not isinstance(start, bool) else None,
+        start=_number(raw, "start"),
     )
 
 
 def _outline(data: Any) -> _BidOutline:
     raw_parameters = _get(data, "parameters")
-    parameters: Mapping[str, Any] = raw_parameters if isinstance(raw_parameters, Mapping) else {}
+    # A key that is not text (``1: ...``) is reported by the field itself.
+    parameters: Mapping[str, Any] = {
+        name: parameter for name, parameter in raw_parameters.items() if isinstance(name, str)
+    } if isinstance(raw_parameters, Mapping) else {}
     raw_nodes = _get(data, "nodes")
     nodes = [_outline_node(i, raw) for i, raw in enumerate(raw_nodes)] \
         if isinstance(raw_nodes, list | tuple) else []
     raw_organisations = _get(data, "organisations")
-    organisations = [_get(org, "id") for org in raw_organisations] \
+    organisations = [_text(org, "id") for org in raw_organisations] \
         if isinstance(raw_organisations, list | tuple) else []
     by_id: dict[str, _NodeOutline] = {}
     for node in nodes:
@@ -283,7 +307,8 @@ def _success_problems(
 
 def _start_problems(loc: Location, node: _NodeOutline, bid: _BidOutline) -> list[ProblemTuple]:
     horizon = bid.horizon
-    if node.start is None or not isinstance(horizon, int) or node.start < horizon:
+    if node.start is None or not isinstance(horizon, int) or isinstance(horizon, bool) \
+            or node.start < horizon:
         return []
     return [((*loc, "start"), f"the activity starts in period {node.start:g} "
              f"but the horizon has periods 0 to {horizon - 1}", node.start)]
@@ -361,11 +386,11 @@ def _scenario_problems(scenarios: Any, parameters: Mapping[str, Any],
         return []
     facts: dict[str, NodeFacts] = {}
     for raw in raw_nodes if isinstance(raw_nodes, list | tuple) else ():
-        node_id = _get(raw, "id")
-        if isinstance(node_id, str) and node_id not in facts:
-            facts[node_id] = NodeFacts(kind=_get(raw, "kind"), success=_get(raw, "success"),
-                                       measure=_get(raw, "measure"),
-                                       cost_type=_get(raw, "cost_type"))
+        node_id = _text(raw, "id")
+        if node_id is not None and node_id not in facts:
+            facts[node_id] = NodeFacts(kind=_text(raw, "kind"), success=_get(raw, "success"),
+                                       measure=_text(raw, "measure"),
+                                       cost_type=_text(raw, "cost_type"))
     problems: list[ProblemTuple] = []
     for name, raw_scenario in scenarios.items():
         # Changes that failed their own checks are reported where they failed.

@@ -17,7 +17,21 @@ from pydantic import (
 from bpv._utils.yaml_io import dump_yaml
 from bpv.discounting import DiscountingName, Timing, resolve_rates
 from bpv.errors import SpecError, UnknownNameError, did_you_mean
-from bpv.spec._base import Spec, raise_problems, spec_error, word_errors
+from bpv.spec._base import (
+    IS_NUMBER,
+    IS_WHOLE_NUMBER,
+    MAX_ID_LENGTH,
+    MAX_NODES,
+    MAX_ORGANISATIONS,
+    MAX_PARAMETERS,
+    MAX_SCENARIOS,
+    Spec,
+    Text,
+    Title,
+    raise_problems,
+    spec_error,
+    word_errors,
+)
 from bpv.spec._checks import outline_problems
 from bpv.spec.correlations import Correlations
 from bpv.spec.graph import evaluation_order, logic_model
@@ -35,7 +49,9 @@ OrganisationRole = Literal[
     "commissioner", "provider", "local_authority", "primary_care", "voluntary_sector", "other"
 ]
 
-_Slug = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=100)]
+_Slug = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=MAX_ID_LENGTH)
+]
 
 
 class Organisation(Spec):
@@ -59,7 +75,7 @@ class Organisation(Spec):
     """
 
     id: _Slug
-    name: str
+    name: Title
     role: OrganisationRole = "other"
 
 
@@ -112,11 +128,11 @@ class Settings(Spec):
     """
 
     discounting: DiscountingName = "green_book"
-    discount_rate: Annotated[float, Field(ge=0, lt=1)] | None = None
-    health_discount_rate: Annotated[float, Field(ge=0, lt=1)] | None = None
+    discount_rate: Annotated[float, Field(ge=0, lt=1), IS_NUMBER] | None = None
+    health_discount_rate: Annotated[float, Field(ge=0, lt=1), IS_NUMBER] | None = None
     timing: Timing = "end"
-    qaly_value: Annotated[float, Field(ge=0)] = 70_000.0
-    price_year: Annotated[int, Field(ge=1900, le=2300)] | None = None
+    qaly_value: Annotated[float, Field(ge=0), IS_NUMBER] = 70_000.0
+    price_year: Annotated[int, Field(ge=1900, le=2300), IS_WHOLE_NUMBER] | None = None
     optimism_bias: OptimismBias | None = None
     evidence_policy: Literal["default"] | EvidencePolicy | None = None
     additionality: Additionality | None = None
@@ -209,19 +225,23 @@ class Bid(Spec):
     """
 
     id: _Slug
-    title: str
-    sponsor: str | None = None
-    footprint: str | None = None
-    description: str | None = None
-    start_year: Annotated[int, Field(ge=1900, le=2300)]
-    horizon: Annotated[int, Field(ge=1, le=300)]
-    population: Annotated[int, Field(ge=0)] | None = None
-    organisations: Annotated[tuple[Organisation, ...], Field(min_length=1)]
+    title: Title
+    sponsor: Title | None = None
+    footprint: Title | None = None
+    description: Text | None = None
+    start_year: Annotated[int, Field(ge=1900, le=2300), IS_WHOLE_NUMBER]
+    horizon: Annotated[int, Field(ge=1, le=300), IS_WHOLE_NUMBER]
+    population: Annotated[int, Field(ge=0), IS_WHOLE_NUMBER] | None = None
+    organisations: Annotated[
+        tuple[Organisation, ...], Field(min_length=1, max_length=MAX_ORGANISATIONS)
+    ]
     settings: Settings = Settings()
-    parameters: dict[str, Parameter] = Field(default_factory=dict)
+    parameters: Annotated[dict[str, Parameter], Field(max_length=MAX_PARAMETERS)] = Field(
+        default_factory=dict)
     correlations: Correlations | None = None
-    nodes: Annotated[tuple[Node, ...], Field(min_length=1)]
-    scenarios: dict[ScenarioName, Scenario] = Field(default_factory=dict)
+    nodes: Annotated[tuple[Node, ...], Field(min_length=1, max_length=MAX_NODES)]
+    scenarios: Annotated[dict[ScenarioName, Scenario], Field(max_length=MAX_SCENARIOS)] = Field(
+        default_factory=dict)
 
     @model_validator(mode="wrap")
     @classmethod

@@ -40,7 +40,7 @@ from numpy.typing import NDArray
 from pydantic import field_validator, model_validator
 
 from bpv._utils.linalg import EIGENVALUE_FLOOR, nearest_correlation, smallest_eigenvalue
-from bpv.spec._base import Spec, raise_problems, spec_error
+from bpv.spec._base import Float, Spec, raise_problems, spec_error
 from bpv.spec._names import Name
 
 __all__ = ["CorrelationPair", "Correlations"]
@@ -76,7 +76,7 @@ class CorrelationPair(Spec):
     """  # noqa: E501
 
     between: tuple[Name, Name]
-    rho: float
+    rho: Float
 
     @field_validator("between")
     @classmethod
@@ -167,7 +167,7 @@ class Correlations(Spec):
 
     pairs: tuple[CorrelationPair, ...] | None = None
     parameters: tuple[Name, ...] | None = None
-    matrix: tuple[tuple[float, ...], ...] | None = None
+    matrix: tuple[tuple[Float, ...], ...] | None = None
     repair: bool = False
 
     @model_validator(mode="after")

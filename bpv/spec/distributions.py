@@ -35,7 +35,14 @@ from pydantic import Field, PrivateAttr, model_validator
 from scipy import special
 
 from bpv.errors import SpecError
-from bpv.spec._base import Spec, raise_problems
+from bpv.spec._base import (
+    IS_NUMBER,
+    MAX_DISCRETE_VALUES,
+    MAX_QUANTILES,
+    Float,
+    Spec,
+    raise_problems,
+)
 from bpv.spec._fitting import (
     FitShape,
     QuantileFit,
@@ -74,8 +81,8 @@ __all__ = [
     "Uniform",
 ]
 
-PositiveFloat = Annotated[float, Field(gt=0)]
-Probability = Annotated[float, Field(gt=0, lt=1)]
+PositiveFloat = Annotated[float, Field(gt=0), IS_NUMBER]
+Probability = Annotated[float, Field(gt=0, lt=1), IS_NUMBER]
 
 
 class _Distribution(Spec):
@@ -133,7 +140,7 @@ class Normal(_Distribution):
     """
 
     dist: Literal["normal"] = "normal"
-    mean: float
+    mean: Float
     sd: PositiveFloat
 
     def to_scipy(self) -> Any:
@@ -184,7 +191,7 @@ class LogNormal(_Distribution):
     """
 
     dist: Literal["lognormal"] = "lognormal"
-    mu: float | None = None
+    mu: Float | None = None
     sigma: PositiveFloat | None = None
     mean: PositiveFloat | None = None
     sd: PositiveFloat | None = None
@@ -419,10 +426,10 @@ class Pert(_Distribution):
     """
 
     dist: Literal["pert"] = "pert"
-    low: float
-    mode: float
-    high: float
-    lamb: float = Field(4.0, alias="lambda", gt=0)
+    low: Float
+    mode: Float
+    high: Float
+    lamb: Annotated[float, Field(gt=0), IS_NUMBER] = Field(4.0, alias="lambda")
 
     @model_validator(mode="after")
     def _check_arguments(self) -> Pert:
@@ -470,9 +477,9 @@ class Triangular(_Distribution):
     """
 
     dist: Literal["triangular"] = "triangular"
-    low: float
-    mode: float
-    high: float
+    low: Float
+    mode: Float
+    high: Float
 
     @model_validator(mode="after")
     def _check_arguments(self) -> Triangular:
@@ -511,8 +518,8 @@ class Uniform(_Distribution):
     """
 
     dist: Literal["uniform"] = "uniform"
-    low: float
-    high: float
+    low: Float
+    high: Float
 
     @model_validator(mode="after")
     def _check_arguments(self) -> Uniform:
@@ -555,7 +562,7 @@ class Bernoulli(_Distribution):
     """
 
     dist: Literal["bernoulli"] = "bernoulli"
-    p: float = Field(ge=0, le=1)
+    p: Annotated[float, Field(ge=0, le=1), IS_NUMBER]
 
     def to_scipy(self) -> Any:
         """Return ``scipy.stats.bernoulli(p)``."""
@@ -591,7 +598,7 @@ class Fixed(_Distribution):
     """
 
     dist: Literal["fixed"] = "fixed"
-    value: float
+    value: Float
 
     def to_scipy(self) -> Any:
         """Return a one-point ``rv_discrete`` at the value."""
@@ -634,8 +641,9 @@ class Discrete(_Distribution):
     """
 
     dist: Literal["discrete"] = "discrete"
-    values: tuple[float, ...]
-    weights: tuple[Annotated[float, Field(ge=0)], ...] | None = None
+    values: Annotated[tuple[Float, ...], Field(max_length=MAX_DISCRETE_VALUES)]
+    weights: Annotated[tuple[Annotated[float, Field(ge=0), IS_NUMBER], ...],
+                       Field(max_length=MAX_DISCRETE_VALUES)] | None = None
 
     @model_validator(mode="after")
     def _check_arguments(self) -> Discrete:
@@ -741,9 +749,9 @@ class Interval(_Distribution):
     """
 
     dist: Literal["interval"] = "interval"
-    low: float
-    high: float
-    confidence: float = Field(0.9, gt=0, lt=1)
+    low: Float
+    high: Float
+    confidence: Annotated[float, Field(gt=0, lt=1), IS_NUMBER] = 0.9
     shape: FitShape = "normal"
 
     _fitted: dict[str, float] = PrivateAttr(default_factory=dict)
@@ -824,8 +832,8 @@ class Quantiles(_Distribution):
     """
 
     dist: Literal["quantiles"] = "quantiles"
-    probs: tuple[float, ...]
-    values: tuple[float, ...]
+    probs: Annotated[tuple[Float, ...], Field(max_length=MAX_QUANTILES)]
+    values: Annotated[tuple[Float, ...], Field(max_length=MAX_QUANTILES)]
     shape: FitShape = "normal"
 
     _fit: QuantileFit = PrivateAttr()

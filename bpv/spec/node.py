@@ -10,7 +10,17 @@ from pydantic import Field, field_validator, model_validator
 
 from bpv.errors import FormulaError
 from bpv.formulas.compiler import Formula, parse_formula
-from bpv.spec._base import Spec, raise_problems, spec_error
+from bpv.spec._base import (
+    IS_NUMBER,
+    IS_WHOLE_NUMBER,
+    Float,
+    Id,
+    Spec,
+    Text,
+    Title,
+    raise_problems,
+    spec_error,
+)
 from bpv.spec._names import Name
 
 __all__ = [
@@ -123,20 +133,20 @@ class Node(Spec):
 
     id: Name
     kind: Kind
-    label: str | None = None
-    description: str | None = None
+    label: Title | None = None
+    description: Text | None = None
     formula: str | None = None
     measure: Measure | None = None
     cost_type: CostType | None = None
-    organisation: str | None = None
-    unit: str | None = None
-    depends_on: tuple[str, ...] | None = None
-    success: float | str | None = None
-    start: Annotated[int | float, Field(ge=0)] | None = None
-    ramp: Annotated[int | float, Field(ge=0)] | None = None
+    organisation: Id | None = None
+    unit: Title | None = None
+    depends_on: tuple[Id, ...] | None = None
+    success: Float | Id | None = None
+    start: Annotated[int | float, Field(ge=0), IS_NUMBER] | None = None
+    ramp: Annotated[int | float, Field(ge=0), IS_NUMBER] | None = None
     ramp_shape: RampShape | None = None
-    decay: Annotated[float, Field(ge=0, lt=1)] | None = None
-    duration: Annotated[int, Field(ge=1)] | None = None
+    decay: Annotated[float, Field(ge=0, lt=1), IS_NUMBER] | None = None
+    duration: Annotated[int, Field(ge=1), IS_WHOLE_NUMBER] | None = None
 
     @field_validator("formula")
     @classmethod

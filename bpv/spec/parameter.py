@@ -30,7 +30,7 @@ from pydantic import (
 )
 
 from bpv.errors import did_you_mean
-from bpv.spec._base import Spec, raise_problems, spec_error
+from bpv.spec._base import IS_WHOLE_NUMBER, Id, Spec, Text, Title, raise_problems, spec_error
 from bpv.spec.distributions import DISTRIBUTIONS, Distribution
 
 __all__ = ["EVIDENCE_GRADES", "EvidenceGrade", "Parameter"]
@@ -91,14 +91,14 @@ class Parameter(Spec):
     """
 
     distribution: Distribution
-    hypothesis: str | None = None
+    hypothesis: Text | None = None
     evidence: EvidenceGrade | None = None
-    sms: Annotated[int, Field(ge=1, le=5)] | None = None
-    source: str | None = None
-    owner: str | None = None
-    supports: str | None = None
-    unit: str | None = None
-    description: str | None = None
+    sms: Annotated[int, Field(ge=1, le=5), IS_WHOLE_NUMBER] | None = None
+    source: Text | None = None
+    owner: Title | None = None
+    supports: Id | None = None
+    unit: Title | None = None
+    description: Text | None = None
 
     @property
     def is_hypothesis(self) -> bool:

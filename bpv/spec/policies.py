@@ -37,7 +37,7 @@ from typing import Annotated, Any, Literal, get_args
 from pydantic import Field, field_validator, model_validator
 
 from bpv.errors import did_you_mean
-from bpv.spec._base import Spec, raise_problems, spec_error
+from bpv.spec._base import IS_NUMBER, Float, Spec, Text, raise_problems, spec_error
 from bpv.spec.distributions import Fixed
 from bpv.spec.parameter import EVIDENCE_GRADES, Parameter
 
@@ -197,12 +197,12 @@ class OptimismBias(Spec):
     (0.0408, 104)
     """
 
-    project_type: ProjectType | dict[ProjectType, float] | None = None
-    mitigation: Annotated[float, Field(ge=0, le=1)] | None = None
-    capital: Annotated[float, Field(ge=0)] | None = None
-    duration: Annotated[float, Field(ge=0)] | None = None
-    operating: Annotated[float, Field(ge=0)] | None = None
-    source: str | None = None
+    project_type: ProjectType | dict[ProjectType, Float] | None = None
+    mitigation: Annotated[float, Field(ge=0, le=1), IS_NUMBER] | None = None
+    capital: Annotated[float, Field(ge=0), IS_NUMBER] | None = None
+    duration: Annotated[float, Field(ge=0), IS_NUMBER] | None = None
+    operating: Annotated[float, Field(ge=0), IS_NUMBER] | None = None
+    source: Text | None = None
 
     @field_validator("project_type", mode="before")
     @classmethod
@@ -309,7 +309,7 @@ def _from(source: str | None) -> str:
 
 # -- evidence -----------------------------------------------------------------------------
 
-Multiplier = Annotated[float, Field(ge=0, le=1)]
+Multiplier = Annotated[float, Field(ge=0, le=1), IS_NUMBER]
 
 
 class EvidencePolicy(Spec):
@@ -342,7 +342,7 @@ class EvidencePolicy(Spec):
     strong: Multiplier
     very_strong: Multiplier
     ungraded: Multiplier | None = None
-    source: str | None = None
+    source: Text | None = None
 
     def multiplier(self, grade: str | None) -> float:
         """Return the multiplier of a grade (None: ungraded)."""
@@ -422,7 +422,7 @@ class Additionality(Spec):
     leakage: Parameter | None = None
     substitution: Parameter | None = None
     measures: Annotated[tuple[BenefitMeasure, ...], Field(min_length=1)] = BENEFIT_MEASURES
-    source: str | None = None
+    source: Text | None = None
 
     @model_validator(mode="after")
     def _factors_are_shares(self) -> Additionality:

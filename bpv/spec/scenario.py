@@ -43,7 +43,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, field_validator, model_validator
 
 from bpv.errors import did_you_mean
-from bpv.spec._base import Spec, raise_problems
+from bpv.spec._base import IS_NUMBER, MAX_CHANGES, Spec, Text, raise_problems
 from bpv.spec._names import Name
 from bpv.spec.distributions import Fixed
 from bpv.spec.parameter import Parameter
@@ -69,7 +69,7 @@ ProblemTuple = tuple[Location, str, Any]
 #: A scenario's name: letters, digits, ``_``, ``-`` or ``.``; ``base`` is the base case.
 ScenarioName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$", max_length=64)]
 
-_Factor = Annotated[float, Field(ge=0)]
+_Factor = Annotated[float, Field(ge=0), IS_NUMBER]
 
 
 class ReplaceParameter(Spec):
@@ -129,7 +129,7 @@ class DelayActivity(Spec):
     """
 
     delay: Name
-    by: Annotated[int | float, Field(ge=0)]
+    by: Annotated[int | float, Field(ge=0), IS_NUMBER]
 
     def describe(self) -> str:
         """Say what the change does."""
@@ -151,7 +151,7 @@ class ChangeSuccess(Spec):
     """
 
     success: Name
-    to: Annotated[float, Field(ge=0, le=1)] | None = None
+    to: Annotated[float, Field(ge=0, le=1), IS_NUMBER] | None = None
     by: _Factor | None = None
 
     @model_validator(mode="after")
@@ -180,7 +180,7 @@ class UpliftCosts(Spec):
     """
 
     uplift_costs: Literal["all", "capital", "revenue"]
-    by: Annotated[float, Field(gt=-1)]
+    by: Annotated[float, Field(gt=-1), IS_NUMBER]
 
     def describe(self) -> str:
         """Say what the change does."""
@@ -225,8 +225,8 @@ class Scenario(Spec):
       a change starts with one of: replace, scale, delay, success, uplift_costs (got keys: scael, by) [type=bpv, input_value={'scael': 'tariff', 'by': 0.9}, input_type=dict]
     """  # noqa: E501
 
-    description: str | None = None
-    changes: Annotated[tuple[Change, ...], Field(min_length=1)]
+    description: Text | None = None
+    changes: Annotated[tuple[Change, ...], Field(min_length=1, max_length=MAX_CHANGES)]
 
     @field_validator("changes", mode="before")
     @classmethod
@@ -390,7 +390,9 @@ def _activity_change_problems(loc: Location, change: DelayActivity | ChangeSucce
         parameter = _parameter(bid.parameters.get(success))
         what = f"activity '{target}' succeeds with parameter '{success}'"
     else:
-        value = 1.0 if success is None else float(success)
+        value = 1.0 if success is None else _probability(success)
+        if value is None:  # the node's own success is wrong, and reported there
+            return []
         parameter = Parameter.model_validate(value)
         what = f"activity '{target}' succeeds with probability {value:g}"
     return _probability_problems((*loc, "by"), change.by, parameter, what)
@@ -404,6 +406,13 @@ def _uplift_problems(loc: Location, change: UpliftCosts, bid: _BidFacts) -> list
     which = "cost" if change.uplift_costs == "all" else f"{change.uplift_costs} cost"
     return [((*loc, "uplift_costs"), f"the bid has no {which} nodes to uplift",
              change.uplift_costs)]
+
+
+def _probability(value: Any) -> float | None:
+    """Return a raw success as a probability, or None when it is not one."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value) if 0 <= value <= 1 else None
 
 
 def _parameter(value: Any) -> Parameter | None:

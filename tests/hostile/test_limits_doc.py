@@ -8,6 +8,7 @@ from bpv._utils.yaml_io import MAX_DEPTH, MAX_ITEMS
 from bpv.engine.budget import MAX_DRAWS, MAX_KEPT_BYTES
 from bpv.formulas import MAX_FORMULA_DEPTH, MAX_FORMULA_LENGTH, MAX_FORMULA_NODES
 from bpv.io import MAX_FILE_BYTES
+from bpv.spec import _base
 
 LIMITS = (Path(__file__).resolve().parents[2] / "docs" / "limits.md").read_text(encoding="utf-8")
 
@@ -29,3 +30,13 @@ def test_every_run_limit_is_stated_with_its_value():
     assert f"| {MAX_DRAWS:,} (10⁹" in LIMITS
     assert f"the limit is {MAX_DRAWS:,} a run" in LIMITS
     assert f"| {MAX_KEPT_BYTES / 2**30:g} GiB |" in LIMITS
+
+
+def test_every_limit_of_a_bid_is_stated_with_its_value():
+    lengths = {"MAX_ID_LENGTH", "MAX_TITLE_LENGTH", "MAX_TEXT_LENGTH"}
+    for name in _base.__all__:
+        if not name.startswith("MAX_"):
+            continue
+        value = getattr(_base, name)
+        unit = " characters" if name in lengths else ""
+        assert f"| {value:,}{unit} | `{name}` |" in LIMITS, name
