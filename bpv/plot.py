@@ -184,8 +184,10 @@ def organisations(appraisal: Appraisal, metric: str = "npv", *, ax: Axes | None 
     ids = list(appraisal.organisations)
     rows = [appraisal.organisation(org).summary(metrics=[metric]).rows[metric] for org in ids]
     means = np.array([row["mean"] for row in rows])
-    low = means - np.array([row["p5"] for row in rows])
-    high = np.array([row["p95"] for row in rows]) - means
+    # A quantile can fall a rounding error past the mean when a scope has no spread
+    # (every flow fixed); an error bar is a distance, so it is at least 0.
+    low = np.maximum(means - np.array([row["p5"] for row in rows]), 0.0)
+    high = np.maximum(np.array([row["p95"] for row in rows]) - means, 0.0)
     colours = ["#009E73" if mean >= 0 else "#D55E00" for mean in means]
     positions = np.arange(len(ids))
     ax.barh(positions, means, color=colours, xerr=[low, high], capsize=3)

@@ -318,6 +318,9 @@ def _rank_correlations(x: Mapping[str, FloatArray], y: FloatArray
     for position, column in enumerate(columns[:-1]):
         name = names[column]
         spearman[name] = float(correlation[position, last])
+        if last == 1:  # one varying input: nothing to partial out, so PRCC = Spearman
+            prcc[name] = spearman[name]
+            continue
         prcc[name] = float(-precision[position, last]
                            / np.sqrt(precision[position, position] * precision[last, last]))
     return spearman, prcc

@@ -125,6 +125,12 @@ def sobol_indices(bid: Bid, *, metric: str = "npv", organisation: str | None = N
         raise SpecError(msg)
     evaluations = {"f_A": values[:n][np.newaxis], "f_B": values[n:2 * n][np.newaxis],
                    "f_AB": values[2 * n:].reshape(d, 1, n)}
+    if d == 1:
+        # scipy's estimator squeezes one input's arrays to scalars and fails. A phantom
+        # second input that changes nothing (its f_AB is f_A) keeps the shapes, and the
+        # real input's estimates are unchanged: each uses only f_A, f_B and its own f_AB.
+        evaluations["f_AB"] = np.concatenate([evaluations["f_AB"],
+                                              evaluations["f_A"][np.newaxis]])
     result = stats.sobol_indices(func=evaluations, n=n)
     first, total = _flat(result.first_order), _flat(result.total_order)
     first_low, first_high, total_low, total_high = _percentile_intervals(
