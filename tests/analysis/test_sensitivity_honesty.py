@@ -108,7 +108,8 @@ def test_switching_value_errors_match_their_spread_over_independent_draws(name):
     for seed in range(20):
         draws = bpv.appraise(SMALL, n_draws=2_000, rng=seed, keep_inputs=True).inputs
         found = switching_values(SMALL, draws, names=[name])[0]
-        assert found.value is not None and found.standard_error is not None
+        assert found.value is not None
+        assert found.standard_error is not None
         values.append(found.value)
         errors.append(found.standard_error)
     ratio = np.mean(errors) / np.std(values, ddof=1)
@@ -131,7 +132,8 @@ def test_evpi_and_evppi_are_given_for_money_only():
         bpv.plot.evppi(qalys)
     nmb = bpv.sensitivity(bid, metric="nmb", n_draws=5_000, rng=1, sobol_n=None,
                           switching=False)
-    assert nmb.evpi is not None and nmb.evpi >= max(row.evppi for row in nmb.inputs)
+    assert nmb.evpi is not None
+    assert nmb.evpi >= max(row.evppi for row in nmb.inputs)
 
 
 def test_gate_rows_say_not_delivered_and_delivered():
