@@ -199,6 +199,7 @@ def kernel_source(bid: Bid, order: Sequence[Node], ledger: LedgerPlan) -> str:
         "def kernel(P, G, profiles, money, health, base, payback, qalys, net, rows, flows, "
         "status, keep_flows, cash_every, cash_first):",
         "    bad = 0.0",
+        *(f"    {history} = np.zeros({bid.horizon})" for history in writer.histories),
         "    imbalance = 0.0",
         "    largest = 0.0",
         "    for j in range(P.shape[1]):",
@@ -237,6 +238,7 @@ def _node_lines(order: Sequence[Node], identifiers: Mapping[str, str],
 def _running_totals(writer: ScalarWriter, atoms: _Atoms) -> list[str]:
     """Write the start of a draw's sums over periods, and which of its cash flows are stored."""
     lines = [f"{power} = 1.0" for power, _ in writer.powers]
+    lines += [f"{total} = 0.0" for total in writer.totals]
     lines += [f"pv{m} = 0.0" for m in range(len(atoms.money))]
     lines += [f"qa{q} = 0.0" for q in range(len(atoms.qalys))]
     lines += [f"mt{m} = 0.0" for m in range(len(atoms.metrics))]
