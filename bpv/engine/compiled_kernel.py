@@ -18,7 +18,10 @@ exactly as the numpy engine works it out. What does not change from period
 to period — a node whose formula uses neither ``t`` nor any node that does,
 and any such part of a formula — is computed once per draw, before the loop
 over periods; ``x ** t`` of such an ``x`` is a running product, as
-:func:`bpv.formulas` computes it.
+:func:`bpv.formulas` computes it. ``cumulative(x)`` is a running total per
+draw and ``lag(x, k)`` reads ``x`` from an array of its values by period,
+written ``k`` periods before: both vary by period, and add in the numpy
+kernel's order.
 
 What agrees with the numpy kernel
 ---------------------------------

@@ -111,7 +111,7 @@ def cumulative(x: ArrayLike, t: ArrayLike) -> NDArray[np.float64]:
     totals[:1] = values[:1]
     # Period by period (each step one pass over the draws) rather than
     # np.cumsum along the first axis, which is slower; the same additions.
-    for period in range(1, totals.shape[0]):
+    for period in range(1, value.shape[axis]):
         np.add(totals[period - 1:period], values[period:period + 1],
                out=totals[period:period + 1])
     return out

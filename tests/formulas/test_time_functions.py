@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
+from bpv import formulas
 from bpv.errors import FormulaError, MissingValueError
 from bpv.formulas import FUNCTIONS, RESERVED_NAMES, parse_formula
 from bpv.formulas.time_functions import cumulative, lag
@@ -142,7 +146,8 @@ def test_the_period_axis_is_where_t_runs() -> None:
     # of draws by periods, and lag and cumulative follow it there.
     by_draws = parse_formula("cumulative(x)").evaluate({"x": x.T}, t=np.arange(3.0))
     np.testing.assert_array_equal(by_draws, np.cumsum(x.T, axis=1))
-    np.testing.assert_array_equal(lag(x.T, 1, t=np.arange(3.0)), lag(x, 1, np.arange(3.0)[:, None]).T)
+    np.testing.assert_array_equal(lag(x.T, 1, t=np.arange(3.0)),
+                                  lag(x, 1, np.arange(3.0)[:, None]).T)
     np.testing.assert_array_equal(cumulative(x[0], t=np.arange(4.0)), np.cumsum(x[0]))
 
 
@@ -214,3 +219,37 @@ def test_a_lag_of_numbers_is_not_worked_out_as_a_constant() -> None:
 def test_a_wrong_call_is_refused_saying_why(text: str, message: str) -> None:
     with pytest.raises(FormulaError, match=message):
         parse_formula(text)
+
+
+# -- the documentation --------------------------------------------------------------------
+
+DOCS = Path(__file__).resolve().parents[2] / "docs"
+
+
+def test_the_docs_cohort_table_is_what_the_formulas_give() -> None:
+    text = (DOCS / "formulas.md").read_text(encoding="utf-8")
+    rows = dict(re.findall(r"^\| `([^`]+)` \| ([\d |]+) \|$", text, re.MULTILINE))
+    table = {label: np.array([float(v) for v in values.split("|")])
+             for label, values in rows.items()}
+    starts = table["starts"]
+    t = np.arange(starts.size, dtype=np.float64)
+    for label in ("cumulative(starts)", "lag(cumulative(starts), 2)"):
+        np.testing.assert_array_equal(parse_formula(label).evaluate({"starts": starts}, t=t),
+                                      table[label], label)
+    enrolled = re.search(r'id: enrolled, .*formula: "([^"]+)"', text)
+    assert enrolled is not None
+    np.testing.assert_array_equal(
+        parse_formula(enrolled.group(1)).evaluate({"starts": starts}, t=t), table["enrolled"])
+    np.testing.assert_array_equal(
+        parse_formula("starts + lag(starts, 1)").evaluate({"starts": starts}, t=t),
+        table["enrolled"])  # "the same is a sum of d lags"
+
+
+def test_the_docs_list_every_function() -> None:
+    reference = (DOCS / "formulas.md").read_text(encoding="utf-8")
+    design = (DOCS / "design" / "formulas.md").read_text(encoding="utf-8")
+    module = formulas.__doc__ or ""
+    for name in FUNCTIONS:
+        assert f"`{name}(" in reference, name
+        assert f"`{name}`" in design, name
+        assert f"``{name}(" in module, name
