@@ -39,6 +39,8 @@ class _NodeOutline:
     id: str | None
     kind: str | None
     formula_names: frozenset[str]
+    #: The formula calls lag (a node that lags itself is still a cycle).
+    lags: bool
     formula_ok: bool
     computed: bool
     organisation: str | None
@@ -104,18 +106,22 @@ def _outline_node(index: int, raw: Any) -> _NodeOutline:
     kind = _text(raw, "kind")
     formula = _get(raw, "formula")
     names: frozenset[str] = frozenset()
+    lags = False
     formula_ok = formula is None or isinstance(formula, str)
     if isinstance(formula, str):
         try:
-            names = parse_formula(formula).names
+            parsed = parse_formula(formula)
         except FormulaError:
             formula_ok = False
+        else:
+            names, lags = parsed.names, "lag" in parsed.functions
     depends_on = _get(raw, "depends_on")
     return _NodeOutline(
         index=index,
         id=_text(raw, "id"),
         kind=kind if kind in KIND_RANK else None,
         formula_names=names,
+        lags=lags,
         formula_ok=formula_ok,
         computed=formula is not None or kind == "activity",
         organisation=_text(raw, "organisation"),
@@ -333,11 +339,18 @@ def _graph_problems(bid: _BidOutline, *, links_whole: bool) -> list[ProblemTuple
     problems = _kind_order_problems(bid.edges, bid.by_id)
     position = bid.position
     cycles = find_cycles(bid.edges, position)
-    problems += [(("nodes", position[cycle[0]]), "cycle: " + " -> ".join(cycle), None)
+    problems += [(("nodes", position[cycle[0]]), "cycle: " + " -> ".join(cycle)
+                  + (_LAG_CYCLE if any(bid.by_id[node_id].lags for node_id in cycle) else ""),
+                  None)
                  for cycle in cycles]
     if links_whole and not cycles:
         problems += _trace_problems(bid.edges, bid.by_id)
     return problems
+
+
+#: Said of a cycle through a node that calls lag: lag(x, k) uses x as any name does.
+_LAG_CYCLE = ("; lag(x, k) still uses x, so a node cannot lag its own value: write a stock "
+              "as the running total of its flows, cumulative(inflow) - cumulative(outflow)")
 
 
 def _kind_order_problems(
