@@ -39,10 +39,11 @@ def read_regular_file(path: str | os.PathLike[str], *, limit: int, what: str) ->
     # Opened without blocking (a pipe with no writer would wait for ever) and checked
     # on the open descriptor, so the file read is the file checked.
     descriptor = os.open(Path(path), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+        os.close(descriptor)
+        msg = f"not a regular file (a device, pipe or folder); {what} is read only from one"
+        raise SpecError(msg)
     with os.fdopen(descriptor, "rb") as file:
-        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-            msg = f"not a regular file (a device, pipe or folder); {what} is read only from one"
-            raise SpecError(msg)
         data = file.read(limit + 1)
     if len(data) > limit:
         msg = f"the file is larger than {limit:,} bytes, the limit for {what} (docs/limits.md)"

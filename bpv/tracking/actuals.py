@@ -53,10 +53,11 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from bpv._utils.files import read_regular_file
 from bpv._utils.formatting import json_safe
+from bpv._utils.validation import check_instance
 from bpv.errors import ActualsError, Problem, SpecError, did_you_mean
 from bpv.io import MAX_FILE_BYTES
 from bpv.spec.bid import Bid
@@ -204,7 +205,7 @@ def _decode(data: bytes) -> tuple[str | None, Problem | None]:
 
 def _csv_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, Any]]], list[Problem]]:
     """Return the header, each row by its first line, and problems of the file's shape."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     problems: list[Problem] = []
     rows: list[tuple[int, dict[str, Any]]] = []
     try:
@@ -240,12 +241,12 @@ def _csv_rows(text: str) -> tuple[list[str], list[tuple[int, dict[str, Any]]], l
     return names, rows, problems
 
 
-def _record_rows(records: Sequence[Any]) -> tuple[list[str], list[tuple[int, dict[str, Any]]],
+def _record_rows(records: Sequence[Any]) -> tuple[list[tuple[int, dict[str, Any]]],
                                                    list[Problem]]:
+    """Return each record by its number from 1, and the problems of their keys."""
     if len(records) > MAX_ACTUALS_ROWS:
-        return [], [], [Problem("", f"{len(records):,} records of actuals, more than the limit "
-                                f"of {MAX_ACTUALS_ROWS:,} (docs/limits.md)")]
-    names: dict[str, None] = {}
+        return [], [Problem("", f"{len(records):,} records of actuals, more than the limit "
+                            f"of {MAX_ACTUALS_ROWS:,} (docs/limits.md)")]
     rows: list[tuple[int, dict[str, Any]]] = []
     problems: list[Problem] = []
     for number, record in enumerate(records, start=1):
@@ -254,9 +255,11 @@ def _record_rows(records: Sequence[Any]) -> tuple[list[str], list[tuple[int, dic
                                     f"{type(record).__name__}", number))
             continue
         row = {str(key).strip().lower(): value for key, value in record.items()}
-        names |= dict.fromkeys(row)
-        rows.append((number, row))
-    return list(names), rows, problems
+        unknown = [Problem("", message, number) for message in _unknown_columns(row)]
+        problems += unknown
+        if not unknown:
+            rows.append((number, row))
+    return rows, problems
 
 
 def _frame_records(frame: Any) -> list[dict[str, Any]]:
@@ -269,16 +272,19 @@ def _frame_records(frame: Any) -> list[dict[str, Any]]:
     return [dict(record) for record in records]
 
 
-def _header_problems(names: Sequence[str]) -> list[Problem]:
-    problems: list[Problem] = []
-    seen: set[str] = set()
+def _unknown_columns(names: Iterable[str]) -> list[str]:
+    messages = []
     for name in names:
-        if name in seen:
-            problems.append(Problem("", f"the column '{name}' appears twice", 1))
-        seen.add(name)
         if name not in COLUMNS:
             hint = did_you_mean(name, COLUMNS) or f"; the columns are: {', '.join(COLUMNS)}"
-            problems.append(Problem("", f"unknown column '{name}'{hint}", 1))
+            messages.append(f"unknown column '{name}'{hint}")
+    return messages
+
+
+def _header_problems(names: Sequence[str]) -> list[Problem]:
+    problems = [Problem("", f"the column '{name}' appears twice", 1)
+                for index, name in enumerate(names) if name in names[:index]]
+    problems += [Problem("", message, 1) for message in _unknown_columns(names)]
     problems += [Problem("", f"missing column '{name}' (the columns required are "
                          f"{', '.join(REQUIRED_COLUMNS)})", 1)
                  for name in REQUIRED_COLUMNS if name not in names]
@@ -506,10 +512,7 @@ def read_actuals(source: str | os.PathLike[str] | Sequence[Mapping[str, Any]] | 
     OSError
         If the file cannot be opened.
     """
-    if not isinstance(bid, Bid):
-        msg = (f"The 'bid' parameter of read_actuals must be a bpv.Bid. Got "
-               f"{type(bid).__name__} instead.")
-        raise SpecError(msg)
+    bid = check_instance(bid, Bid, name="bid", function="read_actuals", expected="a bpv.Bid")
     day = _as_date(as_at, function="read_actuals")
     problems: list[Problem] = []
     if isinstance(source, str | os.PathLike):
@@ -522,20 +525,20 @@ def read_actuals(source: str | os.PathLike[str] | Sequence[Mapping[str, Any]] | 
         if problem is not None or text is None:
             raise ActualsError([problem] if problem else [], source=where)
         names, rows, problems = _csv_rows(text)
+        header = _header_problems(names) if names else []
+        if any(problem.message.startswith("missing column") for problem in header):
+            _raise(header + problems, where)
+        problems = header + problems
     elif type(source).__module__.split(".")[0] == "pandas":
         where = "DataFrame"
-        names, rows, problems = _record_rows(_frame_records(source))
-    elif isinstance(source, Sequence) and not isinstance(source, bytes | bytearray):
+        rows, problems = _record_rows(_frame_records(source))
+    elif isinstance(source, Sequence) and not isinstance(source, str | bytes | bytearray):
         where = "records"
-        names, rows, problems = _record_rows(source)
+        rows, problems = _record_rows(source)
     else:
         msg = (f"The 'source' parameter of read_actuals must be a CSV file's path, a list of "
                f"records or a pandas DataFrame. Got {type(source).__name__} instead.")
         raise SpecError(msg)
-    header = _header_problems(names) if names or not rows else []
-    if any(problem.message.startswith("missing column") for problem in header):
-        _raise(problems + header, where)
-    problems = header + problems
     checker = _RowChecker(bid, day)
     checked = [result for line, row in rows
                if (result := checker.check(line, row, problems)) is not None]
@@ -554,7 +557,7 @@ def read_actuals(source: str | os.PathLike[str] | Sequence[Mapping[str, Any]] | 
                    source=where, as_at=day)
 
 
-def _raise(problems: Iterable[Problem], where: str) -> None:
+def _raise(problems: Iterable[Problem], where: str) -> NoReturn:
     ordered = sorted(problems, key=lambda problem: (problem.line or 0))
     if len(ordered) > MAX_PROBLEMS_LISTED:
         more = len(ordered) - MAX_PROBLEMS_LISTED

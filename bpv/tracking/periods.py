@@ -168,8 +168,8 @@ def _month_of(text: str) -> tuple[int, int] | None:
         month = int(match.group(2))
         return (int(match.group(1)), month) if 1 <= month <= 12 else None
     if match := _NAMED_MONTH.fullmatch(text):
-        month = _MONTH_NAMES.get(match.group(1).lower())
-        return (int(match.group(2)), month) if month is not None else None
+        named = _MONTH_NAMES.get(match.group(1).lower())
+        return (int(match.group(2)), named) if named is not None else None
     return None
 
 

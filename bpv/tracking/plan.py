@@ -32,6 +32,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bpv._utils.formatting import format_number, json_safe
+from bpv._utils.validation import check_instance
 from bpv.engine.identity import bid_hash
 from bpv.engine.results import Appraisal
 from bpv.errors import SpecError, UnknownNameError, did_you_mean
@@ -221,10 +222,10 @@ def the_bid_appraised(appraisal: Appraisal, bid: Bid, *, function: str) -> None:
     SpecError
         If the appraisal kept no flows, or its recorded hash is not the bid's.
     """
-    if not isinstance(bid, Bid):
-        msg = (f"The 'bid' parameter of {function} must be the bpv.Bid that was appraised. "
-               f"Got {type(bid).__name__} instead.")
-        raise SpecError(msg)
+    check_instance(appraisal, Appraisal, name="appraisal", function=function,
+                   expected="a bpv.Appraisal")
+    check_instance(bid, Bid, name="bid", function=function,
+                   expected="the bpv.Bid that was appraised")
     if appraisal.bid_hash and appraisal.bid_hash != bid_hash(bid):
         msg = (f"The 'bid' parameter of {function} must be the bid that was appraised: bid "
                f"'{bid.id}' hashes to {bid_hash(bid)[:12]}…, the appraisal of "

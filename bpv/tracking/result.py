@@ -28,6 +28,7 @@ from datetime import date
 from typing import Any
 
 from bpv._utils.formatting import json_safe
+from bpv._utils.validation import check_instance
 from bpv.engine.identity import bid_hash
 from bpv.engine.results import Appraisal, Summary
 from bpv.errors import SpecError
@@ -138,20 +139,15 @@ def track(appraisal: Appraisal,
     ActualsError
         If the actuals have problems.
     """
-    if rule is not None and not isinstance(rule, RagRule):
-        msg = (f"The 'rule' parameter of track must be a bpv.tracking.status.RagRule. Got "
-               f"{type(rule).__name__} instead.")
-        raise SpecError(msg)
+    if rule is not None:
+        check_instance(rule, RagRule, name="rule", function="track",
+                       expected="a bpv.RagRule")
     if bid is None and isinstance(actuals, Actuals):
         bid = actuals.bid
     if bid is None:
         msg = ("The 'bid' parameter of track is required: an appraisal holds the bid's hash, "
                "not the bid; pass the Bid given to bpv.appraise (track(result, actuals, "
                "bid=bid))")
-        raise SpecError(msg)
-    if not isinstance(appraisal, Appraisal):
-        msg = (f"The 'appraisal' parameter of track must be a bpv.Appraisal. Got "
-               f"{type(appraisal).__name__} instead.")
         raise SpecError(msg)
     the_bid_appraised(appraisal, bid, function="track")
     if isinstance(actuals, Actuals):
