@@ -71,7 +71,7 @@ class Tracking:
         """Return a table by series: actuals counted by RAG, totals to date, P(meets target).
 
         ``variance %`` is the cumulative actual against the cumulative plan;
-        ``P(meets target)`` is the plan's probability of meeting the target of
+        ``P(target)`` is the plan's probability of meeting the target of
         the latest year with an actual.
         """
         rows: dict[str, dict[str, float]] = {}
@@ -85,7 +85,7 @@ class Tracking:
             stats["variance %"] = (100 * (row.cumulative_actual - row.cumulative_plan)
                                    / abs(row.cumulative_plan)) if row.cumulative_plan \
                 else math.nan
-            stats["P(meets target)"] = row.p_meets_target
+            stats["P(target)"] = row.p_meets_target
         return Summary(rows, title=f"{self.bid.id}: delivery as at {self.as_at.isoformat()}; "
                        f"{self.rule.text}")
 

@@ -180,7 +180,7 @@ class StatusRow:
 
 
 _COLUMNS = (("series", 22), ("period", 12), ("actual", 11), ("plan", 11), ("variance", 11),
-            ("var %", 8), ("cum actual", 12), ("cum plan", 12), ("P(>= act)", 10), ("RAG", 6))
+            ("var %", 8), ("cum actual", 12), ("cum plan", 12), ("P(as good)", 11), ("RAG", 6))
 
 
 @dataclass(frozen=True)
