@@ -24,6 +24,7 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 from typing import Any
 
@@ -64,7 +65,11 @@ class Tracking:
     as_at: date
 
     def status(self) -> Status:
-        """Return every actual against the plan, RAG-rated by the rule."""
+        """Return every actual against the plan, RAG-rated by the rule (computed once)."""
+        return self._status
+
+    @cached_property
+    def _status(self) -> Status:
         return status(self.plan, self.actuals, rule=self.rule)
 
     def summary(self) -> Summary:

@@ -279,21 +279,21 @@ def status(plan: Plan, actuals: Actuals, *, rule: RagRule | None = None) -> Stat
     rows: list[StatusRow] = []
     for key in order:
         series_plan = plan[key]
+        # the rule's band edges and P(meets target) of every year, once per series
+        edges = np.quantile(series_plan.draws, list(rule.levels), axis=0)
+        meets = series_plan.p_meets_target
         indices = sorted(by_series[key], key=lambda i: (actuals.periods[i].first, i))
         planned_to_date = np.zeros(series_plan.draws.shape[0])
         actual_to_date = 0.0
         for index in indices:
             seen = actuals.observations[index]
             year, share = seen.year, seen.share
-            draws = series_plan.draws[:, year]
-            planned_to_date = planned_to_date + share * draws
+            planned_to_date += share * series_plan.draws[:, year]
             actual_to_date += seen.value
-            low_amber, low_green, high_green, high_amber = (
-                share * np.quantile(draws, list(rule.levels)))
+            low_amber, low_green, high_green, high_amber = (float(v) for v in
+                                                            share * edges[:, year])
             median = share * float(series_plan.median[year])
             variance = seen.value - median
-            target = float(series_plan.target[year])
-            met = draws >= target if series_plan.better == "higher" else draws <= target
             rows.append(StatusRow(
                 series=key.label, period=seen.period, year=year, share=share,
                 unit=series_plan.unit, better=series_plan.better, actual=seen.value,
@@ -301,15 +301,13 @@ def status(plan: Plan, actuals: Actuals, *, rule: RagRule | None = None) -> Stat
                 variance_pct=100 * variance / abs(median) if median else math.nan,
                 cumulative_actual=actual_to_date,
                 cumulative_plan=float(np.median(planned_to_date)),
-                band_50=(float(low_green), float(high_green)),
-                band_90=(float(low_amber), float(high_amber)),
-                target=share * target,
+                band_50=(low_green, high_green), band_90=(low_amber, high_amber),
+                target=share * float(series_plan.target[year]),
                 p_actual_or_better=float(series_plan.at_least_as_good(
                     seen.value, year, share).mean()),
-                p_meets_target=float(met.mean()),
-                rag=rule.rate(seen.value, lower_green=float(low_green),
-                              upper_green=float(high_green), lower_amber=float(low_amber),
-                              upper_amber=float(high_amber), median=median,
+                p_meets_target=float(meets[year]),
+                rag=rule.rate(seen.value, lower_green=low_green, upper_green=high_green,
+                              lower_amber=low_amber, upper_amber=high_amber, median=median,
                               better=series_plan.better),
                 location=seen.location))
     return Status(rows=tuple(rows), rule=rule, as_at=actuals.as_at, bid_id=plan.bid_id)

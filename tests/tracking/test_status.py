@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import bpv
 from bpv.errors import SpecError
@@ -148,3 +150,28 @@ def test_the_rule_is_printed_beside_the_table_and_kept_in_the_data(appraised):
 def test_a_rule_must_nest_its_bands(green, amber):
     with pytest.raises(SpecError, match="RagRule"):
         RagRule(green=green, amber=amber)
+
+
+_ORDER = {"red": 0, "amber": 1, "green": 2}
+finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
+
+
+@given(st.lists(finite, min_size=5, max_size=5), finite, finite,
+       st.sampled_from(["higher", "lower"]))
+def test_a_better_actual_never_rates_worse(edges, a, b, better):
+    # Bands nested around the median, as quantiles are: p5 <= p25 <= median <= p75 <= p95.
+    low_amber, low_green, median, high_green, high_amber = sorted(edges)
+    rule = RagRule()
+    bands = {"lower_green": low_green, "upper_green": high_green, "lower_amber": low_amber,
+             "upper_amber": high_amber, "median": median, "better": better}
+    worse, best = sorted((a, b)) if better == "higher" else sorted((a, b), reverse=True)
+    assert _ORDER[rule.rate(worse, **bands)] <= _ORDER[rule.rate(best, **bands)]
+    # With nested bands the rule is one-sided: only the worse-side edges matter.
+    for actual in (a, b):
+        if better == "higher":
+            expected = "green" if actual >= low_green else \
+                "amber" if actual >= low_amber else "red"
+        else:
+            expected = "green" if actual <= high_green else \
+                "amber" if actual <= high_amber else "red"
+        assert rule.rate(actual, **bands) == expected
