@@ -66,7 +66,7 @@ from bpv.tracking.periods import Period, parse_period
 from bpv.tracking.series import LEDGER_SERIES, SeriesKey
 from bpv.tracking.settings import SeriesSettings, series_settings
 
-__all__ = ["COLUMNS", "MAX_ACTUALS_BYTES", "MAX_ACTUALS_ROWS", "MAX_CELL_LENGTH",
+__all__ = ["COLUMNS", "MAX_ACTUALS_BYTES", "MAX_ACTUALS_ROWS", "MAX_CELL_LENGTH", "as_at_date",
            "MAX_NOTE_LENGTH", "MAX_PROBLEMS_LISTED",
            "REQUIRED_COLUMNS", "ActualRecord", "Actuals", "read_actuals"]
 
@@ -172,7 +172,8 @@ class Actuals:
 # -- reading the source into rows -----------------------------------------------------------
 
 
-def _as_date(value: date | str | None, *, function: str) -> date:
+def as_at_date(value: date | str | None, *, function: str) -> date:
+    """Return an as-at date given as a date, a datetime, ISO text or None (today)."""
     if value is None:
         return date.today()
     if isinstance(value, datetime):
@@ -513,7 +514,7 @@ def read_actuals(source: str | os.PathLike[str] | Sequence[Mapping[str, Any]] | 
         If the file cannot be opened.
     """
     bid = check_instance(bid, Bid, name="bid", function="read_actuals", expected="a bpv.Bid")
-    day = _as_date(as_at, function="read_actuals")
+    day = as_at_date(as_at, function="read_actuals")
     problems: list[Problem] = []
     if isinstance(source, str | os.PathLike):
         where = str(source)

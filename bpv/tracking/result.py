@@ -24,8 +24,8 @@ import math
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date
+from functools import cached_property
 from typing import Any
 
 from bpv._utils.formatting import json_safe
@@ -34,7 +34,7 @@ from bpv.engine.identity import bid_hash
 from bpv.engine.results import Appraisal, Summary
 from bpv.errors import SpecError
 from bpv.spec.bid import Bid
-from bpv.tracking.actuals import Actuals, read_actuals
+from bpv.tracking.actuals import Actuals, as_at_date, read_actuals
 from bpv.tracking.plan import Plan, plan, the_bid_appraised
 from bpv.tracking.status import RagRule, Status, status
 
@@ -129,8 +129,8 @@ def track(appraisal: Appraisal,
         The RAG rule (default: green within the 50% band or better than the
         median, amber within the 90% band).
     as_at : datetime.date or str, optional
-        The date the actuals are read as at (default today; for
-        :class:`Actuals`, the date they were read as at).
+        The date the actuals are read as at (default today). For
+        :class:`Actuals`, leave it out: they were read as at a date already.
 
     Returns
     -------
@@ -156,6 +156,11 @@ def track(appraisal: Appraisal,
         raise SpecError(msg)
     the_bid_appraised(appraisal, bid, function="track")
     if isinstance(actuals, Actuals):
+        if as_at is not None and as_at_date(as_at, function="track") != actuals.as_at:
+            msg = (f"The 'as_at' parameter of track must be the date the actuals were read as "
+                   f"at ({actuals.as_at.isoformat()}), or be left out. Got {as_at!r} instead; "
+                   "read them again with bpv.read_actuals(..., as_at=...)")
+            raise SpecError(msg)
         if bid_hash(actuals.bid) != bid_hash(bid):
             msg = (f"The 'actuals' parameter of track must be read against the bid appraised: "
                    f"they were read against bid '{actuals.bid.id}' "

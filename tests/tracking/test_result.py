@@ -54,6 +54,9 @@ def test_actuals_already_read_carry_their_bid(appraised):
     tracking = bpv.track(result, actuals, rule=bpv.RagRule(green=0.6, amber=0.8))
     assert tracking.actuals is actuals
     assert tracking.rule.green == 0.6
+    assert bpv.track(result, actuals, as_at=AS_AT).as_at == AS_AT
+    with pytest.raises(SpecError, match="the date the actuals were read as at"):
+        bpv.track(result, actuals, as_at="2027-01-01")
 
 
 def test_the_pieces_must_belong_together(appraised):
