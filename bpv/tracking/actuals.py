@@ -470,8 +470,10 @@ def _measurement(checker: _RowChecker,
         if declared is None and settings.may_count and len(whole) == len(records):
             # a count: whole numbers, so Poisson; a negative count is a mistake
             problems += [Problem("value", f"{key.label} is a count (its actuals are whole "
-                                 f"numbers) and cannot be negative, got {record.value:g}",
-                                 record.line) for record in records if record.value < 0]
+                                 f"numbers) and cannot be negative, got {record.value:g}; if "
+                                 "it may be, say likelihood: normal for it in the bid's "
+                                 "tracking: section", record.line)
+                         for record in records if record.value < 0]
         elif declared == "poisson":
             problems += [Problem("value", f"{key.label} is measured as a count (poisson) and "
                                  f"needs a whole number, at least 0; got {record.value:g}",

@@ -255,3 +255,20 @@ def test_arguments_are_checked(bid):
                       {"node": "patients", "period": "2026/27", "vaule": 1}], bid)
     records = [{"Node ": "patients", "PERIOD": "2025/26", "Value": 1}]  # names as in a file
     assert read_actuals(records, bid, as_at=AS_AT).records[0].node == "patients"
+
+
+def test_a_dataframe_with_missing_cells_and_numpy_numbers(bid):
+    pd = pytest.importorskip("pandas")
+    frame = pd.DataFrame({"node": ["admissions_avoided", "patients", "patients"],
+                          "period": ["2025/26 Q1", "2025/26 Q1", "2025/26 Q2"],
+                          "value": [4, float("nan"), 300],  # float64, with one missing
+                          "organisation": [None, None, None],
+                          "recorded_at": pd.to_datetime(["2025-07-01", "2025-07-02",
+                                                         "2025-10-02"])})
+    with pytest.raises(ActualsError) as caught:
+        read_actuals(frame, bid, as_at=AS_AT)
+    assert [str(p) for p in caught.value.problems] == [
+        "line 2: value: missing: give the actual's value"]
+    actuals = read_actuals(frame.dropna(subset=["value"]), bid, as_at=AS_AT)
+    assert [record.value for record in actuals.records] == [4.0, 300.0]
+    assert actuals.records[0].recorded_at == "2025-07-01 00:00:00"
