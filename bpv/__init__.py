@@ -22,6 +22,7 @@ from bpv.analysis.sensitivity_result import Sensitivity
 from bpv.engine.monte_carlo import appraise
 from bpv.engine.results import Appraisal
 from bpv.errors import (
+    ActualsError,
     BidValidationError,
     BidWarning,
     BPVError,
@@ -45,6 +46,9 @@ from bpv.spec.parameter import Parameter
 from bpv.spec.policies import Additionality, EvidencePolicy, OptimismBias
 from bpv.spec.scenario import Scenario
 from bpv.spec.schema import bid_schema
+from bpv.tracking.actuals import read_actuals
+from bpv.tracking.result import Tracking, track
+from bpv.tracking.status import RagRule
 from bpv.transform.adjustments import Adjusted, Adjustment, adjust
 from bpv.transform.scenarios import apply_scenario
 
@@ -79,6 +83,11 @@ __all__ = [
     "ScenarioTable",
     "apply_scenario",
     "scenarios",
+    # tracking delivery against the plan
+    "RagRule",
+    "Tracking",
+    "read_actuals",
+    "track",
     # settings policies: optimism bias, evidence, additionality
     "Adjusted",
     "Adjustment",
@@ -90,6 +99,7 @@ __all__ = [
     "logic_model",
     "parse_formula",
     # errors and warnings
+    "ActualsError",
     "BPVError",
     "BPVWarning",
     "BidValidationError",

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "ActualsError",
     "BPVError",
     "BPVWarning",
     "BidValidationError",
@@ -163,6 +164,23 @@ class BidValidationError(SpecError):
         origin = f" in {self.source}" if self.source else ""
         head = f"{n} problem{'s' if n != 1 else ''} found{origin}:"
         return "\n".join([head, *(f"  {problem}" for problem in self.problems)])
+
+
+class ActualsError(BidValidationError):
+    """A file (or list) of actuals has one or more problems; all of them are listed.
+
+    Nothing is read from a source with problems. Each problem carries the
+    line of the file (or the 1-based number of the record) it was found on,
+    and the source names the file.
+
+    Examples
+    --------
+    >>> error = ActualsError([Problem("value", "expected a number, got 'n/a'", line=4)],
+    ...                      source="actuals.csv")
+    >>> print(error)
+    1 problem found in actuals.csv:
+      line 4: value: expected a number, got 'n/a'
+    """
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:

@@ -23,6 +23,7 @@ from bpv.spec.graph import KIND_RANK, find_cycles
 from bpv.spec.node import article
 from bpv.spec.policies import policy_problems
 from bpv.spec.scenario import NodeFacts, readable_changes, scenario_problems
+from bpv.spec.tracking import LEDGER_KEYS, financial_year, split_series_key, year_label
 
 __all__ = ["outline_problems"]
 
@@ -199,6 +200,7 @@ def outline_problems(data: Any) -> list[ProblemTuple]:
     problems += policy_problems(_get(data, "settings"), bid.parameters, bid.position)
     problems += _scenario_problems(_get(data, "scenarios"), bid.parameters, bid.raw_nodes)
     problems += _supports_problems(bid)
+    problems += _tracking_problems(_get(data, "tracking"), bid, _get(data, "start_year"))
     return problems
 
 
@@ -427,4 +429,63 @@ def _correlation_problems(correlations: Any, parameters: Mapping[str, Any]) -> l
         if _get(distribution, "dist") == "fixed":
             problems.append((loc, f"parameter '{name}' is fixed, so it cannot be correlated "
                              "with anything; give it a distribution or drop it here", name))
+    return problems
+
+
+def _tracking_problems(tracking: Any, bid: _BidOutline, start_year: Any) -> list[ProblemTuple]:
+    """Keys of ``tracking:`` name computed nodes or organisations' money; targets the horizon."""
+    if not isinstance(tracking, Mapping) or not tracking:
+        return []
+    problems: list[ProblemTuple] = []
+    for key, entry in tracking.items():
+        if not isinstance(key, str):
+            continue
+        loc: Location = ("tracking", key)
+        problem = _series_key_problem(key, bid)
+        if problem:
+            problems.append((loc, problem, key))
+        targets = _get(entry, "targets")
+        if not isinstance(targets, Mapping) or not targets:
+            continue
+        if key in LEDGER_KEYS and key not in bid.by_id:
+            problems.append(((*loc, "targets"), f"'{key}' sets how every organisation's {key} "
+                             "are tracked; give targets for one organisation's, under "
+                             f"'{key}.<organisation>'", key))
+            continue
+        problems += _target_year_problems(targets, (*loc, "targets"), start_year, bid.horizon)
+    return problems
+
+
+def _series_key_problem(key: str, bid: _BidOutline) -> str | None:
+    head, organisation = split_series_key(key)
+    if organisation is not None:
+        if head not in LEDGER_KEYS:
+            return (f"unknown series '{key}': only {' and '.join(LEDGER_KEYS)} take an "
+                    "organisation ('costs.community'); a node is named by its id alone")
+        if organisation not in bid.known_organisations:
+            return (f"unknown organisation '{organisation}'"
+                    f"{did_you_mean(organisation, bid.known_organisations)}")
+        return None
+    if key in bid.by_id:
+        if not bid.by_id[key].computed:
+            return f"node '{key}' is qualitative (no formula): it has no values to track"
+        return None
+    if key in LEDGER_KEYS:
+        return None
+    return (f"unknown node '{key}'{did_you_mean(key, [*bid.by_id, *LEDGER_KEYS])}; a key is a "
+            "node id, costs, savings, costs.<organisation> or savings.<organisation>")
+
+
+def _target_year_problems(targets: Mapping[Any, Any], loc: Location, start_year: Any,
+                          horizon: Any) -> list[ProblemTuple]:
+    if isinstance(start_year, bool) or not isinstance(start_year, int) \
+            or isinstance(horizon, bool) or not isinstance(horizon, int):
+        return []
+    first, last = year_label(start_year), year_label(start_year + horizon - 1)
+    problems: list[ProblemTuple] = []
+    for label in targets:
+        year = financial_year(label) if isinstance(label, str) else None
+        if year is not None and not start_year <= year < start_year + horizon:
+            problems.append(((*loc, label), f"{label} is outside the bid's horizon, "
+                             f"{first} to {last}", label))
     return problems
