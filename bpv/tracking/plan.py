@@ -8,6 +8,14 @@ of the series' value over the appraisal's draws, the target (declared, or
 the median) and the probability of meeting it. Percentiles are numpy's
 ``quantile`` (linear interpolation) of the draws, year by year.
 
+**The plan is the scheme delivered.** An approved bid is tracked on the
+assumption that it goes ahead: the draws in which an activity's success gate
+failed (the activity delivers nothing, so everything downstream of it is
+zero) are left out of the plan. Otherwise a bid whose activities might not be
+delivered has a plan whose 90% band reaches zero, and an actual far below
+plan could never be red. The chance of failure stays in the appraisal, and
+the re-forecast weighs the actuals against every draw, delivered or not.
+
 Examples
 --------
 >>> import bpv
@@ -41,7 +49,8 @@ from bpv.spec.tracking import Better, split_series_key
 from bpv.tracking.series import SeriesKey, default_series, trajectories
 from bpv.tracking.settings import SeriesSettings, series_settings
 
-__all__ = ["Plan", "SeriesPlan", "plan", "plan_series", "the_bid_appraised", "tracked_series"]
+__all__ = ["Plan", "SeriesPlan", "delivered_draws", "plan", "plan_series", "the_bid_appraised",
+           "tracked_series"]
 
 Vector = NDArray[np.float64]
 _STATISTICS = ("mean", "median", "p5", "p25", "p75", "p95", "target", "p_meets_target")
@@ -175,7 +184,11 @@ class Plan:
         The bid planned, and its hash (that of the appraisal).
     periods : tuple of str
     n_draws : int
+        Draws of the plan: the appraisal's draws in which every activity was
+        delivered.
     series : dict of SeriesKey to SeriesPlan
+    n_appraised : int
+        Draws of the appraisal (``n_draws`` of them delivered every activity).
     """
 
     bid_id: str
@@ -183,6 +196,7 @@ class Plan:
     periods: tuple[str, ...]
     n_draws: int
     series: Mapping[SeriesKey, SeriesPlan]
+    n_appraised: int = 0
 
     def __getitem__(self, key: SeriesKey | str) -> SeriesPlan:
         if isinstance(key, SeriesKey) and key in self.series:
@@ -200,7 +214,7 @@ class Plan:
     def to_dict(self) -> dict[str, Any]:
         """Return the plan as plain data (statistics by period, not draws)."""
         return {"bid": self.bid_id, "bid_hash": self.bid_hash, "n_draws": self.n_draws,
-                "periods": list(self.periods),
+                "n_appraised": self.n_appraised, "periods": list(self.periods),
                 "series": [plan.to_dict() for plan in self.series.values()]}
 
     def to_json(self, *, indent: int | None = 2) -> str:
@@ -208,9 +222,10 @@ class Plan:
         return json.dumps(json_safe(self.to_dict()), indent=indent)
 
     def __str__(self) -> str:
-        head = (f"Plan of {self.bid_id} ({self.n_draws:,} draws): each series by financial "
-                "year; bands are the 50% (p25-p75) and 90% (p5-p95) of the draws; * marks a "
-                "declared target (otherwise the target is the median)")
+        head = (f"Plan of {self.bid_id} ({self.n_draws:,} draws of {self.n_appraised:,} "
+                "appraised: those in which every activity is delivered): each series by "
+                "financial year; bands are the 50% (p25-p75) and 90% (p5-p95) of the draws; "
+                "* marks a declared target (otherwise the target is the median)")
         return "\n\n".join([head, *(str(plan) for plan in self.series.values())])
 
 
@@ -278,9 +293,39 @@ def plan(appraisal: Appraisal, bid: Bid, *, series: Iterable[SeriesKey] = ()) ->
     assert appraisal.flows is not None  # noqa: S101 - checked just above
     keys = tuple(dict.fromkeys([*tracked_series(bid), *series]))
     values = trajectories(bid, appraisal.flows, keys)
+    delivered = delivered_draws(bid, appraisal.flows)
     periods = tuple(appraisal.periods) or bid.period_labels
-    plans = {key: plan_series(key, series_settings(bid, key), values[key], periods)
+    plans = {key: plan_series(key, series_settings(bid, key), values[key][delivered], periods)
              for key in keys}
-    n_draws = next(iter(appraisal.flows.values())).shape[0]
-    return Plan(bid_id=bid.id, bid_hash=appraisal.bid_hash, periods=periods, n_draws=n_draws,
-                series=plans)
+    return Plan(bid_id=bid.id, bid_hash=appraisal.bid_hash, periods=periods,
+                n_draws=int(delivered.sum()), series=plans, n_appraised=delivered.size)
+
+
+def delivered_draws(bid: Bid, flows: Mapping[str, Vector]) -> NDArray[np.bool_]:
+    """Return which draws delivered every activity whose success is uncertain.
+
+    An activity's values are its delivery profile times its success gate, so
+    a draw whose gate failed has the activity at zero in every period. An
+    activity whose profile is zero throughout the horizon (it starts after
+    it) cannot tell, and does not count. When no draw delivered everything,
+    every draw is kept.
+
+    Examples
+    --------
+    >>> import bpv
+    >>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")  # success 0.8
+    >>> result = bpv.appraise(bid, n_draws=10_000, rng=1, keep_flows=True, keep_inputs=True,
+    ...                       progress=False)
+    >>> delivered = delivered_draws(bid, result.flows)
+    >>> bool((delivered == (result.inputs["ward.delivered"] == 1)).all())
+    True
+    """
+    n_draws = next(iter(flows.values())).shape[0]
+    delivered = np.ones(n_draws, dtype=bool)
+    for node in bid.nodes:
+        if node.kind != "activity" or node.success is None or node.success == 1:
+            continue
+        active = np.any(flows[node.id] != 0, axis=1)
+        if active.any():
+            delivered &= active
+    return delivered if delivered.any() else np.ones(n_draws, dtype=bool)

@@ -30,26 +30,28 @@ def rags(tracking):
 
 def test_the_frailty_ward_is_on_track_for_quality_but_behind_on_money():
     tracking = track("frailty_virtual_ward")
-    assert rags(tracking) == {
-        "admissions_avoided": ["green"] * 6,
-        "savings (acute)": ["amber"] * 6,
-        "costs (community)": ["amber"] * 3 + ["red"] * 3,
-    }
+    found = rags(tracking)
+    assert found["admissions_avoided"] == ["green"] * 6
+    assert found["costs (community)"] == ["amber"] * 3 + ["red"] * 3
+    # Savings at about half the plan: never green, mostly beyond the 90% band.
+    assert set(found["savings (acute)"]) <= {"amber", "red"}
+    assert found["savings (acute)"].count("red") >= 4
     rows = tracking.status().rows
-    assert all(row.variance >= 0 for row in rows if row.series == "admissions_avoided")
+    admissions = [row for row in rows if row.series == "admissions_avoided"]
+    assert admissions[-1].cumulative_actual >= admissions[-1].cumulative_plan
     assert all(row.variance > 0 for row in rows if row.series == "costs (community)")
     assert all(row.variance < 0 for row in rows if row.series == "savings (acute)")
 
 
 def test_the_diabetes_programme_refers_as_planned_but_uptake_fails():
     tracking = track("diabetes_prevention")
-    assert rags(tracking) == {"referrals": ["green"] * 6, "participants": ["amber"] * 6,
-                              "completers": ["amber"] * 6}
+    assert rags(tracking) == {"referrals": ["green"] * 6, "participants": ["red"] * 6,
+                              "completers": ["red"] * 6}
     for row in tracking.status().rows:
         if row.series != "referrals":
             assert row.variance_pct < -50
-            # the plan's 10% chance that the programme is not delivered at all
-            assert row.p_actual_or_better == pytest.approx(0.90, abs=0.02)
+            # The plan is the programme delivered: no delivered draw is this far below it.
+            assert row.p_actual_or_better == pytest.approx(1.0, abs=0.005)
 
 
 def test_the_examples_read_today_without_problems():

@@ -24,11 +24,21 @@ AS_AT = date(2030, 6, 30)
 QUARTERS = [f"{year}/{(year + 1) % 100:02d} Q{q}" for year in range(2025, 2030)
             for q in range(1, 5)]
 
+def delivered(result, node_id):
+    """A node's flows in the draws where the ward was delivered: the plan's draws.
+
+    The success gate is read from the inputs the engine kept, independently of how
+    the plan finds the delivered draws (from the activity's own values).
+    """
+    return result.flows[node_id][result.inputs["ward.delivered"] == 1]
+
+
 
 @pytest.fixture(scope="module")
 def appraised():
     bid = bpv.load(BIDS / "frailty_virtual_ward.yaml")
-    result = bpv.appraise(bid, n_draws=3_000, rng=11, keep_flows=True, progress=False)
+    result = bpv.appraise(bid, n_draws=3_000, rng=11, keep_flows=True, keep_inputs=True,
+                             progress=False)
     return bid, result, plan(result, bid)
 
 
@@ -45,7 +55,7 @@ def rate(bid, planned, rows, rule=None):
 
 def test_rag_at_exactly_the_band_edges_when_higher_is_better(appraised):
     bid, result, planned = appraised
-    draws = result.flows["acute_cost_saved"]
+    draws = delivered(result, "acute_cost_saved")
     cases = [  # (level of the band edge, nudge, expected RAG)
         (0.25, 0, "green"), (0.25, -1, "amber"), (0.05, 0, "amber"), (0.05, -1, "red"),
         (0.5, 1, "green"), (0.75, 1, "green"), (0.95, 1, "green"), (0.10, 0, "amber"),
@@ -62,7 +72,7 @@ def test_rag_at_exactly_the_band_edges_when_higher_is_better(appraised):
 
 def test_rag_at_exactly_the_band_edges_when_lower_is_better(appraised):
     bid, result, planned = appraised
-    draws = result.flows["funding"]  # the community trust's costs
+    draws = delivered(result, "funding")  # the community trust's costs
     cases = [(0.75, 0, "green"), (0.75, 1, "amber"), (0.95, 0, "amber"), (0.95, 1, "red"),
              (0.5, -1, "green"), (0.05, -1, "green"), (0.25, 0, "green"), (0.9, 0, "amber")]
     rows = []
@@ -77,7 +87,7 @@ def test_rag_at_exactly_the_band_edges_when_lower_is_better(appraised):
 
 def test_a_wider_rule_moves_the_edges(appraised):
     bid, result, planned = appraised
-    draws = result.flows["acute_cost_saved"]
+    draws = delivered(result, "acute_cost_saved")
     value, _ = edge(draws, "2026/27", 0.15)  # inside the 90% band, below the 50%
     rows = [{"node": "savings", "organisation": "acute", "period": "2026/27", "value": value}]
     assert rate(bid, planned, rows).rows[0].rag == "amber"
@@ -87,7 +97,7 @@ def test_a_wider_rule_moves_the_edges(appraised):
 
 def test_variance_cumulative_totals_and_probabilities_by_hand(appraised):
     bid, result, planned = appraised
-    draws = result.flows["admissions_avoided"]
+    draws = delivered(result, "admissions_avoided")
     given = [("2026/27 Q1", 9), ("2025/26", 20), ("2026/27 Q2", 14)]
     rows = [{"node": "admissions_avoided", "period": p, "value": v} for p, v in given]
     table = rate(bid, planned, rows).rows
@@ -121,12 +131,12 @@ def test_a_declared_target_is_met_or_not_under_the_plan(appraised):
     data = bid.to_dict()
     data["tracking"] = {"admissions_avoided": {"targets": {"2026/27": 60}}}
     tracked = bpv.loads(json.dumps(data), format="json")
-    tracked_result = bpv.appraise(tracked, n_draws=3_000, rng=11, keep_flows=True,
+    tracked_result = bpv.appraise(tracked, n_draws=3_000, rng=11, keep_flows=True, keep_inputs=True,
                                   progress=False)
     planned = plan(tracked_result, tracked)
     rows = [{"node": "admissions_avoided", "period": "2026/27 Q1", "value": 12}]
     row = status(planned, read_actuals(rows, tracked, as_at=AS_AT)).rows[0]
-    draws = tracked_result.flows["admissions_avoided"][:, 1]
+    draws = delivered(tracked_result, "admissions_avoided")[:, 1]
     assert row.p_meets_target == (draws >= 60).mean()
     assert row.target == pytest.approx(60 * row.share)
 
