@@ -52,22 +52,20 @@ def effective_sample_size(weights: ArrayLike) -> float:
     Equal weights over n draws give n; all the weight on one draw gives 1.
     """
     values = np.asarray(weights, dtype=np.float64)
-    return float(1.0 / np.dot(values, values))
+    return float(1.0 / np.sum(values * values))
 
 
 def weighted_mean(values: ArrayLike, weights: ArrayLike) -> float:
     """Return ``Σ wᵢ xᵢ`` for normalised weights (0 × ±inf counts as 0)."""
-    x, w = np.asarray(values, dtype=np.float64), np.asarray(weights, dtype=np.float64)
-    kept = w > 0
-    return float(np.dot(x[kept], w[kept]))
+    x, w = _kept(values, weights)
+    return float(np.sum(x * w))
 
 
 def weighted_sd(values: ArrayLike, weights: ArrayLike) -> float:
     """Return the weighted standard deviation, ``sqrt(Σ wᵢ (xᵢ − x̄)²)`` (no bias correction)."""
-    x, w = np.asarray(values, dtype=np.float64), np.asarray(weights, dtype=np.float64)
-    kept = w > 0
-    mean = np.dot(x[kept], w[kept])
-    return float(np.sqrt(np.dot((x[kept] - mean) ** 2, w[kept])))
+    x, w = _kept(values, weights)
+    mean = np.sum(x * w)
+    return float(np.sqrt(np.sum((x - mean) ** 2 * w)))
 
 
 def weighted_quantile(values: ArrayLike, weights: ArrayLike, q: ArrayLike) -> FloatArray:
@@ -110,3 +108,15 @@ def weighted_quantile(values: ArrayLike, weights: ArrayLike, q: ArrayLike) -> Fl
     index = np.clip(np.maximum(index, first), 0, x.size - 1)
     result: FloatArray = x[order][index]
     return result
+
+
+def _kept(values: ArrayLike, weights: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Return the values and weights, without the draws of no weight when a value is not finite.
+
+    Sums here avoid BLAS (``np.dot``), whose threads compete with the engine's.
+    """
+    x, w = np.asarray(values, dtype=np.float64), np.asarray(weights, dtype=np.float64)
+    if np.isfinite(x).all():
+        return x, w
+    kept = w > 0
+    return x[kept], w[kept]

@@ -1,4 +1,4 @@
-"""The likelihood of actuals: against scipy.stats, and impossible values as -inf without warnings."""
+"""The likelihood of actuals: against scipy.stats; impossible values -inf without warnings."""
 
 from __future__ import annotations
 
@@ -85,11 +85,18 @@ def test_impossible_actuals_are_minus_infinity_without_warnings():
         not_positive = observation_log_likelihood(_seen(0.0, "lognormal", year=0, cv=0.1),
                                                   {KEY: zero})
         exact = observation_log_likelihood(_seen(0.0, "normal", year=0, cv=0.1), {KEY: zero})
-    assert count[0] == -np.inf and count[2] == -np.inf and np.isfinite(count[1])
-    assert none[0] == 0.0 and none[1] == pytest.approx(-2.5) and none[2] == -np.inf
-    assert logn[0] == -np.inf and logn[2] == -np.inf and np.isfinite(logn[1])
+    assert count[0] == -np.inf
+    assert count[2] == -np.inf
+    assert np.isfinite(count[1])
+    assert none[0] == 0.0
+    assert none[1] == pytest.approx(-2.5)
+    assert none[2] == -np.inf
+    assert logn[0] == -np.inf
+    assert logn[2] == -np.inf
+    assert np.isfinite(logn[1])
     assert (not_positive == -np.inf).all()
-    assert exact[0] == 0.0 and np.isfinite(exact[1:]).all()  # a normal allows negatives
+    assert exact[0] == 0.0
+    assert np.isfinite(exact[1:]).all()
     assert not np.isnan(np.concatenate([count, none, logn, not_positive, exact])).any()
 
 

@@ -18,7 +18,7 @@ Exactly conjugate with the likelihoods an actual can have:
   ``N p`` (the issue's beta–binomial case through a node formula) is not
   conjugate — a Poisson count of ``N p`` has kernel ``p^k e^{−Np}``, not the
   binomial ``p^k (1 − p)^{N−k}`` — so its exact posterior
-  ``∝ p^{a+k−1} (1 − p)^{b−1} e^{−Np}`` is computed by quadrature instead.
+  ``∝ p^{a+k−1} (1 − p)^{b−1} e^{−Np}`` is computed on a fine grid instead.
 """
 
 from __future__ import annotations
@@ -42,7 +42,8 @@ def _check(update, posterior, *, effective):
     """The posterior of theta against an exact frozen scipy law, within MC error."""
     theta = next(h for h in update.hypotheses if h.name == "theta")
     sd = posterior.std()
-    assert theta.posterior_mean == pytest.approx(posterior.mean(), abs=Z * sd / math.sqrt(effective))
+    assert theta.posterior_mean == pytest.approx(posterior.mean(),
+                                                 abs=Z * sd / math.sqrt(effective))
     for q, found in ((0.05, theta.posterior_low), (0.95, theta.posterior_high)):
         exact = posterior.ppf(q)
         error = math.sqrt(q * (1 - q) / effective) / posterior.pdf(exact)
@@ -99,7 +100,7 @@ def test_gamma_poisson_matches_the_closed_form(method):
 
 
 @pytest.mark.parametrize("method", ["reweight", "smc"])
-def test_a_beta_success_fraction_seen_as_counts_matches_quadrature(method):
+def test_a_beta_success_fraction_seen_as_counts_matches_the_exact_posterior(method):
     a, b, referred, k = 3.0, 7.0, 200.0, 40
     bid = one_parameter_bid({"dist": "beta", "a": a, "b": b}, formula=f"{referred:g} * theta",
                             unit="admissions")
@@ -107,23 +108,20 @@ def test_a_beta_success_fraction_seen_as_counts_matches_quadrature(method):
     seen = Observation(LEVEL, year=0, share=1.0, value=float(k), likelihood="poisson")
     update = reforecast(bid, prior, [seen], method=method, rng=7)
 
-    def kernel(p):
-        return stats.beta(a, b).pdf(p) * stats.poisson(referred * p).pmf(k)
-
-    total = integrate.quad(kernel, 0, 1, points=[k / referred], limit=200)[0]
-    mean = integrate.quad(lambda p: p * kernel(p), 0, 1, points=[k / referred])[0] / total
-    second = integrate.quad(lambda p: p * p * kernel(p), 0, 1, points=[k / referred])[0] / total
-    sd = math.sqrt(second - mean**2)
-
-    def cdf(x):
-        return integrate.quad(kernel, 0, x, limit=200)[0] / total
-
-    from scipy.optimize import brentq
+    # the exact posterior on a fine grid: density, mean, sd and quantiles by the
+    # trapezoid rule (errors ~1e-9, far below the Monte Carlo error)
+    p = np.linspace(0.0, 1.0, 400_001)
+    log_kernel = stats.beta(a, b).logpdf(p) + stats.poisson(referred * p).logpmf(k)
+    density = np.exp(log_kernel - log_kernel.max())
+    density /= integrate.trapezoid(density, p)
+    mean = integrate.trapezoid(p * density, p)
+    sd = math.sqrt(integrate.trapezoid((p - mean) ** 2 * density, p))
+    cdf = integrate.cumulative_trapezoid(density, p, initial=0.0)
 
     theta = next(h for h in update.hypotheses if h.name == "theta")
     effective = _effective(update)
     assert theta.posterior_mean == pytest.approx(mean, abs=Z * sd / math.sqrt(effective))
     for q, found in ((0.05, theta.posterior_low), (0.95, theta.posterior_high)):
-        exact = brentq(lambda x, q=q: cdf(x) - q, 1e-6, 1 - 1e-6)
-        error = math.sqrt(q * (1 - q) / effective) / (kernel(exact) / total)
+        exact = float(np.interp(q, cdf, p))
+        error = math.sqrt(q * (1 - q) / effective) / float(np.interp(exact, p, density))
         assert found == pytest.approx(exact, abs=Z * error)
