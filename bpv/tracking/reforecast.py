@@ -264,11 +264,16 @@ def _smc(bid: Bid, appraisal: Appraisal, actuals: Sequence[Observation],
         pick[0] = finite[0]
     start = {name: np.asarray(inputs[name])[pick] for name in space.names}
     observed = list(dict.fromkeys(observation.series for observation in actuals))
+    # metric nodes' values come with every evaluation; other series need every node's flows
+    metric_only = all(key.organisation is None and key.node in bid.node_ids
+                      and bid.node(key.node).measure == "metric" for key in observed)
 
     def function(scores: FloatArray) -> tuple[FloatArray, dict[str, FloatArray]]:
         proposal = space.to_inputs(scores)
-        result = _evaluate(bid, proposal)
-        return log_likelihood(actuals, trajectories(bid, result.flows or {}, observed)), proposal
+        result = _evaluate(bid, proposal, keep_flows=not metric_only)
+        paths = ({key: np.asarray(result.metric_node(key.node).values) for key in observed}
+                 if metric_only else trajectories(bid, result.flows or {}, observed))
+        return log_likelihood(actuals, paths), proposal
 
     run = temper(space.to_scores(start, generator), log_l[pick], function, rng=generator,
                  target=target, n_moves=n_moves, extra=start,
@@ -290,8 +295,9 @@ def _smc(bid: Bid, appraisal: Appraisal, actuals: Sequence[Observation],
     return sample, record
 
 
-def _evaluate(bid: Bid, inputs: Mapping[str, FloatArray]) -> Appraisal:
-    """Evaluate the bid at the particles' inputs, flows kept (its warnings already given)."""
+def _evaluate(bid: Bid, inputs: Mapping[str, FloatArray], *, keep_flows: bool = True
+              ) -> Appraisal:
+    """Evaluate the bid at the particles' inputs (its warnings were given by the appraisal)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", BidWarning)
-        return evaluate(bid, inputs, keep_flows=True)
+        return evaluate(bid, inputs, keep_flows=keep_flows)

@@ -127,17 +127,16 @@ class ScoreSpace:
         """
         z = np.asarray(scores, dtype=np.float64)
         column = {name: j for j, name in enumerate(self.names)}
-        uniforms = {name: special.ndtr(z[:, column[name]]) for name in self.distributions
-                    if name not in self.correlated}
         if self.correlated:
-            independent = np.column_stack([z[:, column[name]] for name in self.correlated])
-            correlated = special.ndtr(independent @ self.lower.T)
-            uniforms |= {name: correlated[:, j] for j, name in enumerate(self.correlated)}
-        inputs = {name: inverse_cdf(spec)(np.clip(uniforms[name], *OPEN_UNIT))
+            rows = [column[name] for name in self.correlated]
+            z = z.copy()
+            z[:, rows] = z[:, rows] @ self.lower.T
+        every = np.clip(special.ndtr(np.ascontiguousarray(z.T)), *OPEN_UNIT)  # (d, n)
+        inputs = {name: inverse_cdf(spec)(every[column[name]])
                   for name, spec in self.distributions.items()}
         for activity, success in self.successes.items():
             name = gate_name(activity)
-            u_gate = special.ndtr(z[:, column[name]])
+            u_gate = every[column[name]]
             inputs[name] = (u_gate < self._probability(success, inputs)).astype(np.float64)
         return inputs
 

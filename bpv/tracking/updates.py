@@ -35,7 +35,7 @@ from bpv.spec.bid import Bid
 from bpv.tracking.observations import Observation
 from bpv.tracking.reforecast_result import FAILING_SHIFT, HypothesisUpdate, Reforecast
 from bpv.tracking.series import LEDGER_SERIES, SeriesKey
-from bpv.tracking.weighted import weighted_mean, weighted_quantile, weighted_sd
+from bpv.tracking.weighted import support, weighted_mean, weighted_quantile, weighted_sd
 
 __all__ = ["QUANTILES", "Sample", "build", "hypotheses", "metric_draws", "statistics"]
 
@@ -66,8 +66,12 @@ def metric_draws(result: Appraisal) -> dict[str | None, dict[str, FloatArray]]:
     return draws
 
 
-def statistics(values: FloatArray, weights: FloatArray) -> dict[str, float]:
-    """Weighted mean, sd and :data:`QUANTILES` (``p5`` … ``p95``).
+def statistics(values: FloatArray, weights: FloatArray,
+               kept: NDArray[np.intp] | None = None) -> dict[str, float]:
+    """Return the weighted mean, sd and :data:`QUANTILES` (``p5`` … ``p95``).
+
+    ``kept`` (from :func:`~bpv.tracking.weighted.support`) are the draws the
+    quantiles are read from; the mean and sd use every draw.
 
     Examples
     --------
@@ -77,7 +81,8 @@ def statistics(values: FloatArray, weights: FloatArray) -> dict[str, float]:
     """
     with np.errstate(invalid="ignore", over="ignore"):
         result = {"mean": weighted_mean(values, weights), "sd": weighted_sd(values, weights)}
-        quantiles = weighted_quantile(values, weights, QUANTILES)
+        quantiles = (weighted_quantile(values, weights, QUANTILES) if kept is None
+                     else weighted_quantile(values[kept], weights[kept], QUANTILES))
     result |= {f"p{round(q * 100)}": float(x) for q, x in zip(QUANTILES, quantiles, strict=True)}
     return result
 
@@ -90,11 +95,12 @@ def build(bid: Bid, appraisal: Appraisal, actuals: Sequence[Observation], *, pri
     """Assemble the :class:`Reforecast` of a prior and a posterior sample."""
     adjusted, money_notes = _money_with_actuals(bid, appraisal, actuals, posterior)
     notes = [*money_notes, *notes]
+    kept = support(posterior.weights)
     scopes = list(prior.metrics)
     metrics = {
         scope or "system": {
             name: {"prior": statistics(prior.metrics[scope][name], prior.weights),
-                   "posterior": statistics(adjusted[scope][name], posterior.weights)}
+                   "posterior": statistics(adjusted[scope][name], posterior.weights, kept)}
             for name in prior.metrics[scope]}
         for scope in scopes}
     probabilities = {
@@ -120,13 +126,14 @@ def build(bid: Bid, appraisal: Appraisal, actuals: Sequence[Observation], *, pri
     for observation in actuals:
         observed.setdefault(observation.series, set()).add(observation.year)
     forecast = {key.label: _trajectory(prior.paths[key], posterior.paths[key], prior.weights,
-                                       posterior.weights, periods, observed.get(key, set()))
+                                       posterior.weights, kept, periods,
+                                       observed.get(key, set()))
                 for key in prior.paths}
     return Reforecast(
         bid_id=bid.id, method=method, n_draws=appraisal.n_draws, n_observations=len(actuals),
         ess=ess, ess_threshold=threshold, entropy=entropy, smc=dict(smc),
         metrics=metrics, probabilities=probabilities, forecast=forecast,
-        hypotheses=hypotheses(bid, prior, posterior), notes=tuple(notes),
+        hypotheses=hypotheses(bid, prior, posterior, kept), notes=tuple(notes),
         weights=posterior.weights, inputs=posterior.inputs)
 
 
@@ -138,8 +145,8 @@ def _before_after(prior: Any, prior_weights: FloatArray, posterior: Any,
 
 
 def _trajectory(prior: FloatArray, posterior: FloatArray, prior_weights: FloatArray,
-                posterior_weights: FloatArray, periods: Sequence[str], observed: set[int]
-                ) -> dict[str, list[Any]]:
+                posterior_weights: FloatArray, kept: NDArray[np.intp], periods: Sequence[str],
+                observed: set[int]) -> dict[str, list[Any]]:
     """Return a series by period: prior median, posterior mean and bands, years observed."""
     table: dict[str, list[Any]] = {"periods": list(periods),
                                    "observed": [year in observed for year in range(len(periods))],
@@ -147,13 +154,14 @@ def _trajectory(prior: FloatArray, posterior: FloatArray, prior_weights: FloatAr
                                    "p75": [], "p95": []}
     for year in range(len(periods)):
         table["prior_p50"].append(float(weighted_quantile(prior[:, year], prior_weights, 0.5)))
-        stats = statistics(posterior[:, year], posterior_weights)
+        stats = statistics(posterior[:, year], posterior_weights, kept)
         for name in ("mean", "p5", "p25", "p50", "p75", "p95"):
             table[name].append(stats[name])
     return table
 
 
-def hypotheses(bid: Bid, prior: Sample, posterior: Sample) -> tuple[HypothesisUpdate, ...]:
+def hypotheses(bid: Bid, prior: Sample, posterior: Sample,
+               kept: NDArray[np.intp] | None = None) -> tuple[HypothesisUpdate, ...]:
     """Each input's prior against its posterior, ranked by how far the actuals moved it.
 
     The shift is ``(posterior mean − prior mean) / prior sd``. The input's
@@ -170,7 +178,7 @@ def hypotheses(bid: Bid, prior: Sample, posterior: Sample) -> tuple[HypothesisUp
     for name, drawn in prior.inputs.items():
         x = np.asarray(drawn, dtype=np.float64)
         before = statistics(x, prior.weights)
-        after = statistics(np.asarray(posterior.inputs[name]), posterior.weights)
+        after = statistics(np.asarray(posterior.inputs[name]), posterior.weights, kept)
         spread = before["sd"]
         shift = (after["mean"] - before["mean"]) / spread if spread > 0 else 0.0
         effect = _effect(x, value)

@@ -20,10 +20,12 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-__all__ = ["effective_sample_size", "normalise", "weighted_mean", "weighted_quantile",
-           "weighted_sd"]
+__all__ = ["NEGLIGIBLE", "effective_sample_size", "normalise", "support", "weighted_mean",
+           "weighted_quantile", "weighted_sd"]
 
 FloatArray = NDArray[np.float64]
+#: Total weight the draws left out by :func:`support` carry at most.
+NEGLIGIBLE = 1e-6
 
 
 def normalise(log_weights: ArrayLike) -> FloatArray:
@@ -98,6 +100,9 @@ def weighted_quantile(values: ArrayLike, weights: ArrayLike, q: ArrayLike) -> Fl
     """
     x = np.asarray(values, dtype=np.float64)
     w = np.asarray(weights, dtype=np.float64)
+    if w.size and w[0] > 0 and (w == w[0]).all():  # equal weights: numpy's, without a sort
+        equal: FloatArray = np.quantile(x, q, method="inverted_cdf")
+        return equal
     order = np.argsort(x, kind="stable")
     cumulative = np.cumsum(w[order])
     probabilities = np.asarray(q, dtype=np.float64)
@@ -108,6 +113,26 @@ def weighted_quantile(values: ArrayLike, weights: ArrayLike, q: ArrayLike) -> Fl
     index = np.clip(np.maximum(index, first), 0, x.size - 1)
     result: FloatArray = x[order][index]
     return result
+
+
+def support(weights: ArrayLike, *, negligible: float = NEGLIGIBLE) -> NDArray[np.intp]:
+    """Return the indices of the draws that carry all but a negligible share of the weight.
+
+    The lightest draws whose weights add up to at most ``negligible`` are left
+    out, so a weighted quantile over the rest is off by at most ``negligible``
+    in probability, and is quicker to compute when most draws carry almost
+    nothing (after informative actuals). Equal weights keep every draw.
+
+    Examples
+    --------
+    >>> support(np.array([0.5, 1e-9, 0.3, 0.2 - 1e-9]))
+    array([0, 2, 3])
+    """
+    w = np.asarray(weights, dtype=np.float64)
+    order = np.argsort(w, kind="stable")
+    light = int(np.searchsorted(np.cumsum(w[order]), negligible, side="right"))
+    kept: NDArray[np.intp] = np.sort(order[light:])
+    return kept
 
 
 def _kept(values: ArrayLike, weights: ArrayLike) -> tuple[FloatArray, FloatArray]:

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from bpv.tracking.weighted import (
     effective_sample_size,
     normalise,
+    support,
     weighted_mean,
     weighted_quantile,
     weighted_sd,
@@ -52,3 +53,19 @@ def test_zero_weights_are_ignored_even_at_the_ends():
     assert weighted_quantile(x, w, 0.0) == 1.0
     assert weighted_quantile(x, w, 1.0) == 2.0
     assert weighted_mean(x, w) == 1.5
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), spread=st.floats(0.1, 30.0))
+def test_quantiles_over_the_support_are_within_the_negligible_weight(seed, spread):
+    # leaving out draws of total weight <= 1e-6 moves the CDF by at most 1e-6: the
+    # quantile found over the rest lies between the full quantiles at q -/+ 1e-6
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(5_000)
+    w = normalise(spread * rng.standard_normal(5_000))
+    kept = support(w)
+    assert w[np.setdiff1d(np.arange(x.size), kept)].sum() <= 1e-6
+    q = np.array([0.05, 0.25, 0.5, 0.75, 0.95])
+    found = weighted_quantile(x[kept], w[kept], q)
+    assert (weighted_quantile(x, w, np.clip(q - 1e-6, 0, 1)) <= found).all()
+    assert (found <= weighted_quantile(x, w, np.clip(q + 1e-6, 0, 1))).all()
