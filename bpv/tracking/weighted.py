@@ -101,8 +101,8 @@ def weighted_quantile(values: ArrayLike, weights: ArrayLike, q: ArrayLike) -> Fl
     x = np.asarray(values, dtype=np.float64)
     w = np.asarray(weights, dtype=np.float64)
     if w.size and w[0] > 0 and (w == w[0]).all():  # equal weights: numpy's, without a sort
-        equal: FloatArray = np.quantile(x, q, method="inverted_cdf")
-        return equal
+        return np.asarray(np.quantile(x, np.asarray(q, dtype=np.float64),
+                                      method="inverted_cdf"), dtype=np.float64)
     order = np.argsort(x, kind="stable")
     cumulative = np.cumsum(w[order])
     probabilities = np.asarray(q, dtype=np.float64)
