@@ -18,7 +18,8 @@ Exactly conjugate with the likelihoods an actual can have:
   ``N p`` (the issue's beta–binomial case through a node formula) is not
   conjugate — a Poisson count of ``N p`` has kernel ``p^k e^{−Np}``, not the
   binomial ``p^k (1 − p)^{N−k}`` — so its exact posterior
-  ``∝ p^{a+k−1} (1 − p)^{b−1} e^{−Np}`` is computed on a fine grid instead.
+  ``∝ p^{a+k−1} (1 − p)^{b−1} e^{−Np}`` is computed on a fine grid instead;
+- a success gate with a normal parameter: an exact two-component mixture.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from scipy import integrate, stats
 from bpv.tracking.observations import Observation
 from bpv.tracking.reforecast import reforecast
 from bpv.tracking.series import SeriesKey
+from tests.builders import small_bid
 from tests.tracking.reforecast_bids import appraised, one_parameter_bid
 
 LEVEL = SeriesKey("level")
@@ -125,3 +127,35 @@ def test_a_beta_success_fraction_seen_as_counts_matches_the_exact_posterior(meth
         exact = float(np.interp(q, cdf, p))
         error = math.sqrt(q * (1 - q) / effective) / float(np.interp(exact, p, density))
         assert found == pytest.approx(exact, abs=Z * error)
+
+
+@pytest.mark.parametrize("method", ["reweight", "smc"])
+def test_a_success_gate_and_a_parameter_together_match_the_exact_mixture(method):
+    # level = delivered × theta, theta ~ N(10, 2²), delivered ~ Bernoulli(0.3), and an actual
+    # y ~ N(level, 3²): delivered, y ~ N(10, 2² + 3²); not, y ~ N(0, 3²). So
+    # P(delivered | y) = 0.3 N(y; 10, 13) / (0.3 N(y; 10, 13) + 0.7 N(y; 0, 9)), and given
+    # delivery theta is normal-normal: E[theta | y] mixes that posterior and the prior.
+    bid = small_bid(
+        [{"id": "spend", "kind": "input", "formula": "1000", "measure": "cost",
+          "cost_type": "revenue", "organisation": "a"},
+         {"id": "run", "kind": "activity", "success": 0.3, "ramp": 0, "depends_on": ["spend"]},
+         {"id": "level", "kind": "outcome", "formula": "run * theta", "measure": "metric",
+          "unit": "people"}],
+        {"theta": {"dist": "normal", "mean": 10, "sd": 2}}, horizon=2)
+    prior = appraised(bid, n_draws=40_000)
+    y = 6.0
+    update = reforecast(bid, prior, [Observation(LEVEL, year=0, share=1.0, value=y,
+                                                 likelihood="normal", sd=3.0)],
+                        method=method, rng=8)
+    on = 0.3 * stats.norm(10, math.sqrt(13)).pdf(y)
+    delivered = on / (on + 0.7 * stats.norm(0, 3).pdf(y))
+    theta_given_on = (10 / 4 + y / 9) / (1 / 4 + 1 / 9)
+    theta_mean = delivered * theta_given_on + (1 - delivered) * 10
+    effective = _effective(update)
+    by_name = {h.name: h for h in update.hypotheses}
+    gate = by_name["run.delivered"]
+    assert gate.kind == "gate"
+    assert gate.posterior_mean == pytest.approx(
+        delivered, abs=Z * math.sqrt(delivered * (1 - delivered) / effective))
+    assert by_name["theta"].posterior_mean == pytest.approx(theta_mean,
+                                                            abs=Z * 2 / math.sqrt(effective))
