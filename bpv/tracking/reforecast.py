@@ -49,7 +49,7 @@ from typing import Literal, get_args
 import numpy as np
 from numpy.typing import NDArray
 
-from bpv._utils.validation import check_choice, check_instance, check_int
+from bpv._utils.validation import check_choice, check_instance, check_int, check_real
 from bpv.engine.identity import bid_hash
 from bpv.engine.monte_carlo import evaluate
 from bpv.engine.results import Appraisal
@@ -143,15 +143,40 @@ def reforecast(
     ReforecastError
         If no draw of the appraisal allows the actuals (the message names
         the series and period).
-    """
+
+    See Also
+    --------
+    bpv.tracking.likelihood.log_likelihood : The likelihood of the actuals.
+    bpv.tracking.smc.temper : The SMC.
+
+    Examples
+    --------
+    >>> import bpv
+    >>> from bpv.tracking.observations import Observation
+    >>> from bpv.tracking.series import SeriesKey
+    >>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")
+    >>> prior = bpv.appraise(bid, n_draws=2_000, rng=1, keep_inputs=True, keep_flows=True,
+    ...                      progress=False)
+    >>> spend = Observation(SeriesKey("costs", "community"), year=0, share=1.0,
+    ...                     value=450_000.0, likelihood="normal", cv=0.05, period="2025/26")
+    >>> update = reforecast(bid, prior, [spend], rng=1)
+    >>> update.method, update.hypotheses[0].name
+    ('reweight', 'ward_cost')
+    >>> print(update.notes[0])
+    NPV uses the actual costs (community) for 2025/26 and the posterior for the other years (other money metrics are the posterior's)
+    """  # noqa: E501 (doctest output is one line)
     check_instance(bid, Bid, name="bid", function="reforecast",
                    expected="a bpv.Bid (use bpv.load)")
     check_instance(appraisal, Appraisal, name="appraisal", function="reforecast",
                    expected="a bpv.Appraisal (use bpv.appraise)")
     check_choice(method, METHODS, name="method", function="reforecast")
     check_int(n_moves, name="n_moves", function="reforecast", low=1)
-    if not 0.0 < target_ess < 1.0:
-        raise SpecError(f"reforecast: target_ess must lie in (0, 1), got {target_ess!r}")
+    check_real(target_ess, name="target_ess", function="reforecast", low=0.0, high=1.0)
+    if ess_threshold is not None:
+        check_real(ess_threshold, name="ess_threshold", function="reforecast", low=0.0,
+                   closed="left")
+    if n_particles is not None:
+        check_int(n_particles, name="n_particles", function="reforecast", low=2)
     _check_appraisal(bid, appraisal)
     actuals = tuple(observations)
     root = root_seed(rng)
@@ -178,11 +203,13 @@ def reforecast(
             notes.append(f"the effective sample size {ess:,.0f} is below {threshold:,.0f}: "
                          "the reweighted estimates are noisy (use method='smc')")
     else:
-        particles = min(n_draws, n_particles or DEFAULT_PARTICLES)
-        check_int(particles, name="n_particles", function="reforecast", low=2)
+        particles = min(n_draws, DEFAULT_PARTICLES if n_particles is None else n_particles)
         posterior, smc_record = _smc(bid, appraisal, actuals, keys, log_l, generator,
                                      n_particles=particles, n_moves=n_moves, target=target_ess)
-    return build(bid, appraisal, actuals, prior=prior, posterior=posterior,
+    provenance = {"bid_hash": appraisal.bid_hash, "appraisal_entropy": appraisal.entropy,
+                  "appraisal_method": appraisal.method,
+                  "bpv_version": appraisal.provenance.get("bpv_version", "")}
+    return build(bid, appraisal, actuals, prior=prior, posterior=posterior, provenance=provenance,
                  method=chosen, ess=ess, threshold=threshold, entropy=_entropy(root),
                  targets=targets or {}, better=better or {}, notes=notes, smc=smc_record)
 

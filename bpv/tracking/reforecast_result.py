@@ -106,10 +106,13 @@ class Reforecast:
         Ranked by how far the actuals moved each (``|shift|``).
     notes : tuple of str
         What else to know (money using actuals, a low ESS).
-    weights : ndarray
-        The posterior weights of ``inputs``' rows (summing to 1).
-    inputs : dict of str to ndarray
-        The posterior's draws of every input.
+    weights : ndarray of shape (n,)
+        The posterior weights of ``inputs``' rows (summing to 1), read-only.
+    inputs : dict of str to ndarray of shape (n,)
+        The posterior's draws of every input, read-only: the appraisal's
+        (n its draws) or the SMC's particles (n the particles).
+    provenance : dict
+        The appraisal's bid hash, entropy and method, and the bpv version.
     """
 
     bid_id: str
@@ -127,6 +130,7 @@ class Reforecast:
     notes: tuple[str, ...]
     weights: NDArray[np.float64] = field(repr=False)
     inputs: Mapping[str, NDArray[np.float64]] = field(repr=False)
+    provenance: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def failing(self) -> tuple[HypothesisUpdate, ...]:
@@ -148,7 +152,7 @@ class Reforecast:
             "metrics": self.metrics, "probabilities": self.probabilities,
             "forecast": self.forecast,
             "hypotheses": [update.to_dict() for update in self.hypotheses],
-            "notes": list(self.notes)})
+            "notes": list(self.notes), "provenance": self.provenance})
         return data
 
     def to_json(self, *, indent: int | None = 2) -> str:

@@ -91,7 +91,7 @@ def build(bid: Bid, appraisal: Appraisal, actuals: Sequence[Observation], *, pri
           posterior: Sample, method: str, ess: float, threshold: float,
           entropy: int | tuple[int, ...], targets: Mapping[SeriesKey, Mapping[int, float]],
           better: Mapping[SeriesKey, str], notes: list[str],
-          smc: Mapping[str, Any]) -> Reforecast:
+          smc: Mapping[str, Any], provenance: Mapping[str, Any]) -> Reforecast:
     """Assemble the :class:`Reforecast` of a prior and a posterior sample."""
     adjusted, money_notes = _money_with_actuals(bid, appraisal, actuals, posterior)
     notes = [*money_notes, *notes]
@@ -134,7 +134,15 @@ def build(bid: Bid, appraisal: Appraisal, actuals: Sequence[Observation], *, pri
         ess=ess, ess_threshold=threshold, entropy=entropy, smc=dict(smc),
         metrics=metrics, probabilities=probabilities, forecast=forecast,
         hypotheses=hypotheses(bid, prior, posterior, kept), notes=tuple(notes),
-        weights=posterior.weights, inputs=posterior.inputs)
+        weights=_read_only(posterior.weights),
+        inputs={name: _read_only(values) for name, values in posterior.inputs.items()},
+        provenance=dict(provenance))
+
+
+def _read_only(values: FloatArray) -> FloatArray:
+    view = np.asarray(values).view()
+    view.flags.writeable = False
+    return view
 
 
 def _before_after(prior: Any, prior_weights: FloatArray, posterior: Any,

@@ -255,3 +255,30 @@ def test_an_appraisal_without_inputs_or_flows_is_refused_with_what_to_do(frailty
     other = bpv.load(FRAILTY.with_name("diabetes_prevention.yaml"))
     with pytest.raises(SpecError, match="another bid"):
         reforecast(other, appraised(bid, n_draws=500), _admissions([30]))
+
+
+@pytest.mark.parametrize(("option", "message"), [
+    ({"method": "mcmc"}, "The 'method' parameter of reforecast must be one of"),
+    ({"n_particles": 0}, "The 'n_particles' parameter of reforecast must be an int"),
+    ({"n_moves": 0}, "The 'n_moves' parameter of reforecast must be an int"),
+    ({"target_ess": 1.5}, r"The 'target_ess' parameter of reforecast must be a float in the "
+                          r"range \(0, 1\)"),
+    ({"ess_threshold": -1}, "The 'ess_threshold' parameter of reforecast"),
+])
+def test_invalid_options_are_refused_in_the_house_template(frailty, option, message):
+    bid, prior = frailty
+    with pytest.raises(SpecError, match=message):
+        reforecast(bid, prior, _admissions([30]), **option)
+
+
+def test_the_result_is_frozen_with_read_only_arrays_and_its_provenance(frailty):
+    bid, prior = frailty
+    update = reforecast(bid, prior, _admissions([30]), method="reweight", rng=1)
+    with pytest.raises(AttributeError):
+        update.method = "smc"  # type: ignore[misc]
+    with pytest.raises(ValueError, match="read-only"):
+        update.weights[0] = 1.0
+    with pytest.raises(ValueError, match="read-only"):
+        update.inputs["admit_rate"][0] = 1.0
+    assert update.provenance["bid_hash"] == prior.bid_hash
+    assert update.provenance["appraisal_entropy"] == 11
