@@ -101,7 +101,9 @@ class Reforecast:
         ``'P(series period >= target)'``: ``{"prior": …, "posterior": …}``.
     forecast : dict
         By series label: ``periods``, ``observed`` (bool per period),
-        ``prior_p50``, and the posterior ``mean``, ``p5`` … ``p95`` per period.
+        ``last_observed`` (the last period with an actual, or None: the
+        periods after it are the forecast beyond today), ``prior_p50``, and
+        the posterior ``mean``, ``p5`` … ``p95`` per period.
     hypotheses : tuple of HypothesisUpdate
         Ranked by how far the actuals moved each (``|shift|``).
     notes : tuple of str
@@ -125,7 +127,7 @@ class Reforecast:
     smc: Mapping[str, Any]
     metrics: Mapping[str, Mapping[str, Mapping[str, Mapping[str, float]]]]
     probabilities: Mapping[str, Mapping[str, float]]
-    forecast: Mapping[str, Mapping[str, list[Any]]]
+    forecast: Mapping[str, Mapping[str, Any]]
     hypotheses: tuple[HypothesisUpdate, ...]
     notes: tuple[str, ...]
     weights: NDArray[np.float64] = field(repr=False)

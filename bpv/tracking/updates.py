@@ -154,12 +154,13 @@ def _before_after(prior: Any, prior_weights: FloatArray, posterior: Any,
 
 def _trajectory(prior: FloatArray, posterior: FloatArray, prior_weights: FloatArray,
                 posterior_weights: FloatArray, kept: NDArray[np.intp], periods: Sequence[str],
-                observed: set[int]) -> dict[str, list[Any]]:
+                observed: set[int]) -> dict[str, Any]:
     """Return a series by period: prior median, posterior mean and bands, years observed."""
-    table: dict[str, list[Any]] = {"periods": list(periods),
-                                   "observed": [year in observed for year in range(len(periods))],
-                                   "prior_p50": [], "mean": [], "p5": [], "p25": [], "p50": [],
-                                   "p75": [], "p95": []}
+    table: dict[str, Any] = {"periods": list(periods),
+                             "observed": [year in observed for year in range(len(periods))],
+                             "last_observed": (periods[max(observed)] if observed else None),
+                             "prior_p50": [], "mean": [], "p5": [], "p25": [], "p50": [],
+                             "p75": [], "p95": []}
     for year in range(len(periods)):
         table["prior_p50"].append(float(weighted_quantile(prior[:, year], prior_weights, 0.5)))
         stats = statistics(posterior[:, year], posterior_weights, kept)

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import bpv
+from bpv.engine.monte_carlo import evaluate
 from bpv.errors import ReforecastError, SpecError
 from bpv.tracking.observations import Observation
 from bpv.tracking.reforecast import default_ess_threshold, reforecast
@@ -237,6 +238,8 @@ def test_the_forecast_gives_every_series_by_period_with_the_observed_years_marke
     table = update.forecast["admissions_avoided"]
     assert table["periods"] == list(prior.periods)
     assert table["observed"] == [False, True, True, False, False]
+    assert table["last_observed"] == "2027/28"
+    assert update.forecast["savings (acute)"]["last_observed"] is None
     for year in range(5):
         assert table["p5"][year] <= table["p25"][year] <= table["p50"][year] \
             <= table["p75"][year] <= table["p95"][year]
@@ -282,3 +285,21 @@ def test_the_result_is_frozen_with_read_only_arrays_and_its_provenance(frailty):
         update.inputs["admit_rate"][0] = 1.0
     assert update.provenance["bid_hash"] == prior.bid_hash
     assert update.provenance["appraisal_entropy"] == 11
+
+
+def test_npv_moves_by_minus_the_present_value_of_a_change_in_costs(frailty):
+    # The identity money-with-actuals rests on: change only what a cost node spends and
+    # the NPV of the system and of the paying organisation move by -Σ dₜ Δcostₜ.
+    bid, prior = frailty
+    inputs = {name: np.asarray(values)[:2_000] for name, values in prior.inputs.items()}
+    dearer = {**inputs, "ward_cost": inputs["ward_cost"] * 1.1}
+    before, after = (evaluate(bid, given, keep_flows=True) for given in (inputs, dearer))
+    factors = np.asarray(prior.provenance["money_discount_factors"])
+    key = SeriesKey("costs", "community")
+    change = (trajectories(bid, after.flows, [key])[key]
+              - trajectories(bid, before.flows, [key])[key]) @ factors
+    assert np.abs(change).min() > 0
+    np.testing.assert_allclose(after["npv"] - before["npv"], -change, rtol=1e-9, atol=1e-6)
+    np.testing.assert_allclose(after.organisation("community")["npv"]
+                               - before.organisation("community")["npv"], -change,
+                               rtol=1e-9, atol=1e-6)
