@@ -303,3 +303,26 @@ def test_npv_moves_by_minus_the_present_value_of_a_change_in_costs(frailty):
     np.testing.assert_allclose(after.organisation("community")["npv"]
                                - before.organisation("community")["npv"], -change,
                                rtol=1e-9, atol=1e-6)
+
+
+def test_smc_from_a_small_appraisal_agrees_with_reweighting_a_large_one():
+    # Where SMC is needed: four counts far below plan leave a 20,000-draw appraisal an
+    # ESS of about 70. Reweighting 250,000 other draws (ESS near 900) is the reference;
+    # the errors are those of the two effective sizes (SMC's taken as N / 10).
+    bid = bpv.load(FRAILTY)
+    seen = _admissions([15, 14, 16, 15])
+    reference = reforecast(bid, appraised(bid, n_draws=250_000, rng=21), seen,
+                           method="reweight", rng=1)
+    moved = reforecast(bid, appraised(bid, n_draws=20_000, rng=22), seen, rng=1)
+    assert moved.method == "smc"
+    assert moved.ess < 200
+    assert reference.ess > 500
+    scale = math.sqrt(1 / reference.ess + 1 / (moved.smc["n_particles"] / 10))
+    for name in ("npv", "qalys", "nmb"):
+        a, b = reference.posterior(name), moved.posterior(name)
+        assert b["mean"] == pytest.approx(a["mean"], abs=4.5 * a["sd"] * scale), name
+    by_name = {h.name: h for h in moved.hypotheses}
+    for update in reference.hypotheses:
+        posterior_sd = (update.posterior_high - update.posterior_low) / 3.29
+        assert by_name[update.name].posterior_mean == pytest.approx(
+            update.posterior_mean, abs=4.5 * posterior_sd * scale + 1e-12), update.name
