@@ -26,6 +26,7 @@ __all__ = [
     "LimitError",
     "MissingValueError",
     "Problem",
+    "ReforecastError",
     "SpecError",
     "UnknownNameError",
     "did_you_mean",
@@ -81,6 +82,23 @@ class MissingValueError(FormulaError, KeyError):
     def __str__(self) -> str:
         # KeyError would show the message in quotes, as a key.
         return str(self.args[0]) if self.args else ""
+
+
+class ReforecastError(BPVError, ValueError):
+    """Actuals cannot update a bid's forecast: the bid's hypotheses give them no chance at all.
+
+    Raised by the Bayesian re-forecast (:mod:`bpv.tracking.reforecast`) when
+    every draw of the appraisal gives the actuals a likelihood of zero (a
+    positive count where every draw expects none, an actual beyond what any
+    draw allows), so there is nothing to weight the draws by; the message
+    names the series and period.
+
+    Examples
+    --------
+    >>> str(ReforecastError("the actuals for admissions_avoided in 2026/27 lie outside what "
+    ...                     "the bid's hypotheses allow"))[:40]
+    'the actuals for admissions_avoided in 20'
+    """
 
 
 class UnknownNameError(BPVError, KeyError):
