@@ -31,6 +31,7 @@ from bpv.errors import (
     FormulaError,
     LimitError,
     Problem,
+    ReforecastError,
     SpecError,
     UnknownNameError,
 )
@@ -47,6 +48,7 @@ from bpv.spec.policies import Additionality, EvidencePolicy, OptimismBias
 from bpv.spec.scenario import Scenario
 from bpv.spec.schema import bid_schema
 from bpv.tracking.actuals import read_actuals
+from bpv.tracking.reforecast_result import Reforecast
 from bpv.tracking.result import Tracking, track
 from bpv.tracking.status import RagRule
 from bpv.transform.adjustments import Adjusted, Adjustment, adjust
@@ -85,6 +87,7 @@ __all__ = [
     "scenarios",
     # tracking delivery against the plan
     "RagRule",
+    "Reforecast",
     "Tracking",
     "read_actuals",
     "track",
@@ -100,6 +103,7 @@ __all__ = [
     "parse_formula",
     # errors and warnings
     "ActualsError",
+    "ReforecastError",
     "BPVError",
     "BPVWarning",
     "BidValidationError",

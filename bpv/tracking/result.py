@@ -33,9 +33,13 @@ from bpv._utils.validation import check_instance
 from bpv.engine.identity import bid_hash
 from bpv.engine.results import Appraisal, Summary
 from bpv.errors import SpecError
+from bpv.sampling.streams import Seed
 from bpv.spec.bid import Bid
 from bpv.tracking.actuals import Actuals, as_at_date, read_actuals
 from bpv.tracking.plan import Plan, plan, the_bid_appraised
+from bpv.tracking.reforecast import Method, reforecast
+from bpv.tracking.reforecast_result import Reforecast
+from bpv.tracking.series import SeriesKey
 from bpv.tracking.status import RagRule, Status, status
 
 __all__ = ["Tracking", "track"]
@@ -67,6 +71,48 @@ class Tracking:
     def status(self) -> Status:
         """Return every actual against the plan, RAG-rated by the rule (computed once)."""
         return self._status
+
+    def reforecast(self, *, rng: Seed = None, method: Method = "auto",
+                   **options: Any) -> Reforecast:
+        """Re-forecast the bid from its actuals: the posterior of every input, metric and series.
+
+        The appraisal is the prior; the actuals update it by importance
+        reweighting of its draws, or by sequential Monte Carlo over the
+        engine when too few draws explain them (:mod:`bpv.tracking.reforecast`,
+        docs/design/reforecast.md). P(meets target) before and after is given
+        for every series with actuals, against the plan's targets, for its
+        latest year with an actual and every year after.
+
+        Parameters
+        ----------
+        rng : seed, optional
+            Seed of the SMC (SPEC 7); reweighting draws nothing.
+        method : {'auto', 'reweight', 'smc'}, default 'auto'
+        **options
+            Passed to :func:`bpv.tracking.reforecast.reforecast`
+            (``ess_threshold``, ``n_particles``, ``n_moves``, ``target_ess``).
+
+        Returns
+        -------
+        Reforecast
+
+        Raises
+        ------
+        SpecError
+            If the appraisal kept no inputs (appraise with ``keep_inputs=True``).
+        ReforecastError
+            If no draw allows the actuals.
+        """
+        observed: dict[SeriesKey, int] = {}
+        for seen in self.actuals.observations:  # each series' latest year with an actual
+            observed[seen.series] = max(seen.year, observed.get(seen.series, seen.year))
+        # P(meets target) for the years still to play for: the latest observed, and after.
+        targets = {key: {year: float(value) for year, value
+                         in enumerate(self.plan[key].target) if year >= latest}
+                   for key, latest in observed.items()}
+        better = {key: self.plan[key].better for key in observed}
+        return reforecast(self.bid, self.appraisal, self.actuals.observations,
+                          targets=targets, better=better, rng=rng, method=method, **options)
 
     @cached_property
     def _status(self) -> Status:
