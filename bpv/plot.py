@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 
     from bpv.analysis.comparison import Comparison
     from bpv.analysis.sensitivity_result import Sensitivity
+    from bpv.tracking.reforecast_result import Reforecast
+    from bpv.tracking.result import Tracking
 
 __all__ = [
     "KIND_COLOURS",
@@ -52,12 +54,14 @@ __all__ = [
     "ceac",
     "distribution",
     "evppi",
+    "hypothesis_update",
     "logic_model",
     "metric_node",
     "organisations",
     "rank_probabilities",
     "ranks",
     "tornado",
+    "tracking",
 ]
 
 #: Fill colour of each kind of node (colour-blind safe, Okabe-Ito).
@@ -521,3 +525,128 @@ def evppi(sensitivity: Sensitivity, *, groups: bool = False, ax: Axes | None = N
 cash_flow_fan = cash_flow
 acceptability = ceac
 rank_probabilities = ranks
+
+
+#: RAG colours (colour-blind safe: Okabe-Ito green, orange, vermillion).
+RAG_COLOURS = {"green": "#009E73", "amber": "#E69F00", "red": "#D55E00"}
+
+
+def tracking(tracked: Tracking, series: str, *, reforecast: Reforecast | None = None,
+             ax: Axes | None = None) -> Axes:
+    """Draw one series' plan by year as a fan, its actuals as points, and the re-forecast.
+
+    The plan's 90% and 50% bands and its median are drawn by financial year;
+    each actual is drawn at its year as an annual rate (its value divided by
+    the share of the year it covers), coloured by its RAG rating, hollow when
+    it covers part of a year. With ``reforecast``, the posterior's median and
+    90% band are drawn over them, dashed.
+
+    Parameters
+    ----------
+    tracked : Tracking
+        ``bpv.track(...)``.
+    series : str
+        A series label: ``'admissions_avoided'``, ``'costs (community)'``.
+    reforecast : Reforecast, optional
+        ``tracked.reforecast()``.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import bpv
+    >>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")
+    >>> result = bpv.appraise(bid, n_draws=2_000, rng=1, keep_flows=True, progress=False)
+    >>> tracked = bpv.track(result, "examples/tracking/frailty_virtual_ward_actuals.csv",
+    ...                     bid=bid, as_at="2026-12-07")
+    >>> tracking(tracked, "costs (community)").get_title()
+    'costs (community): plan, actuals and RAG'
+    """
+    ax = _axes(ax, figsize=(7.5, 4.0))
+    planned = tracked.plan[series]
+    years = np.arange(len(planned.periods))
+    ax.fill_between(years, planned.p5, planned.p95, color="#56B4E9", alpha=0.25, linewidth=0,
+                    label="plan, 90% band")
+    ax.fill_between(years, planned.p25, planned.p75, color="#56B4E9", alpha=0.45, linewidth=0,
+                    label="plan, 50% band")
+    ax.plot(years, planned.median, color="#0072B2", label="plan, median")
+    rows = [row for row in tracked.status().rows if row.series == planned.label]
+    for rag, colour in RAG_COLOURS.items():
+        chosen = [row for row in rows if row.rag == rag]
+        if not chosen:
+            continue
+        label: str | None = f"actual, {rag}"
+        for whole in (True, False):
+            group = [row for row in chosen if (row.share >= 1) == whole]
+            if group:
+                ax.scatter([row.year for row in group],
+                           [row.actual / row.share for row in group], s=36, zorder=3,
+                           edgecolors=colour, facecolors=colour if whole else "none",
+                           linewidths=1.5, label=label)
+                label = None
+    if reforecast is not None and planned.label in reforecast.forecast:
+        path = reforecast.forecast[planned.label]
+        ax.plot(years, path["p50"], color="black", linestyle="dashed",
+                label="re-forecast, median")
+        ax.fill_between(years, path["p5"], path["p95"], facecolor="none", edgecolor="black",
+                        hatch="//", linewidth=0, alpha=0.35, label="re-forecast, 90% band")
+    ax.set_xticks(years, planned.periods)
+    ax.set_ylabel(f"{planned.unit or series} a year" if planned.unit else series)
+    ax.set_title(f"{planned.label}: plan, actuals and RAG")
+    ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+def hypothesis_update(reforecast: Reforecast, *, top: int | None = 10,
+                      ax: Axes | None = None) -> Axes:
+    """Draw each hypothesis's prior and posterior 90% intervals, the most moved first.
+
+    Each row is drawn on its own prior's scale, so rows of different units
+    compare: 0 and 1 are the ends of the prior's 90% interval. The posterior's
+    interval and mean are drawn over it, in vermillion when the hypothesis is
+    failing (moved to the side that lowers value).
+
+    Parameters
+    ----------
+    reforecast : Reforecast
+    top : int or None, default 10
+        Rows drawn (the most moved); None draws all.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+    """
+    rows = list(reforecast.hypotheses)[:top] if top is not None else list(reforecast.hypotheses)
+    ax = _axes(ax, figsize=(7.5, 1.2 + 0.45 * max(len(rows), 1)))
+    positions = np.arange(len(rows))[::-1]
+    for position, row in zip(positions, rows, strict=True):
+        low, high = row.prior_low, row.prior_high
+        width = (high - low) or 1.0
+
+        def scaled(value: float, low: float = low, width: float = width) -> float:
+            return (value - low) / width
+
+        ax.plot([0, 1], [position + 0.12] * 2, color="#56B4E9", linewidth=5,
+                solid_capstyle="butt", label="prior 90%" if position == positions[0] else None)
+        ax.plot([scaled(row.prior_mean)], [position + 0.12], marker="|", color="#0072B2",
+                markersize=10)
+        colour = RAG_COLOURS["red"] if row.failing else "black"
+        ax.plot([scaled(row.posterior_low), scaled(row.posterior_high)], [position - 0.12] * 2,
+                color=colour, linewidth=3, solid_capstyle="butt",
+                label="posterior 90%" if position == positions[0] else None)
+        ax.plot([scaled(row.posterior_mean)], [position - 0.12], marker="o", color=colour,
+                markersize=5)
+    ax.set_yticks(positions, [f"{row.name}{' (failing)' if row.failing else ''}"
+                              for row in rows])
+    ax.axvline(0, color="grey", linewidth=0.5)
+    ax.axvline(1, color="grey", linewidth=0.5)
+    ax.set_xlabel("position in the prior's 90% interval (0 = its 5th percentile, 1 = its 95th)")
+    ax.set_title(f"What the actuals say of each hypothesis: {reforecast.bid_id}")
+    ax.legend(frameon=False, fontsize=8)
+    return ax

@@ -205,3 +205,45 @@ def test_plots_name_metrics_as_text_and_reports_do(result):
 
     assert bpv.plot.distribution(result, "qalys").get_xlabel() == "QALYs, discounted"
     assert bpv.plot.organisations(result).get_xlabel().startswith(metric_label("npv"))
+
+
+# -- tracking ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def diabetes_tracking():
+    bid = bpv.load("examples/bids/diabetes_prevention.yaml")
+    result = bpv.appraise(bid, n_draws=5_000, rng=2025, keep_flows=True, keep_inputs=True,
+                          progress=False)
+    tracked = bpv.track(result, "examples/tracking/diabetes_prevention_actuals.csv", bid=bid,
+                        as_at="2026-12-07")
+    return tracked, tracked.reforecast(rng=1)
+
+
+def test_the_tracking_plot_draws_every_actual_as_an_annual_rate(diabetes_tracking):
+    tracked, update = diabetes_tracking
+    ax = bpv.plot.tracking(tracked, "participants", reforecast=update)
+    rows = [row for row in tracked.status().rows if row.series == "participants"]
+    points = np.concatenate([collection.get_offsets() for collection in ax.collections
+                             if hasattr(collection, "get_offsets")
+                             and len(collection.get_offsets())
+                             and collection.get_label().startswith("actual")])
+    assert sorted(points[:, 1]) == pytest.approx(sorted(row.actual / row.share for row in rows))
+    median = next(line for line in ax.get_lines() if line.get_label() == "plan, median")
+    np.testing.assert_allclose(median.get_ydata(), tracked.plan["participants"].median)
+    again = next(line for line in ax.get_lines() if line.get_label() == "re-forecast, median")
+    np.testing.assert_allclose(again.get_ydata(), update.forecast["participants"]["p50"])
+
+
+def test_the_hypothesis_plot_puts_the_prior_interval_at_0_to_1(diabetes_tracking):
+    _, update = diabetes_tracking
+    ax = bpv.plot.hypothesis_update(update, top=3)
+    labels = [tick.get_text() for tick in ax.get_yticklabels()]
+    assert labels[0] == "uptake (failing)"  # the most moved is drawn at the top
+    assert len(labels) == 3
+    first = update.hypotheses[0]
+    posterior = next(line for line in ax.get_lines() if line.get_label() == "posterior 90%")
+    low, high = posterior.get_xdata()
+    width = first.prior_high - first.prior_low
+    assert low == pytest.approx((first.posterior_low - first.prior_low) / width)
+    assert high == pytest.approx((first.posterior_high - first.prior_low) / width)
