@@ -13,6 +13,8 @@ Examples
 'Frailty virtual ward, North Place'
 """
 
+from typing import TYPE_CHECKING, Any
+
 from bpv import dist, plot
 from bpv._version import __version__
 from bpv.analysis.comparison import Comparison, compare
@@ -29,7 +31,10 @@ from bpv.errors import (
     EvaluationError,
     FormulaError,
     LimitError,
+    NotARegisterError,
     Problem,
+    RegisterError,
+    RegisterVersionError,
     SpecError,
     UnknownNameError,
 )
@@ -47,6 +52,9 @@ from bpv.spec.scenario import Scenario
 from bpv.spec.schema import bid_schema
 from bpv.transform.adjustments import Adjusted, Adjustment, adjust
 from bpv.transform.scenarios import apply_scenario
+
+if TYPE_CHECKING:
+    from bpv.register.store import Register
 
 __all__ = [
     # bids and their parts
@@ -89,6 +97,8 @@ __all__ = [
     "lint",
     "logic_model",
     "parse_formula",
+    # tracking delivery: the benefits register (SQLAlchemy loads only when it is used)
+    "Register",
     # errors and warnings
     "BPVError",
     "BPVWarning",
@@ -97,8 +107,21 @@ __all__ = [
     "EvaluationError",
     "FormulaError",
     "LimitError",
+    "NotARegisterError",
     "Problem",
+    "RegisterError",
+    "RegisterVersionError",
     "SpecError",
     "UnknownNameError",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Give ``bpv.Register`` on first use, so ``import bpv`` never loads SQLAlchemy."""
+    if name == "Register":
+        from bpv.register.store import Register
+
+        return Register
+    msg = f"module 'bpv' has no attribute {name!r}"
+    raise AttributeError(msg)
