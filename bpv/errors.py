@@ -103,7 +103,7 @@ class UnknownNameError(BPVError, KeyError):
 
 
 class RegisterError(BPVError):
-    """The benefits register cannot do what was asked: no such register, a read-only view, …
+    """The benefits register cannot do what was asked (no register there, a read-only view).
 
     Examples
     --------

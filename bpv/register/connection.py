@@ -17,6 +17,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bpv.errors import RegisterError
+
 __all__ = ["DEFAULT_FILE", "ENVIRONMENT", "BUSY_TIMEOUT_S", "resolve", "create_engine",
            "display"]
 
@@ -42,7 +44,12 @@ def resolve(url: str | os.PathLike[str] | None) -> sa.URL:
         url = os.environ.get(ENVIRONMENT) or DEFAULT_FILE
     text = os.fspath(url)
     if "://" in text:
-        return sa.make_url(text)
+        try:
+            return sa.make_url(text)
+        except sa.exc.ArgumentError:
+            msg = (f"{text!r} is not a database URL: give a file path, or a URL such as "
+                   "postgresql+psycopg://user@host/database")
+            raise RegisterError(msg) from None
     return sa.URL.create("sqlite", database=str(Path(text).expanduser().absolute()))
 
 
@@ -67,8 +74,17 @@ def create_engine(url: sa.URL) -> sa.Engine:
     A connection's writes begin with ``BEGIN IMMEDIATE`` on SQLite when it is
     opened with the execution option ``bpv_write=True``.
     """
+    if url.get_backend_name() not in ("sqlite", "postgresql"):
+        msg = (f"bpv registers live in SQLite or PostgreSQL, not "
+               f"{url.get_backend_name()!r}: use a file path or postgresql+psycopg://…")
+        raise RegisterError(msg)
     if url.get_backend_name() != "sqlite":
-        return sa.create_engine(url, pool_pre_ping=True)
+        try:
+            return sa.create_engine(url, pool_pre_ping=True)
+        except ModuleNotFoundError as exc:
+            msg = (f"the register's database driver is not installed ({exc.name}): "
+                   "pip install 'bpv[postgres]' and use a URL beginning postgresql+psycopg://")
+            raise RegisterError(msg) from None
     engine = sa.create_engine(url, connect_args={"timeout": BUSY_TIMEOUT_S})
 
     @sa.event.listens_for(engine, "connect")

@@ -140,8 +140,10 @@ def import_record(row: Any) -> ImportRecord:
 
 def current_actuals(connection: sa.Connection, bid_id: str,
                     at: datetime | None) -> list[StoredActual]:
-    """Return a bid's current actuals as at ``at``: of each node, period and organisation,
-    the latest row not superseded by a correction stored by then.
+    """Return a bid's current actuals as at ``at``.
+
+    Of each node, period and organisation, the latest row not superseded by a
+    correction stored by then.
     """
     later = _ACTUALS.alias("later")
     corrected = sa.exists().where(later.c.supersedes == _ACTUALS.c.id,

@@ -242,8 +242,8 @@ def moment(value: date | datetime | str, *, name: str = "as_at") -> datetime:
             raise SpecError(msg) from None
     if isinstance(value, datetime):
         return (value.replace(tzinfo=UTC) if value.tzinfo is None else value).astimezone(UTC)
-    if isinstance(value, date):
-        return datetime.combine(value, time.max, tzinfo=UTC)
-    msg = (f"The '{name}' parameter must be a date, a datetime or ISO text. "
-           f"Got {type(value).__name__} instead.")
-    raise SpecError(msg)
+    if not isinstance(value, date):  # callers without type checking
+        msg = (f"The '{name}' parameter must be a date, a datetime or ISO text. "  # type: ignore[unreachable]
+               f"Got {type(value).__name__} instead.")
+        raise SpecError(msg)
+    return datetime.combine(value, time.max, tzinfo=UTC)

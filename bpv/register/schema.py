@@ -50,6 +50,7 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
     cache_ok = True
 
     def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        """Return the moment in UTC (without its zone on SQLite, whose text has none)."""
         if value is None:
             return None
         if value.tzinfo is None:
@@ -59,6 +60,7 @@ class UTCDateTime(sa.types.TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None,
                              dialect: sa.Dialect) -> datetime | None:
+        """Return the moment read back, timezone-aware in UTC."""
         if value is None:
             return None
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
@@ -229,9 +231,11 @@ def schema_version(connection: sa.Connection, *, where: str) -> int:
         if not names:
             return 0
         shown = ", ".join(sorted(names)[:5]) + (", …" if len(names) > 5 else "")
-        msg = f"{where} is not a bpv register: it holds other tables ({shown}) and no bpv 'meta'"
+        msg = (f"{where} is not a bpv register: it holds other tables ({shown}) and no bpv "
+               "'meta'")
         raise NotARegisterError(msg)
-    rows = {key: value for key, value in connection.execute(sa.text("SELECT key, value FROM meta"))}
+    rows = {str(row[0]): str(row[1])
+            for row in connection.execute(sa.text("SELECT key, value FROM meta"))}
     if rows.get("application") != APPLICATION or not rows.get("schema_version", "").isdigit():
         msg = f"{where} is not a bpv register: its 'meta' table does not say it is one"
         raise NotARegisterError(msg)

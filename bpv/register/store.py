@@ -139,14 +139,15 @@ class Register:
             self._shared[0] = None
 
     def _get_engine(self, *, create: bool = False) -> sa.Engine:
-        if self._shared[0] is None:
+        engine = self._shared[0]
+        if engine is None:
             database = self._url.database
             if (self._url.get_backend_name() == "sqlite" and database
                     and database != ":memory:" and not create and not os.path.exists(database)):
                 msg = f"no register at {self._where}: create one with bpv track init"
                 raise RegisterError(msg)
-            self._shared[0] = _connection.create_engine(self._url)
-        return self._shared[0]
+            engine = self._shared[0] = _connection.create_engine(self._url)
+        return engine
 
     @contextmanager
     def _errors(self) -> Iterator[None]:
@@ -221,6 +222,22 @@ class Register:
         self._checked = False
         return versions
 
+    def check(self) -> int:
+        """Return the schema version after checking that this bpv can read and write it.
+
+        Raises
+        ------
+        RegisterError
+            No register there, or an empty database.
+        NotARegisterError
+            Something else is there.
+        RegisterVersionError
+            The schema is older (run :meth:`upgrade`) or newer (upgrade bpv).
+        """
+        with self._transaction(checked=False) as connection:
+            self._check(connection)
+        return SCHEMA_VERSION
+
     def schema_version(self) -> int:
         """Return the register's schema version."""
         with self._transaction(checked=False) as connection:
@@ -245,7 +262,7 @@ class Register:
         self, bid: Bid, *, text: str, approved_by: str,
         approved_at: date | datetime | str | None = None, n_draws: int, seed: int | None = None,
         method: Method = "mc", kernel: Kernel = "numpy", summary: Any = None,
-        format: str | None = None,  # noqa: A002 - as bpv.loads calls it
+        format: str | None = None,
     ) -> BidVersion:
         """Store an approved bid and its appraisal; return the version stored.
 
@@ -308,7 +325,8 @@ class Register:
                 connection.execute(_BIDS.insert(), {
                     "bid_id": bid.id, "version": version, "bid_hash": identity,
                     "title": bid.title, "format": form, "text": text,
-                    "approved_by": approved_by, "approved_at": approval_moment(approved_at),
+                    "approved_by": approved_by,
+                    "approved_at": now if approved_at is None else approval_moment(approved_at),
                     "recorded_at": now, "bpv_version": __version__})
             settings = {"bid_id": bid.id, "version": version, "entropy": json.dumps(entropy),
                         "n_draws": n_draws, "method": method, "kernel": kernel}
@@ -406,7 +424,7 @@ class Register:
             result = connection.execute(_IMPORTS.insert(), {
                 "bid_id": bid_id, "file_name": file_name, "recorded_by": recorded_by,
                 "recorded_at": now, "n_rows": len(found), "checksum": checksum(found)})
-            import_id = int(result.inserted_primary_key[0])
+            import_id = _new_id(result)
             connection.execute(_ACTUALS.insert(), [
                 {**row, "bid_id": bid_id, "import_id": import_id, "supersedes": None,
                  "reason": None, "stored_by": recorded_by, "stored_at": now}
@@ -448,7 +466,7 @@ class Register:
             except sa.exc.IntegrityError:  # corrected at the same moment by another process
                 msg = f"actual {actual_id} was corrected at the same time by someone else"
                 raise RegisterError(msg) from None
-            return int(result.inserted_primary_key[0])
+            return _new_id(result)
 
     @staticmethod
     def _refuse_second_correction(connection: sa.Connection, actual_id: int) -> None:
@@ -507,7 +525,7 @@ class Register:
                 "bid_id": bid_id, "bid_version": stored.version, "kind": kind,
                 "reporting_date": day, "payload": text, "created_at": datetime.now(UTC),
                 "bpv_version": __version__})
-            return int(result.inserted_primary_key[0])
+            return _new_id(result)
 
     def snapshots(self, bid_id: str | None = None, kind: str | None = None,
                   as_at: date | datetime | str | None = None, *,
@@ -530,8 +548,19 @@ class Register:
     # ----------------------------------------------------------------- history
 
     def history(self, bid_id: str) -> list[Event]:
-        """Return every event of a bid in the order stored: versions, appraisals, imports,
-        corrections and snapshots.
+        """Return every event of a bid in the order stored.
+
+        Versions, appraisals, imports, corrections and snapshots, each with
+        when, a one-line summary and its details.
         """
         with self._transaction() as connection:
             return history_events(connection, bid_id, self._at)
+
+
+def _new_id(result: sa.CursorResult[Any]) -> int:
+    """Return the id of the row an INSERT added."""
+    key = result.inserted_primary_key
+    if key is None:  # pragma: no cover - every table here has an integer key
+        msg = "the database did not return the new row's id"
+        raise RegisterError(msg)
+    return int(key[0])

@@ -77,7 +77,8 @@ def test_the_stored_appraisal_is_regenerated_bit_for_bit(register):
     again = register.appraisal(BID_ID)
     stored = register.bid(BID_ID).appraisal.summary
     assert json.loads(json.dumps(json_safe(again.to_dict()))) == stored
-    assert again.flows is not None and again.inputs is not None
+    assert again.flows is not None
+    assert again.inputs is not None
     direct = bpv.appraise(bpv.load(FRAILTY), n_draws=500, rng=7)
     assert (again["npv"] == direct["npv"]).all()
 
@@ -113,7 +114,7 @@ def test_text_that_is_not_the_bid_is_refused(register):
 def test_a_summary_of_another_run_is_refused(register):
     bid = bpv.load(FRAILTY)
     other = bpv.appraise(bid, n_draws=200, rng=3)
-    with pytest.raises(RegisterError, match="another appraisal: n_draws 200 .*entropy 3"):
+    with pytest.raises(RegisterError, match=r"another appraisal: n_draws 200 .*entropy 3"):
         register.add_bid(bid, text=_text(), approved_by="x", n_draws=500, seed=4, summary=other)
 
 
@@ -229,7 +230,7 @@ def test_a_view_of_the_past_is_read_only(register):
 
 
 def test_snapshots_latest_of_each_bid_and_kind_and_every_one(register):
-    changed, text = _changed("Second scheme")
+    _, text = _changed("Second scheme")
     data = json.loads(text)
     data["id"] = "second"
     second = bpv.loads(json.dumps(data), format="json")

@@ -108,8 +108,8 @@ def test_an_sqlite_file_of_another_application_is_not_a_register(tmp_path):
 
 def test_a_missing_file_says_how_to_create_one(tmp_path):
     path = tmp_path / "nowhere.db"
-    with pytest.raises(RegisterError, match="no register at .*nowhere.db: create one with bpv "
-                                            "track init"):
+    with pytest.raises(RegisterError, match=r"no register at .*nowhere\.db: create one with "
+                                            r"bpv track init"):
         Register(path).bids()
     assert not path.exists()
 
