@@ -9,6 +9,7 @@ does not yet hide the row it corrects.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterator
 from datetime import datetime
@@ -28,18 +29,19 @@ from bpv.register.records import (
 from bpv.register.schema import SCHEMA_VERSION, tables
 
 __all__ = ["TABLES", "known", "require_bid", "latest_bids", "appraisal_rows", "bid_version",
-           "current_actuals", "snapshot_rows", "history_events", "actual_record",
-           "import_record"]
+           "current_actuals", "every_current_actual", "snapshot_rows", "history_events",
+           "actual_record", "import_record"]
 
 #: The tables of the current schema, for the queries.
 TABLES = tables(SCHEMA_VERSION).tables
 _BIDS, _APPRAISALS, _ACTUALS = TABLES["bids"], TABLES["appraisals"], TABLES["actuals"]
 _IMPORTS, _SNAPSHOTS = TABLES["imports"], TABLES["snapshots"]
 #: Rows fetched at a time by the streaming reads.
-BATCH = 500
+BATCH = 100
 
 
-def _by(column: sa.ColumnElement[Any], at: datetime | None) -> sa.ColumnElement[bool]:
+def _by(column: sa.ColumnElement[Any],
+        at: datetime | sa.BindParameter[Any] | None) -> sa.ColumnElement[bool]:
     return sa.true() if at is None else column <= at
 
 
@@ -122,13 +124,11 @@ def bid_version(connection: sa.Connection, bid_id: str, version: int | None,
 
 
 def actual_record(row: Any) -> StoredActual:
-    """Return the record of one row of ``actuals``."""
-    return StoredActual(
-        id=row.id, bid_id=row.bid_id, node=row.node, period=row.period, value=row.value,
-        organisation=row.organisation, source=row.source, recorded_by=row.recorded_by,
-        recorded_at=row.recorded_at, note=row.note, import_id=row.import_id,
-        supersedes=row.supersedes, reason=row.reason, stored_by=row.stored_by,
-        stored_at=row.stored_at)
+    """Return the record of one row of ``actuals`` (its columns in the table's order)."""
+    return StoredActual(*tuple(row)[:_N_ACTUAL_FIELDS])
+
+
+_N_ACTUAL_FIELDS = len(_ACTUALS.c)
 
 
 def import_record(row: Any) -> ImportRecord:
@@ -138,6 +138,25 @@ def import_record(row: Any) -> ImportRecord:
                         n_rows=row.n_rows, checksum=row.checksum)
 
 
+@functools.cache
+def _current_actuals_query(as_at: bool, one_bid: bool = True) -> sa.Select[Any]:
+    """Return the query of current actuals (one bid's or all), built once; binds bid_id, at."""
+    at = sa.bindparam("at", type_=_ACTUALS.c.stored_at.type) if as_at else None
+    later = _ACTUALS.alias("later")
+    corrected = sa.exists().where(later.c.supersedes == _ACTUALS.c.id,
+                                  _by(later.c.stored_at, at))
+    rank = sa.func.row_number().over(
+        partition_by=(_ACTUALS.c.bid_id, _ACTUALS.c.node, _ACTUALS.c.period,
+                      _ACTUALS.c.organisation),
+        order_by=_ACTUALS.c.id.desc()).label("rank")
+    which = _ACTUALS.c.bid_id == sa.bindparam("bid_id") if one_bid else sa.true()
+    ranked = (sa.select(_ACTUALS, rank)
+              .where(which, _by(_ACTUALS.c.stored_at, at), ~corrected)
+              .subquery())
+    order = (ranked.c.id,) if one_bid else (ranked.c.bid_id, ranked.c.id)
+    return sa.select(ranked).where(ranked.c.rank == 1).order_by(*order)
+
+
 def current_actuals(connection: sa.Connection, bid_id: str,
                     at: datetime | None) -> list[StoredActual]:
     """Return a bid's current actuals as at ``at``.
@@ -145,18 +164,21 @@ def current_actuals(connection: sa.Connection, bid_id: str,
     Of each node, period and organisation, the latest row not superseded by a
     correction stored by then.
     """
-    later = _ACTUALS.alias("later")
-    corrected = sa.exists().where(later.c.supersedes == _ACTUALS.c.id,
-                                  _by(later.c.stored_at, at))
-    rank = sa.func.row_number().over(
-        partition_by=(_ACTUALS.c.node, _ACTUALS.c.period, _ACTUALS.c.organisation),
-        order_by=_ACTUALS.c.id.desc()).label("rank")
-    ranked = (sa.select(_ACTUALS, rank)
-              .where(_ACTUALS.c.bid_id == bid_id, _by(_ACTUALS.c.stored_at, at), ~corrected)
-              .subquery())
-    rows = connection.execute(sa.select(ranked).where(ranked.c.rank == 1)
-                              .order_by(ranked.c.id))
+    parameters: dict[str, Any] = {"bid_id": bid_id}
+    if at is not None:
+        parameters["at"] = at
+    rows = connection.execute(_current_actuals_query(at is not None), parameters)
     return [actual_record(row) for row in rows]
+
+
+def every_current_actual(connection: sa.Connection,
+                         at: datetime | None) -> Iterator[StoredActual]:
+    """Yield every bid's current actuals as at ``at``, bid by bid, :data:`BATCH` rows at a time."""
+    parameters: dict[str, Any] = {} if at is None else {"at": at}
+    result = connection.execution_options(yield_per=BATCH * 10).execute(
+        _current_actuals_query(at is not None, one_bid=False), parameters)
+    for row in result:
+        yield actual_record(row)
 
 
 def snapshot_rows(connection: sa.Connection, *, bid_id: str | None, kind: str | None,

@@ -272,3 +272,26 @@ def test_times_are_utc_and_close_to_now(register):
     stored = register.bid(BID_ID)
     assert stored.recorded_at.tzinfo == UTC
     assert abs(datetime.now(UTC) - stored.recorded_at) < timedelta(minutes=5)
+
+
+def test_all_actuals_are_each_bids_current_actuals_in_one_stream(register):
+    data = json.loads(_changed("Second")[1])
+    data["id"] = "second"
+    register.add_bid(bpv.loads(json.dumps(data), format="json"), text=json.dumps(data),
+                     approved_by="board", n_draws=200, seed=2)
+    register.record_actuals(BID_ID, _rows(3), recorded_by="PMO")
+    register.record_actuals("second", [{"node": "x", "period": "2026/27", "value": 1}],
+                            recorded_by="PMO")
+    first = register.actuals(BID_ID)[1]
+    moment = _tick()
+    register.correct_actual(first.id, value=50, recorded_by="bea", reason="typo")
+    # the same node and period imported again: the later row is the current one
+    register.record_actuals("second", [{"node": "x", "period": "2026/27", "value": 2}],
+                            recorded_by="PMO")
+    for as_at in (None, moment):
+        expected = [*register.actuals("second", as_at), *register.actuals(BID_ID, as_at)]
+        streamed = sorted(register.all_actuals(as_at), key=lambda row: row.bid_id,
+                          reverse=True)
+        assert streamed == expected
+    assert [row.value for row in register.actuals("second")] == [2.0]
+    assert [row.value for row in register.actuals(BID_ID)] == [0.0, 2.0, 50.0]
