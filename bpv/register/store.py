@@ -316,28 +316,41 @@ class Register:
             else check_int(seed, name="seed", function=function))
         record = self._summary(bid, summary, identity=identity, entropy=entropy,
                                n_draws=n_draws, method=method, kernel=kernel)
+        row = {"bid_id": bid.id, "bid_hash": identity, "title": bid.title, "format": form,
+               "text": text, "approved_by": approved_by,
+               "approved_at": None if approved_at is None else approval_moment(approved_at)}
+        settings = {"bid_id": bid.id, "entropy": json.dumps(entropy), "n_draws": n_draws,
+                    "method": method, "kernel": kernel}
+        attempts = 3
+        while True:
+            try:
+                with self._transaction(write=True) as connection:
+                    return self._store_bid(connection, row, settings, record)
+            except sa.exc.IntegrityError:  # PostgreSQL: another process added this version
+                attempts -= 1
+                if not attempts:
+                    raise
+
+    @staticmethod
+    def _store_bid(connection: sa.Connection, row: dict[str, Any], settings: dict[str, Any],
+                   summary: str) -> BidVersion:
         now = datetime.now(UTC)
-        with self._transaction(write=True) as connection:
-            latest = connection.execute(
-                sa.select(_BIDS.c.version, _BIDS.c.bid_hash).where(_BIDS.c.bid_id == bid.id)
-                .order_by(_BIDS.c.version.desc()).limit(1)).first()
-            version = 1 if latest is None else latest.version + (latest.bid_hash != identity)
-            if latest is None or latest.bid_hash != identity:
-                connection.execute(_BIDS.insert(), {
-                    "bid_id": bid.id, "version": version, "bid_hash": identity,
-                    "title": bid.title, "format": form, "text": text,
-                    "approved_by": approved_by,
-                    "approved_at": now if approved_at is None else approval_moment(approved_at),
-                    "recorded_at": now, "bpv_version": __version__})
-            settings = {"bid_id": bid.id, "version": version, "entropy": json.dumps(entropy),
-                        "n_draws": n_draws, "method": method, "kernel": kernel}
-            same = connection.execute(sa.select(_APPRAISALS.c.id).where(
-                *(_APPRAISALS.c[key] == value for key, value in settings.items()))).first()
-            if same is None:
-                connection.execute(_APPRAISALS.insert(), {
-                    **settings, "bpv_version": __version__, "summary": record,
-                    "recorded_at": now})
-            return bid_version(connection, bid.id, version, None)
+        latest = connection.execute(
+            sa.select(_BIDS.c.version, _BIDS.c.bid_hash).where(_BIDS.c.bid_id == row["bid_id"])
+            .order_by(_BIDS.c.version.desc()).limit(1)).first()
+        version = 1 if latest is None else latest.version + (latest.bid_hash != row["bid_hash"])
+        if latest is None or latest.bid_hash != row["bid_hash"]:
+            connection.execute(_BIDS.insert(), {
+                **row, "version": version, "approved_at": row["approved_at"] or now,
+                "recorded_at": now, "bpv_version": __version__})
+        settings = {**settings, "version": version}
+        same = connection.execute(sa.select(_APPRAISALS.c.id).where(
+            *(_APPRAISALS.c[key] == value for key, value in settings.items()))).first()
+        if same is None:
+            connection.execute(_APPRAISALS.insert(), {
+                **settings, "bpv_version": __version__, "summary": summary,
+                "recorded_at": now})
+        return bid_version(connection, row["bid_id"], version, None)
 
     def _summary(self, bid: Bid, summary: Any, *, identity: str,
                  entropy: int | tuple[int, ...], n_draws: int, method: str, kernel: str) -> str:
