@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 import os
 import signal
@@ -81,3 +82,25 @@ def test_a_process_killed_in_the_middle_of_an_import_leaves_none_of_it(register,
                          recorded_by="PMO")
     assert [row.node for row in again.actuals(workers.BID_ID)] == ["kept", "after"]
     again.close()
+
+
+def test_processes_adding_the_same_revision_at_once_make_one_new_version(register,
+                                                                        register_url):
+    data = bpv.load(FRAILTY).to_dict()
+    data["title"] = "Frailty virtual ward, revised"
+    text = json.dumps(data)
+    context = multiprocessing.get_context("spawn")
+    barrier, results = context.Barrier(3), context.Queue()
+    processes = [context.Process(target=workers.add_revision,
+                                 args=(register_url, text, barrier, results))
+                 for _ in range(3)]
+    for process in processes:
+        process.start()
+    versions = [results.get(timeout=300) for _ in processes]
+    for process in processes:
+        process.join(timeout=60)
+    assert [process.exitcode for process in processes] == [0, 0, 0]
+    assert versions == [2, 2, 2]
+    events = register.history(workers.BID_ID)
+    assert [e.kind for e in events] == ["bid", "appraisal", "bid", "appraisal"]
+    assert register.bid(workers.BID_ID).title == "Frailty virtual ward, revised"

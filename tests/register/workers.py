@@ -52,3 +52,16 @@ def stall_in_import(url: str, ready: str) -> None:
             for row in range(200)]
     register.record_actuals(BID_ID, rows, recorded_by="doomed", file_name="killed.csv")
     sys.exit("the import finished: it should have been killed half-way")
+
+
+def add_revision(url: str, text: str, barrier: Any, results: Any) -> None:
+    """Add the same revised bid as the other processes, at the same moment."""
+    import bpv
+    from bpv.register import Register
+
+    register = Register(url)
+    bid = bpv.loads(text, format="json")
+    barrier.wait(timeout=120)
+    stored = register.add_bid(bid, text=text, approved_by="board", n_draws=100, seed=3)
+    results.put(stored.version)
+    register.close()
