@@ -13,6 +13,8 @@ Examples
 'Frailty virtual ward, North Place'
 """
 
+from typing import TYPE_CHECKING, Any
+
 from bpv import dist, plot
 from bpv._version import __version__
 from bpv.analysis.comparison import Comparison, compare
@@ -30,8 +32,11 @@ from bpv.errors import (
     EvaluationError,
     FormulaError,
     LimitError,
+    NotARegisterError,
     Problem,
     ReforecastError,
+    RegisterError,
+    RegisterVersionError,
     SpecError,
     UnknownNameError,
 )
@@ -53,6 +58,9 @@ from bpv.tracking.result import Tracking, track
 from bpv.tracking.status import RagRule
 from bpv.transform.adjustments import Adjusted, Adjustment, adjust
 from bpv.transform.scenarios import apply_scenario
+
+if TYPE_CHECKING:
+    from bpv.register.store import Register
 
 __all__ = [
     # bids and their parts
@@ -101,6 +109,8 @@ __all__ = [
     "lint",
     "logic_model",
     "parse_formula",
+    # tracking delivery: the benefits register (SQLAlchemy loads only when it is used)
+    "Register",
     # errors and warnings
     "ActualsError",
     "ReforecastError",
@@ -111,8 +121,21 @@ __all__ = [
     "EvaluationError",
     "FormulaError",
     "LimitError",
+    "NotARegisterError",
     "Problem",
+    "RegisterError",
+    "RegisterVersionError",
     "SpecError",
     "UnknownNameError",
     "__version__",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """Give ``bpv.Register`` on first use, so ``import bpv`` never loads SQLAlchemy."""
+    if name == "Register":
+        from bpv.register.store import Register
+
+        return Register
+    msg = f"module 'bpv' has no attribute {name!r}"
+    raise AttributeError(msg)

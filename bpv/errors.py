@@ -25,8 +25,11 @@ __all__ = [
     "FormulaError",
     "LimitError",
     "MissingValueError",
+    "NotARegisterError",
     "Problem",
     "ReforecastError",
+    "RegisterError",
+    "RegisterVersionError",
     "SpecError",
     "UnknownNameError",
     "did_you_mean",
@@ -116,6 +119,39 @@ class UnknownNameError(BPVError, KeyError):
     def __str__(self) -> str:
         # KeyError would show the message in quotes, as a key.
         return str(self.args[0]) if self.args else ""
+
+
+class RegisterError(BPVError):
+    """The benefits register cannot do what was asked (no register there, a read-only view).
+
+    Examples
+    --------
+    >>> str(RegisterError("no register at bpv-register.db: create one with bpv track init"))
+    'no register at bpv-register.db: create one with bpv track init'
+    """
+
+
+class NotARegisterError(RegisterError, ValueError):
+    """A file or database given as a register is not one (another SQLite file, a text file)."""
+
+
+class RegisterVersionError(RegisterError):
+    """A register's schema is not the one this bpv reads: newer (upgrade bpv) or older.
+
+    Parameters
+    ----------
+    message : str
+        What was found and what to do.
+    found : int
+        The register's schema version.
+    supported : int
+        The newest schema version this bpv reads and writes.
+    """
+
+    def __init__(self, message: str, *, found: int, supported: int) -> None:
+        super().__init__(message)
+        self.found = found
+        self.supported = supported
 
 
 class BPVWarning(UserWarning):

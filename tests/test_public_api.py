@@ -76,3 +76,11 @@ def test_loading_a_bid_never_imports_matplotlib():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             check=True)
     assert result.stdout.strip() == "False"
+
+
+def test_importing_bpv_never_imports_sqlalchemy_until_the_register_is_used():
+    code = ("import sys, bpv; before = 'sqlalchemy' in sys.modules; bpv.Register; "
+            "print(before, 'sqlalchemy' in sys.modules, bpv.Register.__module__)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True)
+    assert result.stdout.split() == ["False", "True", "bpv.register.store"]

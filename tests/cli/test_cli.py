@@ -201,11 +201,20 @@ def test_the_command_line_offers_exactly_the_choices_the_library_checks():
     from bpv.cli._parser import build_parser
     from bpv.engine.monte_carlo import KERNELS, METHODS
 
-    verbs = next(action for action in build_parser()._actions
-                 if isinstance(action, argparse._SubParsersAction)).choices
-    offered = {(verb, action.dest): tuple(action.choices) for verb, parser in verbs.items()
-               for action in parser._actions if action.choices is not None}
+    offered: dict[tuple[str, str], tuple[str, ...]] = {}
+
+    def walk(parser: argparse.ArgumentParser, verb: str) -> None:
+        # verbs and their own verbs (bpv track add): every flag with choices, at any depth
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, f"{verb} {name}".strip())
+            elif action.choices is not None:
+                offered[(verb, action.dest)] = tuple(action.choices)
+
+    walk(build_parser(), "")
     expected = {(verb, "method"): METHODS for verb in
-                ("appraise", "report", "compare", "sensitivity", "scenarios")}
-    expected |= {("appraise", "kernel"): KERNELS, ("sensitivity", "groups"): GROUPINGS}
+                ("appraise", "report", "compare", "sensitivity", "scenarios", "track add")}
+    expected |= {("appraise", "kernel"): KERNELS, ("sensitivity", "groups"): GROUPINGS,
+                 ("track add", "kernel"): KERNELS}
     assert offered == expected

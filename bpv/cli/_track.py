@@ -1,0 +1,239 @@
+"""``bpv track``: the benefits register from the command line.
+
+``bpv track init``, ``add``, ``bids``, ``history`` and ``upgrade``, each on the
+register named by ``--db`` (a file or a database URL), else ``$BPV_REGISTER``,
+else ``bpv-register.db`` in the current folder. The register (and SQLAlchemy)
+is imported only when a ``track`` command runs, so the other verbs stay quick.
+A user's mistake is one line on stderr and exit code 1, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
+
+import numpy as np
+
+from bpv._utils.formatting import text_table
+from bpv.cli._guards import EXIT_INVALID, EXIT_OK, guarded, load_bid, reason
+from bpv.engine.monte_carlo import KERNELS, METHODS, appraise
+from bpv.errors import BPVError
+
+__all__ = ["add_track"]
+
+if TYPE_CHECKING:
+    from bpv.register.records import BidVersion
+    from bpv.register.store import Register
+
+    Verbs: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
+
+Command = Callable[[argparse.Namespace, TextIO], int]
+
+
+def add_track(commands: Verbs) -> None:
+    """Add ``bpv track`` and its commands to the command line's verbs."""
+    track = commands.add_parser(
+        "track", help="the benefits register: approved bids, actuals, status, history",
+        description="Keep approved bids, their appraisals, actuals and status snapshots in a "
+        "benefits register that never loses its history: a SQLite file (default "
+        "bpv-register.db in the current folder, or $BPV_REGISTER) or a PostgreSQL database "
+        "(--db postgresql+psycopg://user@host/db, with pip install 'bpv[postgres]').",
+    )
+    verbs = track.add_subparsers(title="commands", metavar="COMMAND", required=True)
+    _verb(verbs, "init", _run_init, "create the register (nothing happens if it exists)")
+    add = _verb(verbs, "add", _run_add,
+                "appraise an approved bid and record it with its appraisal; a changed bid "
+                "with the same id becomes a new version")
+    add.add_argument("file", metavar="BID", type=Path, help="bid file (.yaml, .yml, .json)")
+    add.add_argument("--approved-by", required=True, metavar="NAME",
+                     help="who approved the bid (a board, a person)")
+    add.add_argument("--approved-at", metavar="DATE",
+                     help="when it was approved, such as 2026-04-01 (default now)")
+    add.add_argument("--draws", type=_count, default=100_000, metavar="N",
+                     help="draws of the appraisal (default 100000)")
+    add.add_argument("--seed", type=_seed, default=None, metavar="S",
+                     help="seed (default a fresh one, stored so the run can be replayed)")
+    add.add_argument("--method", choices=METHODS, default="mc",
+                     help="sampling: plain Monte Carlo, Latin hypercube or Sobol")
+    add.add_argument("--kernel", choices=KERNELS, default="numpy",
+                     help="evaluate with numpy (default) or the compiled kernel")
+    add.add_argument("--quiet", action="store_true", help="no progress bar")
+    bids = _verb(verbs, "bids", _run_bids, "list the bids in the register, latest versions")
+    bids.add_argument("--as-at", metavar="DATE",
+                      help="as the register stood then (a date means the end of that day)")
+    bids.add_argument("--json", action="store_true", help="print one JSON document")
+    history = _verb(verbs, "history", _run_history,
+                    "every event of a bid in order: versions, appraisals, imports, "
+                    "corrections, snapshots")
+    history.add_argument("bid", metavar="BID", help="the bid's id")
+    history.add_argument("--as-at", metavar="DATE",
+                         help="as the register stood then (a date means the end of that day)")
+    history.add_argument("--json", action="store_true", help="print one JSON document")
+    _verb(verbs, "upgrade", _run_upgrade,
+          "bring a register written by an older bpv to this bpv's schema, in one transaction")
+
+
+def _verb(verbs: Verbs, name: str, command: Command, text: str) -> argparse.ArgumentParser:
+    parser = verbs.add_parser(name, help=text, description=text[0].upper() + text[1:] + ".")
+    parser.add_argument("--db", metavar="URL",
+                        help="the register: a file or a database URL (default $BPV_REGISTER, "
+                        "else bpv-register.db)")
+    parser.set_defaults(command=_guarded(command), track_command=name)
+    return parser
+
+
+def _guarded(command: Command) -> Command:
+    """Run a track command; a user's error is one line and exit code 1."""
+    def run(args: argparse.Namespace, out: TextIO) -> int:
+        try:
+            return command(args, out)
+        except BPVError as exc:
+            print(f"bpv track {args.track_command}: {exc}", file=sys.stderr)
+            return EXIT_INVALID
+    run.__name__ = command.__name__.lstrip("_")
+    return run
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text.replace("_", ""))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
+    return value
+
+
+def _register(args: argparse.Namespace) -> Register:
+    from bpv.register.store import Register
+
+    return Register(args.db)
+
+
+def _run_init(args: argparse.Namespace, out: TextIO) -> int:
+    with _register(args) as register:
+        existed = _exists(register)
+        version = register.init()
+        state = "already a bpv register" if existed else "created"
+        out.write(f"{register.name}: {state} (schema {version})\n")
+    return EXIT_OK
+
+
+def _exists(register: Register) -> bool:
+    try:
+        return register.schema_version() > 0
+    except BPVError:
+        return False
+
+
+def _run_upgrade(args: argparse.Namespace, out: TextIO) -> int:
+    with _register(args) as register:
+        before, after = register.upgrade()
+        done = (f"upgraded from schema {before} to {after}" if after > before
+                else f"already at schema {after}; nothing to do")
+        out.write(f"{register.name}: {done}\n")
+    return EXIT_OK
+
+
+def _run_add(args: argparse.Namespace, out: TextIO) -> int:
+    bid = load_bid(args.file)
+    if bid is None:
+        return EXIT_INVALID
+    try:
+        text = args.file.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"{args.file}: {reason(exc)}", file=sys.stderr)
+        return EXIT_INVALID
+    seed = int(np.random.SeedSequence().entropy) if args.seed is None else args.seed  # type: ignore[arg-type]
+    with _register(args) as register:
+        register.check()  # a wrong register fails before the appraisal, not after it
+        result = guarded(args.file, lambda: appraise(
+            bid, n_draws=args.draws, rng=seed, method=args.method, kernel=args.kernel,
+            progress=False if args.quiet else None))
+        if result is None:
+            return EXIT_INVALID
+        started = datetime.now(UTC)
+        stored = register.add_bid(
+            bid, text=text, approved_by=args.approved_by, approved_at=args.approved_at,
+            n_draws=args.draws, seed=seed, method=args.method, kernel=args.kernel,
+            summary=result, format="json" if args.file.suffix.lower() == ".json" else "yaml")
+        state = ("recorded in" if stored.recorded_at >= started
+                 else "is already (the same bid) in")
+        out.write(f"{stored.bid_id}: version {stored.version} {state} {register.name} "
+                  f"(hash {stored.bid_hash[:12]}), approved by {stored.approved_by} on "
+                  f"{stored.approved_at:%Y-%m-%d}\n")
+        again = stored.appraisal is not None and stored.appraisal.recorded_at < started
+        npv = result.summary().to_dict().get("npv", {}).get("mean")
+        out.write(f"appraisal{' (already recorded)' if again else ''}: {args.draws:,} draws "
+                  f"({args.method}, {args.kernel}), seed {seed}"
+                  + (f", mean NPV {npv:,.0f} GBP" if npv is not None else "") + "\n")
+    return EXIT_OK
+
+
+def _bid_dict(stored: BidVersion) -> dict[str, Any]:
+    appraisal = stored.appraisal
+    return {"bid": stored.bid_id, "version": stored.version, "title": stored.title,
+            "bid_hash": stored.bid_hash, "approved_by": stored.approved_by,
+            "approved_at": stored.approved_at.isoformat(),
+            "recorded_at": stored.recorded_at.isoformat(),
+            "appraisal": None if appraisal is None else {
+                "n_draws": appraisal.n_draws, "entropy": appraisal.entropy,
+                "method": appraisal.method, "kernel": appraisal.kernel,
+                "bpv_version": appraisal.bpv_version,
+                "npv_mean": appraisal.summary.get("metrics", {}).get("npv", {}).get("mean")}}
+
+
+def _run_bids(args: argparse.Namespace, out: TextIO) -> int:
+    with _register(args) as register:
+        found = register.bids(as_at=args.as_at)
+        if args.json:
+            json.dump({"register": register.name, "as_at": args.as_at,
+                       "bids": [_bid_dict(stored) for stored in found]}, out, indent=2)
+            out.write("\n")
+            return EXIT_OK
+        if not found:
+            out.write(f"{register.name}: no bids" + (f" as at {args.as_at}" if args.as_at
+                                                      else "") + "\n")
+            return EXIT_OK
+        rows = [[stored.bid_id, str(stored.version), stored.approved_by,
+                 f"{stored.approved_at:%Y-%m-%d}",
+                 f"{stored.appraisal.n_draws:,}" if stored.appraisal else "-",
+                 _npv(stored), stored.title] for stored in found]
+        out.write("\n".join(text_table(["bid", "version", "approved by", "approved",
+                                        "draws", "mean NPV", "title"], rows)) + "\n")
+    return EXIT_OK
+
+
+def _npv(stored: BidVersion) -> str:
+    mean = (stored.appraisal.summary.get("metrics", {}).get("npv", {}).get("mean")
+            if stored.appraisal else None)
+    return f"{mean:,.0f}" if isinstance(mean, int | float) else "-"
+
+
+def _run_history(args: argparse.Namespace, out: TextIO) -> int:
+    with _register(args) as register:
+        view = register.as_at(args.as_at) if args.as_at else register
+        events = view.history(args.bid)
+        if args.json:
+            json.dump({"bid": args.bid, "register": register.name, "as_at": args.as_at,
+                       "events": [event.to_dict() for event in events]}, out, indent=2)
+            out.write("\n")
+            return EXIT_OK
+        for event in events:
+            out.write(f"{event.at:%Y-%m-%d %H:%M:%S} UTC  {event.kind:<10}  {event.summary}\n")
+    return EXIT_OK
