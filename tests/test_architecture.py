@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "bpv"
 MODULES = sorted(PACKAGE.rglob("*.py"))
 #: Third-party libraries heavy enough, or optional enough, to import only when used.
-HEAVY = ("numba", "scipy.stats", "scipy.optimize", "matplotlib", "jinja2", "tqdm")
+HEAVY = ("numba", "scipy.stats", "scipy.optimize", "matplotlib", "jinja2", "tqdm", "pandas",
+         "distributed", "dask")
 #: The most lines of code (not docstrings, comments or blank lines) a module may have.
 MAX_CODE_LINES = 600
 
