@@ -98,14 +98,12 @@ class BatchSummary:
                   f"{'cost PV':>14} {'NMB':>14}")
         lines = [header]
         for row in self.rows:
-            cells = [format_number(_number(row[column])) for column in
-                     ("mean_npv", "mcse_npv")]
-            lines.append(
-                f"{row['bid']:<32} {cells[0]:>14} {cells[1]:>11} "
-                f"{_percent(row['p_npv_positive']):>9} "
-                f"{format_number(_number(row['mean_qalys'])):>10} "
-                f"{format_number(_number(row['mean_cost_pv'])):>14} "
-                f"{format_number(_number(row['mean_nmb'])):>14}")
+            npv, mcse, qalys, cost, nmb = (
+                format_number(_number(row[column]), "plain") for column in
+                ("mean_npv", "mcse_npv", "mean_qalys", "mean_cost_pv", "mean_nmb"))
+            lines.append(f"{row['bid']:<32} {npv:>14} {mcse:>11} "
+                         f"{_percent(row['p_npv_positive']):>9} {qalys:>10} {cost:>14} "
+                         f"{nmb:>14}")
         return "\n".join(lines)
 
 

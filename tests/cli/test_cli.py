@@ -206,6 +206,7 @@ def test_the_command_line_offers_exactly_the_choices_the_library_checks():
     offered = {(verb, action.dest): tuple(action.choices) for verb, parser in verbs.items()
                for action in parser._actions if action.choices is not None}
     expected = {(verb, "method"): METHODS for verb in
-                ("appraise", "report", "compare", "sensitivity", "scenarios")}
-    expected |= {("appraise", "kernel"): KERNELS, ("sensitivity", "groups"): GROUPINGS}
+                ("appraise", "report", "compare", "sensitivity", "scenarios", "batch")}
+    expected |= {("appraise", "kernel"): KERNELS, ("batch", "kernel"): KERNELS,
+                 ("sensitivity", "groups"): GROUPINGS}
     assert offered == expected
