@@ -139,3 +139,14 @@ def test_an_unreachable_scheduler_is_a_users_error():
     assert result.returncode == 1
     assert "cannot connect to the Dask scheduler at tcp://127.0.0.1:9" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_the_output_pasted_in_programme_office_md_is_what_bpv_batch_prints():
+    text = (ROOT / "docs" / "programme-office.md").read_text(encoding="utf-8")
+    block = text.split("```console\n$ bpv batch examples/bids ", 1)[1].split("```", 1)[0]
+    command, _, expected = block.partition("\n")
+    result = subprocess.run([sys.executable, "-m", "bpv", "batch", "examples/bids",
+                             *command.split()], capture_output=True, text=True, check=False,
+                            cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == expected
