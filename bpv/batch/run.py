@@ -27,6 +27,7 @@ How a batch runs:
 from __future__ import annotations
 
 import os
+import sys
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -40,7 +41,7 @@ from bpv.batch.result import Batch, BatchProblem
 from bpv.engine.budget import check_draws, check_kept, kept_bytes
 from bpv.engine.monte_carlo import KERNELS, METHODS, Kernel, Method, appraise
 from bpv.engine.results import Appraisal
-from bpv.engine.schedule import as_executor, show_progress, workers
+from bpv.engine.schedule import as_executor, workers
 from bpv.errors import BidValidationError, BPVError, Problem, SpecError
 from bpv.io import load
 from bpv.sampling.streams import Seed, root_seed
@@ -145,7 +146,7 @@ def appraise_many(
                 "keep_draws": keep_draws}
     records: dict[str, dict[str, Any]] = {}
     appraisals: dict[str, Appraisal] = {}
-    show = progress if progress is not None else show_progress(5 * len(bids), progress=None)
+    show = progress if progress is not None else len(bids) > 1 and sys.stderr.isatty()
     bar = _bar(len(bids), show=show)
     try:
         for bid, outcome in _outcomes(bids, settings, pool):

@@ -210,3 +210,9 @@ def test_the_batch_as_json_holds_every_bid_and_problem():
                                  "location": "", "message": "no such file"}]
     assert data["bids"]["frailty-virtual-ward"]["metrics"] == json.loads(json.dumps(
         batch.records["frailty-virtual-ward"]["metrics"]))
+
+
+def test_the_progress_bar_counts_bids(capsys):
+    batch = bpv.appraise_many(EXAMPLES, n_draws=DRAWS, rng=1, progress=True)
+    assert len(batch.bids) == len(BIDS)
+    assert f"{len(BIDS)}/{len(BIDS)}" in capsys.readouterr().err
