@@ -143,8 +143,9 @@ def test_an_unreachable_scheduler_is_a_users_error():
 
 def test_the_output_pasted_in_programme_office_md_is_what_bpv_batch_prints():
     text = (ROOT / "docs" / "programme-office.md").read_text(encoding="utf-8")
-    block = text.split("```console\n$ bpv batch examples/bids ", 1)[1].split("```", 1)[0]
-    command, _, expected = block.partition("\n")
+    block = text.split("```bash\nbpv batch examples/bids ", 1)[1]
+    command, _, rest = block.partition("\n")
+    expected = rest.split("```text\n", 1)[1].split("```", 1)[0]
     result = subprocess.run([sys.executable, "-m", "bpv", "batch", "examples/bids",
                              *command.split()], capture_output=True, text=True, check=False,
                             cwd=ROOT)
