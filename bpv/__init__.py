@@ -24,6 +24,7 @@ from bpv.batch.run import appraise_many
 from bpv.engine.monte_carlo import appraise
 from bpv.engine.results import Appraisal
 from bpv.errors import (
+    ActualsError,
     BidValidationError,
     BidWarning,
     BPVError,
@@ -32,6 +33,7 @@ from bpv.errors import (
     FormulaError,
     LimitError,
     Problem,
+    ReforecastError,
     SpecError,
     UnknownNameError,
 )
@@ -47,6 +49,10 @@ from bpv.spec.parameter import Parameter
 from bpv.spec.policies import Additionality, EvidencePolicy, OptimismBias
 from bpv.spec.scenario import Scenario
 from bpv.spec.schema import bid_schema
+from bpv.tracking.actuals import read_actuals
+from bpv.tracking.reforecast_result import Reforecast
+from bpv.tracking.result import Tracking, track
+from bpv.tracking.status import RagRule
 from bpv.transform.adjustments import Adjusted, Adjustment, adjust
 from bpv.transform.scenarios import apply_scenario
 
@@ -84,6 +90,12 @@ __all__ = [
     "ScenarioTable",
     "apply_scenario",
     "scenarios",
+    # tracking delivery against the plan
+    "RagRule",
+    "Reforecast",
+    "Tracking",
+    "read_actuals",
+    "track",
     # settings policies: optimism bias, evidence, additionality
     "Adjusted",
     "Adjustment",
@@ -95,6 +107,8 @@ __all__ = [
     "logic_model",
     "parse_formula",
     # errors and warnings
+    "ActualsError",
+    "ReforecastError",
     "BPVError",
     "BPVWarning",
     "BidValidationError",

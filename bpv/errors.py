@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 __all__ = [
+    "ActualsError",
     "BPVError",
     "BPVWarning",
     "BidValidationError",
@@ -25,6 +26,7 @@ __all__ = [
     "LimitError",
     "MissingValueError",
     "Problem",
+    "ReforecastError",
     "SpecError",
     "UnknownNameError",
     "did_you_mean",
@@ -80,6 +82,23 @@ class MissingValueError(FormulaError, KeyError):
     def __str__(self) -> str:
         # KeyError would show the message in quotes, as a key.
         return str(self.args[0]) if self.args else ""
+
+
+class ReforecastError(BPVError, ValueError):
+    """Actuals cannot update a bid's forecast: the bid's hypotheses give them no chance at all.
+
+    Raised by the Bayesian re-forecast (:mod:`bpv.tracking.reforecast`) when
+    every draw of the appraisal gives the actuals a likelihood of zero (a
+    positive count where every draw expects none, an actual beyond what any
+    draw allows), so there is nothing to weight the draws by; the message
+    names the series and period.
+
+    Examples
+    --------
+    >>> str(ReforecastError("the actuals for admissions_avoided in 2026/27 lie outside what "
+    ...                     "the bid's hypotheses allow"))[:40]
+    'the actuals for admissions_avoided in 20'
+    """
 
 
 class UnknownNameError(BPVError, KeyError):
@@ -163,6 +182,23 @@ class BidValidationError(SpecError):
         origin = f" in {self.source}" if self.source else ""
         head = f"{n} problem{'s' if n != 1 else ''} found{origin}:"
         return "\n".join([head, *(f"  {problem}" for problem in self.problems)])
+
+
+class ActualsError(BidValidationError):
+    """A file (or list) of actuals has one or more problems; all of them are listed.
+
+    Nothing is read from a source with problems. Each problem carries the
+    line of the file (or the 1-based number of the record) it was found on,
+    and the source names the file.
+
+    Examples
+    --------
+    >>> error = ActualsError([Problem("value", "expected a number, got 'n/a'", line=4)],
+    ...                      source="actuals.csv")
+    >>> print(error)
+    1 problem found in actuals.csv:
+      line 4: value: expected a number, got 'n/a'
+    """
 
 
 def did_you_mean(name: str, candidates: Iterable[str]) -> str:

@@ -32,6 +32,7 @@ from numpy.typing import NDArray
 
 from bpv._utils.formatting import format_number, format_percent, format_value, metric_label
 from bpv.engine.results import Appraisal
+from bpv.errors import SpecError
 from bpv.spec.bid import Bid
 from bpv.spec.graph import KIND_RANK
 from bpv.spec.graph import logic_model as _logic_model_graph
@@ -493,8 +494,12 @@ def evppi(sensitivity: Sensitivity, *, groups: bool = False, ax: Axes | None = N
     >>> len(ax.patches) == len(result.groups)
     True
     """
-    named = ([(group.name, group.evppi) for group in sensitivity.groups] if groups else
-             sorted(((row.input, row.evppi) for row in sensitivity.inputs),
+    if sensitivity.evpi is None:
+        msg = (f"no EVPPI for metric '{sensitivity.metric}': the value of information is given "
+               "for npv and nmb only (net values in pounds whose sign is the decision to fund)")
+        raise SpecError(msg)
+    named = ([(group.name, group.evppi or 0.0) for group in sensitivity.groups] if groups else
+             sorted(((row.input, row.evppi or 0.0) for row in sensitivity.inputs),
                     key=lambda pair: -pair[1]))
     ax = _axes(ax, figsize=(7.0, 0.4 * len(named) + 1.5))
     positions = np.arange(len(named))[::-1]

@@ -6,7 +6,10 @@ See docs/design/architecture.md, "Conventions": the documentation is tested.
 from __future__ import annotations
 
 import importlib
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -22,7 +25,7 @@ _FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
 #: web address (https://bpv.readthedocs.io) or of a longer name.
 _DOTTED = re.compile(r"(?<![\w./-])bpv(?:\.[A-Za-z_]\w*)+")
 #: Packages docs/design/architecture.md plans before they exist; each leaves when it lands.
-_PLANNED = ("bpv.tracking", "bpv.portfolio", "bpv.tables")
+_PLANNED = ("bpv.portfolio", "bpv.tables")
 
 
 def _anchor(heading: str) -> str:
@@ -92,3 +95,33 @@ def test_every_dotted_bpv_path_on_the_page_resolves(page):
     unresolved = sorted(path for path in paths
                         if not path.startswith(_PLANNED) and not _resolves(path))
     assert unresolved == []
+
+
+#: Pages whose command transcripts are run and compared here: a ```bash block of one
+#: ``bpv`` command followed by a ```text block of what it prints (the text may stop early,
+#: before the conventions printed at the end). Every page joins as its transcripts are
+#: regenerated.
+_TRANSCRIBED = ("docs/compare.md", "docs/programme-office.md", "docs/scenarios.md",
+                "docs/sensitivity.md")
+_TRANSCRIPT = re.compile(r"```bash\n(bpv [^\n]+)\n```\s*\n```text\n(?!\$ )(.*?)```", re.DOTALL)
+
+
+def _transcripts() -> list[tuple[str, str, str]]:
+    found = []
+    for name in _TRANSCRIBED:
+        text = (ROOT / name).read_text(encoding="utf-8")
+        found += [(name, command, printed) for command, printed in _TRANSCRIPT.findall(text)]
+    return found
+
+
+@pytest.mark.parametrize(("page", "command", "printed"), _transcripts(),
+                         ids=lambda value: value if value.endswith(".md") else "")
+def test_command_transcripts_in_the_docs_are_what_bpv_prints(page, command, printed):
+    # Through bash, as a reader types it (globs expand), with this Python's bpv first.
+    path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"
+    run = subprocess.run(["bash", "-c", command], capture_output=True, text=True, cwd=ROOT,
+                         timeout=600, check=False, env={**os.environ, "PATH": path})
+    assert run.returncode == 0, run.stderr
+    expected = printed.rstrip("\n").splitlines()
+    assert run.stdout.splitlines()[:len(expected)] == expected, (
+        f"{page}: `{command}` prints something else now; paste its output again")

@@ -45,6 +45,21 @@ def test_notebook_is_stored_without_outputs(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
+def test_notebook_finds_its_files_from_any_folder(path):
+    # A path relative to notebooks/ ("../examples/...") breaks when the notebook is opened
+    # from the repository root; the notebooks find the root by walking up instead.
+    notebook = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type == "code":
+            assert "../" not in cell.source, f"cell {index} uses a path relative to notebooks/"
+
+
+def test_the_readme_lists_every_notebook():
+    readme = (NOTEBOOKS_DIR.parent / "README.md").read_text(encoding="utf-8")
+    assert [path.name for path in NOTEBOOKS if f"notebooks/{path.name}" not in readme] == []
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[path.name for path in NOTEBOOKS])
 def test_notebook_runs_without_errors(path):
     notebook = nbformat.read(path, as_version=4)
     notebook.cells.insert(0, nbformat.v4.new_code_cell(_SETUP))

@@ -36,7 +36,7 @@ from bpv.analysis.decision import (
     rank_probabilities,
 )
 from bpv.engine.budget import check_draws, check_kept, kept_bytes
-from bpv.engine.monte_carlo import Method, appraise
+from bpv.engine.monte_carlo import DEFAULT_DRAWS, Method, appraise
 from bpv.engine.results import DEFAULT_QUANTILES, Appraisal, Rendered, Summary, summarise
 from bpv.errors import BidWarning, SpecError, UnknownNameError, did_you_mean
 from bpv.sampling.streams import Seed, root_seed
@@ -243,7 +243,7 @@ def compare(
     baseline: str | None = None,
     thresholds: Sequence[float] = DEFAULT_THRESHOLDS,
     metric: str = "npv",
-    n_draws: int = 10_000,
+    n_draws: int = DEFAULT_DRAWS,
     rng: Seed = None,
     method: Method = "mc",
 ) -> Comparison:

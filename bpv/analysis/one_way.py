@@ -20,17 +20,23 @@ Conventions (stated in every output):
   1st to 99th percentile). For a gate it is the success probability
   p* = m₀ / (m₀ − m₁) from the means when never and always delivered. The
   other inputs keep their drawn values: with correlated inputs the values are
-  not conditioned on the one fixed.
+  not conditioned on the one fixed. Its **Monte Carlo standard error** is the
+  delta method's: the standard error of the mean metric at the switching
+  value over the slope of the mean there, sd(m(x*)) / (√n |m̄′(x*)|); for a
+  gate, the gradient of m̄₀ / (m̄₀ − m̄₁) with the draws' covariance of m₀ and
+  m₁. A value whose error is large next to its range needs more draws.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
 
+from bpv._utils.formatting import format_exact
 from bpv.analysis._selection import output_draws
 from bpv.engine.monte_carlo import evaluate, gate_name, input_names
 from bpv.spec.bid import Bid
@@ -87,6 +93,9 @@ class SwitchingValue:
         for a success probability).
     mean_at_low, mean_at_high : float
         The mean metric with the input fixed at ``low`` and at ``high``.
+    standard_error : float or None
+        Monte Carlo standard error of ``value`` over the draws it was found
+        on (delta method; see the module's conventions); None with no value.
     """
 
     input: str
@@ -95,12 +104,28 @@ class SwitchingValue:
     high: float
     mean_at_low: float
     mean_at_high: float
+    standard_error: float | None = None
 
     def describe(self) -> str:
-        """Say it in words, e.g. ``'0.1432'`` or ``'none in [0.05, 0.31]'``."""
-        if self.value is not None:
-            return f"{self.value:.4g}"
-        return f"none in [{self.low:.4g}, {self.high:.4g}]"
+        """Say it in words, e.g. ``'0.1432 ± 0.0021'`` or ``'none in 357,201 – 486,301'``.
+
+        Examples
+        --------
+        >>> SwitchingValue(input="x", value=0.007908, low=0, high=1, mean_at_low=-1,
+        ...                mean_at_high=1, standard_error=4.7e-05).describe()
+        '0.007908 ± 0.000047'
+        >>> SwitchingValue(input="x", value=None, low=357_200.6, high=486_300.2,
+        ...                mean_at_low=-1, mean_at_high=-2).describe()
+        'none in 357,201 – 486,300'
+        """
+        if self.value is None:
+            return f"none in {format_exact(self.low)} – {format_exact(self.high)}"
+        if not self.standard_error:
+            return format_exact(self.value)
+        # The error to two significant figures, and the value to the same decimal place.
+        places = max(0, 1 - math.floor(math.log10(self.standard_error)))
+        return f"{self.value:,.{places}f} ± {self.standard_error:,.{places}f}" if places \
+            else f"{self.value:,.0f} ± {self.standard_error:,.0f}"
 
 
 def gate_successes(bid: Bid) -> dict[str, float | str]:
@@ -224,7 +249,12 @@ def switching_values(bid: Bid, draws: Mapping[str, FloatArray], *, metric: str =
         def mean_at(values: FloatArray, name: str = name) -> FloatArray:
             return _mean_with(bid, draws, name, values, metric, organisation)
 
-        found.append(_find_root(name, low, high, mean_at, xtol))
+        value = _find_root(name, low, high, mean_at, xtol)
+        if value.value is not None and next(iter(draws.values())).shape[0] > 1:
+            step = 1e-4 * (high - low)
+            value = replace(value, standard_error=_root_error(
+                bid, draws, name, value.value, step, metric, organisation))
+        found.append(value)
     return tuple(found)
 
 
@@ -241,17 +271,33 @@ def _gates_following(bid: Bid, name: str) -> list[str]:
     return [gate for gate, success in gate_successes(bid).items() if success == name]
 
 
-def _mean_with(bid: Bid, draws: Mapping[str, FloatArray], name: str, values: FloatArray,
-               metric: str, organisation: str | None) -> FloatArray:
-    """Mean metric over the draws with input ``name`` fixed at each of ``values``."""
+def _metric_with(bid: Bid, draws: Mapping[str, FloatArray], name: str, values: FloatArray,
+                 metric: str, organisation: str | None) -> FloatArray:
+    """Return the metric per draw (columns) with input ``name`` at each of ``values`` (rows)."""
     n = next(iter(draws.values())).shape[0]
     k = values.shape[0]
     table = {key: np.tile(np.asarray(array), k) for key, array in draws.items()}
     table[name] = np.repeat(values, n)
     for gate in _gates_following(bid, name):  # expected delivery at the fixed probability
         table[gate] = table[name]
-    metric_values = output_draws(evaluate(bid, table), metric, organisation)
-    return np.asarray(metric_values.reshape(k, n).mean(axis=1))
+    return np.asarray(output_draws(evaluate(bid, table), metric, organisation)).reshape(k, n)
+
+
+def _mean_with(bid: Bid, draws: Mapping[str, FloatArray], name: str, values: FloatArray,
+               metric: str, organisation: str | None) -> FloatArray:
+    """Mean metric over the draws with input ``name`` fixed at each of ``values``."""
+    return np.asarray(_metric_with(bid, draws, name, values, metric, organisation).mean(axis=1))
+
+
+def _root_error(bid: Bid, draws: Mapping[str, FloatArray], name: str, root: float,
+                step: float, metric: str, organisation: str | None) -> float | None:
+    """Return the delta-method standard error of a switching value: sd(m(x*)) / (√n |m̄′(x*)|)."""
+    at = _metric_with(bid, draws, name, np.array([root, root - step, root + step]),
+                      metric, organisation)
+    slope = (at[2].mean() - at[1].mean()) / (2 * step)
+    if not np.isfinite(slope) or slope == 0:
+        return None
+    return float(at[0].std(ddof=1) / np.sqrt(at.shape[1]) / abs(slope))
 
 
 def _find_root(name: str, low: float, high: float,
@@ -280,10 +326,17 @@ def _find_root(name: str, low: float, high: float,
 def _gate_switch(bid: Bid, draws: Mapping[str, FloatArray], gate: str, metric: str,
                  organisation: str | None) -> SwitchingValue:
     """Find a gate's switching success probability from the means never and always delivered."""
-    never, always = _mean_with(bid, draws, gate, np.array([0.0, 1.0]), metric, organisation)
-    value = None
+    per_draw = _metric_with(bid, draws, gate, np.array([0.0, 1.0]), metric, organisation)
+    never, always = per_draw.mean(axis=1)
+    value = error = None
     if never != always:
         p = never / (never - always)
-        value = float(p) if 0.0 <= p <= 1.0 else None
+        if 0.0 <= p <= 1.0:
+            value = float(p) + 0.0  # no negative zero
+            n = per_draw.shape[1]
+            if n > 1:  # delta method: the gradient of m0 / (m0 - m1) in (m0, m1)
+                gradient = np.array([-always, never]) / (never - always) ** 2
+                error = float(np.sqrt(gradient @ np.cov(per_draw) @ gradient / n))
     return SwitchingValue(input=gate, value=value, low=0.0, high=1.0,
-                          mean_at_low=float(never), mean_at_high=float(always))
+                          mean_at_low=float(never), mean_at_high=float(always),
+                          standard_error=error)

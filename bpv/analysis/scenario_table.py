@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from bpv._utils.formatting import format_number, format_percent, json_safe, metric_label
 from bpv._utils.validation import check_instance
 from bpv.engine.budget import check_draws, check_kept, kept_bytes
-from bpv.engine.monte_carlo import Method, appraise
+from bpv.engine.monte_carlo import DEFAULT_DRAWS, Method, appraise
 from bpv.engine.results import Appraisal, Summary
 from bpv.errors import SpecError, UnknownNameError, did_you_mean
 from bpv.sampling.streams import Seed, root_seed
@@ -191,7 +191,7 @@ class ScenarioTable:
 def scenarios(
     bid: Bid,
     *,
-    n_draws: int = 10_000,
+    n_draws: int = DEFAULT_DRAWS,
     rng: Seed = None,
     method: Method = "mc",
     scenarios: Mapping[str, Scenario | Mapping[str, Any]] | None = None,
@@ -202,7 +202,7 @@ def scenarios(
     Parameters
     ----------
     bid : Bid
-    n_draws : int, default 10000
+    n_draws : int, default 100000
     rng : int, numpy.random.SeedSequence, numpy.random.Generator or None
         Seed (SPEC 7), normalised once: every appraisal uses the same root,
         so each scenario sees the base case's draws of what it leaves alone.

@@ -7,12 +7,14 @@ asked otherwise):
   their centre values (:mod:`bpv.one_way`);
 - **rank correlations** (Spearman) and **partial rank correlations** (PRCC)
   of each input with the metric over the Monte Carlo sample;
-- **Sobol' indices**, first and total order, with bootstrap intervals
-  (:mod:`bpv.sobol`);
+- **Sobol' indices**, first and total order, with intervals from
+  independently scrambled replicate designs (:mod:`bpv.analysis.sobol`);
 - **EVPPI** of each input and each group of inputs, by regression on the
-  Monte Carlo sample (:mod:`bpv.evppi`), with the EVPI beside it: the value of
-  learning the input before deciding whether to fund the scheme (fund when
-  the metric's mean is above zero);
+  Monte Carlo sample (:mod:`bpv.analysis.evppi`), with the EVPI beside it: the
+  value of learning the input before deciding whether to fund the scheme
+  (fund when the metric's mean is above zero). Only for the net values whose
+  sign is that decision, in pounds: :data:`VALUE_METRICS` (``npv``, ``nmb``);
+  for any other metric they are None;
 - **switching values**: the value of each input at which the metric's mean
   crosses zero, or none within its plausible range (:mod:`bpv.one_way`).
 
@@ -40,20 +42,31 @@ from bpv.analysis.sensitivity_result import (
     Sensitivity,
 )
 from bpv.analysis.sobol import SobolIndex, sobol_indices
-from bpv.engine.monte_carlo import Method, appraise, bid_hash, gate_name, input_names
+from bpv.engine.monte_carlo import (
+    DEFAULT_DRAWS,
+    Method,
+    appraise,
+    bid_hash,
+    gate_name,
+    input_names,
+)
 from bpv.engine.results import Appraisal
 from bpv.errors import SpecError, did_you_mean
 from bpv.sampling.streams import Seed
 from bpv.spec.bid import Bid
 from bpv.transform.adjustments import adjust
 
-__all__ = ["GROUPINGS", "GroupBy", "input_groups", "sensitivity"]
+__all__ = ["GROUPINGS", "VALUE_METRICS", "GroupBy", "input_groups", "sensitivity"]
 
 FloatArray = NDArray[np.float64]
 
 GroupBy = Literal["link", "hypothesis"]
 #: The ways inputs can be grouped (:func:`input_groups`).
 GROUPINGS: tuple[GroupBy, ...] = get_args(GroupBy)
+
+#: Metrics whose sign is the decision to fund and whose units are pounds: the only ones
+#: given an EVPI and EVPPI (for QALYs or admissions they would value nothing a funder decides).
+VALUE_METRICS: tuple[str, ...] = ("npv", "nmb")
 
 
 def input_groups(bid: Bid, by: GroupBy | Mapping[str, Sequence[str]] = "link"
@@ -129,7 +142,7 @@ def sensitivity(
     bid: Bid | None = None,
     metric: str = "npv",
     organisation: str | None = None,
-    n_draws: int = 100_000,
+    n_draws: int = DEFAULT_DRAWS,
     rng: Seed = None,
     method: Method = "mc",
     quantiles: tuple[float, float] = (0.1, 0.9),
@@ -137,6 +150,7 @@ def sensitivity(
     switching: bool = True,
     switching_draws: int = 10_000,
     sobol_n: int | None = 8_192,
+    sobol_intervals: bool = True,
     groups: GroupBy | Mapping[str, Sequence[str]] = "link",
     progress: bool | None = None,
 ) -> Sensitivity:
@@ -166,8 +180,13 @@ def sensitivity(
         Draws of the other inputs over which the mean is taken when
         searching a switching value (the first draws of the sample).
     sobol_n : int or None, default 8192
-        Rows of each Sobol' design matrix (a power of two); None skips the
-        Sobol' indices. The bid is evaluated ``sobol_n × (inputs + 2)`` times.
+        Rows of the Sobol' design matrices in all (a power of two); None
+        skips the Sobol' indices. The bid is evaluated ``sobol_n × (inputs + 2)``
+        times.
+    sobol_intervals : bool, default True
+        Give each Sobol' index a 95% interval from 8 independently scrambled
+        replicate designs of ``sobol_n / 8`` rows; False uses one design of
+        ``sobol_n`` rows and no interval.
     groups : {'link', 'hypothesis'} or mapping, default 'link'
         How inputs are grouped for group EVPPI (:func:`input_groups`).
     progress : bool, optional
@@ -213,12 +232,14 @@ def sensitivity(
     if sobol_n is not None and names:
         sobols = {index.input: index for index in sobol_indices(
             bid, metric=metric, organisation=organisation, n=sobol_n,
-            rng=np.random.SeedSequence(appraisal.entropy))}
+            rng=np.random.SeedSequence(appraisal.entropy), intervals=sobol_intervals)}
+    valued = metric in VALUE_METRICS
     return Sensitivity(
         bid_id=bid.id, metric=metric, organisation=organisation, n_draws=y.size,
         mean=float(y.mean()), probability_positive=float(np.mean(y > 0)), centre=centre,
-        evpi=evpi(y), inputs=_input_rows(bid, x, y, bars, switches, sobols),
-        groups=_group_values(input_groups(bid, groups), x, y),
+        evpi=evpi(y) if valued else None,
+        inputs=_input_rows(bid, x, y, bars, switches, sobols, valued=valued),
+        groups=_group_values(input_groups(bid, groups), x, y, valued=valued),
         group_by=groups if isinstance(groups, str) else "custom",
         sobol_n=sobol_n if sobols else None,
         provenance={"bid_hash": appraisal.bid_hash, "entropy": appraisal.entropy,
@@ -239,7 +260,8 @@ def _metric_draws(appraisal: Appraisal, metric: str, organisation: str | None) -
 
 def _input_rows(bid: Bid, x: Mapping[str, FloatArray], y: FloatArray,
                 bars: Sequence[TornadoBar], switches: Mapping[str, SwitchingValue],
-                sobols: Mapping[str, SobolIndex]) -> tuple[InputSensitivity, ...]:
+                sobols: Mapping[str, SobolIndex], *, valued: bool,
+                ) -> tuple[InputSensitivity, ...]:
     """Return every input's row, in the tornado's order (widest bar first)."""
     spearman, prcc = _rank_correlations(x, y)
     fitted = {name: conditional_mean(y, x[name]) for name in x}
@@ -248,21 +270,23 @@ def _input_rows(bid: Bid, x: Mapping[str, FloatArray], y: FloatArray,
         InputSensitivity(
             input=bar.input, role=_role(bid, bar.input), link=links[bar.input], tornado=bar,
             spearman=spearman[bar.input], prcc=prcc[bar.input],
-            evppi=evpi(fitted[bar.input]),
+            evppi=evpi(fitted[bar.input]) if valued else None,
             variance_share=variance_share(y, fitted[bar.input]),
             switching=switches.get(bar.input), sobol=sobols.get(bar.input))
         for bar in bars)
 
 
 def _group_values(grouping: Mapping[str, Sequence[str]], x: Mapping[str, FloatArray],
-                  y: FloatArray) -> tuple[GroupValue, ...]:
-    """Return each group's EVPPI and variance share, the most valuable first."""
+                  y: FloatArray, *, valued: bool) -> tuple[GroupValue, ...]:
+    """Return each group's EVPPI and variance share, the most valuable (or telling) first."""
     values = []
     for group, members in grouping.items():
         fit = conditional_mean(y, np.column_stack([x[name] for name in members]))
-        values.append(GroupValue(name=group, inputs=tuple(members), evppi=evpi(fit),
+        values.append(GroupValue(name=group, inputs=tuple(members),
+                                 evppi=evpi(fit) if valued else None,
                                  variance_share=variance_share(y, fit)))
-    values.sort(key=lambda group: -group.evppi)
+    values.sort(key=lambda group: -(group.variance_share if group.evppi is None
+                                    else group.evppi))
     return tuple(values)
 
 

@@ -14,7 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bpv._utils.formatting import format_number, format_percent, json_safe, text_table, wrap
+from bpv._utils.formatting import (
+    format_number,
+    format_percent,
+    format_sig,
+    json_safe,
+    text_table,
+    wrap,
+)
 from bpv.analysis.one_way import SwitchingValue, TornadoBar
 from bpv.analysis.sobol import SobolIndex
 from bpv.engine.results import Rendered, Summary
@@ -24,13 +31,14 @@ __all__ = ["CONVENTIONS", "GroupValue", "InputSensitivity", "Sensitivity", "sens
 
 #: How every figure is defined, in words; printed with every result.
 CONVENTIONS = (
-    "Tornado: each input at its 10th and 90th percentile (a success gate at 0 = not "
-    "delivered and 1 = delivered), the others at their centre values (medians; "
-    "probabilities for Bernoulli inputs and gates). Rank correlations and EVPPI come from "
-    "the Monte Carlo sample. EVPPI and EVPI value the decision to fund (mean metric > 0) "
-    "or not, in the metric's units. A switching value is the input's value at which the "
-    "mean metric over the other inputs' draws crosses zero, searched between its 1st and "
-    "99th percentiles (for a gate, the success probability at which it crosses).")
+    "Tornado: each input at its 10th and 90th percentile (a success gate not delivered and "
+    "delivered), the others at their centre values (medians; probabilities for Bernoulli "
+    "inputs and gates). Rank correlations and EVPPI come from the Monte Carlo sample. EVPPI "
+    "and EVPI value the decision to fund (mean metric > 0) or not, in pounds: they are "
+    "given for npv and nmb only. A switching value is the input's value at which the mean "
+    "metric over the other inputs' draws crosses zero, searched between its 1st and 99th "
+    "percentiles (for a gate, the success probability at which it crosses), ± its Monte "
+    "Carlo standard error.")
 
 
 
@@ -49,8 +57,9 @@ class InputSensitivity:
     spearman, prcc : float
         Rank and partial rank correlation with the metric (NaN when the input
         does not vary in the sample).
-    evppi : float
-        Expected value of perfect information about this input alone.
+    evppi : float or None
+        Expected value of perfect information about this input alone (None
+        unless the metric is npv or nmb).
     variance_share : float
         Var(E(metric | input)) / Var(metric), from the same regression: the
         first-order share of variance.
@@ -64,7 +73,7 @@ class InputSensitivity:
     tornado: TornadoBar
     spearman: float
     prcc: float
-    evppi: float
+    evppi: float | None
     variance_share: float
     switching: SwitchingValue | None = None
     sobol: SobolIndex | None = None
@@ -76,7 +85,7 @@ class GroupValue:
 
     name: str
     inputs: tuple[str, ...]
-    evppi: float
+    evppi: float | None
     variance_share: float
 
 
@@ -97,15 +106,16 @@ class Sensitivity(Rendered):
         Share of draws where it is above zero.
     centre : float
         The metric with every input at its centre value (the tornado's axis).
-    evpi : float
-        Expected value of perfect information about every input.
+    evpi : float or None
+        Expected value of perfect information about every input; None unless
+        the metric is npv or nmb (:data:`bpv.analysis.sensitivity.VALUE_METRICS`).
     inputs : tuple of InputSensitivity
         One per input, widest tornado bar first.
     groups : tuple of GroupValue
     group_by : str
         'link', 'hypothesis' or 'custom'.
     sobol_n : int or None
-        Rows of each Sobol' design matrix (None when not computed).
+        Rows of the Sobol' design matrices in all (None when not computed).
     conventions : str
     """
 
@@ -116,7 +126,7 @@ class Sensitivity(Rendered):
     mean: float
     probability_positive: float
     centre: float
-    evpi: float
+    evpi: float | None
     inputs: tuple[InputSensitivity, ...]
     groups: tuple[GroupValue, ...]
     group_by: str
@@ -160,7 +170,8 @@ class Sensitivity(Rendered):
         for item in self.inputs:
             row = {"at_low": item.tornado.at_low, "at_high": item.tornado.at_high,
                    "swing": item.tornado.swing, "spearman": item.spearman, "prcc": item.prcc,
-                   "evppi": item.evppi, "variance_share": item.variance_share}
+                   **({} if item.evppi is None else {"evppi": item.evppi}),
+                   "variance_share": item.variance_share}
             if self.sobol_n is not None:
                 row |= {"sobol_first": math.nan if item.sobol is None else item.sobol.first,
                         "sobol_total": math.nan if item.sobol is None else item.sobol.total}
@@ -181,12 +192,13 @@ class Sensitivity(Rendered):
                 "spearman": item.spearman, "prcc": item.prcc,
                 "evppi": item.evppi, "variance_share": item.variance_share,
                 "switching_value": None if switching is None else {
-                    "value": switching.value, "low": switching.low, "high": switching.high,
+                    "value": switching.value, "standard_error": switching.standard_error,
+                    "low": switching.low, "high": switching.high,
                     "mean_at_low": switching.mean_at_low,
                     "mean_at_high": switching.mean_at_high},
                 "sobol": None if sobol is None else {
-                    "first": sobol.first, "first_interval": list(sobol.first_interval),
-                    "total": sobol.total, "total_interval": list(sobol.total_interval)},
+                    "first": sobol.first, "first_interval": _listed(sobol.first_interval),
+                    "total": sobol.total, "total_interval": _listed(sobol.total_interval)},
             }
         data: dict[str, Any] = json_safe({
             "bid": self.bid_id, "metric": self.metric, "organisation": self.organisation,
@@ -222,24 +234,28 @@ def sensitivity_text(result: Sensitivity) -> str:
     True
     """
     scope = f"organisation '{result.organisation}'" if result.organisation else "system"
-    mean, centre, evpi = (format_number(value, "plain")
-                          for value in (result.mean, result.centre, result.evpi))
+    mean, centre = (format_number(value, "plain") for value in (result.mean, result.centre))
+    valued = result.evpi is not None
+    worth = (f"; EVPI {format_number(result.evpi, 'plain')}" if result.evpi is not None
+             else f" (no EVPI: {result.metric} is not a net value in pounds)")
     lines = [
         f"Sensitivity of {result.metric} ({scope}), bid {result.bid_id}",
         f"{result.n_draws:,} draws: mean {mean}, P({result.metric} > 0) = "
-        f"{format_percent(result.probability_positive)}; at centre values {centre}; "
-        f"EVPI {evpi}",
+        f"{format_percent(result.probability_positive)}; at centre values {centre}{worth}",
         "",
     ]
     sobol = result.sobol_n is not None
-    header = ["input", "role", "at p10", "at p90", "swing", "rank r", "PRCC"]
+    header = ["input", "role", "low – high", "at low", "at high", "swing", "rank r", "PRCC"]
     if sobol:
         header += ["Sobol S1", "Sobol ST"]
-    header += ["EVPPI", "switching value"]
+    header += ["EVPPI"] if valued else []
+    header += ["switching value"]
     rows = []
     for item in result.inputs:
         bar = item.tornado
-        row = [item.input, item.role,
+        moved = ("not delivered – delivered" if item.role == "delivery"
+                 else f"{format_sig(bar.low)} – {format_sig(bar.high)}")
+        row = [item.input, item.role, moved,
                *(format_number(value, "plain") for value in (bar.at_low, bar.at_high, bar.swing)),
                format_number(item.spearman, digits=2), format_number(item.prcc, digits=2)]
         if sobol:
@@ -247,22 +263,36 @@ def sensitivity_text(result: Sensitivity) -> str:
                                                             item.sobol.first_interval),
                     "-" if item.sobol is None else _interval(item.sobol.total,
                                                             item.sobol.total_interval)]
-        row += [format_number(item.evppi, "plain"),
-                "-" if item.switching is None else item.switching.describe()]
+        row += [format_number(item.evppi, "plain")] if item.evppi is not None else []
+        row += ["-" if item.switching is None else item.switching.describe()]
         rows.append(row)
     lines += text_table(header, rows)
-    lines += ["", f"Groups (by {result.group_by}): value of learning each group together"]
-    lines += text_table(["group", "inputs", "EVPPI", "variance share"],
+    groups_header = ["group", "inputs", *(["EVPPI"] if valued else []), "variance share"]
+    lines += ["", f"Groups (by {result.group_by}): "
+              + ("value of learning each group together" if valued
+                 else "share of the variance each group explains")]
+    lines += text_table(groups_header,
                         [[group.name, ", ".join(group.inputs),
-                          format_number(group.evppi, "plain"),
+                          *([format_number(group.evppi, "plain")] if group.evppi is not None
+                            else []),
                           format_percent(group.variance_share)] for group in result.groups])
     notes = result.conventions
     if sobol:
-        notes += (f" Sobol' indices from {result.sobol_n:,} × (inputs + 2) evaluations, with "
-                  "95% percentile-bootstrap intervals; inputs taken as independent.")
+        with_intervals = any(item.sobol is not None and item.sobol.first_interval is not None
+                             for item in result.inputs)
+        notes += (f" Sobol' indices from {result.sobol_n:,} × (inputs + 2) evaluations"
+                  + (", with 95% intervals from 8 independently scrambled replicate designs"
+                     if with_intervals else ", without intervals")
+                  + "; inputs taken as independent.")
     lines += ["", wrap(notes)]
     return "\n".join(lines)
 
 
-def _interval(value: float, interval: tuple[float, float]) -> str:
+def _interval(value: float, interval: tuple[float, float] | None) -> str:
+    if interval is None:
+        return f"{value:.2f}"
     return f"{value:.2f} [{interval[0]:.2f}, {interval[1]:.2f}]"
+
+
+def _listed(interval: tuple[float, float] | None) -> list[float] | None:
+    return None if interval is None else list(interval)

@@ -39,7 +39,7 @@ import numpy as np
 from bpv._utils.validation import check_choice, check_instance, check_int, parameter_message
 from bpv.batch.result import Batch, BatchProblem
 from bpv.engine.budget import check_draws, check_kept, kept_bytes
-from bpv.engine.monte_carlo import KERNELS, METHODS, Kernel, Method, appraise
+from bpv.engine.monte_carlo import DEFAULT_DRAWS, KERNELS, METHODS, Kernel, Method, appraise
 from bpv.engine.results import Appraisal
 from bpv.engine.schedule import as_executor, workers
 from bpv.errors import BidValidationError, BPVError, Problem, SpecError
@@ -58,7 +58,7 @@ Source = str | os.PathLike[str] | Bid
 def appraise_many(
     bids_or_paths: Source | Iterable[Source],
     *,
-    n_draws: int = 10_000,
+    n_draws: int = DEFAULT_DRAWS,
     rng: Seed = None,
     method: Method = "mc",
     kernel: Kernel = "numpy",
@@ -74,8 +74,9 @@ def appraise_many(
     bids_or_paths : Bid, path, or iterable of Bid and paths
         Bids, bid files, or folders of bid files (``*.yaml``, ``*.yml``,
         ``*.json``, sorted by name).
-    n_draws : int, default 10000
-        Draws per bid.
+    n_draws : int, default 100000
+        Draws per bid (:data:`~bpv.engine.monte_carlo.DEFAULT_DRAWS`, as for
+        :func:`bpv.appraise`).
     rng : int, numpy.random.SeedSequence, numpy.random.Generator or None
         One seed for the whole batch (SPEC 7). Each bid's numbers are those of
         ``bpv.appraise(bid, rng=...)`` on the batch's root seed, whatever the

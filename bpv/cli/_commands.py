@@ -222,7 +222,8 @@ def _load_and_compare(args: argparse.Namespace, where: str, *, metric: str
 def run_sensitivity(args: argparse.Namespace, out: TextIO) -> int:
     analysed = on_bid(args.file, lambda bid: sensitivity(
         bid, metric=args.metric, organisation=args.organisation, n_draws=args.draws,
-        rng=args.seed, method=args.method, sobol_n=args.sobol or None, groups=args.groups,
+        rng=args.seed, method=args.method, sobol_n=args.sobol or None,
+        sobol_intervals=not args.no_intervals, groups=args.groups,
         switching=not args.no_switching, progress=False if args.quiet or args.json else None))
     if analysed is None:
         return EXIT_INVALID

@@ -23,7 +23,7 @@ from bpv.cli._commands import (
     run_sensitivity,
     run_validate,
 )
-from bpv.engine.monte_carlo import KERNELS, METHODS
+from bpv.engine.monte_carlo import DEFAULT_DRAWS, KERNELS, METHODS
 
 __all__ = ["build_parser"]
 
@@ -151,10 +151,11 @@ def _add_sensitivity(commands: Verbs) -> None:
         "sensitivity", help="what drives a bid's value: tornado, correlations, Sobol', EVPPI",
         description="Find which inputs drive a metric of a bid (NPV by default): a tornado "
         "(each input at its 10th and 90th percentile, the others at their centre), rank and "
-        "partial rank correlations, Sobol' first- and total-order indices with bootstrap "
-        "intervals, the expected value of partial perfect information of each input and "
-        "each group (EVPPI, by regression on the Monte Carlo sample), and switching values "
-        "(where the mean crosses zero).",
+        "partial rank correlations, Sobol' first- and total-order indices with intervals from "
+        "independently scrambled replicate designs, the expected value of partial perfect "
+        "information of each input and each group (EVPPI, by regression on the Monte Carlo "
+        "sample; for npv and nmb), and switching values (where the mean crosses zero) with "
+        "their Monte Carlo errors.",
     )
     _add_appraisal_arguments(sensitivity)
     sensitivity.add_argument("--metric", default="npv",
@@ -163,8 +164,10 @@ def _add_sensitivity(commands: Verbs) -> None:
     sensitivity.add_argument("--organisation", metavar="ID",
                              help="analyse this organisation's metric instead of the system's")
     sensitivity.add_argument("--sobol", type=_non_negative_int, default=8_192, metavar="N",
-                             help="rows of each Sobol' design matrix, a power of two "
+                             help="rows of the Sobol' design matrices in all, a power of two "
                              "(default 8192; 0 skips the Sobol' indices)")
+    sensitivity.add_argument("--no-intervals", action="store_true",
+                             help="Sobol' indices from one design, without intervals")
     sensitivity.add_argument("--groups", choices=GROUPINGS, default="link",
                              help="group inputs by logic-model link or by success hypothesis "
                              "(default link)")
@@ -205,8 +208,8 @@ def _add_appraisal_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--draws", type=_positive_int, default=100_000, metavar="N",
-                        help="number of draws (default 100000)")
+    parser.add_argument("--draws", type=_positive_int, default=DEFAULT_DRAWS, metavar="N",
+                        help=f"number of draws (default {DEFAULT_DRAWS})")
     parser.add_argument("--seed", type=_non_negative_int, default=None, metavar="S",
                         help="seed; the seed used is printed so any run can be replayed")
     parser.add_argument("--method", choices=METHODS, default="mc",

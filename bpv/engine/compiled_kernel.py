@@ -18,7 +18,10 @@ exactly as the numpy engine works it out. What does not change from period
 to period — a node whose formula uses neither ``t`` nor any node that does,
 and any such part of a formula — is computed once per draw, before the loop
 over periods; ``x ** t`` of such an ``x`` is a running product, as
-:func:`bpv.formulas` computes it.
+:func:`bpv.formulas` computes it. ``cumulative(x)`` is a running total per
+draw and ``lag(x, k)`` reads ``x`` from an array of its values by period,
+written ``k`` periods before: both vary by period, and add in the numpy
+kernel's order.
 
 What agrees with the numpy kernel
 ---------------------------------
@@ -199,6 +202,7 @@ def kernel_source(bid: Bid, order: Sequence[Node], ledger: LedgerPlan) -> str:
         "def kernel(P, G, profiles, money, health, base, payback, qalys, net, rows, flows, "
         "status, keep_flows, cash_every, cash_first):",
         "    bad = 0.0",
+        *(f"    {history} = np.zeros({bid.horizon})" for history in writer.histories),
         "    imbalance = 0.0",
         "    largest = 0.0",
         "    for j in range(P.shape[1]):",
@@ -237,6 +241,7 @@ def _node_lines(order: Sequence[Node], identifiers: Mapping[str, str],
 def _running_totals(writer: ScalarWriter, atoms: _Atoms) -> list[str]:
     """Write the start of a draw's sums over periods, and which of its cash flows are stored."""
     lines = [f"{power} = 1.0" for power, _ in writer.powers]
+    lines += [f"{total} = 0.0" for total in writer.totals]
     lines += [f"pv{m} = 0.0" for m in range(len(atoms.money))]
     lines += [f"qa{q} = 0.0" for q in range(len(atoms.qalys))]
     lines += [f"mt{m} = 0.0" for m in range(len(atoms.metrics))]

@@ -14,6 +14,8 @@ def bid_hash(bid: Bid) -> str:
     """Return the SHA-256 of a bid's canonical JSON: every field, defaults included, keys sorted.
 
     Two bids that mean the same thing hash the same, however they were written.
+    An empty ``tracking:`` section is left out, so a bid hashes as it did
+    before bids had one.
 
     Examples
     --------
@@ -22,6 +24,9 @@ def bid_hash(bid: Bid) -> str:
     >>> bid_hash(bid) == bid_hash(bpv.loads(bid.to_json(), format="json"))
     True
     """
-    canonical = json.dumps(bid.model_dump(mode="json", by_alias=True), sort_keys=True,
+    data = bid.model_dump(mode="json", by_alias=True)
+    if not data.get("tracking"):
+        data.pop("tracking", None)
+    canonical = json.dumps(data, sort_keys=True,
                            separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()

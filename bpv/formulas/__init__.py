@@ -53,7 +53,23 @@ Functions, called by name with positional arguments (:data:`FUNCTIONS`)
     ``where(c, a, b)``          ``a`` where ``c`` is true, else ``b``
     ``exp(x)``, ``log(x)``      exponential, natural logarithm
     ``sqrt(x)``, ``abs(x)``     square root, absolute value
+    ``lag(x, k)``               ``x`` of ``k`` periods earlier; 0 in the first
+                                ``k`` periods. ``k`` is a whole number, 0 or
+                                more, written as a number (``lag(x, 1)``,
+                                not ``lag(x, k)`` of a name)
+    ``cumulative(x)``           running total of ``x`` over periods, from
+                                the first period to this one
     ==========================  ==============================================
+
+    ``lag`` and ``cumulative`` read other periods of their argument, which
+    may be any expression; one that does not vary by period (a parameter, a
+    number) is first repeated over the periods, so ``cumulative(1)`` is
+    ``t + 1``. A node that uses ``lag(x, k)`` or ``cumulative(x)`` depends on
+    ``x`` as on any name it uses: a node may not use its own value, even
+    lagged (that is a cycle); a stock is a running total of its flows,
+    ``cumulative(inflow) - cumulative(outflow)``. People who stay ``d``
+    periods after they start (a cohort) are those started in the last ``d``
+    periods: ``cumulative(starts) - lag(cumulative(starts), d)``.
 
 Anything else is an error: attribute access (``x.y``), indexing, lambdas,
 comprehensions, lists, tuples, dicts, sets, ``*`` unpacking, keyword
@@ -88,10 +104,13 @@ Limits
     with a :class:`~bpv.errors.FormulaError`.
 
 Shapes
-    Parameters are usually arrays of shape (n_draws, 1), nodes of shape
-    (n_draws, n_periods) and ``t`` of shape (1, n_periods); the result has
-    whatever shape numpy broadcasting gives (a 0-d array for a formula of
-    numbers only), and the caller broadcasts it to (n_draws, n_periods).
+    The engine lays values out periods by draws: a parameter is an array of
+    shape (1, n_draws), a node (n_periods, n_draws) and ``t`` (n_periods, 1).
+    The result has whatever shape numpy broadcasting gives (a 0-d array for a
+    formula of numbers only), and the caller broadcasts it to (n_periods,
+    n_draws). ``lag`` and ``cumulative`` find the periods as the first axis
+    of ``t``, wherever broadcasting puts it: one-dimensional values are one
+    value per period, with ``t`` of shape (n_periods,).
 
 Examples
 --------
@@ -99,11 +118,18 @@ Examples
 >>> capex = parse_formula("capex * (t == 0)")
 >>> sorted(capex.names), capex.uses_period
 (['capex'], True)
->>> capex.evaluate({"capex": np.array([[100.0], [120.0]])}, t=np.arange(3.0)[np.newaxis, :])
-array([[100.,   0.,   0.],
-       [120.,   0.,   0.]])
+>>> capex.evaluate({"capex": np.array([[100.0, 120.0]])}, t=np.arange(3.0)[:, np.newaxis])
+array([[100., 120.],
+       [  0.,   0.],
+       [  0.,   0.]])
 >>> parse_formula("where(t < 2, 0, savings)").evaluate({"savings": 5.0}, t=np.arange(4.0))
 array([0., 0., 5., 5.])
+>>> starts = np.array([10.0, 10.0, 20.0, 0.0, 0.0])  # one value per period
+>>> parse_formula("lag(starts, 1)").evaluate({"starts": starts}, t=np.arange(5.0))
+array([ 0., 10., 10., 20.,  0.])
+>>> parse_formula("cumulative(starts) - lag(cumulative(starts), 2)").evaluate(
+...     {"starts": starts}, t=np.arange(5.0))  # the people who stay two periods
+array([10., 20., 30., 20.,  0.])
 >>> parse_formula("0 < x <= 1").evaluate({"x": [-1, 0.5, 1, 2]})
 array([0., 1., 1., 0.])
 >>> parse_formula("-2**2 + max(1, 2, 3)").evaluate({})
@@ -111,7 +137,7 @@ array(-1.)
 >>> parse_formula("admit_rte * 2 + __import__('os')")
 Traceback (most recent call last):
 ...
-bpv.errors.FormulaError: unknown function '__import__'; the functions are abs, clip, exp, log, max, min, sqrt, where
+bpv.errors.FormulaError: unknown function '__import__'; the functions are abs, clip, cumulative, exp, lag, log, max, min, sqrt, where
 >>> parse_formula("10 % x")
 Traceback (most recent call last):
 ...

@@ -18,6 +18,7 @@ from numpy.typing import ArrayLike, NDArray
 from bpv._utils.validation import parameter_message
 from bpv.errors import FormulaError, MissingValueError, did_you_mean
 from bpv.formulas.reading import read_formula, shorten
+from bpv.formulas.time_functions import cumulative, lag, lag_periods
 
 __all__ = [
     "FUNCTIONS",
@@ -58,12 +59,17 @@ class _Function:
     max_args: int | None  # None: no upper bound
     signature: str
     apply: Callable[..., _Value]
+    #: Reads other periods of its argument (lag, cumulative): needs the period index.
+    over_time: bool = False
 
 
 _FUNCTION_TABLE: Final[Mapping[str, _Function]] = {
     "abs": _Function(min_args=1, max_args=1, signature="abs(x)", apply=np.abs),
     "clip": _Function(min_args=3, max_args=3, signature="clip(x, low, high)", apply=_clip),
+    "cumulative": _Function(min_args=1, max_args=1, signature="cumulative(x)",
+                            apply=cumulative, over_time=True),
     "exp": _Function(min_args=1, max_args=1, signature="exp(x)", apply=np.exp),
+    "lag": _Function(min_args=2, max_args=2, signature="lag(x, k)", apply=lag, over_time=True),
     "log": _Function(min_args=1, max_args=1, signature="log(x)", apply=np.log),
     "max": _Function(min_args=2, max_args=None, signature="max(a, b, ...)", apply=_maximum),
     "min": _Function(min_args=2, max_args=None, signature="min(a, b, ...)", apply=_minimum),
@@ -180,7 +186,10 @@ class Formula:
         Every parameter or node name the formula refers to (not ``t``, not
         function names).
     uses_period : bool
-        Whether the formula refers to the period index ``t``.
+        Whether the formula needs the period index ``t``: it refers to ``t``,
+        or calls ``lag`` or ``cumulative``, which find the periods by it.
+    functions : frozenset of str
+        The functions the formula calls.
 
     Notes
     -----
@@ -199,9 +208,12 @@ class Formula:
     text: str
     names: frozenset[str]
     uses_period: bool
+    functions: frozenset[str] = frozenset()
     _run: _Run = field(repr=False, compare=False)
     _copy_result: bool = field(default=False, repr=False, compare=False)
     _run_into: _RunInto | None = field(default=None, repr=False, compare=False)
+    #: Needs ``t`` only for lag or cumulative (the message says so).
+    _over_time: bool = field(default=False, repr=False, compare=False)
 
     def evaluate(
         self, values: Mapping[str, ArrayLike], t: ArrayLike | None = None, *,
@@ -212,13 +224,16 @@ class Formula:
         Parameters
         ----------
         values : mapping of str to array_like
-            A value for each name in :attr:`names`, typically an array of shape
-            (n_draws, 1) for a parameter and (n_draws, n_periods) for a node;
-            other entries are ignored. Values are converted to float64 and are
-            never modified.
+            A value for each name in :attr:`names`; as the engine lays them
+            out, an array of shape (1, n_draws) for a parameter and
+            (n_periods, n_draws) for a node. Other entries are ignored. Values
+            are converted to float64 and are never modified.
         t : array_like, optional
-            The period index, typically ``np.arange(n_periods)`` of shape
-            (1, n_periods). Needed only when :attr:`uses_period` is true.
+            The period index, ``np.arange(n_periods)``: as the engine lays it
+            out, of shape (n_periods, 1). Needed only when :attr:`uses_period`
+            is true. ``lag`` and ``cumulative`` take the periods to be the
+            first axis of ``t`` (shape (n_periods,) or (n_periods, 1)), and
+            raise ValueError for any other.
 
         Returns
         -------
@@ -241,10 +256,14 @@ class Formula:
         --------
         >>> import numpy as np
         >>> f = parse_formula("clip(x, 0, 1) * (t + 1)")
-        >>> f.evaluate({"x": np.array([[-0.5], [0.5], [2.0]])}, t=np.arange(2)[np.newaxis, :])
-        array([[0. , 0. ],
-               [0.5, 1. ],
-               [1. , 2. ]])
+        >>> f.evaluate({"x": np.array([[-0.5, 0.5, 2.0]])}, t=np.arange(2)[:, np.newaxis])
+        array([[0. , 0.5, 1. ],
+               [0. , 1. , 2. ]])
+        >>> parse_formula("cumulative(x) - lag(x, 1)").evaluate(
+        ...     {"x": np.array([[1.0, 10.0]])}, t=np.arange(3)[:, np.newaxis])
+        array([[ 1., 10.],
+               [ 1., 10.],
+               [ 2., 20.]])
         """
         missing = sorted(name for name in self.names if name not in values)
         if missing:
@@ -259,7 +278,10 @@ class Formula:
         env = {name: np.asarray(values[name], dtype=np.float64) for name in self.names}
         if self.uses_period:
             if t is None:
-                msg = "the formula uses the period index 't', but no t was given"
+                msg = ("the formula uses the period index 't', but no t was given"
+                       if not self._over_time else
+                       "the formula calls lag or cumulative, which need the period index "
+                       "'t' to find the periods, but no t was given")
                 raise MissingValueError(msg)
             env["t"] = np.asarray(t, dtype=np.float64)
         if out is not None:
@@ -310,11 +332,11 @@ def parse_formula(text: str) -> Formula:
     >>> parse_formula("mn(a, b)")
     Traceback (most recent call last):
     ...
-    bpv.errors.FormulaError: unknown function 'mn' (did you mean 'min'?); the functions are abs, clip, exp, log, max, min, sqrt, where
+    bpv.errors.FormulaError: unknown function 'mn' (did you mean 'min'?); the functions are abs, clip, cumulative, exp, lag, log, max, min, sqrt, where
     >>> parse_formula("x.__class__")
     Traceback (most recent call last):
     ...
-    bpv.errors.FormulaError: attribute access ('.__class__') is not allowed; formulas use numbers, names, arithmetic, comparisons, and/or/not, 'a if c else b' and the functions abs, clip, exp, log, max, min, sqrt, where
+    bpv.errors.FormulaError: attribute access ('.__class__') is not allowed; formulas use numbers, names, arithmetic, comparisons, and/or/not, 'a if c else b' and the functions abs, clip, cumulative, exp, lag, log, max, min, sqrt, where
     >>> parse_formula("9**9**9")
     Traceback (most recent call last):
     ...
@@ -330,9 +352,11 @@ def parse_formula(text: str) -> Formula:
         text=text,
         names=frozenset(compiler.names),
         uses_period=compiler.uses_period,
+        functions=frozenset(compiler.functions),
         _run=code.run,
         _copy_result=isinstance(tree.body, ast.Name),
         _run_into=None if code.constant else code.into,
+        _over_time=compiler.over_time and not compiler.names_t,
     )
 
 
@@ -361,6 +385,9 @@ class _Compiler:
         self.source = source
         self.names: set[str] = set()
         self.uses_period = False
+        self.names_t = False  # refers to t by name
+        self.functions: set[str] = set()
+        self.over_time = False  # calls lag or cumulative
 
     # -- messages ------------------------------------------------------------
 
@@ -459,7 +486,7 @@ class _Compiler:
             msg = f"'{name}' is a function; call it, as in {signature}"
             raise FormulaError(msg)
         if name == "t":
-            self.uses_period = True
+            self.uses_period = self.names_t = True
         else:
             self.names.add(name)
 
@@ -566,6 +593,9 @@ class _Compiler:
     def call(self, node: ast.Call) -> _Code:
         name, function = self.called_function(node)
         self.check_arguments(node, name, function)
+        self.functions.add(name)
+        if function.over_time:
+            return self.call_over_time(node, name)
         parts = [self.compile(arg) for arg in node.args]
         runs = [part.run for part in parts]
         apply = function.apply
@@ -574,6 +604,25 @@ class _Compiler:
             return apply(*[r(env) for r in runs])
 
         return self.combine(run, parts, node)
+
+    def call_over_time(self, node: ast.Call, name: str) -> _Code:
+        """Compile ``lag(x, k)`` or ``cumulative(x)``: along the periods, never folded."""
+        self.uses_period = self.over_time = True  # t says where the periods are
+        if name == "lag":
+            periods = lag_periods(node.args[1], self.source)
+            run_lagged = self.compile(node.args[0]).run
+
+            def run(env: _Env) -> _Value:
+                return lag(run_lagged(env), periods, env["t"])
+
+        else:
+            run_summed = self.compile(node.args[0]).run
+
+            def run(env: _Env) -> _Value:
+                return cumulative(run_summed(env), env["t"])
+
+        # Not constant even of a number: cumulative(1) grows period by period.
+        return _Code(run=run)
 
     def called_function(self, node: ast.Call) -> tuple[str, _Function]:
         """Return the function a call names, and its name; only the language's, by name."""

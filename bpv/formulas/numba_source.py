@@ -15,6 +15,7 @@ from collections.abc import Mapping, Sequence
 
 from bpv.formulas.compiler import parse_formula
 from bpv.formulas.reading import read_formula
+from bpv.formulas.time_functions import lag_periods
 
 __all__ = ["ScalarWriter"]
 
@@ -44,6 +45,13 @@ class ScalarWriter:
         period.
     powers : list of (str, str)
         Running products ``x ** t`` of per-draw bases: (name, base).
+    totals : list of str
+        Running totals of ``cumulative(x)``, each set to 0.0 at the start
+        of a draw and added to period by period.
+    histories : list of str
+        Arrays of one value per period that ``lag(x, k)`` keeps ``x`` in, to
+        read ``k`` periods later; each is made once per call of the kernel
+        (every period of a draw is written before it is read).
 
     Examples
     --------
@@ -52,6 +60,10 @@ class ScalarWriter:
     ('e1', True)
     >>> writer.per_draw, writer.per_period
     (['e0 = p0 * (2.0)'], ['e1 = e0 + v1'])
+    >>> writer.formula("cumulative(a) - lag(b, 2)")
+    ('e3', True)
+    >>> writer.per_period[1:]
+    ['cs0 += p0', 'lg0[t] = v1', 'e2 = lg0[t - 2] if t >= 2 else 0.0', 'e3 = cs0 - e2']
     """
 
     def __init__(self, identifiers: Mapping[str, str], varying: set[str]) -> None:
@@ -60,7 +72,10 @@ class ScalarWriter:
         self.per_draw: list[str] = []
         self.per_period: list[str] = []
         self.powers: list[tuple[str, str]] = []  # (running product, its base), per draw
+        self.totals: list[str] = []  # cumulative(x): running totals, per draw
+        self.histories: list[str] = []  # lag(x, k): x by period, per call
         self._count = 0
+        self._source = ""
 
     def _temporary(self, expression: str, *, varies: bool) -> tuple[str, bool]:
         name = f"e{self._count}"
@@ -70,12 +85,13 @@ class ScalarWriter:
 
     def formula(self, text: str) -> tuple[str, bool]:
         """Return the atom holding the formula's value and whether it varies by period."""
-        tree, _ = read_formula(text)
+        tree, self._source = read_formula(text)
         return self.expression(tree.body)
 
     def expression(self, node: ast.expr) -> tuple[str, bool]:
         """Return the atom holding a checked sub-expression's value, and whether it varies."""
-        if not any(isinstance(part, ast.Name) for part in ast.walk(node)):
+        if not any(isinstance(part, ast.Name) for part in ast.walk(node)) \
+                and not _over_time(node):
             # Made only of numbers: the numpy engine folds it once, in float64.
             value = float(parse_formula(ast.unparse(node)).evaluate({}))
             return f"({value!r})", False
@@ -147,6 +163,15 @@ class ScalarWriter:
         name = node.func.id
         if name == "where":
             return self._where(*node.args)
+        if name == "lag":
+            return self._lag(node.args[0], lag_periods(node.args[1], self._source))
+        if name == "cumulative":
+            atom, _ = self.expression(node.args[0])
+            total = f"cs{len(self.totals)}"
+            self.totals.append(total)
+            # As the numpy compiler: the total so far plus this period's value.
+            self.per_period.append(f"{total} += {atom}")
+            return total, True
         atoms = [self.expression(arg) for arg in node.args]
         if name == "min":
             return self._extreme(atoms, "<=")
@@ -158,3 +183,26 @@ class ScalarWriter:
         (atom, varies), = atoms
         function = "abs" if name == "abs" else f"np.{name}"  # exp, log, sqrt
         return self._temporary(f"{function}({atom})", varies=varies)
+
+    def _lag(self, value: ast.expr, periods: int) -> tuple[str, bool]:
+        """``x`` of ``periods`` earlier: kept by period in an array, 0.0 before the start."""
+        atom, varies = self.expression(value)
+        if periods == 0:
+            return atom, varies
+        history = f"lg{len(self.histories)}"
+        self.histories.append(history)
+        self.per_period.append(f"{history}[t] = {atom}")
+        # Past any horizon a bid may have (the lag is then 0 throughout), and an int64.
+        periods = min(periods, _FAR)
+        return self._temporary(f"{history}[t - {periods}] if t >= {periods} else 0.0",
+                               varies=True)
+
+
+#: Farther back than any horizon: a lag this long is 0 in every period.
+_FAR = 2**31
+
+
+def _over_time(node: ast.expr) -> bool:
+    """Whether a sub-expression calls lag or cumulative (never worked out as a constant)."""
+    return any(isinstance(part, ast.Call) and isinstance(part.func, ast.Name)
+               and part.func.id in {"lag", "cumulative"} for part in ast.walk(node))

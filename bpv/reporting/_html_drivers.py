@@ -60,7 +60,7 @@ def drivers(result: Sensitivity, appraisal: Appraisal, bid: Bid) -> dict[str, An
     short = _short_name(result.metric, bid)
     scope = _scope(result, bid)
     group_noun, group_words = _GROUPED.get(result.group_by, _GROUPED["custom"])
-    evpi = cell(result.evpi, form)
+    evpi = cell(math.nan if result.evpi is None else result.evpi, form)
     return {
         "short": short,
         "intro": (f"What moves the {short} of {scope}, which uncertainty is worth resolving "
@@ -86,7 +86,7 @@ def drivers(result: Sensitivity, appraisal: Appraisal, bid: Bid) -> dict[str, An
                         f"share, the part of the {short}'s variance it explains on its own "
                         "(first order)."),
         "groups": [{"name": group.name, "inputs": ", ".join(group.inputs),
-                    "evppi": cell(group.evppi, form),
+                    "evppi": cell(math.nan if group.evppi is None else group.evppi, form),
                     "share": cell(group.variance_share, "percent")}
                    for group in result.groups],
         "settings": _settings(result, appraisal, bid, scope, group_noun),
@@ -113,7 +113,7 @@ def driver_figures(result: Sensitivity, bid: Bid) -> list[Figure]:
                 f"are the input's values.{more}"),
             draw=lambda ax: _pounds_if(plot.tornado(result, top=_TOP, ax=ax), money=money),
             size=(7.5, 1.5 + 0.42 * shown)))
-    if result.groups:
+    if result.groups and result.evpi is not None:
         figures.append(Figure(
             section="drivers-groups", title="Value of learning each group",
             caption=(
@@ -172,7 +172,7 @@ def _row(item: InputSensitivity, form: Form, *, fund: bool) -> dict[str, Any]:
         "first": _sobol(item.sobol, "first"),
         "total": _sobol(item.sobol, "total"),
         "share": cell(item.variance_share, "percent"),
-        "evppi": cell(item.evppi, form),
+        "evppi": cell(math.nan if item.evppi is None else item.evppi, form),
         "switching": switching,
         "switching_words": words,
     }
@@ -190,7 +190,10 @@ def _sobol(index: SobolIndex | None, order: str) -> dict[str, Any]:
     if index is None:
         return {"value": math.nan, "text": DASH, "interval": "", "interval_text": ""}
     value = index.first if order == "first" else index.total
-    low, high = index.first_interval if order == "first" else index.total_interval
+    interval = index.first_interval if order == "first" else index.total_interval
+    if interval is None:
+        return {"value": value, "text": _decimal(value), "interval": "", "interval_text": ""}
+    low, high = interval
     return {"value": value, "text": _decimal(value), "interval": f"{low} {high}",
             "interval_text": f"[{_decimal(low)}, {_decimal(high)}]"}
 
@@ -274,14 +277,16 @@ def _readings(result: Sensitivity, short: str, form: Form, group_noun: str) -> l
         readings.append(f"{_what(spread)[0].upper()}{_what(spread)[1:]} explains "
                         f"{format_value(spread.variance_share, 'percent')} of the variance "
                         f"of the {short} on its own{interactions}.")
-    worth = [item for item in sorted(inputs, key=lambda item: -item.evppi)
-             if result.evpi > 0 and item.evppi >= _WORTH_SAYING * result.evpi][:3]
+    evpi = result.evpi or 0.0
+    worth = [item for item in sorted(inputs, key=lambda item: -(item.evppi or 0.0))
+             if evpi > 0 and (item.evppi or 0.0) >= _WORTH_SAYING * evpi][:3]
     for item in worth:
         flip = _flip(item, fund=fund)
-        readings.append(f"Learning {_what(item)} before deciding is worth up to "
-                        f"{format_value(item.evppi, form)}" + (f"; the decision flips if {flip}."
-                                                      if flip else "."))
-    if spread is not None and spread not in worth and spread.variance_share >= 0.2:
+        value = format_value(item.evppi or 0.0, form)
+        readings.append(f"Learning {_what(item)} before deciding is worth up to {value}"
+                        + (f"; the decision flips if {flip}." if flip else "."))
+    if (spread is not None and spread not in worth and spread.variance_share >= 0.2
+            and spread.evppi is not None):
         never = format_value(spread.evppi, form) == format_value(0.0, form)
         readings.append(f"{_what(spread)[0].upper()}{_what(spread)[1:]} drives much of the "
                         "spread, yet learning it is worth only "
@@ -295,17 +300,20 @@ def _readings(result: Sensitivity, short: str, form: Form, group_noun: str) -> l
     if steady:
         readings.append(f"For {steady} of the {len(inputs)} inputs the decision does not flip "
                         "anywhere in the input's plausible range (its 1st to 99th percentile).")
-    if result.groups and result.groups[0].evppi > 0:
+    if result.groups and (result.groups[0].evppi or 0.0) > 0:
         group = result.groups[0]
         readings.append(f"Of the groups by {group_noun}, ‘{group.name}’ "
                         f"({', '.join(group.inputs)}) is worth most to learn: "
-                        f"{format_value(group.evppi, form)}, explaining "
+                        f"{format_value(group.evppi or 0.0, form)}, explaining "
                         f"{format_value(group.variance_share, 'percent')} of the variance.")
     return readings
 
 
 def _evpi_words(result: Sensitivity, short: str) -> str:
     form = metric_form(result.metric)
+    if result.evpi is None:
+        return (f"The value of information is given for net values in pounds (NPV, net "
+                f"monetary benefit), whose sign is the decision to fund; the {short} is not one.")
     if format_value(result.evpi, form) in {format_value(0.0, form), DASH}:
         return (f"Learning everything is worth nothing to this decision: the {short} is on "
                 "the same side of zero in (nearly) every draw, so no evidence could change "
@@ -335,10 +343,13 @@ def _settings(result: Sensitivity, appraisal: Appraisal, bid: Bid, scope: str,
     has_switching = any(item.switching is not None for item in result.inputs)
     rows.append(("Switching values", f"the mean over the first {switching:,} draws of the "
                  "other inputs" if has_switching else "not computed"))
+    intervals = any(item.sobol is not None and item.sobol.first_interval is not None
+                    for item in result.inputs)
     rows.append(("Sobol' indices",
-                 f"{result.sobol_n:,} rows per design matrix, "
-                 f"{result.sobol_n * (len(result.inputs) + 2):,} evaluations; 95% "
-                 "percentile-bootstrap intervals" if result.sobol_n is not None
+                 f"{result.sobol_n:,} rows of the design matrices in all, "
+                 f"{result.sobol_n * (len(result.inputs) + 2):,} evaluations; "
+                 + ("95% intervals from 8 independently scrambled replicate designs"
+                    if intervals else "no intervals") if result.sobol_n is not None
                  else "not computed"))
     rows.append(("Groups", f"by {group_noun}"))
     return rows

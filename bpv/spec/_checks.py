@@ -23,6 +23,7 @@ from bpv.spec.graph import KIND_RANK, find_cycles
 from bpv.spec.node import article
 from bpv.spec.policies import policy_problems
 from bpv.spec.scenario import NodeFacts, readable_changes, scenario_problems
+from bpv.spec.tracking import LEDGER_KEYS, financial_year, split_series_key, year_label
 
 __all__ = ["outline_problems"]
 
@@ -39,6 +40,8 @@ class _NodeOutline:
     id: str | None
     kind: str | None
     formula_names: frozenset[str]
+    #: The formula calls lag (a node that lags itself is still a cycle).
+    lags: bool
     formula_ok: bool
     computed: bool
     organisation: str | None
@@ -104,18 +107,22 @@ def _outline_node(index: int, raw: Any) -> _NodeOutline:
     kind = _text(raw, "kind")
     formula = _get(raw, "formula")
     names: frozenset[str] = frozenset()
+    lags = False
     formula_ok = formula is None or isinstance(formula, str)
     if isinstance(formula, str):
         try:
-            names = parse_formula(formula).names
+            parsed = parse_formula(formula)
         except FormulaError:
             formula_ok = False
+        else:
+            names, lags = parsed.names, "lag" in parsed.functions
     depends_on = _get(raw, "depends_on")
     return _NodeOutline(
         index=index,
         id=_text(raw, "id"),
         kind=kind if kind in KIND_RANK else None,
         formula_names=names,
+        lags=lags,
         formula_ok=formula_ok,
         computed=formula is not None or kind == "activity",
         organisation=_text(raw, "organisation"),
@@ -193,6 +200,7 @@ def outline_problems(data: Any) -> list[ProblemTuple]:
     problems += policy_problems(_get(data, "settings"), bid.parameters, bid.position)
     problems += _scenario_problems(_get(data, "scenarios"), bid.parameters, bid.raw_nodes)
     problems += _supports_problems(bid)
+    problems += _tracking_problems(_get(data, "tracking"), bid, _get(data, "start_year"))
     return problems
 
 
@@ -333,11 +341,18 @@ def _graph_problems(bid: _BidOutline, *, links_whole: bool) -> list[ProblemTuple
     problems = _kind_order_problems(bid.edges, bid.by_id)
     position = bid.position
     cycles = find_cycles(bid.edges, position)
-    problems += [(("nodes", position[cycle[0]]), "cycle: " + " -> ".join(cycle), None)
+    problems += [(("nodes", position[cycle[0]]), "cycle: " + " -> ".join(cycle)
+                  + (_LAG_CYCLE if any(bid.by_id[node_id].lags for node_id in cycle) else ""),
+                  None)
                  for cycle in cycles]
     if links_whole and not cycles:
         problems += _trace_problems(bid.edges, bid.by_id)
     return problems
+
+
+#: Said of a cycle through a node that calls lag: lag(x, k) uses x as any name does.
+_LAG_CYCLE = ("; lag(x, k) still uses x, so a node cannot lag its own value: write a stock "
+              "as the running total of its flows, cumulative(inflow) - cumulative(outflow)")
 
 
 def _kind_order_problems(
@@ -414,4 +429,63 @@ def _correlation_problems(correlations: Any, parameters: Mapping[str, Any]) -> l
         if _get(distribution, "dist") == "fixed":
             problems.append((loc, f"parameter '{name}' is fixed, so it cannot be correlated "
                              "with anything; give it a distribution or drop it here", name))
+    return problems
+
+
+def _tracking_problems(tracking: Any, bid: _BidOutline, start_year: Any) -> list[ProblemTuple]:
+    """Keys of ``tracking:`` name computed nodes or organisations' money; targets the horizon."""
+    if not isinstance(tracking, Mapping) or not tracking:
+        return []
+    problems: list[ProblemTuple] = []
+    for key, entry in tracking.items():
+        if not isinstance(key, str):
+            continue
+        loc: Location = ("tracking", key)
+        problem = _series_key_problem(key, bid)
+        if problem:
+            problems.append((loc, problem, key))
+        targets = _get(entry, "targets")
+        if not isinstance(targets, Mapping) or not targets:
+            continue
+        if key in LEDGER_KEYS and key not in bid.by_id:
+            problems.append(((*loc, "targets"), f"'{key}' sets how every organisation's {key} "
+                             "are tracked; give targets for one organisation's, under "
+                             f"'{key}.<organisation>'", key))
+            continue
+        problems += _target_year_problems(targets, (*loc, "targets"), start_year, bid.horizon)
+    return problems
+
+
+def _series_key_problem(key: str, bid: _BidOutline) -> str | None:
+    head, organisation = split_series_key(key)
+    if organisation is not None:
+        if head not in LEDGER_KEYS:
+            return (f"unknown series '{key}': only {' and '.join(LEDGER_KEYS)} take an "
+                    "organisation ('costs.community'); a node is named by its id alone")
+        if organisation not in bid.known_organisations:
+            return (f"unknown organisation '{organisation}'"
+                    f"{did_you_mean(organisation, bid.known_organisations)}")
+        return None
+    if key in bid.by_id:
+        if not bid.by_id[key].computed:
+            return f"node '{key}' is qualitative (no formula): it has no values to track"
+        return None
+    if key in LEDGER_KEYS:
+        return None
+    return (f"unknown node '{key}'{did_you_mean(key, [*bid.by_id, *LEDGER_KEYS])}; a key is a "
+            "node id, costs, savings, costs.<organisation> or savings.<organisation>")
+
+
+def _target_year_problems(targets: Mapping[Any, Any], loc: Location, start_year: Any,
+                          horizon: Any) -> list[ProblemTuple]:
+    if isinstance(start_year, bool) or not isinstance(start_year, int) \
+            or isinstance(horizon, bool) or not isinstance(horizon, int):
+        return []
+    first, last = year_label(start_year), year_label(start_year + horizon - 1)
+    problems: list[ProblemTuple] = []
+    for label in targets:
+        year = financial_year(label) if isinstance(label, str) else None
+        if year is not None and not start_year <= year < start_year + horizon:
+            problems.append(((*loc, label), f"{label} is outside the bid's horizon, "
+                             f"{first} to {last}", label))
     return problems

@@ -39,6 +39,7 @@ from bpv.spec.node import Node
 from bpv.spec.parameter import Parameter
 from bpv.spec.policies import DEFAULT_EVIDENCE_POLICY, Additionality, EvidencePolicy, OptimismBias
 from bpv.spec.scenario import Scenario, ScenarioName
+from bpv.spec.tracking import Tracking
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -199,6 +200,11 @@ class Bid(Spec):
     scenarios : dict of str to Scenario, optional
         Named stress tests (changes to parameters, activities and costs),
         appraised beside the base case by :func:`bpv.scenarios`.
+    tracking : dict of str to TrackedSeries, optional
+        How delivery is tracked after approval, by series (a node id,
+        ``costs``, ``savings``, ``costs.<organisation>``,
+        ``savings.<organisation>``): which way is better, targets by
+        financial year, how actuals are measured (see docs/tracking.md).
 
     Raises
     ------
@@ -242,6 +248,7 @@ class Bid(Spec):
     nodes: Annotated[tuple[Node, ...], Field(min_length=1, max_length=MAX_NODES)]
     scenarios: Annotated[dict[ScenarioName, Scenario], Field(max_length=MAX_SCENARIOS)] = Field(
         default_factory=dict)
+    tracking: Tracking = Field(default_factory=dict)
 
     @model_validator(mode="wrap")
     @classmethod

@@ -292,7 +292,7 @@ def test_no_switching_value_is_reported_as_none_in_range():
     result = bpv.appraise(bid, n_draws=1_000, rng=1, keep_inputs=True)
     (value,) = switching_values(bid, result.inputs)
     assert value.value is None
-    assert value.describe().startswith("none in [0.206, 0.794]")
+    assert value.describe().startswith("none in 0.206 – 0.794")
 
 
 # -- the whole analysis ----------------------------------------------------------------

@@ -147,6 +147,8 @@ def _formulas() -> st.SearchStrategy[str]:
             inner.map(lambda a: f"(1 + abs({a}) / 10) ** t"),
             st.tuples(inner, inner).map(lambda p: f"(abs({p[0]}) + 1) ** min({p[1]}, 2)"),
             st.tuples(inner, inner, inner).map(lambda p: f"({p[0]} < {p[1]} <= {p[2]})"),
+            st.tuples(inner, st.integers(0, 5)).map(lambda p: f"lag({p[0]}, {p[1]})"),
+            inner.map(lambda a: f"cumulative({a})"),
         )
 
     return st.recursive(_LEAVES, extend, max_leaves=8)
@@ -260,12 +262,12 @@ def test_the_kernel_source_names_nothing_from_the_bid(path: Path) -> None:
     source = compiled.kernel_source(bid, bid.evaluation_order(), LedgerPlan.from_bid(bid))
     names = {token.string for token in tokenize.generate_tokens(io.StringIO(source).readline)
              if token.type == tokenize.NAME and not keyword.iskeyword(token.string)}
-    written = re.compile(r"(p|g|v|e|pw|pv|qa|mt|cum|pb|b\d+_)\d+\Z")
+    written = re.compile(r"(p|g|v|e|pw|pv|qa|mt|cum|pb|cs|lg|b\d+_)\d+\Z")
     fixed = {"kernel", "P", "G", "profiles", "money", "health", "base", "payback", "qalys",
              "net", "rows", "flows", "status", "keep_flows", "cash_every", "cash_first",
              "kc", "store", "bad", "imbalance", "largest",
              "j", "t", "tt", "d", "h", "cash", "income", "ql", "range", "float", "max", "abs",
-             "np", "inf", "nan", "exp", "log", "sqrt", "shape"}
+             "np", "inf", "nan", "exp", "log", "sqrt", "shape", "zeros"}
     assert {name for name in names if not written.match(name)} <= fixed
 
 

@@ -40,3 +40,14 @@ def test_every_limit_of_a_bid_is_stated_with_its_value():
         value = getattr(_base, name)
         unit = " characters" if name in lengths else ""
         assert f"| {value:,}{unit} | `{name}` |" in LIMITS, name
+
+
+def test_every_limit_of_an_actuals_file_is_stated_with_its_value():
+    from bpv.tracking import actuals
+
+    assert f"| {actuals.MAX_ACTUALS_BYTES / 2**20:g} MiB ({actuals.MAX_ACTUALS_BYTES:,} bytes)" \
+        in LIMITS
+    assert f"| {actuals.MAX_ACTUALS_ROWS:,} |" in LIMITS
+    assert f"| {actuals.MAX_NOTE_LENGTH:,} characters |" in LIMITS
+    assert f"| {actuals.MAX_CELL_LENGTH:,} characters |" in LIMITS
+    assert f"| {actuals.MAX_PROBLEMS_LISTED:,} |" in LIMITS
