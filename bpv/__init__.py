@@ -21,6 +21,8 @@ from bpv.analysis.comparison import Comparison, compare
 from bpv.analysis.scenario_table import ScenarioTable, scenarios
 from bpv.analysis.sensitivity import sensitivity
 from bpv.analysis.sensitivity_result import Sensitivity
+from bpv.batch.result import Batch
+from bpv.batch.run import appraise_many
 from bpv.engine.monte_carlo import appraise
 from bpv.engine.results import Appraisal
 from bpv.errors import (
@@ -82,6 +84,9 @@ __all__ = [
     # appraisal
     "Appraisal",
     "appraise",
+    # many bids on one seed
+    "Batch",
+    "appraise_many",
     "plot",
     "report",
     "report_comparison",

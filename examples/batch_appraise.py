@@ -5,18 +5,20 @@ Usage::
     python examples/batch_appraise.py [OUT] [--bids FOLDER] [--draws N] [--seed S]
                                       [--processes N] [--kernel numpy|compiled]
 
-Every ``*.yaml`` and ``*.json`` bid in FOLDER (default: the bundled examples)
-is appraised with the same seed, so bids that share a parameter name see the
-same draws of it. Runs keep bounded memory whatever ``--draws``
-(``keep_draws=False``: exact means, sds and P(NPV > 0) over all draws,
-quantiles from a subsample). With ``--processes N`` the draws run on a pool
-of N worker processes kept warm for every bid, which avoids the interpreter
-lock that threads share (see docs/appraisal.md#speed-and-memory); without it
-bpv's default thread pool is used. ``--kernel compiled`` (``pip install
-'bpv[compiled]'``) runs each bid compiled by numba, two to three times faster
-on the default threads with no process pool needed; a bid compiles once per
-machine and loads from the kernel cache in later runs. A bid with mistakes is
-reported and skipped. OUT, if given, is where the table is written as CSV.
+Every ``*.yaml``, ``*.yml`` and ``*.json`` bid in FOLDER (default: the
+bundled examples) is appraised by :func:`bpv.appraise_many` on one seed: each
+bid's numbers are those of ``bpv.appraise`` on that seed, whatever else is in
+the folder, and bids that share a parameter name see the same draws of it.
+Only each bid's summary is kept, so memory stays bounded whatever
+``--draws`` (exact means, sds and P(NPV > 0) over all draws, quantiles from a
+subsample). With ``--processes N`` whole bids run on a pool of N worker
+processes, which avoids the interpreter lock that threads share (see
+docs/appraisal.md#speed-and-memory); without it bpv's default thread pool is
+used. ``--kernel compiled`` (``pip install 'bpv[compiled]'``) runs each bid
+compiled by numba; a bid compiles once per machine and loads from the kernel
+cache in later runs. A bid with mistakes is reported and skipped. OUT, if
+given, is where the table is written as CSV. ``bpv batch FOLDER -o OUT.csv``
+does the same from the command line (docs/programme-office.md).
 """
 
 from __future__ import annotations
@@ -25,42 +27,14 @@ import argparse
 import csv
 import sys
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import bpv
 
 HERE = Path(__file__).resolve().parent
 COLUMNS = ("bid", "title", "mean_npv", "mcse_npv", "p_npv_positive", "mean_qalys",
-           "mean_cost_pv", "seconds")
-
-
-def appraise_all(folder: Path, draws: int, seed: int, executor: Executor | None,
-                 kernel: str = "numpy") -> list[dict]:
-    """Appraise every bid file in ``folder``; return one row per valid bid."""
-    rows = []
-    for path in sorted([*folder.glob("*.yaml"), *folder.glob("*.json")]):
-        try:
-            bid = bpv.load(path)
-        except bpv.BidValidationError as exc:
-            print(f"skipped: {exc}", file=sys.stderr)
-            continue
-        start = time.perf_counter()
-        result = bpv.appraise(bid, n_draws=draws, rng=seed, keep_draws=False,
-                              executor=executor, progress=False, kernel=kernel)
-        seconds = time.perf_counter() - start
-        summary = result.summary(metrics=["npv", "qalys", "cost_pv"]).rows
-        rows.append({
-            "bid": bid.id,
-            "title": bid.title,
-            "mean_npv": summary["npv"]["mean"],
-            "mcse_npv": summary["npv"]["mcse"],
-            "p_npv_positive": result.probability("npv", ">", 0),
-            "mean_qalys": summary["qalys"]["mean"],
-            "mean_cost_pv": summary["cost_pv"]["mean"],
-            "seconds": seconds,
-        })
-    return rows
+           "mean_cost_pv")
 
 
 def main() -> None:
@@ -76,20 +50,24 @@ def main() -> None:
     args = parser.parse_args()
 
     pool = ProcessPoolExecutor(args.processes) if args.processes > 0 else None
+    start = time.perf_counter()
     try:
-        rows = appraise_all(args.bids, args.draws, args.seed, pool, args.kernel)
+        batch = bpv.appraise_many(args.bids, n_draws=args.draws, rng=args.seed,
+                                  kernel=args.kernel, executor=pool, progress=False)
     finally:
         if pool is not None:
             pool.shutdown()
+    seconds = time.perf_counter() - start
+    for problem in batch.problems:
+        print(f"skipped: {problem}", file=sys.stderr)
 
-    print(f"{'bid':<28} {'mean NPV (GBP)':>16} {'MCSE':>10} {'P(NPV > 0)':>11} "
-          f"{'QALYs':>9} {'seconds':>8}")
+    rows = [{column: row[column] for column in COLUMNS} for row in batch.summary().rows]
+    print(f"{'bid':<28} {'mean NPV (GBP)':>16} {'MCSE':>10} {'P(NPV > 0)':>11} {'QALYs':>9}")
     for row in rows:
         print(f"{row['bid']:<28} {row['mean_npv']:>16,.0f} {row['mcse_npv']:>10,.0f} "
-              f"{row['p_npv_positive']:>11.1%} {row['mean_qalys']:>9.1f} {row['seconds']:>8.2f}")
-    total = sum(row["seconds"] for row in rows)
-    print(f"{len(rows)} bids, {args.draws:,} draws each, in {total:.1f} s "
-          f"({len(rows) * args.draws / total / 1e6:.2f} M draws/s)" if rows else "no bids")
+              f"{row['p_npv_positive']:>11.1%} {row['mean_qalys']:>9.1f}")
+    print(f"{len(rows)} bids, {args.draws:,} draws each, in {seconds:.1f} s "
+          f"({len(rows) * args.draws / seconds / 1e6:.2f} M draws/s)" if rows else "no bids")
     if args.out is not None:
         with args.out.open("w", newline="", encoding="utf-8") as handle:
             writer = csv.DictWriter(handle, fieldnames=COLUMNS)

@@ -101,7 +101,8 @@ def test_every_dotted_bpv_path_on_the_page_resolves(page):
 #: ``bpv`` command followed by a ```text block of what it prints (the text may stop early,
 #: before the conventions printed at the end). Every page joins as its transcripts are
 #: regenerated.
-_TRANSCRIBED = ("docs/compare.md", "docs/scenarios.md", "docs/sensitivity.md")
+_TRANSCRIBED = ("docs/compare.md", "docs/programme-office.md", "docs/scenarios.md",
+                "docs/sensitivity.md")
 _TRANSCRIPT = re.compile(r"```bash\n(bpv [^\n]+)\n```\s*\n```text\n(?!\$ )(.*?)```", re.DOTALL)
 
 

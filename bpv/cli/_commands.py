@@ -21,6 +21,7 @@ from bpv.analysis.comparison import DEFAULT_THRESHOLDS, Comparison, compare
 from bpv.analysis.scenario_table import scenarios
 from bpv.analysis.sensitivity import sensitivity
 from bpv.analysis.sensitivity_result import Sensitivity
+from bpv.cli._batch import with_cluster
 from bpv.cli._guards import (
     EXIT_INVALID,
     EXIT_OK,
@@ -95,6 +96,11 @@ def _print_report(report: dict[str, Any], out: TextIO) -> None:
 
 
 def run_appraise(args: argparse.Namespace, out: TextIO) -> int:
+    return with_cluster(args.scheduler, lambda client: _appraise(args, out, client))
+
+
+def _appraise(args: argparse.Namespace, out: TextIO, client: Any) -> int:
+    args.executor = client
     appraised = _load_and_appraise(args, progress=False if args.quiet or args.json else None)
     if appraised is None:
         return EXIT_INVALID
@@ -192,7 +198,7 @@ def _load_and_appraise(args: argparse.Namespace, *, progress: bool | None,
     return on_bid(args.file, lambda bid: appraise(
         bid, n_draws=args.draws, rng=args.seed, method=args.method, progress=progress,
         keep_draws=getattr(args, "subsample", None) or False,
-        kernel=getattr(args, "kernel", "numpy")))
+        kernel=getattr(args, "kernel", "numpy"), executor=getattr(args, "executor", None)))
 
 
 def _load_and_compare(args: argparse.Namespace, where: str, *, metric: str

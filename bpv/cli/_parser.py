@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, TypeAlias
 
 from bpv._version import __version__
 from bpv.analysis.sensitivity import GROUPINGS
+from bpv.cli._batch import add_batch, add_scheduler_argument
 from bpv.cli._commands import (
     run_appraise,
     run_compare,
@@ -49,6 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     for add_verb in (_add_validate, _add_appraise, _add_report, _add_compare,
                      _add_sensitivity, _add_scenarios, _add_schema, add_track):
         add_verb(commands)
+    add_batch(commands, _add_sampling_arguments, _output_file)
     return parser
 
 
@@ -84,6 +86,7 @@ def _add_appraise(commands: Verbs) -> None:
                           "large runs; a bid compiles once per machine (1-3.5 s) and loads in "
                           "about 0.3 s after that (kept in $BPV_CACHE_DIR or the user's cache "
                           "folder)")
+    add_scheduler_argument(appraise)
     appraise.set_defaults(command=run_appraise)
 
 

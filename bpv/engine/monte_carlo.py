@@ -33,7 +33,7 @@ import math
 import warnings
 from collections.abc import Mapping
 from concurrent.futures import Executor
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -45,7 +45,7 @@ from bpv.engine.identity import bid_hash
 from bpv.engine.inputs import gate_name, given_inputs, input_names
 from bpv.engine.plan import make_plan
 from bpv.engine.results import Appraisal
-from bpv.engine.schedule import block_ranges, run, show_progress
+from bpv.engine.schedule import as_executor, block_ranges, run, show_progress
 from bpv.errors import BidWarning, SpecError
 from bpv.sampling.streams import BLOCK_SIZE, Seed, root_seed
 from bpv.spec.bid import Bid
@@ -71,7 +71,7 @@ def appraise(
     keep_flows: bool = False,
     keep_draws: bool | int = True,
     keep_inputs: bool = False,
-    executor: Executor | None = None,
+    executor: Executor | Any | None = None,
     chunk_size: int | None = None,
     progress: bool | None = None,
     kernel: Kernel = "numpy",
@@ -106,11 +106,12 @@ def appraise(
         Keep the drawn value of every uncertain parameter and every success
         gate in ``result.inputs`` (the same draws as the metrics: all, or the
         subsample), for sensitivity analysis (:func:`bpv.sensitivity`).
-    executor : concurrent.futures.Executor, optional
+    executor : concurrent.futures.Executor or distributed.Client, optional
         Where chunks run. Default: a thread pool with one worker per core
         (numpy releases the GIL). Any executor gives the same numbers; a
-        ``ProcessPoolExecutor`` or a Dask client's ``get_executor()`` go
-        further.
+        ``ProcessPoolExecutor`` goes further, and a Dask ``distributed.Client``
+        spreads the blocks of draws over its cluster's workers
+        (docs/programme-office.md).
     chunk_size : int, optional
         Draws per chunk of work, rounded up to whole blocks of 65,536.
         Changes memory and speed, never the numbers.
@@ -159,6 +160,7 @@ def appraise(
     if chunk_size is not None:
         check_int(chunk_size, name="chunk_size", function="appraise", low=1)
     check_choice(kernel, KERNELS, name="kernel", function="appraise")
+    pool = as_executor(executor, function="appraise")
     check_draws(n_draws, function="appraise")
     check_kept([kept_bytes(bid, n_draws=n_draws, keep_draws=keep_draws, keep_flows=keep_flows,
                            keep_inputs=keep_inputs)], function="appraise",
@@ -173,7 +175,7 @@ def appraise(
                      keep_draws=keep_draws, keep_inputs=keep_inputs, kernel=kernel)
     ranges = block_ranges(n_draws, chunk_size)
     show = show_progress(len(ranges), progress=progress)
-    result, imbalance = assemble(plan, run(plan, ranges, executor, show=show))
+    result, imbalance = assemble(plan, run(plan, ranges, pool, show=show))
     warn_imbalance(bid, imbalance, stacklevel=2)
     return result
 

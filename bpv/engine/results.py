@@ -20,9 +20,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bpv._utils.formatting import format_number, json_safe
+from bpv._utils.frames import records_frame
 from bpv._utils.validation import check_choice
 from bpv.engine.keys import OutputKey
 from bpv.engine.ledger import ORGANISATION_METRICS, derive
+from bpv.engine.long_form import FRAME_COLUMNS, appraisal_rows
 from bpv.engine.moments import Moments
 from bpv.errors import UnknownNameError, did_you_mean
 
@@ -469,3 +471,26 @@ class Appraisal(_MetricView):
     def to_json(self, *, indent: int | None = 2) -> str:
         """Return :meth:`to_dict` as JSON (non-finite numbers as null)."""
         return json.dumps(json_safe(self.to_dict()), indent=indent)
+
+    def to_frame(self, *, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> Any:
+        """Return the results as a long pandas DataFrame: one number a row.
+
+        Columns, in order: bid, scope (``'system'`` or an organisation id),
+        metric, unit, statistic, value, seed, draws, method, bid_hash (see
+        :func:`bpv.engine.long_form.appraisal_rows` for the rows). Needs pandas
+        (``pip install 'bpv[tables]'``), imported only here.
+
+        Examples
+        --------
+        >>> import bpv
+        >>> result = bpv.appraise(bpv.load("examples/bids/frailty_virtual_ward.yaml"),
+        ...                       n_draws=1_000, rng=1)
+        >>> frame = result.to_frame()
+        >>> list(frame.columns[:6])
+        ['bid', 'scope', 'metric', 'unit', 'statistic', 'value']
+        >>> mean = frame.query("scope == 'acute' and metric == 'npv' and statistic == 'mean'")
+        >>> acute = result.organisation("acute").summary().rows
+        >>> float(mean["value"].iloc[0]) == acute["npv"]["mean"]
+        True
+        """
+        return records_frame(appraisal_rows(self.to_dict(quantiles=quantiles)), FRAME_COLUMNS)

@@ -21,16 +21,18 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from bpv._utils.validation import parameter_message
 from bpv.engine.block_draws import BlockDraws
 from bpv.engine.evaluation import evaluate_slice, slice_moments
 from bpv.engine.inputs import gate_name
 from bpv.engine.keys import OutputKey
 from bpv.engine.moments import Moments
 from bpv.engine.plan import Plan
+from bpv.errors import SpecError
 from bpv.sampling.streams import BLOCK_SIZE
 
-__all__ = ["BLOCKS_PER_CHUNK", "EVALUATION_SLICE", "Chunk", "block_ranges", "evaluate_blocks",
-           "run", "show_progress"]
+__all__ = ["BLOCKS_PER_CHUNK", "EVALUATION_SLICE", "Chunk", "ClusterExecutor", "as_executor",
+           "block_ranges", "evaluate_blocks", "run", "show_progress", "workers"]
 
 #: Draws evaluated at once within a block: bounds working memory.
 EVALUATION_SLICE = 8_192
@@ -61,6 +63,64 @@ def block_ranges(n_draws: int, chunk_size: int | None) -> list[tuple[int, int]]:
     n_blocks = math.ceil(n_draws / BLOCK_SIZE)
     per_chunk = BLOCKS_PER_CHUNK if chunk_size is None else math.ceil(chunk_size / BLOCK_SIZE)
     return [(start, min(start + per_chunk, n_blocks)) for start in range(0, n_blocks, per_chunk)]
+
+
+class ClusterExecutor(Executor):
+    """A Dask ``distributed.Client`` as a :class:`concurrent.futures.Executor`.
+
+    Tasks go to the client's cluster as impure tasks (``pure=False``: each
+    submission runs, none is taken for a repeat of another), and
+    ``_max_workers`` is the cluster's number of worker threads when it was
+    wrapped, so a run keeps two tasks in flight per thread. Shutting it down
+    leaves the client and its cluster running: they are the caller's.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self._executor = client.get_executor(pure=False)
+        self._max_workers = max(1, sum(client.nthreads().values()))
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+        """Run ``fn(*args, **kwargs)`` on the cluster; return a concurrent.futures Future."""
+        return self._executor.submit(fn, *args, **kwargs)  # type: ignore[no-any-return]
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        """Stop submitting (cancelling what runs, if asked); the client stays open."""
+        self._executor.shutdown(wait=wait and not cancel_futures)
+
+
+def as_executor(executor: Any, *, function: str) -> Executor | None:
+    """Return ``executor`` as a :class:`concurrent.futures.Executor` (None stays None).
+
+    A Dask ``distributed.Client`` (anything with ``get_executor`` and
+    ``nthreads``) is wrapped in a :class:`ClusterExecutor`; distributed is
+    never imported here.
+
+    Raises
+    ------
+    SpecError
+        If ``executor`` is neither an executor, a Dask client nor None.
+
+    Examples
+    --------
+    >>> from concurrent.futures import ThreadPoolExecutor
+    >>> with ThreadPoolExecutor(2) as pool:
+    ...     as_executor(pool, function="appraise") is pool
+    True
+    """
+    if executor is None or isinstance(executor, Executor):
+        return executor
+    if callable(getattr(executor, "get_executor", None)) and callable(
+            getattr(executor, "nthreads", None)):
+        return ClusterExecutor(executor)
+    msg = parameter_message("executor", function, "a concurrent.futures.Executor, a Dask "
+                            "distributed.Client or None", executor)
+    raise SpecError(msg)
+
+
+def workers(executor: Executor | None) -> int:
+    """Return how many tasks ``executor`` runs at once (one per core when it does not say)."""
+    return int(getattr(executor, "_max_workers", None) or os.cpu_count() or 1)
 
 
 def show_progress(n_chunks: int, *, progress: bool | None) -> bool:
@@ -96,7 +156,7 @@ def run(plan: Plan, ranges: Sequence[tuple[int, int]], executor: Executor | None
         assert pool is not None  # noqa: S101 - for the type checker
         # A window of chunks in flight keeps memory bounded; results come back in
         # block order whatever order the workers finish in.
-        window = 2 * (getattr(pool, "_max_workers", None) or os.cpu_count() or 1)
+        window = 2 * workers(pool)
         try:
             pending: deque[tuple[tuple[int, int], Future[Chunk]]] = deque()
             remaining = iter(ranges)

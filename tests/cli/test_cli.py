@@ -214,7 +214,8 @@ def test_the_command_line_offers_exactly_the_choices_the_library_checks():
 
     walk(build_parser(), "")
     expected = {(verb, "method"): METHODS for verb in
-                ("appraise", "report", "compare", "sensitivity", "scenarios", "track add")}
-    expected |= {("appraise", "kernel"): KERNELS, ("sensitivity", "groups"): GROUPINGS,
-                 ("track add", "kernel"): KERNELS}
+                ("appraise", "report", "compare", "sensitivity", "scenarios", "track add",
+                 "batch")}
+    expected |= {("appraise", "kernel"): KERNELS, ("batch", "kernel"): KERNELS,
+                 ("sensitivity", "groups"): GROUPINGS, ("track add", "kernel"): KERNELS}
     assert offered == expected
