@@ -28,13 +28,17 @@ from bpv.errors import (
     BPVWarning,
     EvaluationError,
     FormulaError,
+    InfeasibleError,
     LimitError,
+    PortfolioError,
     Problem,
     SpecError,
     UnknownNameError,
 )
 from bpv.formulas.compiler import Formula, parse_formula
-from bpv.io import dumps, load, loads
+from bpv.io import dumps, load, load_constraints, loads
+from bpv.programme.result import Portfolio
+from bpv.programme.selection import portfolio
 from bpv.reporting.html_comparison import report_comparison
 from bpv.reporting.html_report import report
 from bpv.spec.bid import Bid, Organisation, Settings
@@ -43,6 +47,7 @@ from bpv.spec.lint import lint
 from bpv.spec.node import Node
 from bpv.spec.parameter import Parameter
 from bpv.spec.policies import Additionality, EvidencePolicy, OptimismBias
+from bpv.spec.portfolio import PortfolioConstraints
 from bpv.spec.scenario import Scenario
 from bpv.spec.schema import bid_schema
 from bpv.transform.adjustments import Adjusted, Adjustment, adjust
@@ -64,6 +69,7 @@ __all__ = [
     "bid_schema",
     "dumps",
     "load",
+    "load_constraints",
     "loads",
     # appraisal
     "Appraisal",
@@ -79,6 +85,10 @@ __all__ = [
     "ScenarioTable",
     "apply_scenario",
     "scenarios",
+    # programme office: choosing a portfolio
+    "Portfolio",
+    "PortfolioConstraints",
+    "portfolio",
     # settings policies: optimism bias, evidence, additionality
     "Adjusted",
     "Adjustment",
@@ -96,7 +106,9 @@ __all__ = [
     "BidWarning",
     "EvaluationError",
     "FormulaError",
+    "InfeasibleError",
     "LimitError",
+    "PortfolioError",
     "Problem",
     "SpecError",
     "UnknownNameError",
