@@ -206,8 +206,9 @@ def _check_names(inputs: PortfolioInputs, constraints: PortfolioConstraints) -> 
                  for where, bid in dict.fromkeys(mentioned) if bid not in names]
     problems += [f"floors: no organisation '{org}' in any bid{did_you_mean(org, organisations)}"
                  for org in constraints.floors if org not in organisations]
+    declared = f"bids declare: {', '.join(resources)}" if resources else "no bid declares any"
     problems += [f"capacity: no bid declares the resource '{name}' in its resources:"
-                 f"{did_you_mean(name, resources)}"
+                 f"{did_you_mean(name, resources) or f' ({declared})'}"
                  for name in constraints.capacity if name not in resources]
     if len(set(names)) < len(names):
         twice = sorted({name for name in names if names.count(name) > 1})
