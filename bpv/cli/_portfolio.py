@@ -60,6 +60,9 @@ def add_portfolio(commands: Verbs) -> None:
                       help="bootstrap resamples of the draws (default 50; 0 skips)")
     verb.add_argument("--frontier", type=_count(0), default=11, metavar="K",
                       help="points of each efficient frontier (default 11; 0 skips)")
+    verb.add_argument("--budget-step", type=float, default=0.05, metavar="SHARE",
+                      help="Δ for the value of more budget, as a share of each budget "
+                      "(default 0.05)")
     verb.add_argument("--json", action="store_true", help="print one JSON document")
     verb.add_argument("-o", "--output", type=Path, metavar="FILE",
                       help="write to this file instead (replaced whole)")
@@ -81,7 +84,7 @@ def run_portfolio(args: argparse.Namespace, out: TextIO) -> int:
     chosen = guarded("bpv portfolio", lambda: portfolio(
         bids, constraints, objective=args.objective, threshold=args.threshold,
         n_draws=args.draws, rng=args.seed, method=args.method, n_bootstrap=args.bootstrap,
-        frontier_points=args.frontier))
+        frontier_points=args.frontier, budget_step=args.budget_step))
     if chosen is None:
         return EXIT_INVALID
     text = chosen.to_json() if args.json else str(chosen)
