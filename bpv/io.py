@@ -272,11 +272,11 @@ def loads_constraints(text: str, *, format: Format = "yaml", source: str | None 
     Examples
     --------
     >>> import bpv
-    >>> bpv.io.loads_constraints("budgets: [{limit: 1e6, cost_typ: capital}]")
+    >>> bpv.io.loads_constraints("budgets: [{limit: 1_000_000, cost_typ: capital}]")
     Traceback (most recent call last):
     ...
     bpv.errors.BidValidationError: 1 problem found:
-      line 1: budgets[0]: unknown key 'cost_typ' (did you mean 'cost_type'?)
+      line 1: budgets[0].cost_typ: unknown key 'cost_typ' (did you mean 'cost_type'?)
     """
     check_choice(format, get_args(Format), name="format", function="loads_constraints")
     if len(text) > MAX_FILE_BYTES:

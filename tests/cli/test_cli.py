@@ -205,7 +205,10 @@ def test_the_command_line_offers_exactly_the_choices_the_library_checks():
                  if isinstance(action, argparse._SubParsersAction)).choices
     offered = {(verb, action.dest): tuple(action.choices) for verb, parser in verbs.items()
                for action in parser._actions if action.choices is not None}
+    from bpv.programme.selection import OBJECTIVES
+
     expected = {(verb, "method"): METHODS for verb in
-                ("appraise", "report", "compare", "sensitivity", "scenarios")}
-    expected |= {("appraise", "kernel"): KERNELS, ("sensitivity", "groups"): GROUPINGS}
+                ("appraise", "report", "compare", "sensitivity", "scenarios", "portfolio")}
+    expected |= {("appraise", "kernel"): KERNELS, ("sensitivity", "groups"): GROUPINGS,
+                 ("portfolio", "objective"): OBJECTIVES}
     assert offered == expected

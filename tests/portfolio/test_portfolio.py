@@ -215,3 +215,22 @@ def test_unknown_names_in_constraints_are_listed_with_suggestions(bids):
     assert "did you mean 'urgent-care-hub'?" in message
     assert "did you mean 'acute'?" in message
     assert "bids declare: nurse_wte, radiographer_wte" in message
+
+
+def test_a_loss_probability_limit_holds_on_the_shared_draws(bids):
+    free = bpv.portfolio(bids, n_draws=400, rng=5, n_bootstrap=0, frontier_points=0)
+    limited = bpv.portfolio(bids, {"risk": {"loss_probability": 0.02}}, n_draws=400, rng=5,
+                            n_bootstrap=0, frontier_points=0)
+    assert limited.probability_of_loss <= 0.02
+    assert limited.expected_value <= free.expected_value + 1e-6
+    assert limited.slacks["risk: P(NPV < 0)"]["allowed"] == 8
+
+
+def test_the_function_and_the_package_keep_their_own_names():
+    import importlib
+
+    assert callable(bpv.portfolio)
+    assert bpv.portfolio.__module__ == "bpv.programme.selection"
+    assert importlib.import_module("bpv.programme").__name__ == "bpv.programme"
+    assert "portfolio" in bpv.__all__
+    assert "Portfolio" in bpv.__all__
