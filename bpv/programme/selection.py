@@ -27,7 +27,7 @@ from bpv.io import load_constraints
 from bpv.programme.inputs import PortfolioInputs, build_problem
 from bpv.programme.problem import CVaRRow, Problem, Solution, cvar, slacks, solve
 from bpv.programme.result import FrontierPoint, Portfolio, ShadowValue
-from bpv.sampling.streams import Seed, root_seed
+from bpv.sampling.streams import Seed, block_generator, root_seed
 from bpv.spec.bid import Bid
 from bpv.spec.portfolio import PortfolioConstraints
 
@@ -127,7 +127,7 @@ def portfolio(
     alpha = rules.risk.cvar.alpha if rules.risk.cvar is not None else DEFAULT_ALPHA
     return select(problem, npv=inputs.npv(), objective=objective, alpha=alpha,
                   n_bootstrap=n_bootstrap, frontier_points=frontier_points,
-                  budget_step=budget_step, rng=np.random.default_rng(root.spawn(1)[0]),
+                  budget_step=budget_step, rng=block_generator(root, "portfolio:bootstrap", 0),
                   provenance={"n_draws": inputs.appraisals[0].n_draws, "method": method,
                               "entropy": inputs.appraisals[0].entropy})
 
@@ -148,7 +148,9 @@ def select(problem: Problem, *, npv: NDArray[np.float64] | None = None, objectiv
     alpha, n_bootstrap, frontier_points, budget_step
         As for :func:`portfolio`.
     rng : seed
-        For the bootstrap.
+        For the bootstrap (:func:`portfolio` gives it the run's own stream
+        ``'portfolio:bootstrap'``, keyed like every stream of
+        :mod:`bpv.sampling.streams`, so the root seed is not consumed).
     provenance : mapping, optional
         ``n_draws``, ``method`` and ``entropy`` of the draws.
 
