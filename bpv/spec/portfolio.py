@@ -29,7 +29,7 @@ from pydantic import BeforeValidator, Field, model_validator
 from bpv.spec._base import IS_NUMBER, Id, Spec, Title, raise_problems
 from bpv.spec.resources import ResourceName
 
-__all__ = ["Budget", "CVaRLimit", "PortfolioConstraints", "Risk"]
+__all__ = ["MAX_ITEMS", "Budget", "CVaRLimit", "PortfolioConstraints", "Risk"]
 
 _Money = Annotated[float, IS_NUMBER]
 _Year = Annotated[int, Field(ge=1900, le=2300), IS_NUMBER]
