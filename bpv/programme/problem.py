@@ -29,7 +29,6 @@ from the chosen set on the original numbers, never read off the solver.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
@@ -357,9 +356,10 @@ class _Model:
             self._rows(np.column_stack([np.tile(np.arange(n), (n_draws, 1)), z[:, None]]),
                        np.column_stack([a, -big_m]), np.full(n_draws, -np.inf),
                        np.full(n_draws, bound))
-            index = self._rows(z[None, :], np.ones((1, n_draws)), [-np.inf],
-                               [float(draw_row.allowed)])
-            self.relaxable.append((draw_row.name, 1.0, "draws", [index], -1))
+            # the count as a share of the draws, so a slack is weighed against S
+            index = self._rows(z[None, :], np.full((1, n_draws), 1.0 / n_draws), [-np.inf],
+                               [draw_row.allowed / n_draws])
+            self.relaxable.append((draw_row.name, float(n_draws), "draws", [index], -1))
         risk_rows: list[tuple[Matrix, float, float | None, str]] = [
             (r.draws, r.alpha, r.floor, r.name) for r in problem.cvar_rows]
         if objective == "cvar":
@@ -487,7 +487,3 @@ def _scale(amounts: NDArray[np.float64], *bounds: float) -> float:
                    *(abs(b) for b in bounds if math.isfinite(b))])
     return largest if largest > 0 else 1.0
 
-
-def selection_names(names: Sequence[str], chosen: NDArray[np.bool_]) -> list[str]:
-    """Return the names of the chosen bids, in order."""
-    return [name for name, pick in zip(names, chosen, strict=True) if pick]

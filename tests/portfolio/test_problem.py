@@ -196,3 +196,14 @@ def test_slacks_are_measured_on_the_original_numbers():
     assert table["cvar"]["value"] == pytest.approx(3.0)
     assert table["cvar"]["slack"] == pytest.approx(4.0)
     assert math.isclose(table["budget"]["value"], 7.0)
+
+
+def test_an_infeasible_chance_row_is_named_with_the_draws_it_needs():
+    values = np.array([[-5.0, 1.0], [-5.0, 1.0], [-5.0, 1.0], [10.0, 1.0]])
+    rows = (Row("mandatory: a", "mandatory", ">=", 1.0, np.array([1.0, 0.0]), unit="bids"),)
+    # with a, three draws of four lose money; at most one may
+    problem = Problem(("a", "b"), values, rows, (DrawRow("loss", "risk", -values, 0.0, 0.25),))
+    with pytest.raises(InfeasibleError) as caught:
+        solve(problem)
+    assert caught.value.binding == ("loss",)
+    assert "loss (short by 2 draws)" in str(caught.value)
