@@ -217,6 +217,17 @@ class Portfolio:
             lines += text_table(["budget", "Δ", "value per £"],
                                 [[point.budget, money(point.step), f"{point.value_per_pound:.2f}"]
                                  for point in self.shadow_values])
+        if self.budget_frontier:
+            lines += ["", "Efficient frontier, value against budget (every budget scaled):"]
+            lines += text_table(["budgets ×", f"best expected {self.objective.upper()}",
+                                 "bids"], [[f"{p.level:.2f}", money(p.value), str(len(p.chosen))]
+                                           for p in self.budget_frontier])
+        if self.risk_frontier:
+            lines += ["", f"Efficient frontier, value against risk (floor on CVaR{self.alpha:g} "
+                      "of NPV):"]
+            lines += text_table(["CVaR floor", f"best expected {self.objective.upper()}",
+                                 "CVaR reached"], [[money(p.level), money(p.value), money(p.cvar)]
+                                                   for p in self.risk_frontier])
         return "\n".join(lines)
 
 
