@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -22,7 +23,7 @@ from bpv._utils.validation import check_choice, check_int, check_real, parameter
 from bpv.engine.budget import check_draws, check_kept, kept_bytes
 from bpv.engine.monte_carlo import Method, appraise
 from bpv.engine.results import Appraisal
-from bpv.errors import InfeasibleError, SpecError
+from bpv.errors import BidWarning, InfeasibleError, SpecError
 from bpv.io import load_constraints
 from bpv.programme.inputs import PortfolioInputs, build_problem
 from bpv.programme.problem import CVaRRow, Problem, Solution, cvar, slacks, solve
@@ -243,6 +244,12 @@ def _appraise(items: Sequence[Bid | tuple[Bid, Appraisal]], n_draws: int,
         msg = ("the appraisals have different numbers of draws; a portfolio pairs draws, so "
                "appraise every bid with the same n_draws and seed")
         raise SpecError(msg)
+    seeds = {(repr(a.entropy), a.method, repr(a.provenance.get("spawn_key"))) for a in appraisals}
+    if len(seeds) > 1:
+        warnings.warn("the bids were appraised with different seeds or methods: their draws "
+                      "are not on common random numbers, so the risk of the portfolio (CVaR, "
+                      "P(NPV < 0)) is measured on draws that do not belong together",
+                      BidWarning, stacklevel=3)
     return appraisals
 
 

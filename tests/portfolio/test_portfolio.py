@@ -234,3 +234,16 @@ def test_the_function_and_the_package_keep_their_own_names():
     assert importlib.import_module("bpv.programme").__name__ == "bpv.programme"
     assert "portfolio" in bpv.__all__
     assert "Portfolio" in bpv.__all__
+
+
+def test_appraisals_on_other_seeds_are_warned_about_and_same_seed_pairs_are_used_as_given(bids):
+    pairs = [(bid, bpv.appraise(bid, n_draws=300, rng=11, keep_flows=True, progress=False))
+             for bid in bids[:3]]
+    given = bpv.portfolio(pairs, n_bootstrap=0, frontier_points=0)
+    fresh = bpv.portfolio(bids[:3], n_draws=300, rng=11, n_bootstrap=0, frontier_points=0)
+    assert given.chosen == fresh.chosen
+    assert np.array_equal(given.draws, fresh.draws)
+    other = (bids[3], bpv.appraise(bids[3], n_draws=300, rng=12, keep_flows=True,
+                                   progress=False))
+    with pytest.warns(bpv.BidWarning, match="not on common random numbers"):
+        bpv.portfolio([*pairs, other], n_bootstrap=0, frontier_points=0)
