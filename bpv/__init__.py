@@ -33,8 +33,10 @@ from bpv.errors import (
     BPVWarning,
     EvaluationError,
     FormulaError,
+    InfeasibleError,
     LimitError,
     NotARegisterError,
+    PortfolioError,
     Problem,
     ReforecastError,
     RegisterError,
@@ -43,7 +45,9 @@ from bpv.errors import (
     UnknownNameError,
 )
 from bpv.formulas.compiler import Formula, parse_formula
-from bpv.io import dumps, load, loads
+from bpv.io import dumps, load, load_constraints, loads
+from bpv.programme.result import Portfolio
+from bpv.programme.selection import portfolio
 from bpv.reporting.html_comparison import report_comparison
 from bpv.reporting.html_report import report
 from bpv.spec.bid import Bid, Organisation, Settings
@@ -52,6 +56,7 @@ from bpv.spec.lint import lint
 from bpv.spec.node import Node
 from bpv.spec.parameter import Parameter
 from bpv.spec.policies import Additionality, EvidencePolicy, OptimismBias
+from bpv.spec.portfolio import PortfolioConstraints
 from bpv.spec.scenario import Scenario
 from bpv.spec.schema import bid_schema
 from bpv.tracking.actuals import read_actuals
@@ -80,6 +85,7 @@ __all__ = [
     "bid_schema",
     "dumps",
     "load",
+    "load_constraints",
     "loads",
     # appraisal
     "Appraisal",
@@ -104,6 +110,10 @@ __all__ = [
     "Tracking",
     "read_actuals",
     "track",
+    # programme office: choosing a portfolio
+    "Portfolio",
+    "PortfolioConstraints",
+    "portfolio",
     # settings policies: optimism bias, evidence, additionality
     "Adjusted",
     "Adjustment",
@@ -125,8 +135,10 @@ __all__ = [
     "BidWarning",
     "EvaluationError",
     "FormulaError",
+    "InfeasibleError",
     "LimitError",
     "NotARegisterError",
+    "PortfolioError",
     "Problem",
     "RegisterError",
     "RegisterVersionError",

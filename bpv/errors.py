@@ -23,9 +23,11 @@ __all__ = [
     "BidWarning",
     "EvaluationError",
     "FormulaError",
+    "InfeasibleError",
     "LimitError",
     "MissingValueError",
     "NotARegisterError",
+    "PortfolioError",
     "Problem",
     "ReforecastError",
     "RegisterError",
@@ -73,6 +75,32 @@ class LimitError(SpecError):
     def __init__(self, message: str, *, line: int | None = None) -> None:
         super().__init__(message)
         self.line = line
+
+
+class PortfolioError(SpecError):
+    """A portfolio cannot be chosen as asked: its constraints name unknown bids or resources."""
+
+
+class InfeasibleError(PortfolioError):
+    """No set of bids meets every constraint of a portfolio; ``binding`` names those in conflict.
+
+    Parameters
+    ----------
+    message : str
+        What conflicts, worded for the user (never a solver's trace).
+    binding : sequence of str
+        Names of the constraints that had to be relaxed to find any portfolio.
+
+    Examples
+    --------
+    >>> error = InfeasibleError("no portfolio fits", binding=["budget: total"])
+    >>> error.binding
+    ('budget: total',)
+    """
+
+    def __init__(self, message: str, *, binding: Sequence[str] = ()) -> None:
+        super().__init__(message)
+        self.binding = tuple(binding)
 
 
 class MissingValueError(FormulaError, KeyError):

@@ -27,9 +27,10 @@ from bpv._utils.yaml_io import check_json_depth, safe_load_with_lines
 from bpv.errors import BidValidationError, LimitError, Problem, SpecError, format_location
 from bpv.spec.bid import Bid
 from bpv.spec.locations import problems_from_validation_error
+from bpv.spec.portfolio import PortfolioConstraints
 
-__all__ = ["FORMATS", "MAX_FILE_BYTES", "Format", "dumps", "load", "loads",
-           "problems_from_validation_error"]
+__all__ = ["FORMATS", "MAX_FILE_BYTES", "Format", "dumps", "load", "load_constraints", "loads",
+           "loads_constraints", "problems_from_validation_error"]
 
 Format = Literal["yaml", "json"]
 FORMATS: dict[str, Format] = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
@@ -234,3 +235,68 @@ def dumps(bid: Bid, *, format: Format = "yaml", indent: int | None = 2) -> str:
     if format == "yaml":
         return bid.to_yaml()
     return bid.to_json(indent=indent)
+
+
+def load_constraints(path: str | Path) -> PortfolioConstraints:
+    """Read a portfolio's constraints (``portfolio.yaml``) from a YAML or JSON file.
+
+    Read with the same limits as a bid (size, nesting, items, duplicate
+    keys), every problem located at its line.
+
+    Raises
+    ------
+    BidValidationError
+        If the file is not valid constraints; ``.problems`` lists each.
+
+    Examples
+    --------
+    >>> import bpv
+    >>> constraints = bpv.io.load_constraints("examples/portfolio/constraints.yaml")
+    >>> [budget.label for budget in constraints.budgets][:2]
+    ['capital 2025/26', 'capital 2026/27']
+    """
+    path = Path(path)
+    text = _read_text(path)
+    file_format = FORMATS.get(path.suffix.lower())
+    if file_format is None:
+        msg = (f"cannot tell the format of '{path}' from its suffix "
+               f"'{path.suffix}'; use one of {', '.join(FORMATS)}")
+        raise SpecError(msg)
+    return loads_constraints(text, format=file_format, source=str(path))
+
+
+def loads_constraints(text: str, *, format: Format = "yaml", source: str | None = None
+                      ) -> PortfolioConstraints:
+    """Read a portfolio's constraints from YAML or JSON text (see :func:`load_constraints`).
+
+    Examples
+    --------
+    >>> import bpv
+    >>> bpv.io.loads_constraints("budgets: [{limit: 1_000_000, cost_typ: capital}]")
+    Traceback (most recent call last):
+    ...
+    bpv.errors.BidValidationError: 1 problem found:
+      line 1: budgets[0].cost_typ: unknown key 'cost_typ' (did you mean 'cost_type'?)
+    """
+    check_choice(format, get_args(Format), name="format", function="loads_constraints")
+    if len(text) > MAX_FILE_BYTES:
+        problem = Problem("", f"the text is longer than {MAX_FILE_BYTES:,} characters, the "
+                          "limit for a constraints file (docs/limits.md)")
+        raise BidValidationError([problem], source=source)
+    try:
+        data, lines, problems = _parse(text, format)
+    except LimitError as exc:
+        raise BidValidationError([Problem("", str(exc), exc.line)], source=source) from None
+    if data is None and not problems:
+        data = {}
+    if not problems and not isinstance(data, Mapping):
+        problems.append(Problem("", f"a constraints file must hold a mapping (budgets, floors, "
+                                f"capacity, ...); this one is a {type(data).__name__}",
+                                lines.get(())))
+    if problems:
+        raise BidValidationError(problems, source=source)
+    try:
+        return PortfolioConstraints.model_validate(data)
+    except ValidationError as exc:
+        raise BidValidationError(
+            problems_from_validation_error(exc, lines), source=source) from None

@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 
     from bpv.analysis.comparison import Comparison
     from bpv.analysis.sensitivity_result import Sensitivity
+    from bpv.programme.result import Portfolio
     from bpv.tracking.reforecast_result import Reforecast
     from bpv.tracking.result import Tracking
 
@@ -54,10 +55,12 @@ __all__ = [
     "ceac",
     "distribution",
     "evppi",
+    "frontier",
     "hypothesis_update",
     "logic_model",
     "metric_node",
     "organisations",
+    "portfolio",
     "rank_probabilities",
     "ranks",
     "tornado",
@@ -649,4 +652,85 @@ def hypothesis_update(reforecast: Reforecast, *, top: int | None = 10,
     ax.set_xlabel("position in the prior's 90% interval (0 = its 5th percentile, 1 = its 95th)")
     ax.set_title(f"What the actuals say of each hypothesis: {reforecast.bid_id}")
     ax.legend(frameon=False, fontsize=8)
+    return ax
+
+
+# The earlier names of three plots, from before each was named after the result it
+# draws (Appraisal.cash_flow, Comparison.ceac, the comparison's ranks); documented
+# and used in notebooks, so they stay.
+cash_flow_fan = cash_flow
+acceptability = ceac
+rank_probabilities = ranks
+
+
+def frontier(portfolio: Portfolio, kind: str = "budget", *, ax: Axes | None = None) -> Axes:
+    """Draw an efficient frontier of a portfolio: the best expected value at each budget or risk.
+
+    Parameters
+    ----------
+    portfolio : Portfolio
+        From :func:`bpv.portfolio`, with ``frontier_points`` > 0.
+    kind : {'budget', 'risk'}, default 'budget'
+        ``budget``: every budget scaled together (1 is as given). ``risk``:
+        the floor on the CVaR of the portfolio's NPV.
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+        One line through the points (where some set is feasible), the chosen
+        portfolio marked.
+    """
+    if kind not in ("budget", "risk"):
+        msg = f"kind must be 'budget' or 'risk', got {kind!r}"
+        raise ValueError(msg)
+    ax = _axes(ax)
+    points = portfolio.budget_frontier if kind == "budget" else portfolio.risk_frontier
+    feasible = [p for p in points if np.isfinite(p.value)]
+    ax.plot([p.level for p in feasible], [p.value for p in feasible], marker="o",
+            color="#0072B2", drawstyle="steps-post" if kind == "budget" else "default",
+            label="best expected value")
+    here = 1.0 if kind == "budget" else portfolio.cvar
+    ax.plot([here], [portfolio.expected_value], marker="*", markersize=14, color="#D55E00",
+            linestyle="none", label="chosen portfolio")
+    objective = portfolio.objective.upper()
+    ax.set_ylabel(f"Expected system {objective} (GBP)")
+    ax.set_xlabel("Every budget scaled by (1 = as given)" if kind == "budget" else
+                  f"Floor on CVaR{portfolio.alpha:g} of portfolio NPV (GBP)")
+    ax.set_title("Efficient frontier: value against budget" if kind == "budget" else
+                 "Efficient frontier: value against risk")
+    ax.legend(loc="best")
+    return ax
+
+
+def portfolio(portfolio: Portfolio, *, ax: Axes | None = None) -> Axes:
+    """Draw the bids: each one's expected value, the chosen ones coloured, with bootstrap shares.
+
+    Parameters
+    ----------
+    portfolio : Portfolio
+    ax : matplotlib Axes, optional
+
+    Returns
+    -------
+    matplotlib Axes
+        A bar per bid (chosen: blue; not: grey), labelled with the share of
+        bootstrap resamples in which it is chosen.
+    """
+    ax = _axes(ax)
+    bids = list(portfolio.bids)
+    values = np.array([portfolio.bid_values[bid] for bid in bids])
+    colours = ["#0072B2" if bid in portfolio.chosen else "#BBBBBB" for bid in bids]
+    positions = np.arange(len(bids))
+    bars = ax.barh(positions, values, color=colours)
+    for bar, bid in zip(bars, bids, strict=True):
+        share = portfolio.bootstrap.get(bid)
+        if share is not None and np.isfinite(share):
+            ax.annotate(f"chosen in {format_percent(share, 0)}", (bar.get_width(), bar.get_y()
+                        + bar.get_height() / 2), xytext=(4, 0), textcoords="offset points",
+                        va="center", fontsize=8)
+    ax.set_yticks(positions, bids)
+    ax.axvline(0.0, color="black", linewidth=0.8)
+    ax.set_xlabel(f"Expected system {portfolio.objective.upper()} of each bid alone (GBP)")
+    ax.set_title(f"Chosen: {len(portfolio.chosen)} of {len(bids)} bids")
     return ax

@@ -247,3 +247,43 @@ def test_the_hypothesis_plot_puts_the_prior_interval_at_0_to_1(diabetes_tracking
     width = first.prior_high - first.prior_low
     assert low == pytest.approx((first.posterior_low - first.prior_low) / width)
     assert high == pytest.approx((first.posterior_high - first.prior_low) / width)
+
+
+# -- portfolio --------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def chosen_portfolio():
+    from pathlib import Path
+    bids = [bpv.load(path) for path in sorted(Path("examples/portfolio/bids").glob("*.yaml"))]
+    return bpv.portfolio(bids, "examples/portfolio/constraints.yaml", n_draws=500, rng=1,
+                         n_bootstrap=4, frontier_points=5)
+
+
+def test_the_budget_frontier_draws_every_feasible_point_and_the_chosen_set(chosen_portfolio):
+    ax = bpv.plot.frontier(chosen_portfolio)
+    line, star = ax.lines
+    feasible = [p for p in chosen_portfolio.budget_frontier if np.isfinite(p.value)]
+    assert list(line.get_xdata()) == [p.level for p in feasible]
+    assert list(line.get_ydata()) == [p.value for p in feasible]
+    assert list(star.get_xdata()) == [1.0]
+    assert list(star.get_ydata()) == [chosen_portfolio.expected_value]
+
+
+def test_the_risk_frontier_puts_the_chosen_set_at_its_cvar(chosen_portfolio):
+    ax = bpv.plot.frontier(chosen_portfolio, "risk")
+    assert list(ax.lines[1].get_xdata()) == [chosen_portfolio.cvar]
+    assert "CVaR0.1" in ax.get_xlabel()
+    with pytest.raises(ValueError, match="'budget' or 'risk'"):
+        bpv.plot.frontier(chosen_portfolio, "cost")
+
+
+def test_the_portfolio_plot_colours_the_chosen_bids(chosen_portfolio):
+    ax = bpv.plot.portfolio(chosen_portfolio)
+    widths = [bar.get_width() for bar in ax.patches]
+    assert widths == [chosen_portfolio.bid_values[bid] for bid in chosen_portfolio.bids]
+    blue = matplotlib.colors.to_rgba("#0072B2")
+    chosen = {bid for bid, bar in zip(chosen_portfolio.bids, ax.patches, strict=True)
+              if bar.get_facecolor() == blue}
+    assert chosen == set(chosen_portfolio.chosen)
+    assert len(ax.texts) == len(chosen_portfolio.bids)

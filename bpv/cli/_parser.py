@@ -23,6 +23,7 @@ from bpv.cli._commands import (
     run_sensitivity,
     run_validate,
 )
+from bpv.cli._portfolio import add_portfolio
 from bpv.cli._track import add_track
 from bpv.engine.monte_carlo import DEFAULT_DRAWS, KERNELS, METHODS
 
@@ -48,7 +49,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     commands = parser.add_subparsers(title="commands", metavar="COMMAND", required=True)
     for add_verb in (_add_validate, _add_appraise, _add_report, _add_compare,
-                     _add_sensitivity, _add_scenarios, _add_schema, add_track):
+                     _add_sensitivity, _add_scenarios, add_portfolio, _add_schema, add_track):
         add_verb(commands)
     add_batch(commands, _add_sampling_arguments, _output_file)
     return parser

@@ -9,13 +9,17 @@ from bpv.spec.bid import Bid
 
 __all__ = ["bid_hash"]
 
+#: Keys added to the bid format after its first release, with their defaults.
+_LATER_DEFAULTS: dict[str, object] = {"tracking": {}, "resources": {}, "format": 1}
+
 
 def bid_hash(bid: Bid) -> str:
     """Return the SHA-256 of a bid's canonical JSON: every field, defaults included, keys sorted.
 
     Two bids that mean the same thing hash the same, however they were written.
-    An empty ``tracking:`` section is left out, so a bid hashes as it did
-    before bids had one.
+    Keys the format gained later are left out while they hold their default
+    (an empty ``tracking:`` or ``resources:`` section, ``format: 1``), so a
+    bid hashes as it did before bids could have them.
 
     Examples
     --------
@@ -25,8 +29,9 @@ def bid_hash(bid: Bid) -> str:
     True
     """
     data = bid.model_dump(mode="json", by_alias=True)
-    if not data.get("tracking"):
-        data.pop("tracking", None)
+    for key, default in _LATER_DEFAULTS.items():
+        if key in data and data[key] == default:
+            del data[key]
     canonical = json.dumps(data, sort_keys=True,
                            separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()

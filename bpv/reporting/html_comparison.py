@@ -40,6 +40,7 @@ from bpv.discounting import DISCOUNTING
 from bpv.engine.monte_carlo import bid_hash
 from bpv.engine.results import Appraisal
 from bpv.errors import SpecError
+from bpv.programme.result import Portfolio
 from bpv.reporting._html import (
     Cell,
     Figure,
@@ -54,6 +55,7 @@ from bpv.reporting._html import (
     seed_argument,
     svg_uri,
 )
+from bpv.reporting._html_portfolio import portfolio_context, portfolio_figures
 from bpv.spec.bid import Bid
 
 __all__ = ["report_comparison"]
@@ -73,7 +75,8 @@ _STATUS = {"frontier": "On the frontier", "dominated": "Dominated",
 
 
 def report_comparison(comparison: Comparison, path: str | os.PathLike[str] | None = None, *,
-                      bids: Sequence[Bid] | None = None) -> str:
+                      bids: Sequence[Bid] | None = None,
+                      portfolio: Portfolio | None = None) -> str:
     """Return a comparison of bids as one self-contained HTML page, and write it if asked.
 
     The page states the comparator convention (which option is subtracted
@@ -99,6 +102,10 @@ def report_comparison(comparison: Comparison, path: str | os.PathLike[str] | Non
         The bids compared (keyword only), one per appraisal of the
         comparison, each checked against its appraisal's bid hash. Required:
         a Comparison holds appraisals, not bids.
+    portfolio : Portfolio, optional
+        The portfolio chosen from the same bids (:func:`bpv.portfolio`): adds
+        a section with the chosen set, every constraint's slack, the value
+        of more budget, the frontiers and the bootstrap shares.
 
     Returns
     -------
@@ -138,7 +145,22 @@ def report_comparison(comparison: Comparison, path: str | os.PathLike[str] | Non
     check_instance(comparison, Comparison, name="comparison", function="report_comparison",
                    expected="a bpv.Comparison (use bpv.compare)")
     by_id = _the_bids(comparison, bids)
-    html = environment().get_template(TEMPLATE).render(_context(comparison, by_id))
+    context = {**_context(comparison, by_id), "portfolio": None}
+    if portfolio is not None:
+        check_instance(portfolio, Portfolio, name="portfolio", function="report_comparison",
+                       expected="a bpv.Portfolio (use bpv.portfolio)")
+        if set(portfolio.bids) != set(by_id):
+            msg = ("the portfolio was chosen from other bids than those compared: "
+                   f"{', '.join(sorted(set(portfolio.bids) ^ set(by_id)))}")
+            raise SpecError(msg)
+        sections = [*_SECTIONS]
+        sections.insert(sections.index(("bids", "Each bid on its own")),
+                        ("portfolio", "The portfolio"))
+        context |= numbered(sections)
+        context["portfolio"] = portfolio_context(portfolio)
+        context["figures"] += [{"section": f.section, "title": f.title, "caption": f.caption,
+                                "uri": svg_uri(f)} for f in portfolio_figures(portfolio)]
+    html = environment().get_template(TEMPLATE).render(context)
     if path is not None:
         write_whole(path, html)
     return html

@@ -38,13 +38,17 @@ from bpv.spec.graph import evaluation_order, logic_model
 from bpv.spec.node import Node
 from bpv.spec.parameter import Parameter
 from bpv.spec.policies import DEFAULT_EVIDENCE_POLICY, Additionality, EvidencePolicy, OptimismBias
+from bpv.spec.resources import Resources, resource_problems
 from bpv.spec.scenario import Scenario, ScenarioName
 from bpv.spec.tracking import Tracking
 
 if TYPE_CHECKING:
     import networkx as nx
 
-__all__ = ["Bid", "Organisation", "OrganisationRole", "Settings"]
+__all__ = ["BID_FORMAT", "Bid", "Organisation", "OrganisationRole", "Settings"]
+
+#: The version of the bid file format this bpv reads; a bid's ``format:`` (absent means 1).
+BID_FORMAT = 1
 
 OrganisationRole = Literal[
     "commissioner", "provider", "local_authority", "primary_care", "voluntary_sector", "other"
@@ -163,6 +167,14 @@ class Settings(Spec):
         return self
 
 
+def _check_format(data: Any) -> None:
+    """Refuse a bid written in a newer file format than this bpv reads, before anything else."""
+    version = data.get("format") if isinstance(data, dict) else None
+    if isinstance(version, int) and not isinstance(version, bool) and version > BID_FORMAT:
+        raise_problems("Bid", [(("format",), f"this bid is format {version}; this bpv reads "
+                                f"format {BID_FORMAT}: upgrade bpv", version)])
+
+
 class Bid(Spec):
     """One scheme put forward for investment: who, what, and its logic model.
 
@@ -174,6 +186,10 @@ class Bid(Spec):
 
     Parameters
     ----------
+    format : int, default 1
+        The version of the bid file format the bid is written in
+        (:data:`BID_FORMAT`); a newer one than this bpv reads is refused with
+        both versions named.
     id : str
         Short identifier, letters, digits, ``-``, ``_`` or ``.``.
     title : str
@@ -205,6 +221,11 @@ class Bid(Spec):
         ``costs``, ``savings``, ``costs.<organisation>``,
         ``savings.<organisation>``): which way is better, targets by
         financial year, how actuals are measured (see docs/tracking.md).
+    resources : dict of str to dict or list of float, optional
+        What the scheme needs of scarce resources (staff WTE, beds,
+        sessions), by financial year or by period
+        (:mod:`bpv.spec.resources`), checked against the system's capacity
+        by :func:`bpv.portfolio`.
 
     Raises
     ------
@@ -230,6 +251,7 @@ class Bid(Spec):
     ['spend', 'saved']
     """
 
+    format: Annotated[int, Field(ge=1, le=BID_FORMAT), IS_WHOLE_NUMBER] = BID_FORMAT
     id: _Slug
     title: Title
     sponsor: Title | None = None
@@ -249,11 +271,13 @@ class Bid(Spec):
     scenarios: Annotated[dict[ScenarioName, Scenario], Field(max_length=MAX_SCENARIOS)] = Field(
         default_factory=dict)
     tracking: Tracking = Field(default_factory=dict)
+    resources: Resources = Field(default_factory=dict)
 
     @model_validator(mode="wrap")
     @classmethod
     def _check_whole_bid(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
         """Check what spans fields, also when some fields failed, and report everything."""
+        _check_format(data)
         try:
             bid = handler(data)
         except ValidationError as exc:
@@ -262,7 +286,7 @@ class Bid(Spec):
                 raise
             raise_problems("Bid", [*word_errors(cls, exc.errors()), *structure])
             raise  # pragma: no cover - raise_problems always raises here
-        raise_problems("Bid", outline_problems(bid))
+        raise_problems("Bid", [*outline_problems(bid), *resource_problems(bid)])
         return bid
 
     # -- conveniences -----------------------------------------------------------------

@@ -215,7 +215,10 @@ def test_the_command_line_offers_exactly_the_choices_the_library_checks():
     walk(build_parser(), "")
     expected = {(verb, "method"): METHODS for verb in
                 ("appraise", "report", "compare", "sensitivity", "scenarios", "track add",
-                 "batch")}
+                 "batch", "portfolio")}
+    from bpv.programme.selection import OBJECTIVES
+
     expected |= {("appraise", "kernel"): KERNELS, ("batch", "kernel"): KERNELS,
-                 ("sensitivity", "groups"): GROUPINGS, ("track add", "kernel"): KERNELS}
+                 ("sensitivity", "groups"): GROUPINGS, ("track add", "kernel"): KERNELS,
+                 ("portfolio", "objective"): OBJECTIVES}
     assert offered == expected

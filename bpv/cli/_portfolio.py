@@ -1,0 +1,125 @@
+"""``bpv portfolio FILES… --constraints portfolio.yaml``: choose the bids to fund.
+
+The verb's flags and what it does, kept beside each other: it loads every
+bid and the constraints file (every problem printed, located), calls
+:func:`bpv.portfolio`, and prints the text summary or JSON, or writes it to
+``-o FILE`` whole. An infeasible set of constraints is one line naming the
+constraints in conflict, and exit 1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO, TypeAlias
+
+from bpv._utils.output import output_problem, write_whole
+from bpv.cli._guards import EXIT_INVALID, EXIT_OK, guarded, load_bid, problem_line, reason
+from bpv.engine.monte_carlo import METHODS
+from bpv.errors import BidValidationError, BPVError
+from bpv.io import load_constraints
+from bpv.programme.selection import OBJECTIVES, portfolio
+from bpv.spec.portfolio import PortfolioConstraints
+
+if TYPE_CHECKING:
+    #: What ``add_subparsers`` returns (as in :mod:`bpv.cli._parser`).
+    Verbs: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
+
+__all__ = ["add_portfolio", "run_portfolio"]
+
+
+def add_portfolio(commands: Verbs) -> None:
+    """Add the ``portfolio`` verb and its flags."""
+    verb = commands.add_parser(
+        "portfolio", help="choose the bids to fund within budgets, capacity and risk appetite",
+        description="Appraise bids on common random numbers and choose the set that maximises "
+        "the expected system value (NPV, or net monetary benefit) within the constraints "
+        "file's budgets (by year, capital or revenue, cash or present value), organisations' "
+        "floors, capacity, mandatory, exclusive and dependent bids and risk limits (CVaR, "
+        "P(NPV < 0)), by mixed-integer programming (HiGHS). Prints every constraint's slack, "
+        "the value of more budget, the efficient frontiers and how often each bid is chosen "
+        "on bootstrap resamples of the draws. See docs/portfolio.md.",
+    )
+    verb.add_argument("files", nargs="+", metavar="FILE", type=Path,
+                      help="bid files (.yaml, .yml, .json)")
+    verb.add_argument("--constraints", type=Path, metavar="FILE",
+                      help="constraints file (portfolio.yaml); default: none")
+    verb.add_argument("--objective", choices=OBJECTIVES, default="npv",
+                      help="maximise expected system NPV (default) or net monetary benefit")
+    verb.add_argument("--threshold", type=float, metavar="L",
+                      help="with --objective nmb: GBP per QALY (default each bid's qaly_value)")
+    verb.add_argument("--draws", type=_count(1), default=5_000, metavar="N",
+                      help="shared draws (default 5000)")
+    verb.add_argument("--seed", type=_count(0), default=None, metavar="S",
+                      help="seed; the seed used is printed so any run can be replayed")
+    verb.add_argument("--method", choices=METHODS, default="mc",
+                      help="sampling: plain Monte Carlo, Latin hypercube or Sobol")
+    verb.add_argument("--bootstrap", type=_count(0), default=50, metavar="B",
+                      help="bootstrap resamples of the draws (default 50; 0 skips)")
+    verb.add_argument("--frontier", type=_count(0), default=11, metavar="K",
+                      help="points of each efficient frontier (default 11; 0 skips)")
+    verb.add_argument("--budget-step", type=float, default=0.05, metavar="SHARE",
+                      help="Δ for the value of more budget, as a share of each budget "
+                      "(default 0.05)")
+    verb.add_argument("--json", action="store_true", help="print one JSON document")
+    verb.add_argument("-o", "--output", type=Path, metavar="FILE",
+                      help="write to this file instead (replaced whole)")
+    verb.set_defaults(command=run_portfolio)
+
+
+def run_portfolio(args: argparse.Namespace, out: TextIO) -> int:
+    """Run ``bpv portfolio``; return the exit code."""
+    if args.output is not None:
+        problem = output_problem(args.output, [*args.files, *filter(None, [args.constraints])])
+        if problem is not None:
+            print(f"bpv: cannot write {args.output}: {problem}", file=sys.stderr)
+            return EXIT_INVALID
+    loaded = [load_bid(path) for path in args.files]
+    constraints = _load_constraints(args.constraints)
+    bids = [bid for bid in loaded if bid is not None]
+    if len(bids) < len(loaded) or constraints is None:
+        return EXIT_INVALID
+    chosen = guarded("bpv portfolio", lambda: portfolio(
+        bids, constraints, objective=args.objective, threshold=args.threshold,
+        n_draws=args.draws, rng=args.seed, method=args.method, n_bootstrap=args.bootstrap,
+        frontier_points=args.frontier, budget_step=args.budget_step))
+    if chosen is None:
+        return EXIT_INVALID
+    text = chosen.to_json() if args.json else str(chosen)
+    if args.output is None:
+        out.write(text + "\n")
+        return EXIT_OK
+    try:
+        write_whole(args.output, text + "\n")
+    except (OSError, BPVError) as exc:
+        print(f"bpv: cannot write {args.output}: {reason(exc)}", file=sys.stderr)
+        return EXIT_INVALID
+    print(f"wrote {args.output}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _load_constraints(path: Path | None) -> PortfolioConstraints | None:
+    if path is None:
+        return PortfolioConstraints()
+    try:
+        return load_constraints(path)
+    except BidValidationError as exc:
+        for problem in exc.problems:
+            print(problem_line(path, problem), file=sys.stderr)
+    except (BPVError, OSError, UnicodeDecodeError) as exc:
+        print(f"{path}: {reason(exc)}", file=sys.stderr)
+    return None
+
+
+def _count(low: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text.replace("_", ""))
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {text}")
+        return value
+    return parse
