@@ -177,8 +177,29 @@ def split_moments(keys: list[OutputKey], stacked: Moments) -> dict[OutputKey, Mo
 
 
 def _within_bounds(array: NDArray[np.float64]) -> bool:
-    """Whether every value is within ±:data:`MAX_AMOUNT` (nan is not: max and min keep it)."""
+    """Return whether every value is within ±:data:`MAX_AMOUNT` (nan is not)."""
     return array.size == 0 or bool(array.max() <= MAX_AMOUNT and array.min() >= -MAX_AMOUNT)
+
+
+def _surely_within_bounds(array: NDArray[np.float64]) -> bool:
+    """Return True only for arrays :func:`_within_bounds` passes, in one pass.
+
+    The sum of squares is at most ``MAX_AMOUNT**2`` only if every value is within
+    the bound (nan and inf make it nan or inf). It also fails arrays of many values
+    just under the bound (above about 1e97): the exact test then decides.
+    """
+    flat = array.reshape(-1)
+    # In pieces that fit in a core's cache: BLAS runs one piece at a time, on this
+    # thread, where on a whole large array it starts threads of its own.
+    total = 0.0
+    for start in range(0, flat.size, _PIECE):
+        piece = flat[start:start + _PIECE]
+        total += float(np.dot(piece, piece))
+    return total <= _MAX_SQUARE
+
+
+_MAX_SQUARE = MAX_AMOUNT * MAX_AMOUNT
+_PIECE = 8_192
 
 
 def _ledger_within_bounds(plan: EvaluationPlan, values: Mapping[str, NDArray[np.float64]],
@@ -188,16 +209,18 @@ def _ledger_within_bounds(plan: EvaluationPlan, values: Mapping[str, NDArray[np.
     Present values of every scope, QALYs, net cash flows by period (so the
     cumulative flows of the payback stay finite), NMB, each metric node's
     values and the ratios; NPV is the difference of two amounts in bounds.
+    A slice that fails this quick test is looked at value by value
+    (:func:`_raise_out_of_bounds`), which raises only for a value past the bound.
     """
     base = ledger.base
     arrays = [base[name] for name in ("cost_pv", "cash_releasing_pv", "benefit_pv", "income_pv")]
     arrays += [ledger.qalys, ledger.net_cash]
     arrays += [values[node_id] for node_id in plan.ledger.metric_nodes]
-    if not all(_within_bounds(array) for array in arrays):
-        return False
     with np.errstate(all="ignore"):
+        if not all(_surely_within_bounds(array) for array in arrays):
+            return False
         qaly_value = plan.bid.settings.qaly_value
-        if not _within_bounds(qaly_value * ledger.qalys + base["benefit_pv"][0]):
+        if not _surely_within_bounds(qaly_value * ledger.qalys + base["benefit_pv"][0]):
             return False
         # A ratio passes the bound only where its cost is small (numerators are in bounds).
         cost = base["cost_pv"]
