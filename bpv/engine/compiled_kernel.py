@@ -301,7 +301,7 @@ def _draw_results(atoms: _Atoms, ledger: LedgerPlan, keys: Sequence[OutputKey],
     lines.append(f"ql = {' + '.join(['0.0', *(f'qa{q}' for q in range(len(atoms.qalys)))])}")
     lines += ["qalys[j] = ql", "bad += 0.0 * ql", "big = max(big, abs(ql))"]
     lines += [f"bad += 0.0 * mt{m}" for m in range(len(atoms.metrics))]
-    lines.append(f"big = max(big, abs({float(qaly_value)!r} * ql + b2_0))")
+    lines.append(f"big = max(big, abs({float(qaly_value)!r} * ql + b2_0 - b0_0))")  # NMB
     # A ratio is out of bounds only where its cost is small (its numerator is in bounds).
     for s in range(n_scopes):
         lines += [f"if b0_{s} != 0.0 and abs(b0_{s}) < 2.0:",

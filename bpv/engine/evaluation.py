@@ -220,7 +220,8 @@ def _ledger_within_bounds(plan: EvaluationPlan, values: Mapping[str, NDArray[np.
         if not all(_surely_within_bounds(array) for array in arrays):
             return False
         qaly_value = plan.bid.settings.qaly_value
-        if not _surely_within_bounds(qaly_value * ledger.qalys + base["benefit_pv"][0]):
+        nmb = qaly_value * ledger.qalys + base["benefit_pv"][0] - base["cost_pv"][0]
+        if not _surely_within_bounds(nmb):
             return False
         # A ratio passes the bound only where its cost is small (numerators are in bounds).
         cost = base["cost_pv"]

@@ -395,7 +395,8 @@ class LedgerPlan:
                     for scope, flows in zip(scopes, net_cash, strict=True))
         yield "the discounted QALYs of the system", None, qalys
         base["qalys"] = qalys
-        for name in ("npv", "roi", "bcr", "cash_roi", "nmb"):
+        # NPV is the difference of two amounts in bounds: not checked on its own.
+        for name in ("roi", "bcr", "cash_roi", "nmb"):
             metric = derive(name, base, qaly_value)
             if name in _RATIOS:  # nan where there is no cost: undefined, not an overflow
                 metric = np.where(np.isnan(metric), 0.0, metric)
