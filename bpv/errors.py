@@ -52,7 +52,13 @@ class FormulaError(SpecError):
 
 
 class EvaluationError(SpecError):
-    """A node's formula gives values that are not finite (division by zero, log of 0, …)."""
+    """A bid's values are not finite or too large where they arise (docs/limits.md).
+
+    A node's formula gives values that are not finite (division by zero, log of
+    0, …), a parameter draws values past the largest float, or an amount of
+    the ledger (a present value, a net cash flow, a ratio) passes
+    :data:`bpv.engine.ledger.MAX_AMOUNT`; the message names which, and the draw.
+    """
 
 
 class LimitError(SpecError):

@@ -164,11 +164,13 @@ class FrontierRow:
     option : str
     cost, effect : float
         Expected (net) cost and effect.
-    status : {'frontier', 'dominated', 'extendedly dominated'}
+    status : {'frontier', 'dominated', 'extendedly dominated', 'tied'}
+        ``'tied'``: the same expected cost and effect as ``compared_with``, an
+        option before it, so no ICER can be computed between them (0 / 0).
     icer : float or None
         Incremental cost per unit of effect against ``compared_with``, the
-        previous option on the frontier (None for the first, and for options
-        off the frontier).
+        previous option on the frontier (None for the first, for a tie, and for
+        options off the frontier).
     compared_with : str or None
     """
 
@@ -201,12 +203,20 @@ def frontier(options: Sequence[str], costs: ArrayLike, effects: ArrayLike) -> li
     effect = np.asarray(effects, dtype=np.float64).ravel()
     order = sorted(range(len(options)), key=lambda i: (cost[i], -effect[i]))
     status = dict.fromkeys(order, "frontier")
-    for i in order:
+    tied_with: dict[int, int] = {}
+    for place, i in enumerate(order):
         for j in order:
             if j != i and cost[j] <= cost[i] and effect[j] >= effect[i] \
                     and (cost[j] < cost[i] or effect[j] > effect[i]):
                 status[i] = "dominated"
                 break
+        else:
+            # The same expected cost and effect as an option before it: a tie, which has
+            # no ICER (0 / 0); the frontier goes on from the first of the tied options.
+            earlier = [j for j in order[:place] if cost[j] == cost[i] and effect[j] == effect[i]]
+            if earlier:
+                status[i] = "tied"
+                tied_with[i] = earlier[0]
     on = [i for i in order if status[i] == "frontier"]
     changed = True
     while changed and len(on) > 2:
@@ -223,7 +233,9 @@ def frontier(options: Sequence[str], costs: ArrayLike, effects: ArrayLike) -> li
     previous: int | None = None
     for i in order:
         icer = compared = None
-        if status[i] == "frontier":
+        if status[i] == "tied":
+            compared = options[tied_with[i]]
+        elif status[i] == "frontier":
             if previous is not None:
                 icer = float((cost[i] - cost[previous]) / (effect[i] - effect[previous]))
                 compared = options[previous]

@@ -256,8 +256,11 @@ def run_compare(args: argparse.Namespace, out: TextIO) -> int:
     out.write(str(comparison) + "\n\nCost-effectiveness frontier (expected net cost and "
               "QALYs; ICER in GBP per QALY):\n")
     for row in comparison.frontier():
-        icer = (f"ICER {row.icer:,.0f} vs {row.compared_with}" if row.icer is not None
-                else "")
+        if row.status == "tied":
+            icer = f"same expected cost and QALYs as {row.compared_with}: no ICER"
+        else:
+            icer = (f"ICER {row.icer:,.0f} vs {row.compared_with}" if row.icer is not None
+                    else "")
         out.write(f"  {row.option:<32} net cost {row.cost:>14,.0f}  QALYs {row.effect:>10.2f}"
                   f"  {row.status:<22} {icer}\n")
     return EXIT_OK

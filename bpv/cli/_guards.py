@@ -13,7 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from bpv.errors import BidValidationError, BPVError, Problem
+from bpv.errors import BidValidationError, BPVError, BPVWarning, Problem
 from bpv.io import load
 from bpv.spec.bid import Bid
 
@@ -64,7 +64,12 @@ def guarded(where: object, job: Callable[[], T],
                 print(problem_line(where, problem), file=sys.stderr)
         except errors as exc:
             print(f"{where}: {exc}", file=sys.stderr)
-    for message in dict.fromkeys(str(warning.message) for warning in caught):
+    # Only bpv's own warnings, in its own words: numpy's, scipy's and matplotlib's
+    # ("overflow encountered in multiply") say nothing a reader of a bid can act on, and
+    # what they would have said bpv checks and words itself (docs/security.md).
+    ours = (str(warning.message) for warning in caught
+            if issubclass(warning.category, BPVWarning))
+    for message in dict.fromkeys(ours):
         print(f"{where}: warning: {message}", file=sys.stderr)
     return value
 

@@ -32,8 +32,10 @@ period by period rather than by a matrix product), and ``exp``, ``log`` and
 ``**`` come from the C library rather than numpy's own routines, so values
 differ in their last bits — about 1e-15 relative, well under any Monte Carlo
 error. Each kernel on its own is reproducible to the bit, whatever the chunk
-size, executor or number of workers. A draw whose values are not finite is
-evaluated again by the numpy kernel, which names the node and draw.
+size, executor or number of workers. Each draw keeps the largest size of the
+ledger's amounts, and whether any is not finite: a slice with an amount that
+is not finite or past :data:`~bpv.engine.ledger.MAX_AMOUNT` is evaluated again
+by the numpy kernel, which names the parameter, node or sum, and the draw.
 
 Compiling takes 1–3.5 s per bid the first time on a machine. The kernel is
 then kept on disk (:mod:`bpv._utils.kernel_cache`; ``$BPV_CACHE_DIR`` chooses
@@ -55,7 +57,7 @@ from numpy.typing import NDArray
 from bpv._utils.kernel_cache import import_source, jit
 from bpv._utils.scratch import scratch
 from bpv.engine.keys import OutputKey
-from bpv.engine.ledger import SCOPE_BASE, LedgerPlan, LedgerSlice
+from bpv.engine.ledger import MAX_AMOUNT, SCOPE_BASE, LedgerPlan, LedgerSlice
 from bpv.engine.moments import Moments
 from bpv.errors import SpecError
 from bpv.formulas.numba_source import ScalarWriter
@@ -203,11 +205,13 @@ def kernel_source(bid: Bid, order: Sequence[Node], ledger: LedgerPlan) -> str:
         "status, keep_flows, cash_every, cash_first):",
         "    bad = 0.0",
         *(f"    {history} = np.zeros({bid.horizon})" for history in writer.histories),
+        "    big = 0.0",
         "    imbalance = 0.0",
         "    largest = 0.0",
         "    for j in range(P.shape[1]):",
         *(f"        {line}" for line in draw),
-        "    status[0] = bad", "    status[1] = imbalance", "    status[2] = largest", "",
+        "    status[0] = bad", "    status[1] = imbalance", "    status[2] = largest",
+        "    status[3] = big", "",
     ]
     return "\n".join(body)
 
@@ -266,9 +270,11 @@ def _period_lines(writer: ScalarWriter, atoms: _Atoms, ledger: LedgerPlan,
     period += [f"qa{q} += h * {atom}" for q, atom in enumerate(atoms.qalys)]
     for m, (node_id, atom) in enumerate(zip(ledger.metric_nodes, atoms.metrics, strict=True)):
         row = keys.index(OutputKey("node", node_id, period=0))
-        period += [f"rows[{row} + t, j] = {atom}", f"mt{m} += {atom}"]
+        period += [f"rows[{row} + t, j] = {atom}", f"mt{m} += {atom}",
+                   f"big = max(big, abs({atom}))"]
     for s in range(atoms.n_scopes):
         period += [f"cash = {_signed_sum(ledger.weights['net_cash'][s], money)}",
+                   "big = max(big, abs(cash))",
                    "if store:", f"    net[{s}, t, kc] = cash",
                    f"cum{s} += cash",
                    f"if pb{s} == np.inf and cum{s} >= 0.0:",
@@ -292,11 +298,20 @@ def _draw_results(atoms: _Atoms, ledger: LedgerPlan, keys: Sequence[OutputKey],
         for s in range(n_scopes):
             atom = scope_atoms[s][name] = f"b{b}_{s}"
             lines += [f"{atom} = {_signed_sum(ledger.weights[name][s], present)}",
-                      f"base[{b}, {s}, j] = {atom}", f"bad += 0.0 * {atom}"]
+                      f"base[{b}, {s}, j] = {atom}", f"bad += 0.0 * {atom}",
+                      f"big = max(big, abs({atom}))"]
     lines += [f"payback[{s}, j] = pb{s}" for s in range(n_scopes)]
+    # A cumulative cash flow that overflowed stays inf or nan to the end.
+    lines += [f"bad += 0.0 * cum{s}" for s in range(n_scopes)]
     lines.append(f"ql = {' + '.join(['0.0', *(f'qa{q}' for q in range(len(atoms.qalys)))])}")
-    lines += ["qalys[j] = ql", "bad += 0.0 * ql"]
+    lines += ["qalys[j] = ql", "bad += 0.0 * ql", "big = max(big, abs(ql))"]
     lines += [f"bad += 0.0 * mt{m}" for m in range(len(atoms.metrics))]
+    lines.append(f"big = max(big, abs({float(qaly_value)!r} * ql + b2_0 - b0_0))")  # NMB
+    # A ratio is out of bounds only where its cost is small (its numerator is in bounds).
+    for s in range(n_scopes):
+        lines += [f"if b0_{s} != 0.0 and abs(b0_{s}) < 2.0:",
+                  f"    big = max(big, abs((b2_{s} - b0_{s}) / b0_{s}), abs(b2_{s} / b0_{s}), "
+                  f"abs((b1_{s} - b0_{s}) / b0_{s}))"]
     scope_atoms[0]["qalys"] = "ql"
     lines += _moment_rows(keys, ledger, scope_atoms, qaly_value)
     return lines
@@ -439,7 +454,8 @@ class CompiledModel:
         per success gate; the parameters in ``placed`` are already in their
         row of :func:`parameter_rows`. Returns the metric nodes' values (and
         every node's, with ``keep_flows``), the ledger's reduction, the moment
-        rows, and whether every sum was finite. The ledger's ``net_cash``
+        rows, and whether every amount was finite and within
+        :data:`~bpv.engine.ledger.MAX_AMOUNT`. The ledger's ``net_cash``
         holds only draws ``cash_first``, ``cash_first + cash_every``, … of
         the slice (the subsample kept for the fan chart). The arrays are this
         thread's scratch buffers: valid until its next call.
@@ -465,7 +481,7 @@ class CompiledModel:
         # keep_flows=True runs the machine code already compiled.
         flows = _padded("compiled flows", (max(len(self.nodes) if keep_flows else 0, 2),
                                            horizon, n))
-        status = np.zeros(3)
+        status = np.zeros(4)
         _compile(self.source)(rows, gate_rows, self.profiles, money_factors, health_factors,
                               base, payback, qalys, net, moment_rows, flows, status,
                               keep_flows, cash_every, cash_first)
@@ -476,7 +492,7 @@ class CompiledModel:
         values = {node_id: moment_rows[row:row + horizon] for node_id, row in self.metric_rows}
         if keep_flows:
             values |= dict(zip(self.nodes, flows, strict=False))
-        return values, ledger, moment_rows, bool(status[0] == 0.0)
+        return values, ledger, moment_rows, bool(status[0] == 0.0 and status[3] <= MAX_AMOUNT)
 
 
 def row_moments(rows: NDArray[np.float64]) -> Moments:

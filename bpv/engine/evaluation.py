@@ -5,8 +5,10 @@ Values are laid out periods by draws, shape (H, n): a parameter is a row
 along the long, contiguous draw axis. Every node's compiled formula runs once
 per slice on those arrays: no per-draw Python loop. With the compiled kernel
 (:mod:`bpv.engine.compiled_kernel`) the whole bid runs instead as one numba
-loop over the slice's draws; a slice whose values are not finite is evaluated
-again by numpy, which names the node and draw.
+loop over the slice's draws. Once per slice, vectorised, every amount of the
+ledger is checked to be finite and within :data:`~bpv.engine.ledger.MAX_AMOUNT`
+(docs/limits.md); a slice that fails is evaluated again by numpy, which names
+the parameter, node or sum of the ledger where it first arises, and the draw.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from numpy.typing import NDArray
 from bpv._utils.scratch import scratch
 from bpv.engine.compiled_kernel import row_moments
 from bpv.engine.keys import OutputKey
-from bpv.engine.ledger import METRICS, ORGANISATION_METRICS, LedgerSlice, derive
+from bpv.engine.ledger import MAX_AMOUNT, METRICS, ORGANISATION_METRICS, LedgerSlice, derive
 from bpv.engine.moments import Moments
 from bpv.engine.plan import EvaluationPlan
 from bpv.errors import EvaluationError
@@ -85,14 +87,8 @@ def evaluate_slice(plan: EvaluationPlan, parameters: Arrays, gates: Arrays, *,
                                rows=rows, cash=reduced.net_cash.copy())
         # Not finite somewhere: the numpy kernel finds the node and draw to name.
     values, ledger = _numpy_kernel(plan, parameters, gates, n)
-    # Non-finite values reach the ledger's sums; look for their node only then
-    # (a payback of inf is the ledger's own word for "never").
-    sums = [v for name, v in ledger.base.items() if name != "payback"] + [ledger.qalys]
-    sums += [values[node_id].sum(axis=0) for node_id in plan.ledger.metric_nodes]
-    if not all(np.isfinite(v).all() for v in sums):
-        for node in plan.order:
-            if not np.isfinite(values[node.id]).all():
-                _raise_not_finite(plan.bid, node.id, values[node.id], first_draw)
+    if not _ledger_within_bounds(plan, values, ledger):
+        _raise_out_of_bounds(plan, values, first_draw)
     kept_cash = ledger.net_cash[..., cash_first::plan.cash_thinning].copy()
     return SliceResult(outputs=_slice_outputs(plan, values, ledger), ledger=ledger, rows=None,
                        cash=kept_cash)
@@ -178,6 +174,112 @@ def split_moments(keys: list[OutputKey], stacked: Moments) -> dict[OutputKey, Mo
                                                       mean=stacked.mean[indices],
                                                       m2=stacked.m2[indices])
     return moments
+
+
+def _within_bounds(array: NDArray[np.float64]) -> bool:
+    """Return whether every value is within ±:data:`MAX_AMOUNT` (nan is not)."""
+    return array.size == 0 or bool(array.max() <= MAX_AMOUNT and array.min() >= -MAX_AMOUNT)
+
+
+def _surely_within_bounds(array: NDArray[np.float64]) -> bool:
+    """Return True only for arrays :func:`_within_bounds` passes, in one pass.
+
+    The sum of squares is at most ``MAX_AMOUNT**2`` only if every value is within
+    the bound (nan and inf make it nan or inf). It also fails arrays of many values
+    just under the bound (above about 1e97): the exact test then decides.
+    """
+    flat = array.reshape(-1)
+    # In pieces that fit in a core's cache: BLAS runs one piece at a time, on this
+    # thread, where on a whole large array it starts threads of its own.
+    total = 0.0
+    for start in range(0, flat.size, _PIECE):
+        piece = flat[start:start + _PIECE]
+        total += float(np.dot(piece, piece))
+    return total <= _MAX_SQUARE
+
+
+_MAX_SQUARE = MAX_AMOUNT * MAX_AMOUNT
+_PIECE = 8_192
+
+
+def _ledger_within_bounds(plan: EvaluationPlan, values: Mapping[str, NDArray[np.float64]],
+                          ledger: LedgerSlice) -> bool:
+    """Check, once per slice and vectorised, that every amount the ledger keeps is in bounds.
+
+    Present values of every scope, QALYs, net cash flows by period (so the
+    cumulative flows of the payback stay finite), NMB, each metric node's
+    values and the ratios; NPV is the difference of two amounts in bounds.
+    A slice that fails this quick test is looked at value by value
+    (:func:`_raise_out_of_bounds`), which raises only for a value past the bound.
+    """
+    base = ledger.base
+    arrays = [base[name] for name in ("cost_pv", "cash_releasing_pv", "benefit_pv", "income_pv")]
+    arrays += [ledger.qalys, ledger.net_cash]
+    arrays += [values[node_id] for node_id in plan.ledger.metric_nodes]
+    with np.errstate(all="ignore"):
+        if not all(_surely_within_bounds(array) for array in arrays):
+            return False
+        qaly_value = plan.bid.settings.qaly_value
+        nmb = qaly_value * ledger.qalys + base["benefit_pv"][0] - base["cost_pv"][0]
+        if not _surely_within_bounds(nmb):
+            return False
+        # A ratio passes the bound only where its cost is small (numerators are in bounds).
+        cost = base["cost_pv"]
+        small = (np.abs(cost) < 2.0) & (cost != 0.0)
+        if small.any():
+            for numerator in (base["benefit_pv"] - cost, base["benefit_pv"],
+                              base["cash_releasing_pv"] - cost):
+                if not _within_bounds(numerator[small] / cost[small]):
+                    return False
+    return True
+
+
+def _raise_out_of_bounds(plan: EvaluationPlan, values: Mapping[str, NDArray[np.float64]],
+                         first_draw: int) -> None:
+    """Name the first node, or the first sum of the ledger, whose values are out of bounds.
+
+    Nodes are looked at in evaluation order, then the ledger's amounts in the
+    order they arise (:meth:`~bpv.engine.ledger.LedgerPlan.steps`). Raises
+    :class:`~bpv.errors.EvaluationError`; returns if nothing is found (the
+    compiled kernel's sums can round past a bound that numpy's do not).
+    """
+    bid = plan.bid
+    for name, parameter in bid.parameters.items():
+        draws = values[name].reshape(-1)
+        if not np.isfinite(draws).all():
+            bad = ~np.isfinite(draws)
+            draw = int(np.argmax(bad))
+            msg = (f"parameters.{name}: {parameter.distribution.describe()} draws values past "
+                   f"the largest number, about 1.8e308 ({draws[draw]}), in "
+                   f"{int(bad.sum()):,} draws of this slice, first at draw "
+                   f"{first_draw + draw:,}; narrow its distribution")
+            raise EvaluationError(msg)
+    for node in plan.order:
+        if not np.isfinite(values[node.id]).all():
+            _raise_not_finite(bid, node.id, values[node.id], first_draw)
+    with np.errstate(all="ignore"):
+        for what, node_id, array in plan.ledger.steps(values, plan.money_factors,
+                                                      plan.health_factors,
+                                                      bid.settings.qaly_value):
+            if _within_bounds(array):
+                continue
+            by_draw = np.atleast_2d(array).T  # draws by periods
+            bad = ~(np.abs(by_draw) <= MAX_AMOUNT)
+            draw, period = (int(i) for i in np.argwhere(bad)[0])
+            when = f", period {period} ({bid.period_labels[period]})" if array.ndim == 2 else ""
+            if node_id is not None:
+                index = bid.node_ids.index(node_id)
+                what = what.replace(f"node '{node_id}'", f"nodes[{index}] '{node_id}'")
+                advice = (f"check its formula '{bid.node(node_id).formula}' and the parameters "
+                          "it uses")
+            else:
+                advice = "check the formulas of the nodes it sums and the parameters they use"
+            msg = (f"{what} reaches {by_draw[draw, period]:.6g} in "
+                   f"{int(bad.any(axis=1).sum()):,} draws of this slice, first at draw "
+                   f"{first_draw + draw:,}{when}: beyond "
+                   f"±{MAX_AMOUNT:.0e}, the largest amount bpv works with (docs/limits.md); "
+                   f"{advice}")
+            raise EvaluationError(msg)
 
 
 def _raise_not_finite(bid: Bid, node_id: str, value: NDArray[np.float64],

@@ -32,7 +32,7 @@ A ratio whose ``cost_pv`` is 0 is ``nan`` (no cost: the ratio is undefined).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -44,6 +44,7 @@ from bpv.spec.bid import Bid
 
 __all__ = [
     "BASE_METRICS",
+    "MAX_AMOUNT",
     "SCOPE_BASE",
     "LedgerSlice",
     "METRICS",
@@ -56,11 +57,33 @@ __all__ = [
 
 Vector = NDArray[np.float64]
 
+#: The largest size of an amount the ledger works with: a money or QALY node's value
+#: in a period, a present value, a net cash flow, NMB or a ratio. Far past any real
+#: bid, and far enough below the largest float (1.8e308) that means, squared
+#: deviations over 10⁹ draws, increments and products at a threshold stay finite.
+MAX_AMOUNT = 1e100
+
 #: Per-draw vectors the engine keeps for the system view.
 BASE_METRICS = ("cost_pv", "cash_releasing_pv", "benefit_pv", "qalys", "payback")
 #: Per-draw vectors the engine keeps for each organisation.
 ORGANISATION_BASE_METRICS = ("cost_pv", "cash_releasing_pv", "benefit_pv", "income_pv",
                              "payback")
+
+
+#: How :meth:`LedgerPlan.steps` words each quantity.
+_WORDS = {
+    "cost_pv": "the present value of the costs",
+    "cash_releasing_pv": "the present value of the cash-releasing benefits",
+    "benefit_pv": "the present value of the benefits",
+    "income_pv": "the present value of the income",
+    "npv": "the net present value",
+    "roi": "the return on investment",
+    "bcr": "the benefit-cost ratio",
+    "cash_roi": "the cash-releasing ROI",
+    "nmb": "the net monetary benefit",
+}
+_RATIOS = ("roi", "bcr", "cash_roi")
+_SYSTEM_WORDS = "the system"
 
 
 def _ratio(numerator: Vector, denominator: Vector) -> Vector:
@@ -325,6 +348,60 @@ class LedgerPlan:
             qalys += health_factors @ values[node_id]
         return LedgerSlice(base=base, qalys=qalys, net_cash=net_cash,
                            imbalance=self._imbalance(values, (n_periods, n_draws)))
+
+    def steps(
+        self,
+        values: Mapping[str, NDArray[np.float64]],
+        money_factors: NDArray[np.float64],
+        health_factors: NDArray[np.float64],
+        qaly_value: float,
+    ) -> Iterator[tuple[str, str | None, NDArray[np.float64]]]:
+        """Yield every amount of :meth:`reduce`, one at a time, in the order they arise.
+
+        For finding where an amount first overflows: slow, and used only after a
+        slice has failed its check. Each step is ``(what, node_id, array)``: a
+        description (``"the present value of node 'ward_cost'"``), the node it
+        belongs to (None for a sum over nodes), and an array of shape (n_draws,)
+        or, by period, (n_periods, n_draws).
+        """
+        scopes = [_SYSTEM_WORDS] + [f"organisation '{org}'" for org in self.organisations]
+        n_draws = next(iter(values.values())).shape[-1] if values else 0
+        nodes = (*self.money_nodes, *self.qaly_nodes, *self.metric_nodes)
+        for node_id in nodes:
+            yield f"node '{node_id}'", node_id, values[node_id]
+        present = np.zeros((len(self.money_nodes), n_draws))
+        for index, node_id in enumerate(self.money_nodes):
+            present[index] = money_factors @ values[node_id]
+            yield f"the present value of node '{node_id}'", node_id, present[index]
+        qalys = np.zeros(n_draws)
+        for node_id in self.qaly_nodes:
+            discounted = health_factors @ values[node_id]
+            yield f"the discounted QALYs of node '{node_id}'", node_id, discounted
+            qalys += discounted
+        for node_id in self.metric_nodes:
+            yield (f"the total over periods of node '{node_id}'", node_id,
+                   values[node_id].sum(axis=0))
+        base: dict[str, Vector] = {}
+        for name in SCOPE_BASE:
+            if name != "payback":
+                base[name] = _signed_sum(self.weights[name], present,
+                                         np.empty((len(scopes), n_draws)))
+                yield from ((f"{_WORDS[name]} of {scope}", None, row)
+                            for scope, row in zip(scopes, base[name], strict=True))
+        net_cash = _signed_sum(self.weights["net_cash"],
+                               [values[node_id] for node_id in self.money_nodes],
+                               np.empty((len(scopes), len(money_factors), n_draws)))
+        yield from ((f"the net cash flow of {scope}", None, flows)
+                    for scope, flows in zip(scopes, net_cash, strict=True))
+        yield "the discounted QALYs of the system", None, qalys
+        base["qalys"] = qalys
+        # NPV is the difference of two amounts in bounds: not checked on its own.
+        for name in ("roi", "bcr", "cash_roi", "nmb"):
+            metric = derive(name, base, qaly_value)
+            if name in _RATIOS:  # nan where there is no cost: undefined, not an overflow
+                metric = np.where(np.isnan(metric), 0.0, metric)
+            for scope, row in zip(scopes[:1] if name == "nmb" else scopes, metric, strict=False):
+                yield f"{_WORDS[name]} of {scope}", None, row
 
     def _imbalance(self, values: Mapping[str, NDArray[np.float64]],
                    shape: tuple[int, int]) -> float:

@@ -137,7 +137,9 @@ def appraise(
     SpecError
         If an argument is invalid.
     EvaluationError
-        If a formula gives values that are not finite.
+        If a formula gives values that are not finite, a parameter draws values
+        past the largest float, or an amount of the ledger passes
+        :data:`bpv.engine.ledger.MAX_AMOUNT` (docs/limits.md).
 
     Examples
     --------

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import sys
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor
@@ -189,7 +190,11 @@ def _progress_bar(total: int, *, show: bool) -> Any:
         return _NoBar()
     from tqdm import tqdm  # type: ignore[import-untyped]
 
-    return tqdm(total=total, unit="draws", unit_scale=True, desc="appraise", leave=False)
+    # The command line escapes control characters in what it prints (bpv.cli._terminal);
+    # the bar's own carriage returns go to the terminal itself.
+    stream = getattr(sys.stderr, "unescaped", sys.stderr)
+    return tqdm(total=total, unit="draws", unit_scale=True, desc="appraise", leave=False,
+                file=stream)
 
 
 def evaluate_blocks(plan: Plan, first: int, last: int) -> Chunk:

@@ -71,7 +71,7 @@ _QUANTITIES = (("npv", "Δ net present value", "positive: adds value over the ba
                ("net_cost", "Δ net cost", "PV costs − PV benefits; positive: costs more"),
                ("qalys", "Δ QALYs gained", "discounted"))
 _STATUS = {"frontier": "On the frontier", "dominated": "Dominated",
-           "extendedly dominated": "Extendedly dominated"}
+           "extendedly dominated": "Extendedly dominated", "tied": "Tied"}
 
 
 def report_comparison(comparison: Comparison, path: str | os.PathLike[str] | None = None, *,
@@ -385,6 +385,9 @@ def _frontier_row(row: FrontierRow, thresholds: Sequence[float]) -> dict[str, An
     elif row.status == "extendedly dominated":
         reading = ("a mix of its neighbours on the frontier would give more QALYs for the "
                    "same money")
+    elif row.status == "tied":
+        reading = (f"the same expected net cost and QALYs as ‘{row.compared_with}’: a tie, "
+                   "with no ICER between them")
     elif row.icer is None:
         reading = "the least costly option on the frontier: where it starts"
     else:

@@ -407,7 +407,14 @@ def _metric_row(appraisal: Appraisal | OrganisationResult, name: str,
     note = {"money": "£, present value", "percent": "of costs, present values",
             "ratio": "benefits per £1 of costs", "years": "0: within the first year",
             "quantity": ""}[form]
-    return _Row(key=name, label=label, note=note, cells=_stat_cells(stats, form),
+    cells = _stat_cells(stats, form)
+    if form == "years":
+        # The mean of the draws that pay back; say how many do, and "never" for none.
+        paid, total = int(stats["n_finite"]), appraisal.n_represented
+        note = f"paid back in {paid:,} of {total:,} draws; 0: within the first year"
+        if paid == 0:
+            cells["mean"] = Cell(text="never", value=stats["mean"])
+    return _Row(key=name, label=label, note=note, cells=cells,
                 probability_label=label_p,
                 probability=Cell(text=format_probability(share), value=share))
 

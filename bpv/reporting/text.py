@@ -41,7 +41,9 @@ def appraisal_text(bid: Bid, result: Appraisal) -> str:
     lines.append(f"P(NPV > 0) = {format_percent(result.probability('npv', '>', 0))}    "
                  f"P(NMB > 0) = {format_percent(result.probability('nmb', '>', 0))}    "
                  f"P(pays back within the horizon) = "
-                 f"{format_percent(result.probability('payback', '<', float('inf')))}")
+                 f"{format_percent(result.probability('payback', '<', float('inf')))} "
+                 f"(paid back in {int(system.rows['payback']['n_finite']):,} of "
+                 f"{result.n_represented:,} draws)")
     lines.append("")
     names = {o.id: o.name for o in bid.organisations}
     rows = {}

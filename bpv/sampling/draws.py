@@ -482,11 +482,14 @@ def _outside_to_nan(u: FloatArray, x: FloatArray) -> FloatArray:
 
 
 def _normal_quantile(u: ArrayLike, *, mean: float, sd: float) -> FloatArray:
-    return mean + sd * special.ndtri(_as_uniforms(u))  # type: ignore[no-any-return]
+    # An sd near the largest float overflows to ±inf: the engine names the parameter.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return mean + sd * special.ndtri(_as_uniforms(u))  # type: ignore[no-any-return]
 
 
 def _lognormal_quantile(u: ArrayLike, *, scale: float, sigma: float) -> FloatArray:
-    return scale * np.exp(sigma * special.ndtri(_as_uniforms(u)))  # type: ignore[no-any-return]
+    with np.errstate(over="ignore", invalid="ignore"):
+        return scale * np.exp(sigma * special.ndtri(_as_uniforms(u)))  # type: ignore[no-any-return]
 
 
 def _uniform_quantile(u: ArrayLike, *, low: float, high: float) -> FloatArray:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from typing import Any
 
 __all__ = [
     "three_point_problems",
+    "span_problems",
     "num",
     "numbers",
     "percent",
@@ -24,7 +26,18 @@ def three_point_problems(name: str, low: float, mode: float, high: float) -> lis
         return [f"{name} needs low <= mode <= high {got}"]
     if not low < high:
         return [f"{name} needs low < high {got}; for a known value use dist: fixed"]
-    return []
+    return span_problems(name, low, high)
+
+
+def span_problems(name: str, low: float, high: float) -> list[str]:
+    """Refuse a range whose width ``high - low`` is past the largest float (docs/limits.md).
+
+    Draws are ``low + u * (high - low)``: such a range cannot be sampled.
+    """
+    if math.isfinite(high - low):
+        return []
+    return [f"{name}: the range from low={num(low)} to high={num(high)} is too wide to sample "
+            "(high - low is past the largest number, about 1.8e308); narrow it"]
 
 
 def num(value: float | None) -> str:

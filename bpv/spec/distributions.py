@@ -27,6 +27,7 @@ inversion of a uniform draw never leaves the support.
 from __future__ import annotations
 
 import math
+import sys
 from collections import Counter
 from collections.abc import Sequence
 from typing import Annotated, Any, Literal
@@ -58,6 +59,7 @@ from bpv.spec._wording import (
     num,
     numbers,
     percent,
+    span_problems,
     three_point_problems,
 )
 
@@ -158,6 +160,9 @@ class Normal(_Distribution):
         return f"Normal(mean={num(self.mean)}, sd={num(self.sd)})"
 
 
+#: The largest mu whose exp(mu) is a float.
+_LARGEST_LOG = math.log(sys.float_info.max)
+
 _LOGNORMAL_TAILS: dict[str, float] = {"p90": 0.90, "p95": 0.95, "p99": 0.99}
 
 
@@ -215,6 +220,11 @@ class LogNormal(_Distribution):
                 f"lognormal needs {tail[0]} > median (got median={num(self.median)}, "
                 f"{tail[0]}={num(tail[1])})"
             ])
+        if self.mu is not None and not self.mu <= _LARGEST_LOG:
+            self._check([
+                f"lognormal needs mu <= {_LARGEST_LOG:.6g} (got mu={num(self.mu)}): its median, "
+                "exp(mu), is past the largest number (about 1.8e308)"
+            ])
         return self
 
     def _given(self) -> list[str]:
@@ -234,7 +244,10 @@ class LogNormal(_Distribution):
         if self.mu is not None and self.sigma is not None:
             return self.mu, self.sigma
         if self.mean is not None and self.sd is not None:
-            sigma2 = math.log1p((self.sd / self.mean) ** 2)
+            spread = self.sd / self.mean
+            # log(1 + r²) = 2 log r + log(1 + 1/r²), for an r whose square overflows.
+            sigma2 = (math.log1p(spread ** 2) if spread < 1e150
+                      else 2.0 * math.log(spread) + math.log1p(spread ** -2))
             return math.log(self.mean) - sigma2 / 2.0, math.sqrt(sigma2)
         tail = self._tail()
         if self.median is None or tail is None:  # pragma: no cover - validation forbids it
@@ -527,6 +540,7 @@ class Uniform(_Distribution):
             self._check([
                 f"uniform needs low < high (got low={num(self.low)}, high={num(self.high)})"
             ])
+        self._check(span_problems("uniform", self.low, self.high))
         return self
 
     def to_scipy(self) -> Any:

@@ -265,7 +265,7 @@ def test_the_kernel_source_names_nothing_from_the_bid(path: Path) -> None:
     written = re.compile(r"(p|g|v|e|pw|pv|qa|mt|cum|pb|cs|lg|b\d+_)\d+\Z")
     fixed = {"kernel", "P", "G", "profiles", "money", "health", "base", "payback", "qalys",
              "net", "rows", "flows", "status", "keep_flows", "cash_every", "cash_first",
-             "kc", "store", "bad", "imbalance", "largest",
+             "kc", "store", "bad", "big", "imbalance", "largest",
              "j", "t", "tt", "d", "h", "cash", "income", "ql", "range", "float", "max", "abs",
              "np", "inf", "nan", "exp", "log", "sqrt", "shape", "zeros"}
     assert {name for name in names if not written.match(name)} <= fixed

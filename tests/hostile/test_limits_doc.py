@@ -6,6 +6,7 @@ from pathlib import Path
 
 from bpv._utils.yaml_io import MAX_DEPTH, MAX_ITEMS
 from bpv.engine.budget import MAX_DRAWS, MAX_KEPT_BYTES
+from bpv.engine.ledger import MAX_AMOUNT
 from bpv.formulas import MAX_FORMULA_DEPTH, MAX_FORMULA_LENGTH, MAX_FORMULA_NODES
 from bpv.io import MAX_FILE_BYTES
 from bpv.spec import _base
@@ -51,3 +52,8 @@ def test_every_limit_of_an_actuals_file_is_stated_with_its_value():
     assert f"| {actuals.MAX_NOTE_LENGTH:,} characters |" in LIMITS
     assert f"| {actuals.MAX_CELL_LENGTH:,} characters |" in LIMITS
     assert f"| {actuals.MAX_PROBLEMS_LISTED:,} |" in LIMITS
+
+
+def test_the_bound_on_amounts_is_stated_with_its_value():
+    assert f"| ±{MAX_AMOUNT:.0e} | `bpv.engine.ledger.MAX_AMOUNT` |" in LIMITS
+    assert f"beyond ±{MAX_AMOUNT:.0e}, the largest amount bpv works with" in LIMITS
