@@ -6,7 +6,7 @@ style: compact, with units), as in every other text, report and plot.
 
 from __future__ import annotations
 
-from bpv._utils.formatting import format_percent, metric_label
+from bpv._utils.formatting import format_probability, metric_label
 from bpv.engine.results import Appraisal, Summary
 from bpv.spec.bid import Bid
 from bpv.transform.adjustments import brief
@@ -38,10 +38,10 @@ def appraisal_text(bid: Bid, result: Appraisal) -> str:
     renamed = Summary({metric_label(k): v for k, v in system.rows.items()},
                       title="System (transfers between organisations cancel)")
     lines += [str(renamed), ""]
-    lines.append(f"P(NPV > 0) = {format_percent(result.probability('npv', '>', 0))}    "
-                 f"P(NMB > 0) = {format_percent(result.probability('nmb', '>', 0))}    "
+    lines.append(f"P(NPV > 0) = {format_probability(result.probability('npv', '>', 0))}    "
+                 f"P(NMB > 0) = {format_probability(result.probability('nmb', '>', 0))}    "
                  f"P(pays back within the horizon) = "
-                 f"{format_percent(result.probability('payback', '<', float('inf')))} "
+                 f"{format_probability(result.probability('payback', '<', float('inf')))} "
                  f"(paid back in {int(system.rows['payback']['n_finite']):,} of "
                  f"{result.n_represented:,} draws)")
     lines.append("")

@@ -150,7 +150,7 @@ def test_the_kernel_source_of_a_bid_over_time_names_nothing_from_the_bid() -> No
     unknown = {name for name in names if not written.match(name)}
     assert unknown <= {"kernel", "P", "G", "profiles", "money", "health", "base", "payback",
                        "qalys", "net", "rows", "flows", "status", "keep_flows", "cash_every",
-                       "cash_first", "kc", "store", "bad", "imbalance", "largest", "j", "t",
+                       "cash_first", "kc", "store", "bad", "big", "imbalance", "largest", "j", "t",
                        "tt", "d", "h", "cash", "income", "ql", "range", "float", "max", "abs",
                        "np", "inf", "nan", "exp", "log", "sqrt", "shape", "zeros"}
 

@@ -89,11 +89,11 @@ def test_a_qualitative_node_cannot_be_tracked():
 
 
 def test_an_empty_section_leaves_the_hash_unchanged_and_a_full_one_changes_it(frailty):
-    # The hash of a bid without the section is computed as before bids had one:
-    # the canonical JSON of every other field.
+    # The hash of a bid without the section is computed as before bids had one (or
+    # resources:, or format:): the canonical JSON of every other field.
     import hashlib
     data = frailty.model_dump(mode="json", by_alias=True)
-    data.pop("tracking")
+    assert (data.pop("tracking"), data.pop("resources"), data.pop("format")) == ({}, {}, 1)
     before = hashlib.sha256(json.dumps(data, sort_keys=True, separators=(",", ":"))
                             .encode()).hexdigest()
     assert bid_hash(frailty) == before
