@@ -76,6 +76,35 @@ def add_track(commands: Verbs) -> None:
     history.add_argument("--json", action="store_true", help="print one JSON document")
     _verb(verbs, "upgrade", _run_upgrade,
           "bring a register written by an older bpv to this bpv's schema, in one transaction")
+    actuals = _verb(verbs, "actuals", _run_actuals,
+                    "check a file of actuals against its bid and record it, all or nothing; "
+                    "then store the bid's status and re-forecast as at today")
+    actuals.add_argument("file", metavar="FILE", type=Path,
+                         help="actuals (CSV: bid, node, period, value[, organisation, source, "
+                         "recorded_by, recorded_at, note])")
+    actuals.add_argument("--bid", metavar="ID",
+                         help="the bid the actuals are of (default: the file's bid column)")
+    actuals.add_argument("--recorded-by", metavar="NAME", default="bpv track actuals",
+                         help="who records them (kept with every row)")
+    actuals.add_argument("--as-at", metavar="DATE",
+                         help="the reporting date (default today): no actual may end after it")
+    actuals.add_argument("--no-reforecast", action="store_true",
+                         help="store the status only, without the Bayesian re-forecast")
+    status = _verb(verbs, "status", _run_status,
+                   "each bid's delivery as last recorded: RAG counts, the re-forecast NPV and "
+                   "ROI, P(NPV > 0) before and after, failing hypotheses; or one bid's table")
+    status.add_argument("bid", metavar="BID", nargs="?", help="one bid's status in full")
+    status.add_argument("--as-at", metavar="DATE",
+                        help="as the register stood then (a date means the end of that day)")
+    status.add_argument("--json", action="store_true", help="print one JSON document")
+    report = _verb(verbs, "report", _run_report,
+                   "write a bid's delivery report (HTML): plan fans with actuals, RAG table, "
+                   "re-forecast, hypotheses prior against posterior")
+    report.add_argument("bid", metavar="BID", help="the bid's id")
+    report.add_argument("-o", "--output", type=Path, required=True, metavar="FILE",
+                        help="the HTML file to write (whole or not at all)")
+    report.add_argument("--as-at", metavar="DATE",
+                        help="the reporting date (default today)")
 
 
 def _verb(verbs: Verbs, name: str, command: Command, text: str) -> argparse.ArgumentParser:
@@ -236,4 +265,125 @@ def _run_history(args: argparse.Namespace, out: TextIO) -> int:
             return EXIT_OK
         for event in events:
             out.write(f"{event.at:%Y-%m-%d %H:%M:%S} UTC  {event.kind:<10}  {event.summary}\n")
+    return EXIT_OK
+
+
+def _bid_of(path: Path) -> str | None:
+    """Return the bid column of the first row of a CSV file of actuals, if it has one."""
+    import csv
+    import io
+
+    from bpv._utils.files import read_regular_file
+    from bpv.tracking.actuals import MAX_ACTUALS_BYTES
+
+    text = read_regular_file(path, limit=MAX_ACTUALS_BYTES,
+                             what="an actuals file").decode("utf-8-sig", errors="replace")
+    for row in csv.DictReader(io.StringIO(text)):
+        value = (row.get("bid") or "").strip()
+        return value or None
+    return None
+
+
+def _run_actuals(args: argparse.Namespace, out: TextIO) -> int:
+    from bpv.io import loads
+    from bpv.register.delivery import take_snapshots
+    from bpv.tracking.actuals import as_at_date, read_actuals
+
+    day = as_at_date(args.as_at, function="bpv track actuals")
+    try:
+        bid_id = args.bid or _bid_of(args.file)
+    except (OSError, UnicodeDecodeError) as exc:
+        print(f"{args.file}: {reason(exc)}", file=sys.stderr)
+        return EXIT_INVALID
+    if bid_id is None:
+        print(f"{args.file}: no bid column to say whose actuals these are; give --bid ID",
+              file=sys.stderr)
+        return EXIT_INVALID
+    with _register(args) as register:
+        stored = register.bid(bid_id)
+        bid = loads(stored.text, format=stored.format)  # type: ignore[arg-type]
+        try:
+            actuals = read_actuals(args.file, bid, as_at=day)
+        except OSError as exc:
+            print(f"{args.file}: {reason(exc)}", file=sys.stderr)
+            return EXIT_INVALID
+        import_id = register.record_actuals(bid_id, actuals.records,
+                                            recorded_by=args.recorded_by,
+                                            file_name=args.file.name)
+        out.write(f"{bid_id}: {len(actuals.records):,} actuals recorded in {register.name} "
+                  f"(import {import_id})\n")
+        tracking, update = take_snapshots(register, bid_id, as_at=day,
+                                          reforecast=not args.no_reforecast)
+        counts = tracking.status().counts()
+        out.write(f"status as at {day}: {counts['green']} green, {counts['amber']} amber, "
+                  f"{counts['red']} red\n")
+        if update is not None:
+            npv = update.metrics["system"]["npv"]
+            failing = [row.name for row in update.hypotheses if row.failing]
+            out.write(f"re-forecast ({update.method}): mean NPV {npv['prior']['mean']:,.0f} -> "
+                      f"{npv['posterior']['mean']:,.0f} GBP; failing: "
+                      f"{', '.join(failing) if failing else 'none'}\n")
+    return EXIT_OK
+
+
+def _run_status(args: argparse.Namespace, out: TextIO) -> int:
+    with _register(args) as register:
+        found = register.status(args.bid, as_at=args.as_at)
+        if args.json:
+            json.dump({"register": register.name, "as_at": args.as_at, "bids": found}, out,
+                      indent=2)
+            out.write("\n")
+            return EXIT_OK
+        if args.bid is not None:
+            if not found:
+                out.write(f"{args.bid}: no status recorded yet (bpv track actuals FILE)\n")
+                return EXIT_OK
+            payload = found[0]
+            out.write(payload["text"] + "\n")
+            if "reforecast" in payload:
+                out.write("\n" + payload["reforecast"]["text"] + "\n")
+            return EXIT_OK
+        if not found:
+            out.write(f"{register.name}: no status recorded yet\n")
+            return EXIT_OK
+        rows = [_status_row(payload) for payload in found]
+        out.write("\n".join(text_table(
+            ["bid", "as at", "green", "amber", "red", "NPV (plan)", "NPV (re-forecast)",
+             "P(NPV>0) now", "failing"], rows)) + "\n")
+    return EXIT_OK
+
+
+def _status_row(payload: dict[str, Any]) -> list[str]:
+    counts = payload.get("counts", {})
+    forecast = payload.get("reforecast") or {}
+    npv = forecast.get("metrics", {}).get("npv", {})
+    chance = forecast.get("probabilities", {}).get("P(npv > 0)", {})
+
+    def money(value: Any) -> str:
+        return f"{value:,.0f}" if isinstance(value, int | float) else "-"
+
+    return [payload.get("bid", ""), payload.get("as_at", ""), str(counts.get("green", 0)),
+            str(counts.get("amber", 0)), str(counts.get("red", 0)), money(npv.get("prior")),
+            money(npv.get("posterior")),
+            f"{chance['posterior']:.1%}" if "posterior" in chance else "-",
+            ", ".join(forecast.get("failing", [])) or "-"]
+
+
+def _run_report(args: argparse.Namespace, out: TextIO) -> int:
+    from bpv._utils.output import output_problem
+    from bpv.reporting.html_tracking import report_tracking
+
+    problem = output_problem(args.output)
+    if problem is not None:
+        print(f"bpv track report: {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    with _register(args) as register:
+        tracking = register.track(args.bid, as_at=args.as_at)
+        update = None
+        if tracking.actuals.observations:
+            entropy = tracking.appraisal.entropy
+            update = tracking.reforecast(rng=np.random.SeedSequence(
+                list(entropy) if isinstance(entropy, tuple) else entropy))
+        report_tracking(tracking, args.output, reforecast=update)
+    out.write(f"{args.output}\n")
     return EXIT_OK

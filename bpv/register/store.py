@@ -28,6 +28,7 @@ from bpv.engine.results import Appraisal
 from bpv.errors import NotARegisterError, RegisterError, RegisterVersionError, UnknownNameError
 from bpv.io import loads
 from bpv.register import connection as _connection
+from bpv.register.delivery import latest_status, track_stored
 from bpv.register.reading import (
     TABLES,
     actual_record,
@@ -51,6 +52,7 @@ from bpv.register.rows import (
 )
 from bpv.register.schema import KINDS, SCHEMA_VERSION, schema_version, upgrade
 from bpv.spec.bid import Bid
+from bpv.tracking.result import Tracking
 
 __all__ = ["Register"]
 
@@ -569,6 +571,30 @@ class Register:
                 require_bid(connection, bid_id, at)
             yield from snapshot_rows(connection, bid_id=bid_id, kind=kind, at=at,
                                      latest=latest)
+
+    # ----------------------------------------------------------------- delivery
+
+    def track(self, bid_id: str, *, as_at: date | datetime | str | None = None) -> Tracking:
+        """Return a stored bid's tracking as at a date (default today).
+
+        The appraisal is re-made bit for bit from the stored bid and seed, with
+        its flows and inputs, and the actuals are those current at the end of
+        that day (:func:`bpv.register.delivery.track_stored`); call
+        ``.reforecast()`` on the result for the Bayesian re-forecast.
+        """
+        return track_stored(self, bid_id, as_at=as_at)
+
+    def status(self, bid_id: str | None = None, *,
+               as_at: date | datetime | str | None = None) -> list[dict[str, Any]]:
+        """Return the latest status snapshot of every bid (or of one), as at a date.
+
+        Each is plain data: RAG counts, the status table, and the re-forecast's
+        NPV, ROI, P(NPV > 0) and failing hypotheses, as stored when the
+        actuals were recorded (``bpv track actuals``) or
+        :func:`bpv.register.delivery.take_snapshots` last ran. Read from the
+        snapshots alone, a batch of rows at a time.
+        """
+        return list(latest_status(self, bid_id, as_at=as_at))
 
     # ----------------------------------------------------------------- history
 
