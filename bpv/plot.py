@@ -655,14 +655,6 @@ def hypothesis_update(reforecast: Reforecast, *, top: int | None = 10,
     return ax
 
 
-# The earlier names of three plots, from before each was named after the result it
-# draws (Appraisal.cash_flow, Comparison.ceac, the comparison's ranks); documented
-# and used in notebooks, so they stay.
-cash_flow_fan = cash_flow
-acceptability = ceac
-rank_probabilities = ranks
-
-
 def frontier(portfolio: Portfolio, kind: str = "budget", *, ax: Axes | None = None) -> Axes:
     """Draw an efficient frontier of a portfolio: the best expected value at each budget or risk.
 

@@ -69,8 +69,8 @@ def _target(module: str, name: str) -> str:
 
 
 def _heavy(path: Path) -> bool:
-    """Whether a bpv module imports a heavy library at module level, or is a numba module."""
-    if path.stem.endswith("_jit"):
+    """Whether a bpv module imports a heavy library at module level, or is one by design."""
+    if _heavy_by_design(path):
         return True
     return any(where == "module" and _is_heavy(module, name)
                for module, name, where in _imports(path))

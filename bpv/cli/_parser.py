@@ -25,6 +25,7 @@ from bpv.cli._commands import (
 )
 from bpv.cli._portfolio import add_portfolio
 from bpv.cli._track import add_track
+from bpv.cli._types import non_negative_int, positive_int
 from bpv.engine.monte_carlo import DEFAULT_DRAWS, KERNELS, METHODS
 
 __all__ = ["build_parser"]
@@ -77,7 +78,7 @@ def _add_appraise(commands: Verbs) -> None:
     )
     _add_appraisal_arguments(appraise)
     appraise.add_argument("--json", action="store_true", help="print one JSON document")
-    appraise.add_argument("--subsample", type=_positive_int, default=None, metavar="N",
+    appraise.add_argument("--subsample", type=positive_int, default=None, metavar="N",
                           help="draws kept for quantiles (default 131072): more for finer "
                           "quantiles, fewer for less memory; means, sds and P(> 0) use every "
                           "draw")
@@ -113,7 +114,7 @@ def _add_report(commands: Verbs) -> None:
     report.add_argument("--metric",
                         help="with --sensitivity, the metric analysed (default npv); with several "
                         "files, what 'best' means for P(best) and EVPI (default npv, or nmb@L)")
-    report.add_argument("--sobol", type=_non_negative_int, metavar="N",
+    report.add_argument("--sobol", type=non_negative_int, metavar="N",
                         help="with --sensitivity: rows of each Sobol' design matrix, a power of "
                         "two (default 8192; 0 skips the Sobol' indices)")
     report.add_argument("--baseline", metavar="ID",
@@ -165,7 +166,7 @@ def _add_sensitivity(commands: Verbs) -> None:
                              "metric node's id)")
     sensitivity.add_argument("--organisation", metavar="ID",
                              help="analyse this organisation's metric instead of the system's")
-    sensitivity.add_argument("--sobol", type=_non_negative_int, default=8_192, metavar="N",
+    sensitivity.add_argument("--sobol", type=non_negative_int, default=8_192, metavar="N",
                              help="rows of the Sobol' design matrices in all, a power of two "
                              "(default 8192; 0 skips the Sobol' indices)")
     sensitivity.add_argument("--no-intervals", action="store_true",
@@ -210,9 +211,9 @@ def _add_appraisal_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--draws", type=_positive_int, default=DEFAULT_DRAWS, metavar="N",
+    parser.add_argument("--draws", type=positive_int, default=DEFAULT_DRAWS, metavar="N",
                         help=f"number of draws (default {DEFAULT_DRAWS})")
-    parser.add_argument("--seed", type=_non_negative_int, default=None, metavar="S",
+    parser.add_argument("--seed", type=non_negative_int, default=None, metavar="S",
                         help="seed; the seed used is printed so any run can be replayed")
     parser.add_argument("--method", choices=METHODS, default="mc",
                         help="sampling: plain Monte Carlo, Latin hypercube or Sobol")
@@ -224,18 +225,3 @@ def _output_file(text: str) -> Path:
     return Path(text)
 
 
-def _positive_int(text: str) -> int:
-    value = _non_negative_int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
-
-
-def _non_negative_int(text: str) -> int:
-    try:
-        value = int(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
-    return value

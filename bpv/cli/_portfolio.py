@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeAlias
 
 from bpv._utils.output import output_problem, write_whole
 from bpv.cli._guards import EXIT_INVALID, EXIT_OK, guarded, load_bid, problem_line, reason
+from bpv.cli._types import non_negative_int, positive_int
 from bpv.engine.monte_carlo import METHODS
 from bpv.errors import BidValidationError, BPVError
 from bpv.io import load_constraints
@@ -50,15 +50,15 @@ def add_portfolio(commands: Verbs) -> None:
                       help="maximise expected system NPV (default) or net monetary benefit")
     verb.add_argument("--threshold", type=float, metavar="L",
                       help="with --objective nmb: GBP per QALY (default each bid's qaly_value)")
-    verb.add_argument("--draws", type=_count(1), default=5_000, metavar="N",
+    verb.add_argument("--draws", type=positive_int, default=5_000, metavar="N",
                       help="shared draws (default 5000)")
-    verb.add_argument("--seed", type=_count(0), default=None, metavar="S",
+    verb.add_argument("--seed", type=non_negative_int, default=None, metavar="S",
                       help="seed; the seed used is printed so any run can be replayed")
     verb.add_argument("--method", choices=METHODS, default="mc",
                       help="sampling: plain Monte Carlo, Latin hypercube or Sobol")
-    verb.add_argument("--bootstrap", type=_count(0), default=50, metavar="B",
+    verb.add_argument("--bootstrap", type=non_negative_int, default=50, metavar="B",
                       help="bootstrap resamples of the draws (default 50; 0 skips)")
-    verb.add_argument("--frontier", type=_count(0), default=11, metavar="K",
+    verb.add_argument("--frontier", type=non_negative_int, default=11, metavar="K",
                       help="points of each efficient frontier (default 11; 0 skips)")
     verb.add_argument("--budget-step", type=float, default=0.05, metavar="SHARE",
                       help="Δ for the value of more budget, as a share of each budget "
@@ -111,15 +111,3 @@ def _load_constraints(path: Path | None) -> PortfolioConstraints | None:
     except (BPVError, OSError, UnicodeDecodeError) as exc:
         print(f"{path}: {reason(exc)}", file=sys.stderr)
     return None
-
-
-def _count(low: int) -> Callable[[str], int]:
-    def parse(text: str) -> int:
-        try:
-            value = int(text.replace("_", ""))
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-        if value < low:
-            raise argparse.ArgumentTypeError(f"must be at least {low}, got {text}")
-        return value
-    return parse

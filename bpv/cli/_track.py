@@ -10,6 +10,8 @@ A user's mistake is one line on stderr and exit code 1, never a traceback.
 from __future__ import annotations
 
 import argparse
+import csv
+import io
 import json
 import sys
 from collections.abc import Callable
@@ -19,10 +21,16 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 
 import numpy as np
 
+from bpv._utils.files import read_regular_file
 from bpv._utils.formatting import text_table
+from bpv._utils.output import output_problem
 from bpv.cli._guards import EXIT_INVALID, EXIT_OK, guarded, load_bid, reason
-from bpv.engine.monte_carlo import KERNELS, METHODS, appraise
+from bpv.cli._types import non_negative_int, positive_int
+from bpv.engine.monte_carlo import DEFAULT_DRAWS, KERNELS, METHODS, appraise
 from bpv.errors import BPVError
+from bpv.io import loads
+from bpv.reporting.html_tracking import report_tracking
+from bpv.tracking.actuals import MAX_ACTUALS_BYTES, as_at_date, read_actuals
 
 __all__ = ["add_track"]
 
@@ -54,9 +62,9 @@ def add_track(commands: Verbs) -> None:
                      help="who approved the bid (a board, a person)")
     add.add_argument("--approved-at", metavar="DATE",
                      help="when it was approved, such as 2026-04-01 (default now)")
-    add.add_argument("--draws", type=_count, default=100_000, metavar="N",
-                     help="draws of the appraisal (default 100000)")
-    add.add_argument("--seed", type=_seed, default=None, metavar="S",
+    add.add_argument("--draws", type=positive_int, default=DEFAULT_DRAWS, metavar="N",
+                     help=f"draws of the appraisal (default {DEFAULT_DRAWS})")
+    add.add_argument("--seed", type=non_negative_int, default=None, metavar="S",
                      help="seed (default a fresh one, stored so the run can be replayed)")
     add.add_argument("--method", choices=METHODS, default="mc",
                      help="sampling: plain Monte Carlo, Latin hypercube or Sobol")
@@ -126,26 +134,6 @@ def _guarded(command: Command) -> Command:
             return EXIT_INVALID
     run.__name__ = command.__name__.lstrip("_")
     return run
-
-
-def _count(text: str) -> int:
-    try:
-        value = int(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
-
-
-def _seed(text: str) -> int:
-    try:
-        value = int(text.replace("_", ""))
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
-    return value
 
 
 def _register(args: argparse.Namespace) -> Register:
@@ -270,12 +258,6 @@ def _run_history(args: argparse.Namespace, out: TextIO) -> int:
 
 def _bid_of(path: Path) -> str | None:
     """Return the bid column of the first row of a CSV file of actuals, if it has one."""
-    import csv
-    import io
-
-    from bpv._utils.files import read_regular_file
-    from bpv.tracking.actuals import MAX_ACTUALS_BYTES
-
     text = read_regular_file(path, limit=MAX_ACTUALS_BYTES,
                              what="an actuals file").decode("utf-8-sig", errors="replace")
     for row in csv.DictReader(io.StringIO(text)):
@@ -285,9 +267,7 @@ def _bid_of(path: Path) -> str | None:
 
 
 def _run_actuals(args: argparse.Namespace, out: TextIO) -> int:
-    from bpv.io import loads
     from bpv.register.delivery import take_snapshots
-    from bpv.tracking.actuals import as_at_date, read_actuals
 
     day = as_at_date(args.as_at, function="bpv track actuals")
     try:
@@ -370,8 +350,6 @@ def _status_row(payload: dict[str, Any]) -> list[str]:
 
 
 def _run_report(args: argparse.Namespace, out: TextIO) -> int:
-    from bpv._utils.output import output_problem
-    from bpv.reporting.html_tracking import report_tracking
 
     problem = output_problem(args.output)
     if problem is not None:
