@@ -106,6 +106,14 @@ class ScenarioTable:
         """
         return np.asarray(self[name][metric] - self[BASE][metric], dtype=np.float64)
 
+    def __repr__(self) -> str:
+        return (f"<ScenarioTable {self.bid_id!r}: {len(self.rows)} metrics, "
+                f"{self.n_draws:,} draws>")
+
+    def _repr_html_(self) -> str:
+        """Return :meth:`summary` as an HTML table, for notebooks."""
+        return self.summary()._repr_html_()
+
     def summary(self) -> Summary:
         """Return the table's numbers: a row per scenario and metric, such as ``lims_late: npv``.
 

@@ -19,7 +19,7 @@ from typing import Any
 from bpv._utils.formatting import format_number, json_safe
 from bpv._utils.frames import records_frame
 from bpv.engine.long_form import FRAME_COLUMNS, appraisal_rows
-from bpv.engine.results import Appraisal
+from bpv.engine.results import Appraisal, Summary
 
 __all__ = ["PROBLEM_COLUMNS", "SUMMARY_COLUMNS", "Batch", "BatchProblem", "BatchSummary"]
 
@@ -157,6 +157,15 @@ class Batch:
     def bids(self) -> tuple[str, ...]:
         """Ids of the bids appraised, in the order given."""
         return tuple(self.records)
+
+    def __repr__(self) -> str:
+        return f"<Batch: {len(self.records)} bids appraised, {len(self.problems)} with problems>"
+
+    def _repr_html_(self) -> str:
+        """Return :meth:`summary` (a row a bid) as an HTML table, for notebooks."""
+        rows = {str(row.get("bid")): {key: value for key, value in row.items() if key != "bid"}
+                for row in self.summary().rows}
+        return Summary(rows, title="Batch: a row a bid")._repr_html_()
 
     def summary(self) -> BatchSummary:
         """Return one row a bid: mean NPV with its MCSE, P(NPV > 0), QALYs, cost PV, NMB."""

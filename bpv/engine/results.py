@@ -14,6 +14,7 @@ import math
 import operator
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from html import escape
 from typing import Any, Literal
 
 import numpy as np
@@ -117,6 +118,35 @@ class Summary:
         """Return the table itself: a Summary is its own summary."""
         return self
 
+    def __repr__(self) -> str:
+        columns = len(next(iter(self.rows.values()))) if self.rows else 0
+        title = f" {self.title!r}" if self.title else ""
+        return f"<Summary{title}: {len(self.rows)} rows × {columns} columns>"
+
+    def _repr_html_(self) -> str:
+        """Return the table as HTML for notebooks: the same rows and numbers as ``str()``.
+
+        Examples
+        --------
+        >>> table = Summary({"npv": {"mean": 1234.5, "p5": -10.0}}, title="a <b> test")
+        >>> html = table._repr_html_()
+        >>> "<caption>a &lt;b&gt; test</caption>" in html, "<td>1,234</td>" in html.replace(
+        ...     ' style="text-align: right"', "")
+        (True, True)
+        """
+        caption = f"<caption>{escape(self.title)}</caption>" if self.title else ""
+        if not self.rows:
+            return f"<table>{caption}</table>"
+        columns = [c for c in next(iter(self.rows.values())) if c != "n_finite"]
+        right = ' style="text-align: right"'
+        head = "".join(f"<th{right}>{escape(c)}</th>" for c in columns)
+        body = "".join(
+            f"<tr><th>{escape(name)}</th>"
+            + "".join(f"<td{right}>{escape(_cell(stats.get(c)))}</td>" for c in columns)
+            + "</tr>" for name, stats in self.rows.items())
+        return (f"<table>{caption}<thead><tr><th></th>{head}</tr></thead>"
+                f"<tbody>{body}</tbody></table>")
+
     def __str__(self) -> str:
         if not self.rows:
             return self.title
@@ -161,6 +191,32 @@ class Rendered:
 
     def __str__(self) -> str:
         return str(self.summary())
+
+    def _repr_html_(self) -> str:
+        """Return :meth:`summary` as an HTML table, for notebooks."""
+        return self.summary()._repr_html_()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # A short repr, set before @dataclass runs so that it keeps it: the generated one
+        # prints every array of the result.
+        super().__init_subclass__(**kwargs)
+        if "__repr__" not in cls.__dict__:
+            cls.__repr__ = Rendered._short_repr  # type: ignore[method-assign, assignment]
+
+    def _short_repr(self) -> str:
+        names = ("bid_id", "id", "metric", "n_draws")
+        parts = [f"{name}={getattr(self, name)!r}" for name in names
+                 if getattr(self, name, None) not in (None, "")]
+        return f"<{type(self).__name__} {' '.join(parts)}>".replace(" >", ">")
+
+
+def _cell(value: Any) -> str:
+    """Write one value of a table as ``str()`` does (text as it is)."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return "-"
+    return format_number(value)
 
 
 @dataclass(frozen=True)

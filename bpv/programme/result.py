@@ -158,6 +158,14 @@ class Portfolio:
         return tuple(name for name, entry in self.slacks.items()
                      if abs(float(entry["slack"])) <= 1e-6 * max(1.0, abs(float(entry["bound"]))))
 
+    def __repr__(self) -> str:
+        return (f"<Portfolio: {len(self.chosen)} of {len(self.bids)} bids chosen, "
+                f"expected {self.objective} {self.expected_value:,.0f}>")
+
+    def _repr_html_(self) -> str:
+        """Return :meth:`summary` as an HTML table, for notebooks."""
+        return self.summary()._repr_html_()
+
     def summary(self) -> Summary:
         """Each bid: chosen (1 or 0), its expected value alone, and its bootstrap share."""
         return Summary({bid: {"chosen": float(bid in self.chosen),

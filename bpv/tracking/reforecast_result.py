@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bpv._utils.formatting import json_safe
+from bpv.engine.results import Summary
 
 __all__ = ["FAILING_SHIFT", "HypothesisUpdate", "Reforecast"]
 
@@ -160,6 +161,22 @@ class Reforecast:
     def to_json(self, *, indent: int | None = 2) -> str:
         """Return :meth:`to_dict` as JSON (non-finite numbers as null)."""
         return json.dumps(self.to_dict(), indent=indent)
+
+    def __repr__(self) -> str:
+        return (f"<Reforecast {self.bid_id!r}: {self.method}, ESS {self.ess:,.0f} of "
+                f"{self.n_draws:,}>")
+
+    def _repr_html_(self) -> str:
+        """Return each system metric before and after the evidence as HTML, for notebooks."""
+        rows = {name: {"prior mean": values["prior"]["mean"],
+                       "posterior mean": values["posterior"]["mean"],
+                       "posterior p5": values["posterior"]["p5"],
+                       "posterior p95": values["posterior"]["p95"]}
+                for name, values in self.metrics.get("system", {}).items()}
+        rows |= {name: {"prior mean": value["prior"], "posterior mean": value["posterior"]}
+                 for name, value in self.probabilities.items() if name.startswith("P(npv")}
+        title = f"Re-forecast of {self.bid_id} ({self.method}, ESS {self.ess:,.0f})"
+        return Summary(rows, title=title)._repr_html_()
 
     def summary(self) -> str:
         """Return a short text summary: method, headline metrics, probabilities, hypotheses."""

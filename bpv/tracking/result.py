@@ -118,6 +118,14 @@ class Tracking:
     def _status(self) -> Status:
         return status(self.plan, self.actuals, rule=self.rule)
 
+    def __repr__(self) -> str:
+        return (f"<Tracking {self.bid.id!r} as at {self.as_at.isoformat()}: "
+                f"{len(self.actuals.observations)} actuals>")
+
+    def _repr_html_(self) -> str:
+        """Return :meth:`summary` (a row a series: RAG counts, totals) as HTML, for notebooks."""
+        return self.summary()._repr_html_()
+
     def summary(self) -> Summary:
         """Return a table by series: actuals counted by RAG, totals to date, P(meets target).
 
