@@ -12,9 +12,9 @@ file is refused with the limit named (docs/limits.md lists them all).
 
 from __future__ import annotations
 
+import errno
 import json
 import os
-import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final, Literal, get_args
@@ -22,6 +22,7 @@ from typing import Any, Final, Literal, get_args
 import yaml
 from pydantic import ValidationError
 
+from bpv._utils.files import read_regular_file
 from bpv._utils.validation import check_choice
 from bpv._utils.yaml_io import check_json_depth, safe_load_with_lines
 from bpv.errors import BidValidationError, LimitError, Problem, SpecError, format_location
@@ -70,29 +71,29 @@ def load(path: str | Path) -> Bid:
     ('frailty-virtual-ward', 5, 8)
     """
     path = Path(path)
+    text, file_format = _read_file(path)
+    return loads(text, format=file_format, source=str(path))
+
+
+def _read_file(path: Path) -> tuple[str, Format]:
+    """Read a bid or constraints file, with its format told by its suffix."""
     text = _read_text(path)
     file_format = FORMATS.get(path.suffix.lower())
     if file_format is None:
         msg = (f"cannot tell the format of '{path}' from its suffix "
                f"'{path.suffix}'; use one of {', '.join(FORMATS)}")
         raise SpecError(msg)
-    return loads(text, format=file_format, source=str(path))
+    return text, file_format
 
 
 def _read_text(path: Path) -> str:
     """Read a regular file of at most MAX_FILE_BYTES as UTF-8; never a device or a pipe."""
-    # Opened without blocking (a pipe with no writer would wait for ever) and checked
-    # on the open descriptor, so the file read is the file checked.
-    with os.fdopen(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as file:
-        if not stat.S_ISREG(os.fstat(file.fileno()).st_mode):
-            problem = Problem("", "not a regular file (a device, pipe or folder); a bid is "
-                              "read only from a regular .yaml, .yml or .json file")
-            raise BidValidationError([problem], source=str(path))
-        data = file.read(MAX_FILE_BYTES + 1)
-    if len(data) > MAX_FILE_BYTES:
-        problem = Problem("", f"the file is larger than {MAX_FILE_BYTES:,} bytes, the limit for "
-                          "a bid file (docs/limits.md)")
-        raise BidValidationError([problem], source=str(path))
+    if path.is_dir():  # the system's own words ("is a directory"), as for a missing file
+        raise IsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), str(path))
+    try:
+        data = read_regular_file(path, limit=MAX_FILE_BYTES, what="a bid file")
+    except SpecError as exc:  # not a regular file, or past the limit (a LimitError)
+        raise BidValidationError([Problem("", str(exc))], source=str(path)) from None
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -140,14 +141,7 @@ def loads(text: str, *, format: Format = "yaml", source: str | None = None) -> B
       line 1: missing required key 'nodes'
     """
     check_choice(format, get_args(Format), name="format", function="loads")
-    if len(text) > MAX_FILE_BYTES:
-        problem = Problem("", f"the text is longer than {MAX_FILE_BYTES:,} characters, the "
-                          "limit for a bid (docs/limits.md)")
-        raise BidValidationError([problem], source=source)
-    try:
-        data, lines, problems = _parse(text, format)
-    except LimitError as exc:
-        raise BidValidationError([Problem("", str(exc), exc.line)], source=source) from None
+    data, lines, problems = _parse_within_limits(text, format, source=source, what="a bid")
     if not problems and not isinstance(data, Mapping):
         kind = "empty" if data is None else f"a {type(data).__name__}"
         problems.append(Problem("", f"a bid file must hold a mapping of bid fields "
@@ -160,6 +154,19 @@ def loads(text: str, *, format: Format = "yaml", source: str | None = None) -> B
         raise BidValidationError(
             problems_from_validation_error(exc, lines), source=source
         ) from None
+
+
+def _parse_within_limits(text: str, format: Format, *, source: str | None,
+                         what: str) -> tuple[Any, dict[tuple[str | int, ...], int], list[Problem]]:
+    """Parse text of at most MAX_FILE_BYTES characters; a limit passed is a located problem."""
+    if len(text) > MAX_FILE_BYTES:
+        problem = Problem("", f"the text is longer than {MAX_FILE_BYTES:,} characters, the "
+                          f"limit for {what} (docs/limits.md)")
+        raise BidValidationError([problem], source=source)
+    try:
+        return _parse(text, format)
+    except LimitError as exc:
+        raise BidValidationError([Problem("", str(exc), exc.line)], source=source) from None
 
 
 def _parse(
@@ -256,12 +263,7 @@ def load_constraints(path: str | Path) -> PortfolioConstraints:
     ['capital 2025/26', 'capital 2026/27']
     """
     path = Path(path)
-    text = _read_text(path)
-    file_format = FORMATS.get(path.suffix.lower())
-    if file_format is None:
-        msg = (f"cannot tell the format of '{path}' from its suffix "
-               f"'{path.suffix}'; use one of {', '.join(FORMATS)}")
-        raise SpecError(msg)
+    text, file_format = _read_file(path)
     return loads_constraints(text, format=file_format, source=str(path))
 
 
@@ -279,14 +281,8 @@ def loads_constraints(text: str, *, format: Format = "yaml", source: str | None 
       line 1: budgets[0].cost_typ: unknown key 'cost_typ' (did you mean 'cost_type'?)
     """
     check_choice(format, get_args(Format), name="format", function="loads_constraints")
-    if len(text) > MAX_FILE_BYTES:
-        problem = Problem("", f"the text is longer than {MAX_FILE_BYTES:,} characters, the "
-                          "limit for a constraints file (docs/limits.md)")
-        raise BidValidationError([problem], source=source)
-    try:
-        data, lines, problems = _parse(text, format)
-    except LimitError as exc:
-        raise BidValidationError([Problem("", str(exc), exc.line)], source=source) from None
+    data, lines, problems = _parse_within_limits(text, format, source=source,
+                                                 what="a constraints file")
     if data is None and not problems:
         data = {}
     if not problems and not isinstance(data, Mapping):

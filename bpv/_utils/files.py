@@ -41,7 +41,7 @@ def read_regular_file(path: str | os.PathLike[str], *, limit: int, what: str) ->
     descriptor = os.open(Path(path), os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     if not stat.S_ISREG(os.fstat(descriptor).st_mode):
         os.close(descriptor)
-        msg = f"not a regular file (a device, pipe or folder); {what} is read only from one"
+        msg = f"not a regular file (a device, pipe or folder): {what} must be a regular file"
         raise SpecError(msg)
     with os.fdopen(descriptor, "rb") as file:
         data = file.read(limit + 1)

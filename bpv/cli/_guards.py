@@ -18,11 +18,12 @@ from bpv.io import load
 from bpv.spec.bid import Bid
 
 __all__ = ["EXIT_OK", "EXIT_INVALID", "EXIT_USAGE", "EXIT_INTERNAL", "reason", "problem_line",
-           "guarded", "load_bid", "on_bid"]
+           "guarded", "load_bid", "load_file", "on_bid"]
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_INTERNAL = 0, 1, 2, 70
 
 T = TypeVar("T")
+Loaded = TypeVar("Loaded")
 
 
 def reason(exc: BaseException) -> str:
@@ -76,8 +77,13 @@ def guarded(where: object, job: Callable[[], T],
 
 def load_bid(path: Path) -> Bid | None:
     """Load a bid file; print its problems and return None when it is invalid."""
+    return load_file(path, load)
+
+
+def load_file(path: Path, loader: Callable[[Path], Loaded]) -> Loaded | None:
+    """Read a file with ``loader``; print its problems, one a line, and return None if any."""
     try:
-        return load(path)
+        return loader(path)
     except BidValidationError as exc:
         for problem in exc.problems:
             print(problem_line(path, problem), file=sys.stderr)

@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeAlias
 
 from bpv._utils.output import output_problem, write_whole
-from bpv.cli._guards import EXIT_INVALID, EXIT_OK, guarded, load_bid, problem_line, reason
+from bpv.cli._guards import EXIT_INVALID, EXIT_OK, guarded, load_bid, load_file, reason
 from bpv.cli._types import non_negative_int, positive_int
 from bpv.engine.monte_carlo import METHODS
-from bpv.errors import BidValidationError, BPVError
+from bpv.errors import BPVError
 from bpv.io import load_constraints
 from bpv.programme.selection import OBJECTIVES, portfolio
 from bpv.spec.portfolio import PortfolioConstraints
@@ -103,11 +103,4 @@ def run_portfolio(args: argparse.Namespace, out: TextIO) -> int:
 def _load_constraints(path: Path | None) -> PortfolioConstraints | None:
     if path is None:
         return PortfolioConstraints()
-    try:
-        return load_constraints(path)
-    except BidValidationError as exc:
-        for problem in exc.problems:
-            print(problem_line(path, problem), file=sys.stderr)
-    except (BPVError, OSError, UnicodeDecodeError) as exc:
-        print(f"{path}: {reason(exc)}", file=sys.stderr)
-    return None
+    return load_file(path, load_constraints)
