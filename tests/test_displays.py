@@ -10,6 +10,10 @@ import pytest
 import bpv
 from bpv.engine.results import Summary
 
+# The example bids differ in horizon (5, 6 and 10 years) and price year, which compare
+# warns about (tests/analysis/test_comparison.py checks the warning itself).
+pytestmark = pytest.mark.filterwarnings("ignore:.*not on one footing:bpv.errors.BidWarning")
+
 FRAILTY = "examples/bids/frailty_virtual_ward.yaml"
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,6 +67,12 @@ class Comparison(Rendered):
         One per bid (not for do-nothing).
     convention : str
         Which option is subtracted from which, in words.
+    metric : str
+        What "best" means for :meth:`probability_best` and EVPI.
+    notices : tuple of str
+        Settings in which the bids differ (start year, horizon, price year,
+        discounting, value of a QALY): each was also issued as a
+        :class:`~bpv.errors.BidWarning`, and stays here for the JSON and the report.
     """
 
     options: tuple[str, ...]
@@ -75,6 +81,7 @@ class Comparison(Rendered):
     appraisals: Mapping[str, Appraisal]
     convention: str
     metric: str = "npv"
+    notices: tuple[str, ...] = ()
 
     # -- per-draw values --------------------------------------------------------------
 
@@ -112,6 +119,29 @@ class Comparison(Rendered):
         columns = self.values(quantity)
         index, base = self.options.index(option), self.options.index(self.baseline)
         return columns[:, index] - columns[:, base]
+
+    def incremental_by_organisation(self, option: str, organisation: str,
+                                    quantity: str = "npv") -> NDArray[np.float64]:
+        """Per-draw ``option − baseline`` of an organisation's ``quantity``.
+
+        An organisation absent from a bid (or the do-nothing option) counts zero there.
+        """
+        self._check_option(option)
+        return (self._organisation_values(option, organisation, quantity)
+                - self._organisation_values(self.baseline, organisation, quantity))
+
+    def _organisation_values(self, option: str, organisation: str,
+                             quantity: str) -> NDArray[np.float64]:
+        appraisal = self.appraisals.get(option)
+        if appraisal is None or organisation not in appraisal.organisations:
+            return np.zeros(self.n_draws_kept)
+        return np.asarray(appraisal.organisation(organisation).subsample(quantity))
+
+    @property
+    def organisations(self) -> tuple[str, ...]:
+        """Every organisation named by any option, in the order they first appear."""
+        return tuple(dict.fromkeys(org for appraisal in self.appraisals.values()
+                                   for org in appraisal.organisations))
 
     def _check_option(self, option: str) -> None:
         if option not in self.options:
@@ -187,6 +217,45 @@ class Comparison(Rendered):
                                                            quantiles=quantiles)
         return Summary(rows, title=f"Incremental values (option − {self.baseline}), per draw")
 
+    def by_organisation(self, quantity: str = "npv", *,
+                        quantiles: Sequence[float] = DEFAULT_QUANTILES) -> Summary:
+        """Incremental ``quantity`` (default NPV) of each organisation, option by option.
+
+        Examples
+        --------
+        >>> import bpv
+        >>> bids = [bpv.load(f"examples/portfolio/bids/{name}.yaml")
+        ...         for name in ("falls_prevention", "virtual_ward_expansion")]
+        >>> comparison = bpv.compare(bids, n_draws=2_000, rng=1)
+        >>> list(comparison.by_organisation().rows)[:2]
+        ['falls-prevention: council', 'falls-prevention: acute']
+        """
+        rows = {f"{option}: {org}": summarise(
+                    self.incremental_by_organisation(option, org, quantity), quantiles=quantiles)
+                for option in self.options if option != self.baseline
+                for org in self.organisations
+                if org in self._organisations_of(option, self.baseline)}
+        return Summary(rows, title=f"Incremental {quantity} by organisation "
+                       f"(option − {self.baseline}), per draw")
+
+    def _organisations_of(self, *options: str) -> set[str]:
+        return {org for option in options if option in self.appraisals
+                for org in self.appraisals[option].organisations}
+
+    def metric_nodes(self, *, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> Summary:
+        """Each option's metric nodes (admissions avoided …): totals over its horizon.
+
+        These are natural units as each bid counts them, not increments over the baseline.
+        """
+        rows = {}
+        for option, appraisal in self.appraisals.items():
+            for node_id, node in appraisal.metric_nodes.items():
+                unit = f" ({node.unit:.24})" if node.unit else ""
+                unit = unit if len(node.unit or "") <= 24 else unit[:-1] + "…)"
+                rows[f"{option}: {node_id}{unit}"] = node.total_summary(quantiles=quantiles)
+        return Summary(rows, title="Metric nodes, total over each bid's horizon "
+                       "(natural units, undiscounted)")
+
     def _nmb_names(self) -> list[str]:
         return [f"nmb@{lam:g}" for lam in self.thresholds]
 
@@ -202,6 +271,16 @@ class Comparison(Rendered):
                 entry["incremental"] = {
                     quantity: summarise(self.incremental(option, quantity), quantiles=quantiles)
                     for quantity in ("npv", "net_cost", "qalys", *self._nmb_names())}
+            if option in self.appraisals:
+                entry["organisations"] = {
+                    org: {"incremental": {
+                        quantity: summarise(self.incremental_by_organisation(option, org, quantity),
+                                            quantiles=quantiles)
+                        for quantity in ("npv", "cost_pv", "cash_releasing_pv")}}
+                    for org in self.appraisals[option].organisations}
+                entry["metric_nodes"] = {
+                    node_id: {"unit": node.unit, "total": node.total_summary(quantiles=quantiles)}
+                    for node_id, node in self.appraisals[option].metric_nodes.items()}
             options[option] = entry
         first = next(iter(self.appraisals.values()))
         data: dict[str, Any] = json_safe({
@@ -220,6 +299,7 @@ class Comparison(Rendered):
             "evpi": {self.metric: self.evpi(),
                      **{f"nmb@{lam:g}": self.evpi(f"nmb@{lam:g}") for lam in self.thresholds}},
             "frontier": [row.__dict__ for row in self.frontier()],
+            "notices": list(self.notices),
         })
         return data
 
@@ -234,6 +314,10 @@ class Comparison(Rendered):
                      f"{option} {format_percent(share)}" for option, share in best.items()),
                  f"EVPI ({self.metric}, per decision): {self.evpi():,.0f}", "",
                  str(self.summary())]
+        if self.organisations:
+            lines += ["", str(self.by_organisation())]
+        if any(appraisal.metric_nodes for appraisal in self.appraisals.values()):
+            lines += ["", str(self.metric_nodes())]
         return "\n".join(lines)
 
 
@@ -256,7 +340,8 @@ def compare(
         ``n_draws`` (and should share the seed: a warning says when not).
     baseline : str, optional
         The bid id every increment is taken against; by default doing nothing
-        (zero costs and benefits), which then joins the options.
+        (zero costs and benefits). Doing nothing stays an option either way, so
+        P(best) and EVPI range over every choice the panel has.
     thresholds : sequence of float
         λ in GBP per QALY for net monetary benefit; default
         :data:`DEFAULT_THRESHOLDS`.
@@ -272,11 +357,11 @@ def compare(
     Examples
     --------
     >>> import bpv
-    >>> bids = [bpv.load(f"examples/bids/{name}.yaml")
-    ...         for name in ("frailty_virtual_ward", "diabetes_prevention")]
+    >>> bids = [bpv.load(f"examples/portfolio/bids/{name}.yaml")
+    ...         for name in ("falls_prevention", "virtual_ward_expansion")]
     >>> comparison = bpv.compare(bids, n_draws=2_000, rng=1)
     >>> comparison.options
-    ('do nothing', 'frailty-virtual-ward', 'diabetes-prevention-south')
+    ('do nothing', 'falls-prevention', 'virtual-ward-expansion')
     >>> round(sum(comparison.probability_best().values()), 12)
     1.0
     """
@@ -303,11 +388,10 @@ def compare(
         appraisals[result.bid_id] = result
     _check_paired(appraisals)
     ids = tuple(appraisals)
+    names = (DO_NOTHING, *ids)
     if baseline is None:
-        baseline, names = DO_NOTHING, (DO_NOTHING, *ids)
-    elif baseline in appraisals:
-        names = ids
-    else:
+        baseline = DO_NOTHING
+    elif baseline not in appraisals and baseline != DO_NOTHING:
         msg = f"baseline '{baseline}' is not one of the options{did_you_mean(baseline, ids)}"
         raise SpecError(msg)
     for lam in thresholds:
@@ -315,9 +399,13 @@ def compare(
                    meaning=" (GBP per QALY)")
     convention = (f"incremental = option − {baseline}; net cost = PV costs − PV monetised "
                   "benefits = −NPV; NMB(λ) = λ × QALYs − net cost")
+    notices = _settings_notices(appraisals)
+    for notice in notices:
+        warnings.warn(notice, BidWarning, stacklevel=2)
     comparison = Comparison(options=names, baseline=baseline,
                             thresholds=tuple(float(t) for t in thresholds),
-                            appraisals=appraisals, convention=convention, metric=metric)
+                            appraisals=appraisals, convention=convention, metric=metric,
+                            notices=notices)
     comparison.values(metric)  # an unknown metric fails here, not later
     return comparison
 
@@ -337,3 +425,50 @@ def _check_paired(appraisals: Mapping[str, Appraisal]) -> None:
                           "different seeds or methods: draws are not on common random "
                           "numbers, so differences between them are noisier", BidWarning,
                           stacklevel=3)
+
+
+#: Settings that must match for two bids' values to be on one footing, and how to read each.
+_SETTINGS: tuple[tuple[str, Callable[[Appraisal], object]], ...] = (
+    ("start year", lambda result: result.periods[0] if result.periods else None),
+    ("horizon", lambda result: len(result.periods)),
+    ("price year", lambda result: result.provenance.get("price_year")),
+)
+
+
+def _settings_notices(appraisals: Mapping[str, Appraisal]) -> tuple[str, ...]:
+    """Say where bids differ in a setting that changes what their values mean."""
+    first, *others = appraisals.values()
+    notices = []
+    for result in others:
+        differ = [f"{name} ({_setting(read(first))} and {_setting(read(result))})"
+                  for name, read in _SETTINGS if read(first) != read(result)]
+        if _discounting_differs(first, result):
+            differ.append("discounting")
+        qaly_values = (first.provenance.get("qaly_value"), result.provenance.get("qaly_value"))
+        if qaly_values[0] != qaly_values[1]:
+            differ.append(f"value of a QALY ({_setting(qaly_values[0])} and "
+                          f"{_setting(qaly_values[1])})")
+        if differ:
+            notices.append(f"'{first.bid_id}' and '{result.bid_id}' differ in "
+                           f"{', '.join(differ)}: their values are not on one footing; "
+                           "restate one bid's settings to match the other's before reading "
+                           "the differences")
+    return tuple(notices)
+
+
+def _setting(value: object) -> str:
+    return "not given" if value is None else f"{value!s:.40}"
+
+
+def _discounting_differs(first: Appraisal, second: Appraisal) -> bool:
+    """Whether the convention, timing or factors differ over the years both bids have."""
+    one, other = first.provenance, second.provenance
+    if (one.get("discounting"), one.get("timing")) != (other.get("discounting"),
+                                                       other.get("timing")):
+        return True
+    for key in ("money_discount_factors", "health_discount_factors"):
+        mine, theirs = np.asarray(one.get(key, ())), np.asarray(other.get(key, ()))
+        common = min(mine.size, theirs.size)
+        if not np.allclose(mine[:common], theirs[:common], rtol=1e-12, atol=0.0):
+            return True
+    return False

@@ -151,6 +151,7 @@ def _provenance(plan: Plan) -> dict[str, object]:
         "money_discount_factors": [float(x) for x in evaluation.money_factors],
         "health_discount_factors": [float(x) for x in evaluation.health_factors],
         "qaly_value": bid.settings.qaly_value,
+        "price_year": bid.settings.price_year,
         "adjustments": [dict(adjustment) for adjustment in plan.adjustments],
     }
 

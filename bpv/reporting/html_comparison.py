@@ -63,6 +63,7 @@ __all__ = ["report_comparison"]
 TEMPLATE = "comparison.html.j2"
 
 _SECTIONS = (("options", "The options"), ("incremental", "Increments over the baseline"),
+             ("organisations", "Each organisation and the natural units"),
              ("best", "Which is best"), ("cost-effectiveness", "Cost-effectiveness"),
              ("bids", "Each bid on its own"), ("monte-carlo", "Monte Carlo"),
              ("provenance", "Provenance"))
@@ -135,8 +136,8 @@ def report_comparison(comparison: Comparison, path: str | os.PathLike[str] | Non
     Examples
     --------
     >>> import bpv
-    >>> bids = [bpv.load(f"examples/bids/{name}.yaml")
-    ...         for name in ("frailty_virtual_ward", "diabetes_prevention")]
+    >>> bids = [bpv.load(f"examples/portfolio/bids/{name}.yaml")
+    ...         for name in ("falls_prevention", "virtual_ward_expansion")]
     >>> comparison = bpv.compare(bids, n_draws=2_000, rng=1)
     >>> html = bpv.report_comparison(comparison, bids=bids)
     >>> "option − do nothing" in html, "Cost-effectiveness frontier" in html
@@ -226,6 +227,9 @@ def _context(comparison: Comparison, bids: dict[str, Bid]) -> dict[str, Any]:
         ],
         "options": _options(comparison, bids),
         "incremental": _incremental(comparison),
+        "notices": list(comparison.notices),
+        "by_organisation": _by_organisation(comparison),
+        "metric_nodes": _metric_nodes(comparison),
         "best": _best(comparison),
         "best_readings": _best_readings(comparison, best, shares),
         "ranks": _ranks(comparison),
@@ -321,6 +325,32 @@ def _incremental(comparison: Comparison) -> list[dict[str, Any]]:
                          "probability": Cell(text=format_probability(share), value=share)})
         groups.append({"option": option, "rows": rows})
     return groups
+
+
+def _by_organisation(comparison: Comparison) -> list[dict[str, Any]]:
+    """Rows of incremental NPV by organisation; keys are ``comparison.by_organisation()``'s."""
+    summary = comparison.by_organisation().rows
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for key, stats in summary.items():
+        option, organisation = key.split(": ", 1)
+        share = float(np.mean(comparison.incremental_by_organisation(option, organisation) > 0))
+        groups.setdefault(option, []).append({
+            "key": key, "label": organisation,
+            "cells": [cell(stats[name], "money") for name in ("mean", "p5", "p95")],
+            "probability": Cell(text=format_probability(share), value=share)})
+    return [{"option": option, "rows": rows} for option, rows in groups.items()]
+
+
+def _metric_nodes(comparison: Comparison) -> list[dict[str, Any]]:
+    """Each bid's metric nodes, totals over its horizon in natural units."""
+    rows = []
+    for option, appraisal in comparison.appraisals.items():
+        for node_id, node in appraisal.metric_nodes.items():
+            stats = node.total_summary()
+            rows.append({"option": option, "node": node_id, "unit": node.unit or "",
+                         "cells": [cell(stats[name], "quantity")
+                                   for name in ("mean", "p5", "p95")]})
+    return rows
 
 
 def _best(comparison: Comparison) -> dict[str, Any]:

@@ -15,6 +15,10 @@ import bpv
 from bpv.analysis.comparison import DEFAULT_THRESHOLDS, DO_NOTHING
 from bpv.analysis.decision import evpi, frontier, probability_best
 
+# The example bids differ in horizon (5, 6 and 10 years) and price year, which compare
+# warns about (tests/analysis/test_comparison.py checks the warning itself).
+pytestmark = pytest.mark.filterwarnings("ignore:.*not on one footing:bpv.errors.BidWarning")
+
 BIDS = [f"examples/bids/{name}.yaml"
         for name in ("frailty_virtual_ward", "pathology_network", "diabetes_prevention")]
 
@@ -59,12 +63,91 @@ def test_do_nothing_is_the_default_baseline_and_increments_are_option_minus_it(c
 
 def test_a_named_baseline_is_subtracted_draw_by_draw(bids):
     named = bpv.compare(bids, baseline="frailty-virtual-ward", n_draws=2_000, rng=3)
-    assert DO_NOTHING not in named.options
     other = named.appraisals["pathology-network-west"]
     base = named.appraisals["frailty-virtual-ward"]
     np.testing.assert_array_equal(named.incremental("pathology-network-west", "qalys"),
                                   other["qalys"] - base["qalys"])
     assert "option − frailty-virtual-ward" in named.convention
+
+
+def test_naming_a_baseline_keeps_doing_nothing_among_the_choices(bids):
+    default = bpv.compare(bids, n_draws=2_000, rng=3)
+    named = bpv.compare(bids, baseline="pathology-network-west", n_draws=2_000, rng=3)
+    assert named.options == default.options
+    assert named.options[0] == DO_NOTHING
+    # Who is best, and what perfect information is worth, do not depend on the baseline.
+    assert named.probability_best() == default.probability_best()
+    assert named.evpi() == pytest.approx(default.evpi(), rel=1e-12)
+    np.testing.assert_array_equal(named.incremental(DO_NOTHING, "npv"),
+                                  -named.appraisals["pathology-network-west"]["npv"])
+
+
+def test_organisations_are_compared_option_minus_baseline(bids):
+    named = bpv.compare(bids, baseline="frailty-virtual-ward", n_draws=2_000, rng=3)
+    option, base = named.appraisals["diabetes-prevention-south"], named.appraisals[
+        "frailty-virtual-ward"]
+    both = set(option.organisations) & set(base.organisations)
+    assert both  # the examples share organisations ('icb', 'acute', ...)
+    for org in set(option.organisations) | set(base.organisations):
+        mine = option.organisation(org)["npv"] if org in option.organisations else 0.0
+        theirs = base.organisation(org)["npv"] if org in base.organisations else 0.0
+        np.testing.assert_allclose(
+            named.incremental_by_organisation("diabetes-prevention-south", org), mine - theirs)
+    rows, shared = named.by_organisation().rows, sorted(both)[0]
+    assert rows[f"diabetes-prevention-south: {shared}"]["mean"] == pytest.approx(float(np.mean(
+        option.organisation(shared)["npv"] - base.organisation(shared)["npv"])))
+    assert not any(row.startswith("frailty-virtual-ward:") for row in rows)
+
+
+def test_the_organisations_add_up_to_the_system_when_transfers_balance(comparison):
+    for option, appraisal in comparison.appraisals.items():
+        total = sum(comparison.incremental_by_organisation(option, org)
+                    for org in appraisal.organisations)
+        np.testing.assert_allclose(total, comparison.incremental(option, "npv"),
+                                   rtol=1e-9, atol=1e-6)
+
+
+def test_metric_nodes_are_each_bids_totals_in_natural_units(comparison):
+    rows = comparison.metric_nodes().rows
+    node = comparison.appraisals["frailty-virtual-ward"].metric_node("admissions_avoided")
+    assert rows["frailty-virtual-ward: admissions_avoided (admissions)"]["mean"] == (
+        pytest.approx(float(node.values.sum(axis=1).mean())))
+    data = comparison.to_dict()
+    entry = data["options"]["frailty-virtual-ward"]
+    assert entry["metric_nodes"]["admissions_avoided"]["unit"] == "admissions"
+    assert entry["organisations"]["acute"]["incremental"]["npv"]["mean"] == pytest.approx(
+        float(comparison.appraisals["frailty-virtual-ward"].organisation("acute")["npv"].mean()))
+    text = str(comparison)
+    assert "Incremental npv by organisation" in text
+    assert "admissions_avoided" in text
+
+
+def _with_settings(name, **settings):
+    bid = _scheme(0.2, name).model_dump(exclude_unset=True)
+    return bpv.Bid.model_validate({**bid, "settings": settings})
+
+
+def test_bids_on_different_settings_are_named_with_their_values():
+    a = _with_settings("a", qaly_value=70_000, price_year=2024)
+    b = _with_settings("b", qaly_value=20_000, price_year=2025, discounting="nice")
+    with pytest.warns(bpv.BidWarning) as caught:
+        comparison = bpv.compare([a, b], n_draws=200, rng=1)
+    (message,) = [str(w.message) for w in caught]
+    assert message.startswith("'a' and 'b' differ in price year (2024 and 2025), discounting, "
+                              "value of a QALY (70000.0 and 20000.0)")
+    assert comparison.notices == (message,)
+    assert comparison.to_dict()["notices"] == [message]
+
+
+def test_bids_on_the_same_settings_draw_no_warning(recwarn):
+    comparison = bpv.compare([_scheme(0.2, "a"), _scheme(0.3, "b")], n_draws=200, rng=1)
+    assert comparison.notices == ()
+    assert not [w for w in recwarn if issubclass(w.category, bpv.BidWarning)]
+
+
+def test_a_longer_horizon_is_named(bids):
+    with pytest.warns(bpv.BidWarning, match=r"differ in horizon \(5 and 10\)"):
+        bpv.compare(bids[:2], n_draws=100, rng=1)
 
 
 def test_nmb_at_a_threshold_is_lambda_times_qalys_plus_npv(comparison):

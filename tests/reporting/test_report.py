@@ -17,9 +17,14 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from markupsafe import escape
 
 import bpv
 from bpv.cli import main
+
+# The example bids differ in horizon (5, 6 and 10 years) and price year, which compare
+# warns about (tests/analysis/test_comparison.py checks the warning itself).
+pytestmark = pytest.mark.filterwarnings("ignore:.*not on one footing:bpv.errors.BidWarning")
 
 FRAILTY = "examples/bids/frailty_virtual_ward.yaml"
 DIABETES = "examples/bids/diabetes_prevention.yaml"
@@ -420,8 +425,9 @@ def test_the_comparison_states_the_convention_first_and_has_every_option(
         comparison_page, comparison_html, comparison):
     assert comparison_page.headings["h1"] == ["Comparison of 3 bids against do nothing"]
     assert comparison_page.headings["h2"] == [
-        "1. The options", "2. Increments over the baseline", "3. Which is best",
-        "4. Cost-effectiveness", "5. Each bid on its own", "6. Monte Carlo", "7. Provenance"]
+        "1. The options", "2. Increments over the baseline",
+        "3. Each organisation and the natural units", "4. Which is best",
+        "5. Cost-effectiveness", "6. Each bid on its own", "7. Monte Carlo", "8. Provenance"]
     convention = comparison_html.index('id="convention"')
     assert convention < comparison_html.index("<h2>")
     assert comparison.convention in comparison_html
@@ -466,6 +472,26 @@ def test_comparison_numbers_are_the_comparison_numbers(comparison_page, comparis
                              appraisal.probability("npv", ">", 0)]
 
 
+def test_each_organisation_and_metric_node_is_shown_with_the_comparisons_numbers(
+        comparison_page, comparison_html, comparison):
+    rows = comparison.by_organisation().rows
+    assert comparison_page.keys("organisations-table") == list(rows)
+    for key, stats in rows.items():
+        option, organisation = key.split(": ")
+        share = float((comparison.incremental_by_organisation(option, organisation) > 0).mean())
+        assert comparison_page.values("organisations-table", key) == [
+            stats["mean"], stats["p5"], stats["p95"], share]
+    shown = {row for table, row in comparison_page.rows if table == "metric-nodes-table"}
+    assert shown == set(comparison.appraisals)
+    for appraisal in comparison.appraisals.values():
+        for node_id in appraisal.metric_nodes:
+            assert f'data-node="{node_id}"' in comparison_html
+    # The example bids differ in horizon and price year: the page says so, once per pair.
+    assert comparison.notices
+    for notice in comparison.notices:
+        assert escape(notice) in comparison_html
+
+
 def test_the_comparison_says_where_its_numbers_came_from(comparison_page, comparison,
                                                            comparison_html):
     text = " ".join(comparison_page.text)
@@ -485,7 +511,8 @@ def test_a_named_baseline_is_the_one_subtracted(bids):
     page = Page(html)
     text = " ".join(page.text)
     assert "option − frailty-virtual-ward</strong>" in html
-    assert page.keys("options-table") == ["frailty-virtual-ward", "diabetes-prevention-south"]
+    assert page.keys("options-table") == [
+        "do nothing", "frailty-virtual-ward", "diabetes-prevention-south"]
     assert page.keys("incremental-table") == list(comparison.summary().rows)
     assert "baseline='frailty-virtual-ward', thresholds=(30000,)" in text
     assert "--baseline frailty-virtual-ward --threshold 30000" in text
