@@ -93,8 +93,10 @@ def logic_model(bid: Bid, *, ax: Axes | None = None) -> Axes:
 
     Nodes are coloured by kind; an edge is solid where a formula uses the node,
     dotted for an activity's success parameter, dashed for a drawn-only
-    ``depends_on`` link. Nodes that carry a success hypothesis (a parameter
-    with ``supports`` naming them) are outlined in black.
+    ``depends_on`` link; an edge between two nodes of the same kind runs as a
+    bracket beside their column, so the boxes between do not hide it. Nodes that carry
+    a success hypothesis (a parameter with ``supports`` naming them) are
+    outlined in black.
 
     Parameters
     ----------
@@ -116,11 +118,18 @@ def logic_model(bid: Bid, *, ax: Axes | None = None) -> Axes:
         for rank, ids in layers.items() for row, node_id in enumerate(ids)
     }
     supported = {p.supports for p in bid.parameters.values() if p.is_hypothesis}
+    brackets = dict.fromkeys(layers, 0)  # edges within each column so far: each its own lane
     for upstream, downstream, data in graph.edges(data=True):
         (x0, y0), (x1, y1) = position[upstream], position[downstream]
-        ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops={
+        style: dict[str, Any] = {"connectionstyle": "arc3", "shrinkA": 14, "shrinkB": 14}
+        if x0 == x1:
+            style = _bracket(bid, layers[int(x0)], upstream, downstream, lane=brackets[int(x0)])
+            brackets[int(x0)] += 1
+        edge = ax.annotate("", xy=(x1, y1), xytext=(x0, y0), arrowprops={
             "arrowstyle": "->", "linestyle": _EDGE_STYLES.get(data.get("via", ""), "solid"),
-            "color": "0.35", "shrinkA": 14, "shrinkB": 14})
+            "color": "0.35", **style})
+        if edge.arrow_patch is not None:
+            edge.arrow_patch.set_gid(f"{upstream}->{downstream}")
     for node in bid.nodes:
         x, y = position[node.id]
         ax.text(x, y, node.label or node.id, ha="center", va="center", fontsize=8,
@@ -137,6 +146,28 @@ def logic_model(bid: Bid, *, ax: Axes | None = None) -> Axes:
         ax.spines[side].set_visible(False)
     ax.set_title(bid.title)
     return ax
+
+
+#: Points per character of a node's label at its font size (8 pt), and the box's padding.
+_POINTS_PER_CHARACTER, _BOX_PADDING = 4.9, 4.0
+
+
+def _bracket(bid: Bid, column: list[str], upstream: str, downstream: str, *,
+             lane: int) -> dict[str, Any]:
+    """Route an edge within one column as a bracket beside it, clear of the boxes between.
+
+    A straight edge would run up the column behind the boxes; this one leaves the
+    upstream box to the right, runs beside the widest box it passes (in its own
+    ``lane``, 7 points further out than the last) and comes back.
+    """
+    def half_width(node_id: str) -> float:
+        node = bid.node(node_id)
+        return len(node.label or node.id) * _POINTS_PER_CHARACTER / 2 + _BOX_PADDING
+
+    low, high = sorted((column.index(upstream), column.index(downstream)))
+    arm = max(half_width(node_id) for node_id in column[low:high + 1]) + 10 + 7 * lane
+    return {"connectionstyle": f"arc,angleA=0,angleB=0,armA={arm:.0f},armB={arm:.0f},rad=6",
+            "shrinkA": half_width(upstream), "shrinkB": half_width(downstream)}
 
 
 def distribution(appraisal: Appraisal, metric: str = "npv", *, ax: Axes | None = None,

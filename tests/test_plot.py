@@ -50,6 +50,33 @@ def test_logic_model_places_nodes_by_kind_and_draws_every_edge(bid):
     ax.figure.canvas.draw()
 
 
+def test_an_edge_between_nodes_of_one_kind_bows_out_beside_their_column():
+    diabetes = bpv.load("examples/bids/diabetes_prevention.yaml")
+    layers: dict[str, list[str]] = {}
+    for node in diabetes.nodes:
+        layers.setdefault(node.kind, []).append(node.id)
+    kinds = {node.id: node.kind for node in diabetes.nodes}
+    ax = bpv.plot.logic_model(diabetes)
+    ax.figure.canvas.draw()
+    renderer = ax.figure.canvas.get_renderer()
+    boxes = {text.get_gid(): text.get_bbox_patch().get_window_extent(renderer)
+             for text in ax.texts if text.get_gid()}
+    edges = {text.arrow_patch.get_gid(): text.arrow_patch.get_path().vertices
+             for text in ax.texts if getattr(text, "arrow_patch", None) is not None}
+    skipping = 0
+    for upstream, downstream in bpv.logic_model(diabetes).edges:
+        column = layers[kinds[upstream]]
+        if kinds[downstream] != kinds[upstream]:
+            continue
+        low, high = sorted((column.index(upstream), column.index(downstream)))
+        between = [boxes[node_id] for node_id in column[low + 1:high]]
+        skipping += bool(between)
+        xs = edges[f"{upstream}->{downstream}"][:, 0]  # display coordinates
+        for box in between:  # the edge leaves the column's boxes, so they cannot hide it
+            assert xs.min() < box.x0 or xs.max() > box.x1, (upstream, downstream)
+    assert skipping == 2  # referrals -> practice_time, participants -> places
+
+
 def test_logic_model_outlines_the_nodes_success_hypotheses_support():
     pathology = bpv.load("examples/bids/pathology_network.yaml")
     ax = bpv.plot.logic_model(pathology)

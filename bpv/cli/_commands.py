@@ -18,7 +18,7 @@ from typing import Any, TextIO
 
 from bpv._utils.output import output_problem, write_whole
 from bpv.analysis.comparison import DEFAULT_THRESHOLDS, Comparison, compare
-from bpv.analysis.scenario_table import scenarios
+from bpv.analysis.scenario_table import ScenarioTable, scenarios
 from bpv.analysis.sensitivity import sensitivity
 from bpv.analysis.sensitivity_result import Sensitivity
 from bpv.cli._batch import with_cluster
@@ -139,8 +139,23 @@ def run_report(args: argparse.Namespace, out: TextIO) -> int:
         drivers = _report_sensitivity(args, bid, result)
         if drivers is None:
             return EXIT_INVALID
-    return _write_html(args.output, out,
-                       lambda: report(result, args.output, bid=bid, sensitivity=drivers))
+    stress = None
+    if bid.scenarios and not args.no_scenarios:
+        stress = _report_scenarios(args, bid, result)
+        if stress is None:
+            return EXIT_INVALID
+    return _write_html(args.output, out, lambda: report(
+        result, args.output, bid=bid, sensitivity=drivers, scenarios=stress))
+
+
+def _report_scenarios(args: argparse.Namespace, bid: Bid, result: Appraisal,
+                      ) -> ScenarioTable | None:
+    """Run the bid's declared scenarios for ``bpv report``, on the appraisal's seed and draws."""
+    import numpy as np
+
+    return guarded(args.file, lambda: scenarios(
+        bid, n_draws=args.draws, rng=np.random.SeedSequence(result.entropy),
+        method=args.method, progress=False if args.quiet else None))
 
 
 def _report_sensitivity(args: argparse.Namespace, bid: Bid, result: Appraisal,

@@ -97,7 +97,8 @@ def _add_report(commands: Verbs) -> None:
         "report", help="appraise a bid, or compare several, and write a self-contained HTML report",
         description="Appraise a bid and write one HTML file: the bid and its settings, the "
         "headline results, the logic model, the hypotheses register, each organisation's net "
-        "position, what drives its value (with --sensitivity), figures, the Monte Carlo "
+        "position, its stress tests (the scenarios it declares), what drives its value (with "
+        "--sensitivity), figures, the Monte Carlo "
         "settings and the provenance. Given several files, compare them on common random "
         "numbers, as bpv compare does, and write a comparison report instead. The file has no "
         "scripts and no links out; it prints well.",
@@ -111,6 +112,9 @@ def _add_report(commands: Verbs) -> None:
     report.add_argument("--sensitivity", action="store_true",
                         help="one file: add 'What drives value' (tornado, rank correlations, "
                         "Sobol' indices, EVPPI, switching values), as bpv sensitivity")
+    report.add_argument("--no-scenarios", action="store_true",
+                        help="one file: leave out 'Stress tests' (by default the bid's declared "
+                        "scenarios are appraised on the same draws, as bpv scenarios does)")
     report.add_argument("--metric",
                         help="with --sensitivity, the metric analysed (default npv); with several "
                         "files, what 'best' means for P(best) and EVPI (default npv, or nmb@L)")

@@ -41,6 +41,7 @@ from bpv._utils.formatting import (
 from bpv._utils.output import write_whole
 from bpv._utils.validation import check_instance
 from bpv._version import __version__
+from bpv.analysis.scenario_table import ScenarioTable
 from bpv.analysis.sensitivity_result import Sensitivity
 from bpv.discounting import DISCOUNTING, resolve_rates
 from bpv.engine.monte_carlo import bid_hash
@@ -58,6 +59,7 @@ from bpv.reporting._html import (
     seed_argument,
     svg_uri,
 )
+from bpv.reporting._html_assumptions import check_scenarios_of, correlation_rows, scenario_rows
 from bpv.reporting._html_drivers import driver_figures, drivers
 from bpv.spec.bid import Bid
 from bpv.spec.distributions import (
@@ -89,7 +91,8 @@ _GROUPS = (
 #: The sections of the page, in order; "drivers" only with a sensitivity.
 _SECTIONS = (("bid", "The bid"), ("headline", "Headline results"),
              ("logic-model", "Logic model"), ("hypotheses", "Hypotheses register"),
-             ("organisations", "Organisations"), ("drivers", "What drives value"),
+             ("organisations", "Organisations"), ("scenarios", "Stress tests"),
+             ("drivers", "What drives value"),
              ("figures", "Figures"), ("monte-carlo", "Monte Carlo"),
              ("provenance", "Provenance"))
 _TIMING = {"end": "at the end of each period (the first period is not discounted)",
@@ -104,7 +107,8 @@ _SMS = {1: "1 – before and after, no comparison", 2: "2 – with a comparison 
 
 
 def report(appraisal: Appraisal, path: str | os.PathLike[str] | None = None, *,
-           bid: Bid | None = None, sensitivity: Sensitivity | None = None) -> str:
+           bid: Bid | None = None, sensitivity: Sensitivity | None = None,
+           scenarios: ScenarioTable | None = None) -> str:
     """Return the appraisal as one self-contained HTML page, and write it to ``path`` if given.
 
     The page holds the bid's identity and settings; the headline metrics
@@ -120,7 +124,11 @@ def report(appraisal: Appraisal, path: str | os.PathLike[str] | None = None, *,
     drives value" after the organisations: the tornado, a table of every
     input (tornado values and swing, rank correlations, Sobol' indices,
     variance share, EVPPI, switching value), the EVPI, the EVPPI of each
-    group of inputs, and plain-language readings of them.
+    group of inputs, and plain-language readings of them. Given the
+    ``scenarios`` of the same bid, a section "Stress tests" shows each
+    scenario's NPV, chance of a positive NPV and QALYs, with their change from
+    the base case on the same draws. Correlations the bid declares between its
+    parameters are listed under the hypotheses register.
 
     An :class:`~bpv.Appraisal` does not hold the bid, so pass the one that
     was appraised as ``bid``; it is checked against the appraisal's bid hash.
@@ -138,6 +146,10 @@ def report(appraisal: Appraisal, path: str | os.PathLike[str] | None = None, *,
     sensitivity : Sensitivity, optional
         The result of :func:`bpv.sensitivity` for the same bid (checked by id
         and hash), for the section "What drives value".
+    scenarios : ScenarioTable, optional
+        The result of :func:`bpv.scenarios` for the same bid (checked by id
+        and hash), for the section "Stress tests"; ``bpv report`` runs the
+        bid's declared scenarios on the appraisal's seed and draws.
 
     Returns
     -------
@@ -149,7 +161,7 @@ def report(appraisal: Appraisal, path: str | os.PathLike[str] | None = None, *,
     SpecError
         If ``appraisal`` is not an Appraisal, ``bid`` is missing or is not
         the bid that was appraised, or ``sensitivity`` is not a Sensitivity
-        of that bid.
+        of that bid, or ``scenarios`` is not a ScenarioTable of it.
     OSError
         If ``path`` cannot be written.
 
@@ -187,7 +199,12 @@ def report(appraisal: Appraisal, path: str | os.PathLike[str] | None = None, *,
     bid = _the_bid(appraisal, bid)
     if sensitivity is not None:
         _check_sensitivity(sensitivity, appraisal, bid)
-    html = environment().get_template(TEMPLATE).render(_context(appraisal, bid, sensitivity))
+    if scenarios is not None:
+        check_instance(scenarios, ScenarioTable, name="scenarios", function="report",
+                       expected="a bpv.ScenarioTable (use bpv.scenarios)")
+        check_scenarios_of(scenarios, bid)
+    context = _context(appraisal, bid, sensitivity, scenarios)
+    html = environment().get_template(TEMPLATE).render(context)
     if path is not None:
         write_whole(path, html)
     return html
@@ -278,7 +295,7 @@ def _metric_node_figure(appraisal: Appraisal, bid: Bid, node_id: str) -> Figure:
     return Figure(section="results", title=f"{_node_label(bid, node_id)} by year",
                   caption=(
                       f"The planned trajectory of '{node_id}' (not discounted): mean with 50% and "
-                      "90% bands. Delivery is tracked against it."),
+                      "90% bands: what bpv track compares actuals with."),
                   draw=lambda ax: plot.metric_node(appraisal, node_id, ax=ax))
 
 
@@ -292,17 +309,22 @@ def _node_label(bid: Bid, node_id: str) -> str:
     return bid.node(node_id).label or node_id.replace("_", " ").capitalize()
 
 
-def _context(appraisal: Appraisal, bid: Bid, sensitivity: Sensitivity | None) -> dict[str, Any]:
+def _context(appraisal: Appraisal, bid: Bid, sensitivity: Sensitivity | None,
+             scenarios: ScenarioTable | None) -> dict[str, Any]:
     figures = [{"section": figure.section, "title": figure.title, "caption": figure.caption,
                 "uri": svg_uri(figure)} for figure in _figures(appraisal, bid, sensitivity)]
-    sections = [pair for pair in _SECTIONS if sensitivity is not None or pair[0] != "drivers"]
+    left_out = {"drivers"} if sensitivity is None else set()
+    left_out |= {"scenarios"} if scenarios is None else set()
     return {
-        **numbered(sections),
+        **numbered([pair for pair in _SECTIONS if pair[0] not in left_out]),
+        "scenarios": None if scenarios is None else {
+            "rows": scenario_rows(scenarios), "draws": f"{scenarios.n_draws:,}"},
+        "correlations": correlation_rows(bid),
         "drivers": None if sensitivity is None else drivers(sensitivity, appraisal, bid),
         "bid": _identity(bid),
         "organisations_listed": [{"id": o.id, "name": o.name, "role": o.role.replace("_", " ")}
                                  for o in bid.organisations],
-        "settings": _settings(bid),
+        "settings": [*_settings(bid), *_adjustments(appraisal)],
         "key_figures": _key_figures(appraisal),
         "headline": _headline(appraisal, bid),
         "nodes": _nodes(bid),
@@ -348,6 +370,13 @@ def _settings(bid: Bid) -> list[tuple[str, str]]:
                         if settings.price_year is not None else "not stated")),
         ("Source of the rates", policy.source),
     ]
+
+
+def _adjustments(appraisal: Appraisal) -> list[tuple[str, str]]:
+    """Return a row per settings adjustment applied (optimism bias, evidence ...), or none."""
+    statements = [str(adjustment.get("statement", adjustment.get("policy", "")))
+                  for adjustment in appraisal.provenance.get("adjustments", ())]
+    return [("Adjustment", statement) for statement in statements] or [("Adjustments", "none")]
 
 
 def _key_figures(appraisal: Appraisal) -> list[dict[str, str]]:
@@ -402,6 +431,8 @@ def _metric_row(appraisal: Appraisal | OrganisationResult, name: str,
         label_p, share = "P(pays back)", appraisal.probability(name, "<", math.inf)
     elif form == "ratio":
         label_p, share = "P(> 1)", appraisal.probability(name, ">", 1)
+    elif name == "cost_pv":  # costs are positive by construction: P(> 0) says nothing
+        label_p, share = "", math.nan
     else:
         label_p, share = "P(> 0)", appraisal.probability(name, ">", 0)
     note = {"money": "£, present value", "percent": "of costs, present values",
@@ -416,7 +447,7 @@ def _metric_row(appraisal: Appraisal | OrganisationResult, name: str,
             cells["mean"] = Cell(text="never", value=stats["mean"])
     return _Row(key=name, label=label, note=note, cells=cells,
                 probability_label=label_p,
-                probability=Cell(text=format_probability(share), value=share))
+                probability=Cell(text=format_probability(share) if label_p else "", value=share))
 
 
 def _nodes(bid: Bid) -> list[dict[str, str]]:

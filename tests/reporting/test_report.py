@@ -39,7 +39,7 @@ report_module = importlib.import_module("bpv.reporting.html_report")
 comparison_module = importlib.import_module("bpv.reporting.html_comparison")
 shared_module = importlib.import_module("bpv.reporting._html")
 ROW_KEYS = ("data-metric", "data-organisation", "data-parameter", "data-input", "data-group",
-            "data-option", "data-key")
+            "data-option", "data-key", "data-scenario", "data-pair")
 
 
 class Page(HTMLParser):
@@ -778,3 +778,106 @@ def test_every_result_has_a_summary_plain_data_json_and_text(result, comparison,
     # A scenario table's text is fuller than its summary: a block per metric, the changes.
     assert str(table).startswith(table.summary().title)
     assert json.loads(table.to_json())["bid"] == table.bid_id
+
+
+# -- the bid's assumptions under test: stress tests, correlations, adjustments -------------------
+
+
+@pytest.fixture(scope="module")
+def pathology_pages():
+    """The pathology bid (scenarios, optimism bias) with its stress tests and drivers."""
+    bid = bpv.load(PATHOLOGY)
+    result = bpv.appraise(bid, n_draws=N_DRAWS, rng=4)
+    stress = bpv.scenarios(bid, n_draws=N_DRAWS, rng=4)
+    drivers = bpv.sensitivity(bid, n_draws=N_DRAWS, rng=4, sobol_n=256)
+    return bid, result, stress, bpv.report(result, bid=bid, scenarios=stress, sensitivity=drivers)
+
+
+def test_stress_tests_show_each_scenarios_change_on_the_same_draws(pathology_pages):
+    bid, _, stress, html = pathology_pages
+    page = Page(html)
+    assert "6. Stress tests" in page.headings["h2"]
+    assert page.keys("scenario-table") == list(stress.names)
+    for name in stress.names:
+        npv, positive = stress.rows[name]["npv"], stress.rows[name]["P(npv > 0)"]
+        values = page.values("scenario-table", name)
+        if name == "base":
+            assert values == [npv["mean"], positive["mean"], stress.rows[name]["qalys"]["mean"]]
+        else:
+            assert values[:4] == [npv["mean"], npv["change"], positive["mean"],
+                                  positive["change"]]
+            assert float(stress.change(name, "npv").mean()) == pytest.approx(npv["change"])
+    for scenario in bid.scenarios.values():
+        assert escape(scenario.description) in html
+
+
+def test_a_scenario_table_of_another_bid_is_refused(pathology_pages, result, bid):
+    _, _, stress, _ = pathology_pages
+    with pytest.raises(bpv.SpecError, match="ScenarioTable of the bid reported"):
+        bpv.report(result, bid=bid, scenarios=stress)
+
+
+def test_adjustments_are_stated_and_none_says_none(pathology_pages, html):
+    _, result, _, pathology_html = pathology_pages
+    statements = [a["statement"] for a in result.provenance["adjustments"]]
+    assert statements  # optimism bias on capital and on delivery time
+    for statement in statements:
+        assert f'<th scope="row">Adjustment</th><td>{escape(statement)}</td>' in pathology_html
+    assert '<th scope="row">Adjustments</th><td>none</td>' in html  # the frailty bid has none
+
+
+def test_costs_have_no_chance_of_being_positive(page):
+    cells = page.rows[("headline-table", "cost_pv")]
+    assert cells[-2][0] == ""  # no "P(> 0)" label
+    assert cells[-1][0] == ""
+    assert page.rows[("headline-table", "npv")][-2][0] == "P(> 0)"
+
+
+def test_correlations_the_bid_declares_are_listed_as_the_engine_uses_them():
+    text = Path(FRAILTY).read_text(encoding="utf-8")
+    bid = bpv.loads(text + "\ncorrelations:\n  pairs:\n"
+                    "    - {between: [admit_rate, referrals], rho: -0.4}\n")
+    result = bpv.appraise(bid, n_draws=500, rng=1)
+    page = Page(bpv.report(result, bid=bid))
+    assert page.keys("correlations") == ["admit_rate|referrals"]
+    assert page.values("correlations", "admit_rate|referrals") == [-0.4]
+
+
+def test_no_caption_promises_what_the_report_does_not_show(html):
+    assert "Delivery is tracked against it" not in html
+
+
+def _overflowing_tables(html: str, tmp_path: Path) -> list[str]:
+    """Tables wider than the page's text column at 1024 px, measured in Chromium's layout."""
+    chromium = _chromium()
+    if chromium is None:
+        pytest.skip("chromium is not installed (apt-get install chromium); .ci/run installs it")
+    # A probe added to a copy of the page (the report itself has no scripts): it writes the
+    # tables that end right of <main>'s content box into an attribute of <body>.
+    probe = """<script>
+    window.addEventListener('load', () => {
+      const main = document.querySelector('main');
+      const edge = main.getBoundingClientRect().right
+                   - parseFloat(getComputedStyle(main).paddingRight);
+      const wide = [...document.querySelectorAll('table')]
+        .filter(t => t.getBoundingClientRect().right > edge + 0.5)
+        .map(t => t.id || t.className);
+      document.body.setAttribute('data-overflow', wide.join(' ') || '-');
+    });
+    </script>"""
+    page = tmp_path / "probe.html"
+    page.write_text(html.replace("</body>", probe + "</body>"), encoding="utf-8")
+    dom = subprocess.run([chromium, "--headless", "--no-sandbox", "--disable-gpu",
+                          f"--user-data-dir={tmp_path / 'profile'}", "--window-size=1024,3000",
+                          "--virtual-time-budget=2000", "--dump-dom", page.as_uri()],
+                         capture_output=True, text=True, timeout=120, check=False)
+    found = re.search(r'data-overflow="([^"]*)"', dom.stdout)
+    assert found, dom.stderr
+    return [name for name in found.group(1).split() if name != "-"]
+
+
+@pytest.mark.parametrize("pages", ["pathology_pages", "comparison_html", "html"])
+def test_no_table_runs_off_the_page_at_1024_pixels(pages, request, tmp_path):
+    html = request.getfixturevalue(pages)
+    html = html[-1] if isinstance(html, tuple) else html
+    assert _overflowing_tables(html, tmp_path) == []
