@@ -36,7 +36,7 @@ from bpv.analysis.decision import (
     rank_probabilities,
 )
 from bpv.engine.budget import check_draws, check_kept, kept_bytes
-from bpv.engine.monte_carlo import DEFAULT_DRAWS, Method, appraise
+from bpv.engine.monte_carlo import DEFAULT_DRAWS, Kernel, Method, appraise
 from bpv.engine.results import DEFAULT_QUANTILES, Appraisal, Rendered, Summary, summarise
 from bpv.errors import BidWarning, SpecError, UnknownNameError, did_you_mean
 from bpv.sampling.streams import Seed, root_seed
@@ -330,6 +330,8 @@ def compare(
     n_draws: int = DEFAULT_DRAWS,
     rng: Seed = None,
     method: Method = "mc",
+    kernel: Kernel = "numpy",
+    progress: bool | None = False,
 ) -> Comparison:
     """Compare bids (or their appraisals) on common random numbers.
 
@@ -347,8 +349,10 @@ def compare(
         :data:`DEFAULT_THRESHOLDS`.
     metric : str, default 'npv'
         What "best" means for :meth:`Comparison.probability_best` and EVPI.
-    n_draws, rng, method
+    n_draws, rng, method, kernel
         As for :func:`bpv.appraise`, when bids are given.
+    progress : bool, optional
+        A progress bar for each bid's appraisal. Default: no.
 
     Returns
     -------
@@ -378,7 +382,8 @@ def compare(
     appraisals: dict[str, Appraisal] = {}
     for option in options:
         if isinstance(option, Bid):
-            result = appraise(option, n_draws=n_draws, rng=root, method=method, progress=False)
+            result = appraise(option, n_draws=n_draws, rng=root, method=method,
+                              kernel=kernel, progress=progress)
         else:
             result = check_instance(option, Appraisal, name="options", function="compare",
                                     expected="a sequence of bpv.Bid or bpv.Appraisal objects")

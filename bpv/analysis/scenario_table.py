@@ -26,7 +26,7 @@ from numpy.typing import NDArray
 from bpv._utils.formatting import format_number, format_percent, json_safe, metric_label
 from bpv._utils.validation import check_instance
 from bpv.engine.budget import check_draws, check_kept, kept_bytes
-from bpv.engine.monte_carlo import DEFAULT_DRAWS, Method, appraise
+from bpv.engine.monte_carlo import DEFAULT_DRAWS, Kernel, Method, appraise
 from bpv.engine.results import Appraisal, Summary
 from bpv.errors import SpecError, UnknownNameError, did_you_mean
 from bpv.sampling.streams import Seed, root_seed
@@ -204,6 +204,7 @@ def scenarios(
     method: Method = "mc",
     scenarios: Mapping[str, Scenario | Mapping[str, Any]] | None = None,
     progress: bool | None = False,
+    kernel: Kernel = "numpy",
 ) -> ScenarioTable:
     """Appraise the base case and every scenario on the same draws; tabulate them.
 
@@ -219,6 +220,8 @@ def scenarios(
         Scenarios by name; default: the bid's own ``scenarios``.
     progress : bool, optional
         Show a progress bar for each appraisal. Default: no.
+    kernel : {'numpy', 'compiled'}, default 'numpy'
+        How each appraisal is evaluated (:func:`bpv.appraise`).
 
     Returns
     -------
@@ -266,7 +269,7 @@ def scenarios(
                "of each scenario, to pair them: use fewer draws or fewer scenarios at a time")
     root = root_seed(rng)
     appraisals = {name: appraise(changed, n_draws=n_draws, rng=root, method=method,
-                                 progress=progress)
+                                 progress=progress, kernel=kernel)
                   for name, changed in bids.items()}
     base = appraisals[BASE]
     rows = {name: _rows(appraisal, None if name == BASE else base)

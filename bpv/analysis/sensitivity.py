@@ -44,6 +44,7 @@ from bpv.analysis.sensitivity_result import (
 from bpv.analysis.sobol import SobolIndex, sobol_indices
 from bpv.engine.monte_carlo import (
     DEFAULT_DRAWS,
+    Kernel,
     Method,
     appraise,
     bid_hash,
@@ -153,6 +154,7 @@ def sensitivity(
     sobol_intervals: bool = True,
     groups: GroupBy | Mapping[str, Sequence[str]] = "link",
     progress: bool | None = None,
+    kernel: Kernel = "numpy",
 ) -> Sensitivity:
     """Find what drives a bid's value, and what learning each input is worth.
 
@@ -191,6 +193,9 @@ def sensitivity(
         How inputs are grouped for group EVPPI (:func:`input_groups`).
     progress : bool, optional
         Progress bar of the appraisal.
+    kernel : {'numpy', 'compiled'}, default 'numpy'
+        How the appraisal is evaluated (:func:`bpv.appraise`); the
+        re-evaluations of the tornado and Sobol' designs use numpy.
 
     Returns
     -------
@@ -213,7 +218,7 @@ def sensitivity(
     True
     """
     bid, appraisal = _appraised(subject, bid, n_draws=n_draws, rng=rng, method=method,
-                                progress=progress)
+                                kernel=kernel, progress=progress)
     y = _metric_draws(appraisal, metric, organisation)
     assert appraisal.inputs is not None  # noqa: S101 - checked by _appraised
     # Analyse the effective bid, the one the engine evaluated: uncertain

@@ -24,8 +24,8 @@ from bpv._utils.output import output_problem, write_whole
 from bpv.batch.result import Batch
 from bpv.batch.run import appraise_many
 from bpv.cli._guards import EXIT_INVALID, EXIT_OK, EXIT_USAGE, guarded
+from bpv.cli._run_flags import add_run_arguments, run_options
 from bpv.engine.long_form import FRAME_COLUMNS
-from bpv.engine.monte_carlo import KERNELS
 from bpv.errors import BidValidationError, BPVError
 
 __all__ = ["OUTPUT_SUFFIXES", "add_batch", "add_scheduler_argument", "run_batch",
@@ -38,9 +38,8 @@ OUTPUT_SUFFIXES = (".csv", ".json")
 CONNECT_TIMEOUT = 10
 
 
-def add_batch(commands: Any, sampling: Callable[[argparse.ArgumentParser], None],
-              output_file: Callable[[str], Path]) -> None:
-    """Add the ``batch`` verb, with the sampling arguments every appraising verb shares."""
+def add_batch(commands: Any, output_file: Callable[[str], Path]) -> None:
+    """Add the ``batch`` verb, with the run flags every appraising verb shares."""
     batch = commands.add_parser(
         "batch", help="appraise every bid of a folder on one seed and tabulate them",
         description="Appraise many bids on one seed, as a programme office receives them: "
@@ -51,9 +50,7 @@ def add_batch(commands: Any, sampling: Callable[[argparse.ArgumentParser], None]
     )
     batch.add_argument("paths", nargs="+", metavar="DIR|FILE", type=Path,
                        help="folders of bid files (*.yaml, *.yml, *.json) or bid files")
-    sampling(batch)
-    batch.add_argument("--kernel", choices=KERNELS, default="numpy",
-                       help="evaluate with numpy (default) or with each bid compiled by numba")
+    add_run_arguments(batch)
     batch.add_argument("--strict", action="store_true",
                        help="fail (exit 1, nothing appraised) if any input is not a valid bid")
     batch.add_argument("--json", action="store_true", help="print one JSON document")
@@ -66,7 +63,6 @@ def add_batch(commands: Any, sampling: Callable[[argparse.ArgumentParser], None]
                        help="with -o FILE.csv, the long form instead: one number a row (bid, "
                        "scope, metric, unit, statistic, value, seed, draws, method, bid_hash)")
     add_scheduler_argument(batch)
-    batch.add_argument("--quiet", action="store_true", help="no progress bar")
     batch.set_defaults(command=run_batch)
 
 
@@ -134,9 +130,7 @@ def _batch(args: argparse.Namespace, out: TextIO, client: Any) -> int:
 
 
 def _settings(args: argparse.Namespace, client: Any) -> dict[str, Any]:
-    return {"n_draws": args.draws, "rng": args.seed, "method": args.method,
-            "kernel": args.kernel, "executor": client,
-            "progress": False if args.quiet or args.json else None}
+    return {**run_options(args, quiet=args.json), "executor": client}
 
 
 def _text(batch: Batch) -> str:

@@ -32,10 +32,14 @@ from bpv.cli._guards import (
     problem_line,
     reason,
 )
+from bpv.cli._portfolio import constraints_file
+from bpv.cli._run_flags import run_options
 from bpv.engine.monte_carlo import appraise
 from bpv.engine.results import Appraisal
 from bpv.errors import BidValidationError, BPVError, Problem
 from bpv.io import load
+from bpv.programme.result import Portfolio
+from bpv.programme.selection import portfolio
 from bpv.reporting.html_comparison import report_comparison
 from bpv.reporting.html_report import report
 from bpv.reporting.text import appraisal_text
@@ -121,7 +125,9 @@ def run_report(args: argparse.Namespace, out: TextIO) -> int:
         if not several and (args.baseline is not None or args.threshold) else
         "--metric and --sobol with one file need --sensitivity"
         if not several and not args.sensitivity
-        and (args.metric is not None or args.sobol is not None) else "")
+        and (args.metric is not None or args.sobol is not None) else
+        "--constraints chooses a portfolio among bids; give two or more files"
+        if not several and args.constraints is not None else "")
     if misuse:
         print(f"bpv report: {misuse}", file=sys.stderr)
         return EXIT_USAGE
@@ -154,8 +160,7 @@ def _report_scenarios(args: argparse.Namespace, bid: Bid, result: Appraisal,
     import numpy as np
 
     return guarded(args.file, lambda: scenarios(
-        bid, n_draws=args.draws, rng=np.random.SeedSequence(result.entropy),
-        method=args.method, progress=False if args.quiet else None))
+        bid, **{**run_options(args), "rng": np.random.SeedSequence(result.entropy)}))
 
 
 def _report_sensitivity(args: argparse.Namespace, bid: Bid, result: Appraisal,
@@ -164,10 +169,9 @@ def _report_sensitivity(args: argparse.Namespace, bid: Bid, result: Appraisal,
     import numpy as np
 
     return guarded(args.file, lambda: sensitivity(
-        bid, metric=args.metric or "npv", n_draws=args.draws,
-        rng=np.random.SeedSequence(result.entropy),
-        method=args.method, sobol_n=8_192 if args.sobol is None else args.sobol or None,
-        progress=False if args.quiet else None))
+        bid, metric=args.metric or "npv",
+        sobol_n=8_192 if args.sobol is None else args.sobol or None,
+        **{**run_options(args), "rng": np.random.SeedSequence(result.entropy)}))
 
 
 def _report_comparison(args: argparse.Namespace, out: TextIO) -> int:
@@ -176,8 +180,32 @@ def _report_comparison(args: argparse.Namespace, out: TextIO) -> int:
     if compared is None:
         return EXIT_INVALID
     bids, comparison = compared
-    return _write_html(args.output, out,
-                       lambda: report_comparison(comparison, args.output, bids=bids))
+    chosen = None
+    if args.constraints is not None:
+        chosen = _report_portfolio(args, bids, comparison)
+        if chosen is None:
+            return EXIT_INVALID
+    return _write_html(args.output, out, lambda: report_comparison(
+        comparison, args.output, bids=bids, portfolio=chosen))
+
+
+#: Shared draws of the portfolio in a comparison report: the MILP grows with them (CVaR).
+REPORT_PORTFOLIO_DRAWS = 5_000
+
+
+def _report_portfolio(args: argparse.Namespace, bids: list[Bid], comparison: Comparison,
+                      ) -> Portfolio | None:
+    """Choose the portfolio for ``bpv report FILES --constraints``, on the comparison's seed."""
+    import numpy as np
+
+    constraints = constraints_file(args.constraints)
+    if constraints is None:
+        return None
+    first = next(iter(comparison.appraisals.values()))
+    options = {**run_options(args), "rng": np.random.SeedSequence(first.entropy),
+               "n_draws": min(args.draws, REPORT_PORTFOLIO_DRAWS)}
+    return guarded("bpv report", lambda: portfolio(
+        bids, constraints, objective="npv", **options))
 
 
 def _writable(path: Path, *, inputs: Sequence[Path] = ()) -> bool:
@@ -211,9 +239,9 @@ def _load_and_appraise(args: argparse.Namespace, *, progress: bool | None,
                        ) -> tuple[Bid, Appraisal] | None:
     """Load and appraise ``args.file``; print the problems and return None when it is invalid."""
     return on_bid(args.file, lambda bid: appraise(
-        bid, n_draws=args.draws, rng=args.seed, method=args.method, progress=progress,
+        bid, **{**run_options(args), "progress": progress},
         keep_draws=getattr(args, "subsample", None) or False,
-        kernel=getattr(args, "kernel", "numpy"), executor=getattr(args, "executor", None)))
+        executor=getattr(args, "executor", None)))
 
 
 def _load_and_compare(args: argparse.Namespace, where: str, *, metric: str
@@ -229,17 +257,16 @@ def _load_and_compare(args: argparse.Namespace, where: str, *, metric: str
         return None
     comparison = guarded(where, lambda: compare(
         bids, baseline=args.baseline, thresholds=args.threshold or DEFAULT_THRESHOLDS,
-        metric=metric, n_draws=args.draws, rng=args.seed, method=args.method),
+        metric=metric, **run_options(args, quiet=getattr(args, "json", False))),
         errors=(BPVError,))
     return None if comparison is None else (bids, comparison)
 
 
 def run_sensitivity(args: argparse.Namespace, out: TextIO) -> int:
     analysed = on_bid(args.file, lambda bid: sensitivity(
-        bid, metric=args.metric, organisation=args.organisation, n_draws=args.draws,
-        rng=args.seed, method=args.method, sobol_n=args.sobol or None,
+        bid, metric=args.metric, organisation=args.organisation, sobol_n=args.sobol or None,
         sobol_intervals=not args.no_intervals, groups=args.groups,
-        switching=not args.no_switching, progress=False if args.quiet or args.json else None))
+        switching=not args.no_switching, **run_options(args, quiet=args.json)))
     if analysed is None:
         return EXIT_INVALID
     _, result = analysed
@@ -248,9 +275,7 @@ def run_sensitivity(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def run_scenarios(args: argparse.Namespace, out: TextIO) -> int:
-    run = on_bid(args.file, lambda bid: scenarios(
-        bid, n_draws=args.draws, rng=args.seed, method=args.method,
-        progress=False if args.quiet or args.json else None))
+    run = on_bid(args.file, lambda bid: scenarios(bid, **run_options(args, quiet=args.json)))
     if run is None:
         return EXIT_INVALID
     _, table = run

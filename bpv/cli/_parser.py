@@ -24,9 +24,9 @@ from bpv.cli._commands import (
     run_validate,
 )
 from bpv.cli._portfolio import add_portfolio
+from bpv.cli._run_flags import add_run_arguments
 from bpv.cli._track import add_track
-from bpv.cli._types import non_negative_int, positive_int
-from bpv.engine.monte_carlo import DEFAULT_DRAWS, KERNELS, METHODS
+from bpv.cli._types import non_negative_int
 
 __all__ = ["build_parser"]
 
@@ -52,7 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     for add_verb in (_add_validate, _add_appraise, _add_report, _add_compare,
                      _add_sensitivity, _add_scenarios, add_portfolio, _add_schema, add_track):
         add_verb(commands)
-    add_batch(commands, _add_sampling_arguments, _output_file)
+    add_batch(commands, _output_file)
     return parser
 
 
@@ -76,18 +76,8 @@ def _add_appraise(commands: Verbs) -> None:
         description="Appraise a bid: net present value, return on investment, QALYs and "
         "net monetary benefit for the system and each organisation, with their uncertainty.",
     )
-    _add_appraisal_arguments(appraise)
+    _add_appraisal_arguments(appraise, subsample=True)
     appraise.add_argument("--json", action="store_true", help="print one JSON document")
-    appraise.add_argument("--subsample", type=positive_int, default=None, metavar="N",
-                          help="draws kept for quantiles (default 131072): more for finer "
-                          "quantiles, fewer for less memory; means, sds and P(> 0) use every "
-                          "draw")
-    appraise.add_argument("--kernel", choices=KERNELS, default="numpy",
-                          help="evaluate with numpy (default) or with the bid compiled by "
-                          "numba (pip install 'bpv[compiled]'): about three times faster on "
-                          "large runs; a bid compiles once per machine (1-3.5 s) and loads in "
-                          "about 0.3 s after that (kept in $BPV_CACHE_DIR or the user's cache "
-                          "folder)")
     add_scheduler_argument(appraise)
     appraise.set_defaults(command=run_appraise)
 
@@ -105,8 +95,7 @@ def _add_report(commands: Verbs) -> None:
     )
     report.add_argument("files", nargs="+", metavar="FILE", type=Path,
                         help="bid file (.yaml, .yml, .json); several make a comparison report")
-    _add_sampling_arguments(report)
-    report.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_run_arguments(report, subsample=True)
     report.add_argument("-o", "--output", type=_output_file, required=True, metavar="FILE",
                         help="HTML file to write (replaced whole, never left half-written)")
     report.add_argument("--sensitivity", action="store_true",
@@ -123,6 +112,10 @@ def _add_report(commands: Verbs) -> None:
                         "two (default 8192; 0 skips the Sobol' indices)")
     report.add_argument("--baseline", metavar="ID",
                         help="several files: bid id to compare against (default: doing nothing)")
+    report.add_argument("--constraints", type=Path, metavar="FILE",
+                        help="several files: choose the portfolio to fund within this "
+                        "constraints file (as bpv portfolio does, on the same seed and up to "
+                        "5000 shared draws) and add a portfolio section")
     report.add_argument("--threshold", type=float, action="append", metavar="L",
                         help="several files: GBP per QALY for net monetary benefit; repeat for "
                         "several (default 20000 25000 30000 35000 70000)")
@@ -148,7 +141,7 @@ def _add_compare(commands: Verbs) -> None:
     compare.add_argument("--metric", default="npv",
                          help="what 'best' means for P(best) and EVPI (default npv; any "
                          "metric, or nmb@L for net monetary benefit at L per QALY)")
-    _add_sampling_arguments(compare)
+    add_run_arguments(compare)
     compare.add_argument("--json", action="store_true", help="print one JSON document")
     compare.set_defaults(command=run_compare)
 
@@ -208,19 +201,10 @@ def _add_schema(commands: Verbs) -> None:
     schema.set_defaults(command=run_schema)
 
 
-def _add_appraisal_arguments(parser: argparse.ArgumentParser) -> None:
+def _add_appraisal_arguments(parser: argparse.ArgumentParser, *,
+                             subsample: bool = False) -> None:
     parser.add_argument("file", metavar="FILE", type=Path, help="bid file (.yaml, .yml, .json)")
-    _add_sampling_arguments(parser)
-    parser.add_argument("--quiet", action="store_true", help="no progress bar")
-
-
-def _add_sampling_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--draws", type=positive_int, default=DEFAULT_DRAWS, metavar="N",
-                        help=f"number of draws (default {DEFAULT_DRAWS})")
-    parser.add_argument("--seed", type=non_negative_int, default=None, metavar="S",
-                        help="seed; the seed used is printed so any run can be replayed")
-    parser.add_argument("--method", choices=METHODS, default="mc",
-                        help="sampling: plain Monte Carlo, Latin hypercube or Sobol")
+    add_run_arguments(parser, subsample=subsample)
 
 
 def _output_file(text: str) -> Path:

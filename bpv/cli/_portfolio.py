@@ -16,8 +16,8 @@ from typing import TYPE_CHECKING, TextIO, TypeAlias
 
 from bpv._utils.output import output_problem, write_whole
 from bpv.cli._guards import EXIT_INVALID, EXIT_OK, guarded, load_bid, load_file, reason
-from bpv.cli._types import non_negative_int, positive_int
-from bpv.engine.monte_carlo import METHODS
+from bpv.cli._run_flags import add_run_arguments, run_options
+from bpv.cli._types import non_negative_int
 from bpv.errors import BPVError
 from bpv.io import load_constraints
 from bpv.programme.selection import OBJECTIVES, portfolio
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     #: What ``add_subparsers`` returns (as in :mod:`bpv.cli._parser`).
     Verbs: TypeAlias = argparse._SubParsersAction[argparse.ArgumentParser]
 
-__all__ = ["add_portfolio", "run_portfolio"]
+__all__ = ["add_portfolio", "constraints_file", "run_portfolio"]
 
 
 def add_portfolio(commands: Verbs) -> None:
@@ -50,12 +50,7 @@ def add_portfolio(commands: Verbs) -> None:
                       help="maximise expected system NPV (default) or net monetary benefit")
     verb.add_argument("--threshold", type=float, metavar="L",
                       help="with --objective nmb: GBP per QALY (default each bid's qaly_value)")
-    verb.add_argument("--draws", type=positive_int, default=5_000, metavar="N",
-                      help="shared draws (default 5000)")
-    verb.add_argument("--seed", type=non_negative_int, default=None, metavar="S",
-                      help="seed; the seed used is printed so any run can be replayed")
-    verb.add_argument("--method", choices=METHODS, default="mc",
-                      help="sampling: plain Monte Carlo, Latin hypercube or Sobol")
+    add_run_arguments(verb, draws=5_000, what="shared draws")
     verb.add_argument("--bootstrap", type=non_negative_int, default=50, metavar="B",
                       help="bootstrap resamples of the draws (default 50; 0 skips)")
     verb.add_argument("--frontier", type=non_negative_int, default=11, metavar="K",
@@ -77,14 +72,14 @@ def run_portfolio(args: argparse.Namespace, out: TextIO) -> int:
             print(f"bpv: cannot write {args.output}: {problem}", file=sys.stderr)
             return EXIT_INVALID
     loaded = [load_bid(path) for path in args.files]
-    constraints = _load_constraints(args.constraints)
+    constraints = constraints_file(args.constraints)
     bids = [bid for bid in loaded if bid is not None]
     if len(bids) < len(loaded) or constraints is None:
         return EXIT_INVALID
     chosen = guarded("bpv portfolio", lambda: portfolio(
         bids, constraints, objective=args.objective, threshold=args.threshold,
-        n_draws=args.draws, rng=args.seed, method=args.method, n_bootstrap=args.bootstrap,
-        frontier_points=args.frontier, budget_step=args.budget_step))
+        n_bootstrap=args.bootstrap, frontier_points=args.frontier,
+        budget_step=args.budget_step, **run_options(args, quiet=args.json)))
     if chosen is None:
         return EXIT_INVALID
     text = chosen.to_json() if args.json else str(chosen)
@@ -100,7 +95,8 @@ def run_portfolio(args: argparse.Namespace, out: TextIO) -> int:
     return EXIT_OK
 
 
-def _load_constraints(path: Path | None) -> PortfolioConstraints | None:
+def constraints_file(path: Path | None) -> PortfolioConstraints | None:
+    """Read a constraints file (none: no constraints); print its problems and give None."""
     if path is None:
         return PortfolioConstraints()
     return load_file(path, load_constraints)

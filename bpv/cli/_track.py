@@ -25,8 +25,8 @@ from bpv._utils.files import read_regular_file
 from bpv._utils.formatting import text_table
 from bpv._utils.output import output_problem
 from bpv.cli._guards import EXIT_INVALID, EXIT_OK, guarded, load_bid, reason
-from bpv.cli._types import non_negative_int, positive_int
-from bpv.engine.monte_carlo import DEFAULT_DRAWS, KERNELS, METHODS, appraise
+from bpv.cli._run_flags import add_run_arguments
+from bpv.engine.monte_carlo import appraise
 from bpv.errors import BPVError
 from bpv.io import loads
 from bpv.reporting.html_tracking import report_tracking
@@ -62,15 +62,7 @@ def add_track(commands: Verbs) -> None:
                      help="who approved the bid (a board, a person)")
     add.add_argument("--approved-at", metavar="DATE",
                      help="when it was approved, such as 2026-04-01 (default now)")
-    add.add_argument("--draws", type=positive_int, default=DEFAULT_DRAWS, metavar="N",
-                     help=f"draws of the appraisal (default {DEFAULT_DRAWS})")
-    add.add_argument("--seed", type=non_negative_int, default=None, metavar="S",
-                     help="seed (default a fresh one, stored so the run can be replayed)")
-    add.add_argument("--method", choices=METHODS, default="mc",
-                     help="sampling: plain Monte Carlo, Latin hypercube or Sobol")
-    add.add_argument("--kernel", choices=KERNELS, default="numpy",
-                     help="evaluate with numpy (default) or the compiled kernel")
-    add.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_run_arguments(add)
     bids = _verb(verbs, "bids", _run_bids, "list the bids in the register, latest versions")
     bids.add_argument("--as-at", metavar="DATE",
                       help="as the register stood then (a date means the end of that day)")

@@ -21,7 +21,7 @@ from numpy.typing import NDArray
 
 from bpv._utils.validation import check_choice, check_int, check_real, parameter_message
 from bpv.engine.budget import check_draws, check_kept, kept_bytes
-from bpv.engine.monte_carlo import Method, appraise
+from bpv.engine.monte_carlo import Kernel, Method, appraise
 from bpv.engine.results import Appraisal
 from bpv.errors import BidWarning, InfeasibleError, SpecError
 from bpv.io import load_constraints
@@ -52,6 +52,8 @@ def portfolio(
     n_bootstrap: int = 50,
     frontier_points: int = 11,
     budget_step: float = 0.05,
+    kernel: Kernel = "numpy",
+    progress: bool | None = False,
 ) -> Portfolio:
     """Choose the bids to fund that maximise expected system value within the constraints.
 
@@ -79,6 +81,10 @@ def portfolio(
         best set without a risk limit to the highest CVaR any set reaches.
     budget_step : float, default 0.05
         Δ, as a share of each budget, for the value of one more pound.
+    kernel : {'numpy', 'compiled'}, default 'numpy'
+        How each bid is evaluated (:func:`bpv.appraise`).
+    progress : bool, optional
+        A progress bar for each bid's appraisal. Default: no.
 
     Returns
     -------
@@ -122,7 +128,8 @@ def portfolio(
                closed="right")
     rules = _constraints(constraints)
     root = root_seed(rng)
-    inputs = PortfolioInputs(tuple(_bids(bids)), tuple(_appraise(bids, n_draws, root, method)),
+    inputs = PortfolioInputs(tuple(_bids(bids)),
+                             tuple(_appraise(bids, n_draws, root, method, kernel, progress)),
                              objective, threshold)
     problem = build_problem(inputs, rules)
     alpha = rules.risk.cvar.alpha if rules.risk.cvar is not None else DEFAULT_ALPHA
@@ -220,7 +227,8 @@ def _bids(items: Sequence[Bid | tuple[Bid, Appraisal]]) -> list[Bid]:
 
 
 def _appraise(items: Sequence[Bid | tuple[Bid, Appraisal]], n_draws: int,
-              root: np.random.SeedSequence, method: Method) -> list[Appraisal]:
+              root: np.random.SeedSequence, method: Method, kernel: Kernel,
+              progress: bool | None) -> list[Appraisal]:
     fresh = [item for item in items if isinstance(item, Bid)]
     if fresh:
         check_draws(n_draws, function="portfolio")
@@ -237,7 +245,7 @@ def _appraise(items: Sequence[Bid | tuple[Bid, Appraisal]], n_draws: int,
                 raise SpecError(msg)
         else:
             appraisal = appraise(item, n_draws=n_draws, rng=root, method=method,
-                                 keep_flows=True, progress=False)
+                                 keep_flows=True, kernel=kernel, progress=progress)
         appraisals.append(appraisal)
     sizes = {a.flows[next(iter(a.flows))].shape[0] if a.flows else 0 for a in appraisals}
     if len(sizes) > 1:

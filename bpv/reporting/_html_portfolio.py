@@ -19,7 +19,8 @@ def portfolio_context(portfolio: Portfolio) -> dict[str, Any]:
     objective = portfolio.objective.upper()
     return {
         "objective": objective,
-        "summary": (f"{len(portfolio.chosen)} of {len(portfolio.bids)} bids chosen, maximising "
+        "summary": (f"{len(portfolio.chosen)} of {len(portfolio.bids)} bids chosen on "
+                    f"{portfolio.n_draws:,} shared draws, maximising "
                     f"expected system {objective}: {money(portfolio.expected_value)} (Monte "
                     f"Carlo error {money(portfolio.mcse)}); CVaR{portfolio.alpha:g} of NPV "
                     f"{money(portfolio.cvar)}; P(NPV < 0) "
