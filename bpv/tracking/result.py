@@ -31,6 +31,7 @@ from typing import Any
 from bpv._utils.formatting import json_safe
 from bpv._utils.validation import check_instance
 from bpv.engine.identity import bid_hash
+from bpv.engine.long_form import LongTable, run_columns, stat_rows
 from bpv.engine.results import Appraisal, Summary
 from bpv.errors import SpecError
 from bpv.sampling.streams import Seed
@@ -46,7 +47,7 @@ __all__ = ["Tracking", "track"]
 
 
 @dataclass(frozen=True)
-class Tracking:
+class Tracking(LongTable):
     """A bid's delivery against its plan: the plan, the actuals, and their status.
 
     Attributes
@@ -158,6 +159,27 @@ class Tracking:
     def to_json(self, *, indent: int | None = 2) -> str:
         """Return :meth:`to_dict` as JSON (non-finite numbers as null)."""
         return json.dumps(json_safe(self.to_dict()), indent=indent, ensure_ascii=False)
+
+    def long_rows(self) -> list[dict[str, Any]]:
+        """Return :meth:`to_frame`'s rows: :meth:`summary` by series, read off :meth:`to_dict`.
+
+        Metric: the series (``admissions_avoided``, ``costs (acute)``), scope
+        ``'system'``; statistics as in :meth:`summary`: ``actuals``,
+        ``green``, ``amber``, ``red`` (counts), ``cum actual`` and ``cum
+        plan`` (the series' unit), ``variance %`` and ``P(target)``. The run is
+        the approved appraisal's.
+        """
+        data = self.to_dict()
+        appraisal = self.appraisal
+        run = run_columns(entropy=appraisal.entropy, n_draws=appraisal.n_draws,
+                          method=appraisal.method, bid_hash=data["bid_hash"])
+        units = {"actuals": "count", "green": "count", "amber": "count", "red": "count",
+                 "variance %": "percent", "P(target)": "probability"}
+        return [row for series, stats in data["summary"].items()
+                for statistic, value in stats.items()
+                for row in stat_rows(bid=data["bid"], scope="system", metric=series,
+                                     unit=units.get(statistic), stats={statistic: value},
+                                     run=run)]
 
     def __str__(self) -> str:
         return str(self.status())
