@@ -32,6 +32,7 @@ from bpv.cli._guards import (
     problem_line,
     reason,
 )
+from bpv.cli._output import check_output, emit
 from bpv.engine.monte_carlo import appraise
 from bpv.engine.results import Appraisal
 from bpv.errors import BidValidationError, BPVError, Problem
@@ -96,20 +97,24 @@ def _print_report(report: dict[str, Any], out: TextIO) -> None:
 
 
 def run_appraise(args: argparse.Namespace, out: TextIO) -> int:
+    misuse = check_output(args, "bpv appraise", [args.file])
+    if misuse is not None:
+        return misuse
     return with_cluster(args.scheduler, lambda client: _appraise(args, out, client))
 
 
 def _appraise(args: argparse.Namespace, out: TextIO, client: Any) -> int:
     args.executor = client
-    appraised = _load_and_appraise(args, progress=False if args.quiet or args.json else None)
+    appraised = _load_and_appraise(args, progress=_progress(args))
     if appraised is None:
         return EXIT_INVALID
     bid, result = appraised
-    if args.json:
-        out.write(result.to_json() + "\n")
-    else:
-        out.write(appraisal_text(bid, result) + "\n")
-    return EXIT_OK
+    return emit(args, out, result, text=lambda: appraisal_text(bid, result), bid=bid)
+
+
+def _progress(args: argparse.Namespace) -> bool | None:
+    """No progress bar when asked, or when a machine reads standard output."""
+    return False if args.quiet or (args.output is None and args.format != "text") else None
 
 
 def run_report(args: argparse.Namespace, out: TextIO) -> int:
@@ -220,50 +225,58 @@ def _load_and_compare(args: argparse.Namespace, where: str, *, metric: str
 
 
 def run_sensitivity(args: argparse.Namespace, out: TextIO) -> int:
+    misuse = check_output(args, "bpv sensitivity", [args.file])
+    if misuse is not None:
+        return misuse
     analysed = on_bid(args.file, lambda bid: sensitivity(
         bid, metric=args.metric, organisation=args.organisation, n_draws=args.draws,
         rng=args.seed, method=args.method, sobol_n=args.sobol or None,
         sobol_intervals=not args.no_intervals, groups=args.groups,
-        switching=not args.no_switching, progress=False if args.quiet or args.json else None))
+        switching=not args.no_switching, progress=_progress(args)))
     if analysed is None:
         return EXIT_INVALID
     _, result = analysed
-    out.write((result.to_json() if args.json else str(result)) + "\n")
-    return EXIT_OK
+    return emit(args, out, result, text=lambda: str(result))
 
 
 def run_scenarios(args: argparse.Namespace, out: TextIO) -> int:
+    misuse = check_output(args, "bpv scenarios", [args.file])
+    if misuse is not None:
+        return misuse
     run = on_bid(args.file, lambda bid: scenarios(
         bid, n_draws=args.draws, rng=args.seed, method=args.method,
-        progress=False if args.quiet or args.json else None))
+        progress=_progress(args)))
     if run is None:
         return EXIT_INVALID
     _, table = run
-    out.write((table.to_json() if args.json else str(table)) + "\n")
-    return EXIT_OK
+    return emit(args, out, table, text=lambda: str(table))
 
 
 def run_compare(args: argparse.Namespace, out: TextIO) -> int:
+    misuse = check_output(args, "bpv compare", args.files)
+    if misuse is not None:
+        return misuse
     compared = _load_and_compare(args, "bpv compare", metric=args.metric)
     if compared is None:
         return EXIT_INVALID
     _, comparison = compared
-    if args.json:
-        out.write(comparison.to_json() + "\n")
-        return EXIT_OK
+    return emit(args, out, comparison, text=lambda: _comparison_text(comparison))
+
+
+def _comparison_text(comparison: Comparison) -> str:
     first = next(iter(comparison.appraisals.values()))
-    out.write(f"{first.n_draws:,} draws ({first.method}), seed {first.entropy}\n\n")
-    out.write(str(comparison) + "\n\nCost-effectiveness frontier (expected net cost and "
-              "QALYs; ICER in GBP per QALY):\n")
+    lines = [f"{first.n_draws:,} draws ({first.method}), seed {first.entropy}", "",
+             str(comparison), "", "Cost-effectiveness frontier (expected net cost and "
+             "QALYs; ICER in GBP per QALY):"]
     for row in comparison.frontier():
         if row.status == "tied":
             icer = f"same expected cost and QALYs as {row.compared_with}: no ICER"
         else:
             icer = (f"ICER {row.icer:,.0f} vs {row.compared_with}" if row.icer is not None
                     else "")
-        out.write(f"  {row.option:<32} net cost {row.cost:>14,.0f}  QALYs {row.effect:>10.2f}"
-                  f"  {row.status:<22} {icer}\n")
-    return EXIT_OK
+        lines.append(f"  {row.option:<32} net cost {row.cost:>14,.0f}  "
+                     f"QALYs {row.effect:>10.2f}  {row.status:<22} {icer}")
+    return "\n".join(lines)
 
 
 def run_schema(args: argparse.Namespace, out: TextIO) -> int:

@@ -38,7 +38,8 @@ from bpv.engine.long_form import FRAME_COLUMNS, LongTable
 from bpv.engine.results import Appraisal
 from bpv.spec.bid import Bid
 from bpv.tables.result_sheets import result_sheets
-from bpv.tables.sheets import Sheet, appraisal_sheets, batch_sheets
+from bpv.tables.sheets import Sheet, appraisal_sheets, batch_sheets, long_sheet
+from bpv.tables.status import DeliveryStatus, status_sheets
 from bpv.tables.workbook import write_workbook
 
 __all__ = ["FILE_FORMATS", "FORMATS", "PARQUET_SCHEMA", "SUFFIXES", "csv_text", "format_of",
@@ -100,6 +101,8 @@ def sheets_of(result: LongTable, *, bid: Bid | None = None,
         return appraisal_sheets(result, bid=bid)
     if isinstance(result, Batch):
         return batch_sheets(result, bids=bids)
+    if isinstance(result, DeliveryStatus):
+        return [*status_sheets(result), long_sheet(result)]
     return result_sheets(result)
 
 

@@ -43,7 +43,7 @@ from bpv.tracking.reforecast_result import Reforecast
 from bpv.tracking.series import SeriesKey
 from bpv.tracking.status import RagRule, Status, status
 
-__all__ = ["Tracking", "track"]
+__all__ = ["SUMMARY_UNITS", "Tracking", "series_rows", "track"]
 
 
 @dataclass(frozen=True)
@@ -173,16 +173,29 @@ class Tracking(LongTable):
         appraisal = self.appraisal
         run = run_columns(entropy=appraisal.entropy, n_draws=appraisal.n_draws,
                           method=appraisal.method, bid_hash=data["bid_hash"])
-        units = {"actuals": "count", "green": "count", "amber": "count", "red": "count",
-                 "variance %": "percent", "P(target)": "probability"}
-        return [row for series, stats in data["summary"].items()
-                for statistic, value in stats.items()
-                for row in stat_rows(bid=data["bid"], scope="system", metric=series,
-                                     unit=units.get(statistic), stats={statistic: value},
-                                     run=run)]
+        return series_rows(data["bid"], data["summary"], run)
 
     def __str__(self) -> str:
         return str(self.status())
+
+
+#: The unit of each statistic of a tracking's summary (None: the series' own).
+SUMMARY_UNITS = {"actuals": "count", "green": "count", "amber": "count", "red": "count",
+                 "variance %": "percent", "P(target)": "probability"}
+
+
+def series_rows(bid: str, summary: Mapping[str, Mapping[str, Any]], run: Mapping[str, Any]
+                ) -> list[dict[str, Any]]:
+    """Return a tracking's summary by series (``Tracking.summary().to_dict()``) as long rows.
+
+    One row a statistic of a series (metric: the series' label, scope
+    ``'system'``), units by :data:`SUMMARY_UNITS`; what ``Tracking.to_frame()``
+    and a register's status snapshots give.
+    """
+    return [row for series, stats in summary.items() for statistic, value in stats.items()
+            for row in stat_rows(bid=bid, scope="system", metric=series,
+                                 unit=SUMMARY_UNITS.get(statistic), stats={statistic: value},
+                                 run=run)]
 
 
 def track(appraisal: Appraisal,

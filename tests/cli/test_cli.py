@@ -221,4 +221,9 @@ def test_the_command_line_offers_exactly_the_choices_the_library_checks():
     expected |= {("appraise", "kernel"): KERNELS, ("batch", "kernel"): KERNELS,
                  ("sensitivity", "groups"): GROUPINGS, ("track add", "kernel"): KERNELS,
                  ("portfolio", "objective"): OBJECTIVES}
+    from bpv.tables import FORMATS
+
+    expected |= {(verb, "format"): FORMATS for verb in
+                 ("appraise", "compare", "sensitivity", "scenarios", "batch", "portfolio",
+                  "track status")}
     assert offered == expected
