@@ -75,5 +75,6 @@ def tables_module(name: str) -> Any:
     try:
         return importlib.import_module(name)
     except ImportError as exc:
-        msg = f"tables need {name}, which is not installed: {TABLES_EXTRA}"
-        raise ModuleNotFoundError(msg, name=name) from exc
+        package = name.split(".", 1)[0]
+        msg = f"tables need {package}, which is not installed: {TABLES_EXTRA}"
+        raise ModuleNotFoundError(msg, name=package) from exc
