@@ -27,8 +27,8 @@ from bpv.engine.long_form import FRAME_COLUMNS, LongTable, unit_of
 from bpv.engine.results import Appraisal
 from bpv.spec.bid import Bid
 
-__all__ = ["MONEY", "PERCENT", "Sheet", "appraisal_sheets", "batch_sheets", "long_sheet",
-           "register_rows", "settings_rows", "unit_format"]
+__all__ = ["MONEY", "PERCENT", "VALUE_COLUMNS", "Sheet", "appraisal_sheets", "batch_sheets",
+           "long_sheet", "register_rows", "settings_rows", "unit_format"]
 
 #: Money: whole pounds with thousands separators, the sign before the pound.
 MONEY = "£#,##0;-£#,##0"
@@ -99,10 +99,17 @@ class Sheet:
         return out
 
 
+#: The columns of a workbook's Values sheet: the long form without the run's seed, draws
+#: and method, which are one run's in a workbook and stand in its Settings (a batch's, in
+#: its Summary too). A cell less a row makes a large batch's workbook quicker to write.
+VALUE_COLUMNS = tuple(column for column in FRAME_COLUMNS
+                      if column not in ("seed", "draws", "method"))
+
+
 def long_sheet(result: LongTable, name: str = "Values") -> Sheet:
-    """Return every number of a result in long form (:data:`FRAME_COLUMNS`), one a row."""
-    rows = [tuple(row[column] for column in FRAME_COLUMNS) for row in result.long_rows()]
-    return Sheet(name, FRAME_COLUMNS, rows, formats={"draws": "#,##0"}, unit_column="unit")
+    """Return every number of a result in long form (:data:`VALUE_COLUMNS`), one a row."""
+    rows = [tuple(row[column] for column in VALUE_COLUMNS) for row in result.long_rows()]
+    return Sheet(name, VALUE_COLUMNS, rows, unit_column="unit")
 
 
 def _stat_cells(stats: Mapping[str, Any]) -> tuple[Any, ...]:
