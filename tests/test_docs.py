@@ -25,7 +25,7 @@ _FENCE = re.compile(r"^```.*?^```", re.MULTILINE | re.DOTALL)
 #: web address (https://bpv.readthedocs.io) or of a longer name.
 _DOTTED = re.compile(r"(?<![\w./-])bpv(?:\.[A-Za-z_]\w*)+")
 #: Packages docs/design/architecture.md plans before they exist; each leaves when it lands.
-_PLANNED = ("bpv.portfolio", "bpv.tables")
+_PLANNED = ("bpv.portfolio",)
 
 
 def _anchor(heading: str) -> str:

@@ -6,10 +6,11 @@ a table is asked for, so ``import bpv`` stays light.
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-__all__ = ["TABLES_EXTRA", "records_frame"]
+__all__ = ["TABLES_EXTRA", "columns_frame", "records_frame", "tables_module"]
 
 #: What to install for tables.
 TABLES_EXTRA = "pip install 'bpv[tables]'"
@@ -40,9 +41,40 @@ def records_frame(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> 
     >>> list(frame.columns), frame["value"].tolist()
     (['metric', 'value'], [1.5])
     """
-    try:
-        import pandas as pd
-    except ModuleNotFoundError as exc:  # pragma: no cover - pandas is in the test extra
-        msg = f"tables need pandas: {TABLES_EXTRA}"
-        raise ModuleNotFoundError(msg, name="pandas") from exc
+    pd = tables_module("pandas")
     return pd.DataFrame.from_records(list(rows), columns=list(columns))
+
+
+def columns_frame(columns: Mapping[str, Any]) -> Any:
+    """Return a pandas DataFrame of ``columns`` (name to equal-length array), in order.
+
+    Examples
+    --------
+    >>> frame = columns_frame({"draw": [0, 1], "npv": [1.0, -2.0]})
+    >>> list(frame.columns), frame["npv"].tolist()
+    (['draw', 'npv'], [1.0, -2.0])
+    """
+    pd = tables_module("pandas")
+    return pd.DataFrame(dict(columns), copy=False)
+
+
+def tables_module(name: str) -> Any:
+    """Import one of the tables extra's libraries (pandas, pyarrow, openpyxl) by name.
+
+    Raises
+    ------
+    ModuleNotFoundError
+        If it is not installed; the message names it and says how to install
+        the extra, in one line.
+
+    Examples
+    --------
+    >>> tables_module("pandas").__name__
+    'pandas'
+    """
+    try:
+        return importlib.import_module(name)
+    except ImportError as exc:
+        package = name.split(".", 1)[0]
+        msg = f"tables need {package}, which is not installed: {TABLES_EXTRA}"
+        raise ModuleNotFoundError(msg, name=package) from exc

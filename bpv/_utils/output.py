@@ -14,12 +14,12 @@ from __future__ import annotations
 import os
 import secrets
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from bpv.errors import SpecError
 
-__all__ = ["output_problem", "write_whole"]
+__all__ = ["output_problem", "write_whole", "write_whole_with"]
 
 
 def output_problem(path: str | os.PathLike[str], inputs: Iterable[str | os.PathLike[str]] = ()
@@ -83,6 +83,34 @@ def write_whole(path: str | os.PathLike[str], text: str) -> None:
     OSError
         If the folder cannot be written; nothing is left behind.
     """
+    def write(temporary: Path) -> None:
+        with temporary.open("w", encoding="utf-8", newline="\n") as file:
+            file.write(text)
+
+    write_whole_with(path, write)
+
+
+def write_whole_with(path: str | os.PathLike[str], write: Callable[[Path], None]) -> None:
+    """Have ``write`` fill a new file beside ``path``, then rename it into place.
+
+    For files a library writes itself (a workbook, a Parquet file): the
+    temporary file is made first with mode "x", as :func:`write_whole`'s is,
+    and ``write`` replaces its content. If ``write`` fails, nothing is left
+    behind and the old file at ``path`` is as it was.
+
+    Raises
+    ------
+    SpecError
+        If ``path`` may not be written (:func:`output_problem`); nothing is written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> target = Path(tempfile.mkdtemp()) / "out.bin"
+    >>> write_whole_with(target, lambda temporary: temporary.write_bytes(b"PAR1"))
+    >>> target.read_bytes(), [p.name for p in target.parent.iterdir()]
+    (b'PAR1', ['out.bin'])
+    """
     problem = output_problem(path)
     if problem is not None:
         msg = f"cannot write '{os.fspath(path)}': {problem}"
@@ -90,8 +118,9 @@ def write_whole(path: str | os.PathLike[str], text: str) -> None:
     target = Path(path)
     temporary = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
     try:
-        with temporary.open("x", encoding="utf-8", newline="\n") as file:
-            file.write(text)
+        with temporary.open("x"):
+            pass
+        write(temporary)
         os.replace(temporary, target)
     except BaseException:
         temporary.unlink(missing_ok=True)

@@ -24,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bpv._utils.formatting import format_percent, json_safe
+from bpv._utils.frames import columns_frame
 from bpv._utils.validation import check_instance, check_real
 from bpv.analysis.decision import (
     FrontierRow,
@@ -36,6 +37,7 @@ from bpv.analysis.decision import (
     rank_probabilities,
 )
 from bpv.engine.budget import check_draws, check_kept, kept_bytes
+from bpv.engine.long_form import LongTable, run_columns, stat_rows, unit_of
 from bpv.engine.monte_carlo import DEFAULT_DRAWS, Kernel, Method, appraise
 from bpv.engine.results import DEFAULT_QUANTILES, Appraisal, Rendered, Summary, summarise
 from bpv.errors import BidWarning, SpecError, UnknownNameError, did_you_mean
@@ -52,7 +54,7 @@ DO_NOTHING = "do nothing"
 
 
 @dataclass(frozen=True, kw_only=True)
-class Comparison(Rendered):
+class Comparison(Rendered, LongTable):
     """Options appraised on the same draws, against a baseline.
 
     Attributes
@@ -306,6 +308,88 @@ class Comparison(Rendered):
     def to_json(self, *, indent: int | None = 2) -> str:
         """Return :meth:`to_dict` as JSON (non-finite numbers as null)."""
         return json.dumps(self.to_dict(), indent=indent)
+
+    def long_rows(self) -> list[dict[str, Any]]:
+        """Return :meth:`to_frame`'s rows, read off :meth:`to_dict`.
+
+        For each option (column ``bid``, scope ``'system'``): its metrics'
+        statistics; ``incremental_Q`` for each quantity Q (``npv``,
+        ``net_cost``, ``qalys``, ``nmb@L``): the statistics of option −
+        baseline, draw by draw; the same for each organisation (scope its
+        id; Q in ``npv``, ``cost_pv``, ``cash_releasing_pv``); and ``p_best`` (unit ``probability``) under
+        the comparison's metric and each ``nmb@L``. EVPI of each quantity
+        (statistic ``evpi``) belongs to the decision, not to a bid: its
+        ``bid`` is empty.
+
+        Examples
+        --------
+        >>> import bpv
+        >>> bids = [bpv.load(f"examples/portfolio/bids/{name}.yaml")
+        ...         for name in ("falls_prevention", "virtual_ward_expansion")]
+        >>> result = bpv.compare(bids, n_draws=1_000, rng=1)
+        >>> row = next(row for row in result.long_rows() if row["statistic"] == "p_best"
+        ...            and row["bid"] == "falls-prevention" and row["metric"] == "npv")
+        >>> row["value"] == result.probability_best()["falls-prevention"]
+        True
+        """
+        data = self.to_dict()
+        rows: list[dict[str, Any]] = []
+
+        def run(option: str | None) -> dict[str, Any]:
+            appraisal = self.appraisals.get(option or "")
+            return run_columns(entropy=data["entropy"], n_draws=data["n_draws"],
+                               method=data["method"],
+                               bid_hash=None if appraisal is None else appraisal.bid_hash)
+
+        for option, entry in data["options"].items():
+            for metric, stats in entry.get("metrics", {}).items():
+                rows += stat_rows(bid=option, scope="system", metric=metric,
+                                  unit=unit_of(metric), stats=stats, run=run(option))
+            for quantity, stats in entry.get("incremental", {}).items():
+                rows += stat_rows(bid=option, scope="system", metric=f"incremental_{quantity}",
+                                  unit=unit_of(quantity), stats=stats, run=run(option))
+            for organisation, values in entry.get("organisations", {}).items():
+                for quantity, stats in values["incremental"].items():
+                    rows += stat_rows(bid=option, scope=organisation,
+                                      metric=f"incremental_{quantity}", unit=unit_of(quantity),
+                                      stats=stats, run=run(option))
+            best = {data["metric"]: data["probability_best"]} | {
+                f"nmb@{threshold}": shares
+                for threshold, shares in data["probability_best_nmb"].items()}
+            for quantity, shares in best.items():
+                rows += stat_rows(bid=option, scope="system", metric=quantity,
+                                  unit="probability", stats={"p_best": shares[option]},
+                                  run=run(option))
+        for quantity, value in data["evpi"].items():
+            rows += stat_rows(bid=None, scope="system", metric=quantity, unit=unit_of(quantity),
+                              stats={"evpi": value}, run=run(None))
+        return rows
+
+    def draws_frame(self) -> Any:
+        """Return each option's increments over the baseline, draw by draw: a row a draw.
+
+        Columns: ``draw``, then ``OPTION.Q`` for each option other than the
+        baseline and each quantity Q of :meth:`summary` (``npv``,
+        ``net_cost``, ``qalys``, ``nmb@L``): :meth:`incremental`. Memory: 8
+        bytes × draws kept × options × (3 + thresholds). Needs pandas.
+
+        Examples
+        --------
+        >>> import bpv
+        >>> bids = [bpv.load(f"examples/portfolio/bids/{name}.yaml")
+        ...         for name in ("falls_prevention", "virtual_ward_expansion")]
+        >>> result = bpv.compare(bids, n_draws=1_000, rng=1)
+        >>> frame = result.draws_frame()
+        >>> len(frame), bool((frame["virtual-ward-expansion.npv"]
+        ...                   == result.incremental("virtual-ward-expansion")).all())
+        (1000, True)
+        """
+        columns: dict[str, Any] = {"draw": np.arange(self.n_draws_kept)}
+        for option in self.options:
+            if option != self.baseline:
+                columns |= {f"{option}.{quantity}": self.incremental(option, quantity)
+                            for quantity in ("npv", "net_cost", "qalys", *self._nmb_names())}
+        return columns_frame(columns)
 
     def __str__(self) -> str:
         best = self.probability_best()

@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from bpv._utils.formatting import format_number, format_percent, json_safe, metric_label
 from bpv._utils.validation import check_instance
 from bpv.engine.budget import check_draws, check_kept, kept_bytes
+from bpv.engine.long_form import PROBABILITY, LongTable, run_columns, stat_rows, unit_of
 from bpv.engine.monte_carlo import DEFAULT_DRAWS, Kernel, Method, appraise
 from bpv.engine.results import Appraisal, Summary
 from bpv.errors import SpecError, UnknownNameError, did_you_mean
@@ -49,7 +50,7 @@ _CONVENTION = ("change = scenario − base, draw by draw on the same draws (comm
 
 
 @dataclass(frozen=True, kw_only=True)
-class ScenarioTable:
+class ScenarioTable(LongTable):
     """The base case and each scenario, appraised on the same draws, side by side.
 
     Attributes
@@ -194,6 +195,43 @@ class ScenarioTable:
     def to_json(self, *, indent: int | None = 2) -> str:
         """Return :meth:`to_dict` as JSON (non-finite numbers as null)."""
         return json.dumps(json_safe(self.to_dict()), indent=indent)
+
+    def long_rows(self) -> list[dict[str, Any]]:
+        """Return :meth:`to_frame`'s rows, read off :meth:`to_dict`.
+
+        Each scenario is a bid of its own (its own bid hash): column ``bid``
+        is the bid's id for the base case and ``BID/SCENARIO`` for a
+        scenario. Statistics: ``mean``, ``p5``, ``p95`` and, for a scenario,
+        ``change``, ``change_sd`` and ``change_mcse`` (scenario − base, draw
+        by draw). P(NPV > 0) is metric ``npv``, unit ``probability``,
+        statistic ``p_above_zero`` (its change: ``p_above_zero_change`` …).
+
+        Examples
+        --------
+        >>> import bpv
+        >>> table = bpv.scenarios(bpv.load("examples/bids/pathology_network.yaml"),
+        ...                       n_draws=1_000, rng=1)
+        >>> row = next(row for row in table.long_rows() if row["metric"] == "npv"
+        ...            and row["statistic"] == "change" and row["bid"].endswith("/lims_late"))
+        >>> row["value"] == table.rows["lims_late"]["npv"]["change"]
+        True
+        """
+        data = self.to_dict()
+        rows: list[dict[str, Any]] = []
+        for name, scenario in data["scenarios"].items():
+            bid = data["bid"] if name == BASE else f"{data['bid']}/{name}"
+            run = run_columns(entropy=data["entropy"], n_draws=data["n_draws"],
+                              method=data["method"], bid_hash=self.appraisals[name].bid_hash)
+            for metric, stats in scenario["metrics"].items():
+                if metric.startswith("P("):
+                    rows += stat_rows(bid=bid, scope="system", metric=metric[2:].split(" ")[0],
+                                      unit="probability", run=run, stats={
+                                          PROBABILITY + ("" if key == "mean" else f"_{key}"):
+                                          value for key, value in stats.items()})
+                else:
+                    rows += stat_rows(bid=bid, scope="system", metric=metric,
+                                      unit=unit_of(metric), stats=stats, run=run)
+        return rows
 
 
 def scenarios(

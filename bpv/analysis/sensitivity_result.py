@@ -24,6 +24,7 @@ from bpv._utils.formatting import (
 )
 from bpv.analysis.one_way import SwitchingValue, TornadoBar
 from bpv.analysis.sobol import SobolIndex
+from bpv.engine.long_form import PROBABILITY, LongTable, run_columns, stat_rows, unit_of
 from bpv.engine.results import Rendered, Summary
 from bpv.errors import UnknownNameError, did_you_mean
 
@@ -90,7 +91,7 @@ class GroupValue:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Sensitivity(Rendered):
+class Sensitivity(Rendered, LongTable):
     """The sensitivity of one metric of one bid.
 
     Attributes
@@ -217,6 +218,67 @@ class Sensitivity(Rendered):
     def to_json(self, *, indent: int | None = 2) -> str:
         """Return :meth:`to_dict` as JSON text."""
         return json.dumps(self.to_dict(), indent=indent)
+
+    def long_rows(self) -> list[dict[str, Any]]:
+        """Return :meth:`to_frame`'s rows, read off :meth:`to_dict`.
+
+        Scope: the organisation analysed, or ``'system'``. The metric's own
+        rows (metric: the metric analysed): ``mean``, ``p_above_zero``,
+        ``centre`` and ``evpi``. Each input's rows (metric: the input's
+        name): ``low`` and ``high`` (its 10th and 90th percentiles, in its own
+        unit), ``at_low``, ``at_high`` and ``swing`` (the metric there, in the
+        metric's unit), ``spearman`` and ``prcc`` (unit ``correlation``),
+        ``evppi``, ``variance_share``, ``sobol_first`` and ``sobol_total``
+        (unit ``share``) and ``switching_value`` (in the input's unit). Each
+        group's rows (metric: the group's name): ``evppi``, ``variance_share``.
+        A number not computed (Sobol' indices with ``sobol_n=None``) has no row.
+
+        Examples
+        --------
+        >>> import bpv
+        >>> bid = bpv.load("examples/bids/frailty_virtual_ward.yaml")
+        >>> result = bpv.sensitivity(bid, n_draws=2_000, rng=1, sobol_n=None, switching=False)
+        >>> row = next(row for row in result.long_rows()
+        ...            if row["metric"] == "ward_cost" and row["statistic"] == "swing")
+        >>> row["value"] == result.input("ward_cost").tornado.swing, row["unit"]
+        (True, 'GBP')
+        """
+        data = self.to_dict()
+        provenance = data["provenance"]
+        run = run_columns(entropy=provenance.get("entropy"),
+                          n_draws=provenance.get("n_draws", data["n_draws"]),
+                          method=provenance.get("method"), bid_hash=provenance.get("bid_hash"))
+        scope = data["organisation"] or "system"
+        unit = unit_of(data["metric"])
+        units = {"low": None, "high": None, "at_low": unit, "at_high": unit, "swing": unit,
+                 "spearman": "correlation", "prcc": "correlation", "evppi": unit,
+                 "variance_share": "share", "sobol_first": "share", "sobol_total": "share",
+                 "switching_value": None}
+
+        def rows(metric: str, stats: dict[str, Any]) -> list[dict[str, Any]]:
+            return [row for statistic, value in stats.items() if value is not None
+                    for row in stat_rows(bid=data["bid"], scope=scope, metric=metric,
+                                         unit=units.get(statistic, unit),
+                                         stats={statistic: value}, run=run)]
+
+        out = rows(data["metric"], {"mean": data["mean"], "centre": data["centre"],
+                                    "evpi": data["evpi"]})
+        out += stat_rows(bid=data["bid"], scope=scope, metric=data["metric"],
+                         unit="probability", stats={PROBABILITY: data["probability_positive"]},
+                         run=run)
+        for name, entry in data["inputs"].items():
+            sobol = entry["sobol"] or {}
+            switching = entry["switching_value"] or {}
+            out += rows(name, {**entry["tornado"], "spearman": entry["spearman"],
+                               "prcc": entry["prcc"], "evppi": entry["evppi"],
+                               "variance_share": entry["variance_share"],
+                               "sobol_first": sobol.get("first"),
+                               "sobol_total": sobol.get("total"),
+                               "switching_value": switching.get("value")})
+        for name, group in data["groups"].items():
+            out += rows(name, {"evppi": group["evppi"],
+                               "variance_share": group["variance_share"]})
+        return out
 
     def __str__(self) -> str:
         return sensitivity_text(self)

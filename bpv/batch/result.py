@@ -18,7 +18,7 @@ from typing import Any
 
 from bpv._utils.formatting import format_number, json_safe
 from bpv._utils.frames import records_frame
-from bpv.engine.long_form import FRAME_COLUMNS, appraisal_rows
+from bpv.engine.long_form import FRAME_COLUMNS, LongTable, appraisal_rows
 from bpv.engine.results import Appraisal, Summary
 
 __all__ = ["PROBLEM_COLUMNS", "SUMMARY_COLUMNS", "Batch", "BatchProblem", "BatchSummary"]
@@ -116,7 +116,7 @@ def _percent(value: float | None) -> str:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Batch:
+class Batch(LongTable):
     """The result of appraising many bids on one seed (:func:`bpv.appraise_many`).
 
     Attributes
@@ -187,6 +187,10 @@ class Batch:
     def rows(self) -> list[dict[str, Any]]:
         """Return the long-form rows of every bid (columns: ``FRAME_COLUMNS``)."""
         return [row for record in self.records.values() for row in appraisal_rows(record)]
+
+    def long_rows(self) -> list[dict[str, Any]]:
+        """Return :meth:`to_frame`'s rows: :meth:`rows`."""
+        return self.rows()
 
     def to_frame(self) -> Any:
         """Return every bid's results as one long pandas DataFrame: one number a row.

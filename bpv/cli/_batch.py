@@ -1,10 +1,13 @@
 """``bpv batch``: appraise a folder of bids on one seed; and connecting to a Dask cluster.
 
 ``bpv batch`` is :func:`bpv.appraise_many` on the command line: a text table
-by default, ``--json`` for one JSON document, ``-o FILE.csv`` for the summary
+by default, ``--json`` for one JSON document, ``--format csv`` for the summary
 (one row a bid, columns :data:`~bpv.batch.result.SUMMARY_COLUMNS`; with
 ``--long``, the long form, columns
-:data:`~bpv.engine.long_form.FRAME_COLUMNS`) or ``-o FILE.json``. An invalid
+:data:`~bpv.engine.long_form.FRAME_COLUMNS`), ``-o FILE`` to write any of
+them or an Excel workbook (``-o results.xlsx``: a row a bid, the problems, …)
+or Parquet (the long form) — :mod:`bpv.cli._output`. With ``-o``, the table
+is printed too. An invalid
 bid is skipped and its problems are listed on standard error; the exit code
 is then still 0, unless ``--strict``. ``--scheduler`` (here and in ``bpv
 appraise``) runs the work on an existing Dask cluster.
@@ -13,32 +16,28 @@ appraise``) runs the work on an existing Dask cluster.
 from __future__ import annotations
 
 import argparse
-import csv
-import io
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from bpv._utils.output import output_problem, write_whole
 from bpv.batch.result import Batch
 from bpv.batch.run import appraise_many
-from bpv.cli._guards import EXIT_INVALID, EXIT_OK, EXIT_USAGE, guarded
+from bpv.cli._guards import EXIT_INVALID, EXIT_USAGE, guarded
+from bpv.cli._output import add_output_arguments, check_output, emit
 from bpv.cli._run_flags import add_run_arguments, run_options
-from bpv.engine.long_form import FRAME_COLUMNS
 from bpv.errors import BidValidationError, BPVError
+from bpv.io import load
+from bpv.spec.bid import Bid
 
-__all__ = ["OUTPUT_SUFFIXES", "add_batch", "add_scheduler_argument", "run_batch",
+__all__ = ["add_batch", "add_scheduler_argument", "run_batch",
            "with_cluster"]
-
-#: What ``bpv batch -o`` writes, by the file's suffix.
-OUTPUT_SUFFIXES = (".csv", ".json")
 
 #: Seconds to wait for a Dask scheduler before giving up.
 CONNECT_TIMEOUT = 10
 
 
-def add_batch(commands: Any, output_file: Callable[[str], Path]) -> None:
+def add_batch(commands: Any) -> None:
     """Add the ``batch`` verb, with the run flags every appraising verb shares."""
     batch = commands.add_parser(
         "batch", help="appraise every bid of a folder on one seed and tabulate them",
@@ -53,14 +52,14 @@ def add_batch(commands: Any, output_file: Callable[[str], Path]) -> None:
     add_run_arguments(batch)
     batch.add_argument("--strict", action="store_true",
                        help="fail (exit 1, nothing appraised) if any input is not a valid bid")
-    batch.add_argument("--json", action="store_true", help="print one JSON document")
-    batch.add_argument("-o", "--output", type=output_file, metavar="FILE",
-                       help="write the results: .csv (one row a bid: bid, title, mean_npv, "
-                       "mcse_npv, p5_npv, p95_npv, p_npv_positive, mean_qalys, mean_cost_pv, "
-                       "mean_benefit_pv, mean_nmb, p_nmb_positive, mean_roi, draws, method, "
-                       "seed, bid_hash, source) or .json (every result)")
+    add_output_arguments(batch, csv="csv: one row a bid (bid, title, mean_npv, mcse_npv, "
+                         "p5_npv, p95_npv, p_npv_positive, mean_qalys, mean_cost_pv, "
+                         "mean_benefit_pv, mean_nmb, p_nmb_positive, mean_roi, draws, method, "
+                         "seed, bid_hash, source); xlsx: a sheet a bid summary, the problems, "
+                         "organisations, metric nodes by year, hypotheses registers, settings "
+                         "and the long form")
     batch.add_argument("--long", action="store_true",
-                       help="with -o FILE.csv, the long form instead: one number a row (bid, "
+                       help="with --format csv, the long form instead: one number a row (bid, "
                        "scope, metric, unit, statistic, value, seed, draws, method, bid_hash)")
     add_scheduler_argument(batch)
     batch.set_defaults(command=run_batch)
@@ -75,19 +74,11 @@ def add_scheduler_argument(parser: argparse.ArgumentParser) -> None:
 
 def run_batch(args: argparse.Namespace, out: TextIO) -> int:
     """Run ``bpv batch``."""
-    if args.output is not None:
-        suffix = args.output.suffix.lower()
-        if suffix not in OUTPUT_SUFFIXES or (args.long and suffix != ".csv"):
-            wanted = ".csv" if args.long else " or ".join(OUTPUT_SUFFIXES)
-            print(f"bpv batch: -o {args.output}: give a file name ending in {wanted}",
-                  file=sys.stderr)
-            return EXIT_USAGE
-        problem = output_problem(args.output, inputs=[p for p in args.paths if p.is_file()])
-        if problem is not None:
-            print(f"bpv: cannot write {args.output}: {problem}", file=sys.stderr)
-            return EXIT_INVALID
-    elif args.long:
-        print("bpv batch: --long is for -o FILE.csv", file=sys.stderr)
+    misuse = check_output(args, "bpv batch", args.paths)
+    if misuse is not None:
+        return misuse
+    if args.long and args.format != "csv":
+        print("bpv batch: --long is for --format csv (or -o FILE.csv)", file=sys.stderr)
         return EXIT_USAGE
     return with_cluster(args.scheduler, lambda client: _batch(args, out, client))
 
@@ -114,41 +105,30 @@ def _batch(args: argparse.Namespace, out: TextIO, client: Any) -> int:
     if not batch.records:
         print("bpv batch: no valid bid to appraise", file=sys.stderr)
         return EXIT_INVALID
-    if args.json:
-        out.write(batch.to_json() + "\n")
-    else:
+    if args.output is not None:  # the table is printed too, then the file written
         out.write(_text(batch) + "\n")
-    if args.output is not None:
-        try:
-            write_whole(args.output, _file_text(batch, args.output, long=args.long))
-        except OSError as exc:
-            print(f"bpv: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
-            return EXIT_INVALID
-        if not args.json:
-            out.write(f"{args.output}\n")
-    return EXIT_OK
+    bids = {bid_id: bid for bid_id, source in batch.sources.items()
+            if (bid := _bid_of(source)) is not None} if args.format == "xlsx" else None
+    return emit(args, out, batch, text=lambda: _text(batch), bids=bids, long=args.long)
+
+
+def _bid_of(source: str) -> Bid | None:
+    """Read a batch's bid again from its file, for the workbook's hypotheses register."""
+    try:
+        return load(source) if Path(source).is_file() else None
+    except (BPVError, OSError, UnicodeDecodeError):
+        return None
 
 
 def _settings(args: argparse.Namespace, client: Any) -> dict[str, Any]:
-    return {**run_options(args, quiet=args.json), "executor": client}
+    quiet = args.output is None and args.format != "text"
+    return {**run_options(args, quiet=quiet), "executor": client}
 
 
 def _text(batch: Batch) -> str:
     skipped = f"; {len(batch.problems)} problem(s) on standard error" if batch.problems else ""
     return (f"{len(batch.records)} bids, {batch.n_draws:,} draws each ({batch.method}), "
             f"seed {batch.entropy}; GBP present values{skipped}\n{batch.summary()}")
-
-
-def _file_text(batch: Batch, path: Path, *, long: bool) -> str:
-    if path.suffix.lower() == ".json":
-        return batch.to_json() + "\n"
-    if not long:
-        return batch.summary().to_csv()
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=FRAME_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(batch.rows())
-    return buffer.getvalue()
 
 
 def with_cluster(address: str | None, job: Callable[[Any], int]) -> int:

@@ -32,6 +32,7 @@ from bpv.cli._guards import (
     problem_line,
     reason,
 )
+from bpv.cli._output import check_output, emit
 from bpv.cli._portfolio import constraints_file
 from bpv.cli._run_flags import run_options
 from bpv.engine.monte_carlo import appraise
@@ -100,20 +101,30 @@ def _print_report(report: dict[str, Any], out: TextIO) -> None:
 
 
 def run_appraise(args: argparse.Namespace, out: TextIO) -> int:
+    misuse = check_output(args, "bpv appraise", [args.file])
+    if misuse is not None:
+        return misuse
     return with_cluster(args.scheduler, lambda client: _appraise(args, out, client))
 
 
 def _appraise(args: argparse.Namespace, out: TextIO, client: Any) -> int:
     args.executor = client
-    appraised = _load_and_appraise(args, progress=False if args.quiet or args.json else None)
+    appraised = _load_and_appraise(args, progress=_progress(args))
     if appraised is None:
         return EXIT_INVALID
     bid, result = appraised
-    if args.json:
-        out.write(result.to_json() + "\n")
-    else:
-        out.write(appraisal_text(bid, result) + "\n")
-    return EXIT_OK
+    return emit(args, out, result, text=lambda: appraisal_text(bid, result), bid=bid)
+
+
+def _for_machines(args: argparse.Namespace) -> bool:
+    """Whether a machine reads standard output (JSON or a table on it): then no progress bar."""
+    return getattr(args, "output", None) is None and getattr(args, "format", "text") != "text"
+
+
+def _progress(args: argparse.Namespace) -> bool | None:
+    """No progress bar when asked, or when a machine reads standard output."""
+    progress: bool | None = run_options(args, quiet=_for_machines(args))["progress"]
+    return progress
 
 
 def run_report(args: argparse.Namespace, out: TextIO) -> int:
@@ -257,53 +268,62 @@ def _load_and_compare(args: argparse.Namespace, where: str, *, metric: str
         return None
     comparison = guarded(where, lambda: compare(
         bids, baseline=args.baseline, thresholds=args.threshold or DEFAULT_THRESHOLDS,
-        metric=metric, **run_options(args, quiet=getattr(args, "json", False))),
+        metric=metric, **run_options(args, quiet=_for_machines(args))),
         errors=(BPVError,))
     return None if comparison is None else (bids, comparison)
 
 
 def run_sensitivity(args: argparse.Namespace, out: TextIO) -> int:
+    misuse = check_output(args, "bpv sensitivity", [args.file])
+    if misuse is not None:
+        return misuse
     analysed = on_bid(args.file, lambda bid: sensitivity(
         bid, metric=args.metric, organisation=args.organisation, sobol_n=args.sobol or None,
         sobol_intervals=not args.no_intervals, groups=args.groups,
-        switching=not args.no_switching, **run_options(args, quiet=args.json)))
+        switching=not args.no_switching, **run_options(args, quiet=_for_machines(args))))
     if analysed is None:
         return EXIT_INVALID
     _, result = analysed
-    out.write((result.to_json() if args.json else str(result)) + "\n")
-    return EXIT_OK
+    return emit(args, out, result, text=lambda: str(result))
 
 
 def run_scenarios(args: argparse.Namespace, out: TextIO) -> int:
-    run = on_bid(args.file, lambda bid: scenarios(bid, **run_options(args, quiet=args.json)))
+    misuse = check_output(args, "bpv scenarios", [args.file])
+    if misuse is not None:
+        return misuse
+    run = on_bid(args.file, lambda bid: scenarios(
+        bid, **run_options(args, quiet=_for_machines(args))))
     if run is None:
         return EXIT_INVALID
     _, table = run
-    out.write((table.to_json() if args.json else str(table)) + "\n")
-    return EXIT_OK
+    return emit(args, out, table, text=lambda: str(table))
 
 
 def run_compare(args: argparse.Namespace, out: TextIO) -> int:
+    misuse = check_output(args, "bpv compare", args.files)
+    if misuse is not None:
+        return misuse
     compared = _load_and_compare(args, "bpv compare", metric=args.metric)
     if compared is None:
         return EXIT_INVALID
     _, comparison = compared
-    if args.json:
-        out.write(comparison.to_json() + "\n")
-        return EXIT_OK
+    return emit(args, out, comparison, text=lambda: _comparison_text(comparison))
+
+
+def _comparison_text(comparison: Comparison) -> str:
     first = next(iter(comparison.appraisals.values()))
-    out.write(f"{first.n_draws:,} draws ({first.method}), seed {first.entropy}\n\n")
-    out.write(str(comparison) + "\n\nCost-effectiveness frontier (expected net cost and "
-              "QALYs; ICER in GBP per QALY):\n")
+    lines = [f"{first.n_draws:,} draws ({first.method}), seed {first.entropy}", "",
+             str(comparison), "", "Cost-effectiveness frontier (expected net cost and "
+             "QALYs; ICER in GBP per QALY):"]
     for row in comparison.frontier():
         if row.status == "tied":
             icer = f"same expected cost and QALYs as {row.compared_with}: no ICER"
         else:
             icer = (f"ICER {row.icer:,.0f} vs {row.compared_with}" if row.icer is not None
                     else "")
-        out.write(f"  {row.option:<32} net cost {row.cost:>14,.0f}  QALYs {row.effect:>10.2f}"
-                  f"  {row.status:<22} {icer}\n")
-    return EXIT_OK
+        lines.append(f"  {row.option:<32} net cost {row.cost:>14,.0f}  "
+                     f"QALYs {row.effect:>10.2f}  {row.status:<22} {icer}")
+    return "\n".join(lines)
 
 
 def run_schema(args: argparse.Namespace, out: TextIO) -> int:

@@ -23,6 +23,7 @@ from bpv.cli._commands import (
     run_sensitivity,
     run_validate,
 )
+from bpv.cli._output import add_output_arguments
 from bpv.cli._portfolio import add_portfolio
 from bpv.cli._run_flags import add_run_arguments
 from bpv.cli._track import add_track
@@ -52,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     for add_verb in (_add_validate, _add_appraise, _add_report, _add_compare,
                      _add_sensitivity, _add_scenarios, add_portfolio, _add_schema, add_track):
         add_verb(commands)
-    add_batch(commands, _output_file)
+    add_batch(commands)
     return parser
 
 
@@ -77,7 +78,7 @@ def _add_appraise(commands: Verbs) -> None:
         "net monetary benefit for the system and each organisation, with their uncertainty.",
     )
     _add_appraisal_arguments(appraise, subsample=True)
-    appraise.add_argument("--json", action="store_true", help="print one JSON document")
+    add_output_arguments(appraise)
     add_scheduler_argument(appraise)
     appraise.set_defaults(command=run_appraise)
 
@@ -142,7 +143,7 @@ def _add_compare(commands: Verbs) -> None:
                          help="what 'best' means for P(best) and EVPI (default npv; any "
                          "metric, or nmb@L for net monetary benefit at L per QALY)")
     add_run_arguments(compare)
-    compare.add_argument("--json", action="store_true", help="print one JSON document")
+    add_output_arguments(compare)
     compare.set_defaults(command=run_compare)
 
 
@@ -173,7 +174,7 @@ def _add_sensitivity(commands: Verbs) -> None:
                              "(default link)")
     sensitivity.add_argument("--no-switching", action="store_true",
                              help="skip the search for switching values")
-    sensitivity.add_argument("--json", action="store_true", help="print one JSON document")
+    add_output_arguments(sensitivity)
     sensitivity.set_defaults(command=run_sensitivity)
 
 
@@ -187,7 +188,7 @@ def _add_scenarios(commands: Verbs) -> None:
         "Carlo standard error of that paired difference.",
     )
     _add_appraisal_arguments(scenarios)
-    scenarios.add_argument("--json", action="store_true", help="print one JSON document")
+    add_output_arguments(scenarios)
     scenarios.set_defaults(command=run_scenarios)
 
 

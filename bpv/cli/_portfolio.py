@@ -2,23 +2,22 @@
 
 The verb's flags and what it does, kept beside each other: it loads every
 bid and the constraints file (every problem printed, located), calls
-:func:`bpv.portfolio`, and prints the text summary or JSON, or writes it to
-``-o FILE`` whole. An infeasible set of constraints is one line naming the
-constraints in conflict, and exit 1.
+:func:`bpv.portfolio`, and prints the text summary, JSON or CSV, or writes it
+(or an Excel workbook, or Parquet) to ``-o FILE`` whole (:mod:`bpv.cli._output`).
+An infeasible set of constraints is one line naming the constraints in
+conflict, and exit 1.
 """
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO, TypeAlias
 
-from bpv._utils.output import output_problem, write_whole
-from bpv.cli._guards import EXIT_INVALID, EXIT_OK, guarded, load_bid, load_file, reason
+from bpv.cli._guards import EXIT_INVALID, guarded, load_bid, load_file
+from bpv.cli._output import add_output_arguments, check_output, emit
 from bpv.cli._run_flags import add_run_arguments, run_options
 from bpv.cli._types import non_negative_int
-from bpv.errors import BPVError
 from bpv.io import load_constraints
 from bpv.programme.selection import OBJECTIVES, portfolio
 from bpv.spec.portfolio import PortfolioConstraints
@@ -58,19 +57,18 @@ def add_portfolio(commands: Verbs) -> None:
     verb.add_argument("--budget-step", type=float, default=0.05, metavar="SHARE",
                       help="Δ for the value of more budget, as a share of each budget "
                       "(default 0.05)")
-    verb.add_argument("--json", action="store_true", help="print one JSON document")
-    verb.add_argument("-o", "--output", type=Path, metavar="FILE",
-                      help="write to this file instead (replaced whole)")
+    add_output_arguments(verb, csv="csv: one number a row (bid, scope, metric, unit, "
+                         "statistic, value, …): each bid chosen or not, its expected value and "
+                         "bootstrap share, every constraint's bound, value and slack")
     verb.set_defaults(command=run_portfolio)
 
 
 def run_portfolio(args: argparse.Namespace, out: TextIO) -> int:
     """Run ``bpv portfolio``; return the exit code."""
-    if args.output is not None:
-        problem = output_problem(args.output, [*args.files, *filter(None, [args.constraints])])
-        if problem is not None:
-            print(f"bpv: cannot write {args.output}: {problem}", file=sys.stderr)
-            return EXIT_INVALID
+    misuse = check_output(args, "bpv portfolio",
+                          [*args.files, *filter(None, [args.constraints])])
+    if misuse is not None:
+        return misuse
     loaded = [load_bid(path) for path in args.files]
     constraints = constraints_file(args.constraints)
     bids = [bid for bid in loaded if bid is not None]
@@ -82,17 +80,7 @@ def run_portfolio(args: argparse.Namespace, out: TextIO) -> int:
         budget_step=args.budget_step, **run_options(args, quiet=args.json)))
     if chosen is None:
         return EXIT_INVALID
-    text = chosen.to_json() if args.json else str(chosen)
-    if args.output is None:
-        out.write(text + "\n")
-        return EXIT_OK
-    try:
-        write_whole(args.output, text + "\n")
-    except (OSError, BPVError) as exc:
-        print(f"bpv: cannot write {args.output}: {reason(exc)}", file=sys.stderr)
-        return EXIT_INVALID
-    print(f"wrote {args.output}", file=sys.stderr)
-    return EXIT_OK
+    return emit(args, out, chosen, text=lambda: str(chosen))
 
 
 def constraints_file(path: Path | None) -> PortfolioConstraints | None:

@@ -25,11 +25,13 @@ from bpv._utils.files import read_regular_file
 from bpv._utils.formatting import text_table
 from bpv._utils.output import output_problem
 from bpv.cli._guards import EXIT_INVALID, EXIT_OK, guarded, load_bid, reason
+from bpv.cli._output import add_output_arguments, check_output, emit
 from bpv.cli._run_flags import add_run_arguments
 from bpv.engine.monte_carlo import appraise
 from bpv.errors import BPVError
 from bpv.io import loads
 from bpv.reporting.html_tracking import report_tracking
+from bpv.tables.status import DeliveryStatus
 from bpv.tracking.actuals import MAX_ACTUALS_BYTES, as_at_date, read_actuals
 
 __all__ = ["add_track"]
@@ -96,7 +98,9 @@ def add_track(commands: Verbs) -> None:
     status.add_argument("bid", metavar="BID", nargs="?", help="one bid's status in full")
     status.add_argument("--as-at", metavar="DATE",
                         help="as the register stood then (a date means the end of that day)")
-    status.add_argument("--json", action="store_true", help="print one JSON document")
+    add_output_arguments(status, csv="csv: one number a row (bid, scope, metric, unit, "
+                         "statistic, value, …): each bid's summary by series, RAG counts and "
+                         "re-forecast metrics before and after")
     report = _verb(verbs, "report", _run_report,
                    "write a bid's delivery report (HTML): plan fans with actuals, RAG table, "
                    "re-forecast, hypotheses prior against posterior")
@@ -299,30 +303,31 @@ def _run_actuals(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _run_status(args: argparse.Namespace, out: TextIO) -> int:
+    misuse = check_output(args, "bpv track status")
+    if misuse is not None:
+        return misuse
     with _register(args) as register:
         found = register.status(args.bid, as_at=args.as_at)
-        if args.json:
-            json.dump({"register": register.name, "as_at": args.as_at, "bids": found}, out,
-                      indent=2)
-            out.write("\n")
-            return EXIT_OK
-        if args.bid is not None:
-            if not found:
-                out.write(f"{args.bid}: no status recorded yet (bpv track actuals FILE)\n")
-                return EXIT_OK
-            payload = found[0]
-            out.write(payload["text"] + "\n")
-            if "reforecast" in payload:
-                out.write("\n" + payload["reforecast"]["text"] + "\n")
-            return EXIT_OK
+        table = DeliveryStatus(register.name, args.as_at, tuple(found))
+        return emit(args, out, table, text=lambda: _status_text(register.name, args, found))
+
+
+def _status_text(name: str, args: argparse.Namespace, found: list[dict[str, Any]]) -> str:
+    """Return ``bpv track status``'s text: one bid's table in full, or a row a bid."""
+    if args.bid is not None:
         if not found:
-            out.write(f"{register.name}: no status recorded yet\n")
-            return EXIT_OK
-        rows = [_status_row(payload) for payload in found]
-        out.write("\n".join(text_table(
-            ["bid", "as at", "green", "amber", "red", "NPV (plan)", "NPV (re-forecast)",
-             "P(NPV>0) now", "failing"], rows)) + "\n")
-    return EXIT_OK
+            return f"{args.bid}: no status recorded yet (bpv track actuals FILE)"
+        payload = found[0]
+        text = str(payload["text"])
+        if "reforecast" in payload:
+            text += "\n\n" + payload["reforecast"]["text"]
+        return text
+    if not found:
+        return f"{name}: no status recorded yet"
+    rows = [_status_row(payload) for payload in found]
+    return "\n".join(text_table(
+        ["bid", "as at", "green", "amber", "red", "NPV (plan)", "NPV (re-forecast)",
+         "P(NPV>0) now", "failing"], rows))
 
 
 def _status_row(payload: dict[str, Any]) -> list[str]:

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bpv._utils.formatting import format_percent, json_safe, text_table
+from bpv.engine.long_form import LongTable, run_columns, stat_rows
 from bpv.engine.results import Summary
 from bpv.programme.problem import cvar
 
@@ -82,7 +83,7 @@ class ShadowValue:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Portfolio:
+class Portfolio(LongTable):
     """The set of bids chosen to maximise expected system value within the constraints.
 
     Attributes
@@ -202,6 +203,46 @@ class Portfolio:
     def to_json(self, *, indent: int | None = 2) -> str:
         """Return :meth:`to_dict` as JSON (non-finite numbers as null)."""
         return json.dumps(self.to_dict(), indent=indent)
+
+    def long_rows(self) -> list[dict[str, Any]]:
+        """Return :meth:`to_frame`'s rows, read off :meth:`to_dict` (scope ``'system'``).
+
+        Each bid (metric: the objective): ``chosen`` (1 or 0),
+        ``expected_value`` (GBP) and ``bootstrap_share``. The chosen set's
+        (``bid`` empty): ``expected_value`` and ``mcse`` of the objective,
+        ``cvar`` and ``probability_of_loss`` of its NPV; each constraint's
+        ``bound``, ``value`` and ``slack`` (metric: its name, unit: its
+        own); each budget's ``value_per_pound`` (metric: the budget). The
+        portfolio keeps no bid hashes: ``bid_hash`` is empty.
+        """
+        data = self.to_dict()
+        provenance = data["provenance"]
+        run = run_columns(entropy=provenance["entropy"], n_draws=provenance["n_draws"],
+                          method=provenance["method"], bid_hash=None)
+        objective = data["objective"]
+        rows: list[dict[str, Any]] = []
+        for bid, entry in data["bids"].items():
+            rows += stat_rows(bid=bid, scope="system", metric=objective, unit=None,
+                              stats={"chosen": entry["chosen"]}, run=run)
+            rows += stat_rows(bid=bid, scope="system", metric=objective, unit="GBP",
+                              stats={"expected_value": entry["expected_value"]}, run=run)
+            rows += stat_rows(bid=bid, scope="system", metric=objective, unit="share",
+                              stats={"bootstrap_share": entry["bootstrap_share"]}, run=run)
+        rows += stat_rows(bid=None, scope="system", metric=objective, unit="GBP", run=run,
+                          stats={"expected_value": data["expected_value"],
+                                 "mcse": data["mcse"]})
+        rows += stat_rows(bid=None, scope="system", metric="npv", unit="GBP", run=run,
+                          stats={"cvar": data["risk"]["cvar"]})
+        rows += stat_rows(bid=None, scope="system", metric="npv", unit="probability", run=run,
+                          stats={"probability_of_loss": data["risk"]["probability_of_loss"]})
+        for name, entry in data["constraints"].items():
+            rows += stat_rows(bid=None, scope="system", metric=name, unit=entry.get("unit"),
+                              run=run, stats={key: entry[key] for key in
+                                              ("bound", "value", "slack")})
+        for point in data["shadow_values"]:
+            rows += stat_rows(bid=None, scope="system", metric=point["budget"], unit="ratio",
+                              run=run, stats={"value_per_pound": point["value_per_pound"]})
+        return rows
 
     def __str__(self) -> str:
         lines = [f"Portfolio: {len(self.chosen)} of {len(self.bids)} bids chosen, maximising "

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bpv._utils.formatting import json_safe
+from bpv.engine.long_form import LongTable, run_columns, stat_rows, unit_of
 from bpv.engine.results import Summary
 
 __all__ = ["FAILING_SHIFT", "HypothesisUpdate", "Reforecast"]
@@ -74,7 +75,7 @@ class HypothesisUpdate:
 
 
 @dataclass(frozen=True)
-class Reforecast:
+class Reforecast(LongTable):
     """A bid's forecast updated with its actuals.
 
     Attributes
@@ -161,6 +162,39 @@ class Reforecast:
     def to_json(self, *, indent: int | None = 2) -> str:
         """Return :meth:`to_dict` as JSON (non-finite numbers as null)."""
         return json.dumps(self.to_dict(), indent=indent)
+
+    def long_rows(self) -> list[dict[str, Any]]:
+        """Return :meth:`to_frame`'s rows, read off :meth:`to_dict`.
+
+        Each metric of each scope: ``prior_mean``, ``posterior_mean``,
+        ``prior_p5`` … (``prior_`` or ``posterior_`` and the statistic). Each
+        probability (metric: its label, such as ``P(npv > 0)``; unit
+        ``probability``): ``prior`` and ``posterior``. Each hypothesis
+        (metric: its name): ``prior_mean``, ``prior_low``, ``prior_high``,
+        the same for the posterior, and ``shift`` (in prior sds). The run is
+        the re-forecast's: its seed, the appraisal's draws, the method
+        (``reweight`` or ``smc``) and the bid's hash.
+        """
+        data = self.to_dict()
+        run = run_columns(entropy=data["entropy"], n_draws=data["n_draws"],
+                          method=data["method"], bid_hash=data["provenance"].get("bid_hash"))
+        rows: list[dict[str, Any]] = []
+        for scope, metrics in data["metrics"].items():
+            for metric, phases in metrics.items():
+                rows += stat_rows(bid=data["bid"], scope=scope, metric=metric,
+                                  unit=unit_of(metric), run=run,
+                                  stats={f"{phase}_{statistic}": value
+                                         for phase, stats in phases.items()
+                                         for statistic, value in stats.items()})
+        for label, phases in data["probabilities"].items():
+            rows += stat_rows(bid=data["bid"], scope="system", metric=label,
+                              unit="probability", stats=phases, run=run)
+        for update in data["hypotheses"]:
+            rows += stat_rows(bid=data["bid"], scope="system", metric=update["name"], unit=None,
+                              run=run, stats={key: update[key] for key in (
+                                  "prior_mean", "prior_low", "prior_high", "posterior_mean",
+                                  "posterior_low", "posterior_high", "shift")})
+        return rows
 
     def __repr__(self) -> str:
         return (f"<Reforecast {self.bid_id!r}: {self.method}, ESS {self.ess:,.0f} of "

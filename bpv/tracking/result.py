@@ -31,6 +31,7 @@ from typing import Any
 from bpv._utils.formatting import json_safe
 from bpv._utils.validation import check_instance
 from bpv.engine.identity import bid_hash
+from bpv.engine.long_form import LongTable, run_columns, stat_rows
 from bpv.engine.results import Appraisal, Summary
 from bpv.errors import SpecError
 from bpv.sampling.streams import Seed
@@ -42,11 +43,11 @@ from bpv.tracking.reforecast_result import Reforecast
 from bpv.tracking.series import SeriesKey
 from bpv.tracking.status import RagRule, Status, status
 
-__all__ = ["Tracking", "track"]
+__all__ = ["SUMMARY_UNITS", "Tracking", "series_rows", "track"]
 
 
 @dataclass(frozen=True)
-class Tracking:
+class Tracking(LongTable):
     """A bid's delivery against its plan: the plan, the actuals, and their status.
 
     Attributes
@@ -159,8 +160,42 @@ class Tracking:
         """Return :meth:`to_dict` as JSON (non-finite numbers as null)."""
         return json.dumps(json_safe(self.to_dict()), indent=indent, ensure_ascii=False)
 
+    def long_rows(self) -> list[dict[str, Any]]:
+        """Return :meth:`to_frame`'s rows: :meth:`summary` by series, read off :meth:`to_dict`.
+
+        Metric: the series (``admissions_avoided``, ``costs (acute)``), scope
+        ``'system'``; statistics as in :meth:`summary`: ``actuals``,
+        ``green``, ``amber``, ``red`` (counts), ``cum actual`` and ``cum
+        plan`` (the series' unit), ``variance %`` and ``P(target)``. The run is
+        the approved appraisal's.
+        """
+        data = self.to_dict()
+        appraisal = self.appraisal
+        run = run_columns(entropy=appraisal.entropy, n_draws=appraisal.n_draws,
+                          method=appraisal.method, bid_hash=data["bid_hash"])
+        return series_rows(data["bid"], data["summary"], run)
+
     def __str__(self) -> str:
         return str(self.status())
+
+
+#: The unit of each statistic of a tracking's summary (None: the series' own).
+SUMMARY_UNITS = {"actuals": "count", "green": "count", "amber": "count", "red": "count",
+                 "variance %": "percent", "P(target)": "probability"}
+
+
+def series_rows(bid: str, summary: Mapping[str, Mapping[str, Any]], run: Mapping[str, Any]
+                ) -> list[dict[str, Any]]:
+    """Return a tracking's summary by series (``Tracking.summary().to_dict()``) as long rows.
+
+    One row a statistic of a series (metric: the series' label, scope
+    ``'system'``), units by :data:`SUMMARY_UNITS`; what ``Tracking.to_frame()``
+    and a register's status snapshots give.
+    """
+    return [row for series, stats in summary.items() for statistic, value in stats.items()
+            for row in stat_rows(bid=bid, scope="system", metric=series,
+                                 unit=SUMMARY_UNITS.get(statistic), stats={statistic: value},
+                                 run=run)]
 
 
 def track(appraisal: Appraisal,

@@ -111,7 +111,7 @@ def test_json_output_file_holds_the_batch(tmp_path):
 
 
 def test_misused_outputs_are_refused_before_any_work(tmp_path):
-    assert run("batch", FRAILTY, "-o", tmp_path / "x.txt").returncode == 2
+    assert run("batch", FRAILTY, "-o", tmp_path / "x.md").returncode == 2
     assert run("batch", FRAILTY, "--long").returncode == 2
     assert run("batch", FRAILTY, "-o", tmp_path / "x.json", "--long").returncode == 2
     refused = run("batch", FRAILTY, "-o", tmp_path)

@@ -220,4 +220,9 @@ def test_the_command_line_offers_exactly_the_choices_the_library_checks():
     from bpv.programme.selection import OBJECTIVES
 
     expected |= {("sensitivity", "groups"): GROUPINGS, ("portfolio", "objective"): OBJECTIVES}
+    from bpv.tables import FORMATS
+
+    expected |= {(verb, "format"): FORMATS for verb in
+                 ("appraise", "compare", "sensitivity", "scenarios", "batch", "portfolio",
+                  "track status")}
     assert offered == expected
