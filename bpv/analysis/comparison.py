@@ -316,7 +316,8 @@ class Comparison(Rendered, LongTable):
         statistics; ``incremental_Q`` for each quantity Q (``npv``,
         ``net_cost``, ``qalys``, ``nmb@L``): the statistics of option −
         baseline, draw by draw; the same for each organisation (scope its
-        id; Q in ``npv``, ``cost_pv``, ``cash_releasing_pv``); and ``p_best`` (unit ``probability``) under
+        id; Q in ``npv``, ``cost_pv``, ``cash_releasing_pv``); and
+        ``p_best`` (unit ``probability``) under
         the comparison's metric and each ``nmb@L``. EVPI of each quantity
         (statistic ``evpi``) belongs to the decision, not to a bid: its
         ``bid`` is empty.
