@@ -52,7 +52,7 @@ from numpy.typing import NDArray
 from scipy import special
 
 from bpv.errors import SpecError
-from bpv.spec._roots import RootNotFound, brentq, newton2
+from bpv.spec._roots import RootNotFoundError, brentq, newton2
 
 # scipy.stats and scipy.optimize are imported inside the functions that use them, not with
 # bpv: checking a bid needs only scipy.special, and importing them costs tens of MB and ~0.3 s.
@@ -481,13 +481,13 @@ def _beta_two_quick(x1: float, p1: float, x2: float, p2: float) -> dict[str, flo
     start = _logistic_normal_beta(x1, p1, x2, p2)
     try:
         theta = np.array(newton2(pair, (float(start[0]), float(start[1])), tol=1e-12))
-    except RootNotFound:
+    except RootNotFoundError:
         theta = _beta_two_nested(x1, p1, x2, p2)
     return _beta_parameters(theta)
 
 
 def _beta_residuals(x1: float, p1: float, x2: float, p2: float) -> Callable[[Floats], Floats]:
-    """The normal-score residuals of a beta at ``theta = (log a, log b)`` (see _beta_two)."""
+    """Return the normal-score residuals of a beta at ``theta = (log a, log b)``."""
     xs = np.array([x1, x2])
     ps = np.array([p1, p2])
     upper = ps > 0.5
@@ -553,7 +553,7 @@ def _root(f: Callable[[float], float], lo: float, hi: float) -> float:
     """Brent's root of ``f`` in ``[lo, hi]`` to ``1e-14``, as ``scipy.optimize.brentq`` finds it."""
     try:
         return brentq(f, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500)
-    except RootNotFound as exc:
+    except RootNotFoundError as exc:
         msg = f"the root search failed ({exc})"
         raise SpecError(msg) from exc
 

@@ -23,10 +23,10 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-__all__ = ["RootNotFound", "brentq", "newton2"]
+__all__ = ["RootNotFoundError", "brentq", "newton2"]
 
 
-class RootNotFound(ArithmeticError):
+class RootNotFoundError(ArithmeticError):
     """A root search did not converge, or its function gave NaN."""
 
 
@@ -52,7 +52,7 @@ def brentq(f: Callable[[float], float], a: float, b: float, *, xtol: float, rtol
 
     Raises
     ------
-    RootNotFound
+    RootNotFoundError
         If ``f(a)`` and ``f(b)`` have the same sign, ``f`` gives NaN, or the
         search has not converged after ``maxiter`` iterations.
 
@@ -65,7 +65,7 @@ def brentq(f: Callable[[float], float], a: float, b: float, *, xtol: float, rtol
     f_previous, f_current = _value(f, previous), _value(f, current)
     if f_previous * f_current > 0:
         msg = "f(a) and f(b) have the same sign"
-        raise RootNotFound(msg)
+        raise RootNotFoundError(msg)
     if f_previous == 0:
         return previous
     if f_current == 0:
@@ -92,7 +92,7 @@ def brentq(f: Callable[[float], float], a: float, b: float, *, xtol: float, rtol
             current += tolerance if half > 0 else -tolerance
         f_current = _value(f, current)
     msg = f"no convergence in {maxiter} iterations"
-    raise RootNotFound(msg)
+    raise RootNotFoundError(msg)
 
 
 def _next_step(previous: float, current: float, block: float, f_previous: float,
@@ -116,7 +116,7 @@ def _value(f: Callable[[float], float], x: float) -> float:
     value = float(f(x))
     if math.isnan(value):
         msg = f"the function is NaN at {x!r}"
-        raise RootNotFound(msg)
+        raise RootNotFoundError(msg)
     return value
 
 
@@ -129,7 +129,7 @@ def newton2(f: Callable[[float, float], tuple[float, float]], start: tuple[float
 
     Raises
     ------
-    RootNotFound
+    RootNotFoundError
         If no step lowers the residuals, ``f`` gives NaN, or ``maxiter`` steps
         do not reach ``tol``.
 
@@ -153,7 +153,7 @@ def newton2(f: Callable[[float, float], tuple[float, float]], start: tuple[float
         determinant = j11 * j22 - j12 * j21
         if determinant == 0 or not math.isfinite(determinant):
             msg = "the Jacobian is singular"
-            raise RootNotFound(msg)
+            raise RootNotFoundError(msg)
         dx = (j22 * r[0] - j12 * r[1]) / determinant
         dy = (j11 * r[1] - j21 * r[0]) / determinant
         scale = 1.0
@@ -164,12 +164,12 @@ def newton2(f: Callable[[float, float], tuple[float, float]], start: tuple[float
             scale /= 2
         else:
             msg = "no step lowers the residuals"
-            raise RootNotFound(msg)
+            raise RootNotFoundError(msg)
         x, y, r = x - scale * dx, y - scale * dy, trial
     if max(abs(r[0]), abs(r[1])) < tol:
         return x, y
     msg = f"no convergence in {maxiter} iterations"
-    raise RootNotFound(msg)
+    raise RootNotFoundError(msg)
 
 
 def _residuals(f: Callable[[float, float], tuple[float, float]], x: float,
@@ -177,5 +177,5 @@ def _residuals(f: Callable[[float, float], tuple[float, float]], x: float,
     first, second = f(x, y)
     if math.isnan(first) or math.isnan(second):
         msg = f"the function is NaN at ({x!r}, {y!r})"
-        raise RootNotFound(msg)
+        raise RootNotFoundError(msg)
     return float(first), float(second)
