@@ -198,7 +198,7 @@ def _load_and_appraise(args: argparse.Namespace, *, progress: bool | None,
     return on_bid(args.file, lambda bid: appraise(
         bid, n_draws=args.draws, rng=args.seed, method=args.method, progress=progress,
         keep_draws=getattr(args, "subsample", None) or False,
-        kernel=getattr(args, "kernel", "numpy"), executor=getattr(args, "executor", None)))
+        kernel=getattr(args, "kernel", "auto"), executor=getattr(args, "executor", None)))
 
 
 def _load_and_compare(args: argparse.Namespace, where: str, *, metric: str

@@ -82,12 +82,12 @@ def _add_appraise(commands: Verbs) -> None:
                           help="draws kept for quantiles (default 131072): more for finer "
                           "quantiles, fewer for less memory; means, sds and P(> 0) use every "
                           "draw")
-    appraise.add_argument("--kernel", choices=KERNELS, default="numpy",
-                          help="evaluate with numpy (default) or with the bid compiled by "
-                          "numba (pip install 'bpv[compiled]'): about three times faster on "
-                          "large runs; a bid compiles once per machine (1-3.5 s) and loads in "
-                          "about 0.3 s after that (kept in $BPV_CACHE_DIR or the user's cache "
-                          "folder)")
+    appraise.add_argument("--kernel", choices=KERNELS, default="auto",
+                          help="auto (default): the bid compiled by numba from 1,000,000 draws "
+                          "where numba is installed (pip install 'bpv[compiled]'), numpy "
+                          "otherwise; numpy or compiled to choose. Compiled is about three "
+                          "times faster on large runs; a bid compiles once per machine "
+                          "(1-3.5 s) and loads in about 0.3 s after that")
     add_scheduler_argument(appraise)
     appraise.set_defaults(command=run_appraise)
 

@@ -68,8 +68,9 @@ def add_track(commands: Verbs) -> None:
                      help="seed (default a fresh one, stored so the run can be replayed)")
     add.add_argument("--method", choices=METHODS, default="mc",
                      help="sampling: plain Monte Carlo, Latin hypercube or Sobol")
-    add.add_argument("--kernel", choices=KERNELS, default="numpy",
-                     help="evaluate with numpy (default) or the compiled kernel")
+    add.add_argument("--kernel", choices=KERNELS, default="auto",
+                     help="auto (default): compiled from 1,000,000 draws where numba is "
+                     "installed, numpy otherwise; or numpy, or compiled")
     add.add_argument("--quiet", action="store_true", help="no progress bar")
     bids = _verb(verbs, "bids", _run_bids, "list the bids in the register, latest versions")
     bids.add_argument("--as-at", metavar="DATE",
@@ -197,7 +198,7 @@ def _run_add(args: argparse.Namespace, out: TextIO) -> int:
         again = stored.appraisal is not None and stored.appraisal.recorded_at < started
         npv = result.summary().to_dict().get("npv", {}).get("mean")
         out.write(f"appraisal{' (already recorded)' if again else ''}: {args.draws:,} draws "
-                  f"({args.method}, {args.kernel}), seed {seed}"
+                  f"({args.method}, {result.provenance['kernel']}), seed {seed}"
                   + (f", mean NPV {npv:,.0f} GBP" if npv is not None else "") + "\n")
     return EXIT_OK
 
