@@ -63,17 +63,17 @@ def brentq(f: Callable[[float], float], a: float, b: float, *, xtol: float, rtol
     """
     previous, current = a, b
     f_previous, f_current = _value(f, previous), _value(f, current)
-    if f_previous * f_current > 0:
-        msg = "f(a) and f(b) have the same sign"
-        raise RootNotFoundError(msg)
     if f_previous == 0:
         return previous
     if f_current == 0:
         return current
+    if not _opposite(f_previous, f_current):
+        msg = "f(a) and f(b) have the same sign"
+        raise RootNotFoundError(msg)
     # `block` is the other end of the bracket; `step` the last step, `before` the one before.
     block = f_block = before = step = 0.0
     for _ in range(maxiter):
-        if f_previous * f_current < 0:
+        if f_previous != 0 and f_current != 0 and _opposite(f_previous, f_current):
             block, f_block = previous, f_previous
             before = step = current - previous
         if abs(f_block) < abs(f_current):  # keep the best estimate in `current`
@@ -110,6 +110,11 @@ def _next_step(previous: float, current: float, block: float, f_previous: float,
         if 2 * abs(trial) < min(abs(before), 3 * abs(half) - tolerance):
             return step, trial
     return half, half
+
+
+def _opposite(first: float, second: float) -> bool:
+    """Whether two values differ in sign, by their sign bits (a product may underflow to 0)."""
+    return math.copysign(1.0, first) != math.copysign(1.0, second)
 
 
 def _value(f: Callable[[float], float], x: float) -> float:
