@@ -13,18 +13,11 @@ Examples
 'Frailty virtual ward, North Place'
 """
 
+from importlib import import_module
 from typing import TYPE_CHECKING, Any
 
-from bpv import dist, plot
+from bpv import dist
 from bpv._version import __version__
-from bpv.analysis.comparison import Comparison, compare
-from bpv.analysis.scenario_table import ScenarioTable, scenarios
-from bpv.analysis.sensitivity import sensitivity
-from bpv.analysis.sensitivity_result import Sensitivity
-from bpv.batch.result import Batch
-from bpv.batch.run import appraise_many
-from bpv.engine.monte_carlo import appraise
-from bpv.engine.results import Appraisal
 from bpv.errors import (
     ActualsError,
     BidValidationError,
@@ -46,10 +39,6 @@ from bpv.errors import (
 )
 from bpv.formulas.compiler import Formula, parse_formula
 from bpv.io import dumps, load, load_constraints, loads
-from bpv.programme.result import Portfolio
-from bpv.programme.selection import portfolio
-from bpv.reporting.html_comparison import report_comparison
-from bpv.reporting.html_report import report
 from bpv.spec.bid import Bid, Organisation, Settings
 from bpv.spec.graph import evaluation_order, logic_model
 from bpv.spec.lint import lint
@@ -59,15 +48,60 @@ from bpv.spec.policies import Additionality, EvidencePolicy, OptimismBias
 from bpv.spec.portfolio import PortfolioConstraints
 from bpv.spec.scenario import Scenario
 from bpv.spec.schema import bid_schema
-from bpv.tracking.actuals import read_actuals
-from bpv.tracking.reforecast_result import Reforecast
-from bpv.tracking.result import Tracking, track
-from bpv.tracking.status import RagRule
-from bpv.transform.adjustments import Adjusted, Adjustment, adjust
-from bpv.transform.scenarios import apply_scenario
 
 if TYPE_CHECKING:
+    from bpv import plot
+    from bpv.analysis.comparison import Comparison, compare
+    from bpv.analysis.scenario_table import ScenarioTable, scenarios
+    from bpv.analysis.sensitivity import sensitivity
+    from bpv.analysis.sensitivity_result import Sensitivity
+    from bpv.batch.result import Batch
+    from bpv.batch.run import appraise_many
+    from bpv.engine.monte_carlo import appraise
+    from bpv.engine.results import Appraisal
+    from bpv.programme.result import Portfolio
+    from bpv.programme.selection import portfolio
     from bpv.register.store import Register
+    from bpv.reporting.html_comparison import report_comparison
+    from bpv.reporting.html_report import report
+    from bpv.tracking.actuals import read_actuals
+    from bpv.tracking.reforecast_result import Reforecast
+    from bpv.tracking.result import Tracking, track
+    from bpv.tracking.status import RagRule
+    from bpv.transform.adjustments import Adjusted, Adjustment, adjust
+    from bpv.transform.scenarios import apply_scenario
+
+#: The public names that load on first use, and the module each comes from (SPEC 1's lazy
+#: loading): reading and checking a bid needs only the names imported above, so that
+#: ``import bpv`` and ``bpv validate`` stay quick; ``bpv.appraise`` and the rest import
+#: their layer the first time they are used.
+_LAZY: dict[str, str] = {
+    "plot": "bpv.plot",
+    "Comparison": "bpv.analysis.comparison",
+    "compare": "bpv.analysis.comparison",
+    "ScenarioTable": "bpv.analysis.scenario_table",
+    "scenarios": "bpv.analysis.scenario_table",
+    "sensitivity": "bpv.analysis.sensitivity",
+    "Sensitivity": "bpv.analysis.sensitivity_result",
+    "Batch": "bpv.batch.result",
+    "appraise_many": "bpv.batch.run",
+    "appraise": "bpv.engine.monte_carlo",
+    "Appraisal": "bpv.engine.results",
+    "Portfolio": "bpv.programme.result",
+    "portfolio": "bpv.programme.selection",
+    "Register": "bpv.register.store",
+    "report_comparison": "bpv.reporting.html_comparison",
+    "report": "bpv.reporting.html_report",
+    "read_actuals": "bpv.tracking.actuals",
+    "Reforecast": "bpv.tracking.reforecast_result",
+    "Tracking": "bpv.tracking.result",
+    "track": "bpv.tracking.result",
+    "RagRule": "bpv.tracking.status",
+    "Adjusted": "bpv.transform.adjustments",
+    "Adjustment": "bpv.transform.adjustments",
+    "adjust": "bpv.transform.adjustments",
+    "apply_scenario": "bpv.transform.scenarios",
+}
 
 __all__ = [
     # bids and their parts
@@ -149,10 +183,16 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """Give ``bpv.Register`` on first use, so ``import bpv`` never loads SQLAlchemy."""
-    if name == "Register":
-        from bpv.register.store import Register
+    """Give a lazily loaded public name (see ``_LAZY``) on first use, then keep it."""
+    where = _LAZY.get(name)
+    if where is None:
+        msg = f"module 'bpv' has no attribute {name!r}"
+        raise AttributeError(msg)
+    module = import_module(where)
+    value = module if where == f"bpv.{name}" else getattr(module, name)
+    globals()[name] = value
+    return value
 
-        return Register
-    msg = f"module 'bpv' has no attribute {name!r}"
-    raise AttributeError(msg)
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -3,7 +3,7 @@
 Usage::
 
     python examples/batch_appraise.py [OUT] [--bids FOLDER] [--draws N] [--seed S]
-                                      [--processes N] [--kernel numpy|compiled]
+                                      [--processes N] [--kernel auto|numpy|compiled]
 
 Every ``*.yaml``, ``*.yml`` and ``*.json`` bid in FOLDER (default: the
 bundled examples) is appraised by :func:`bpv.appraise_many` on one seed: each
@@ -45,8 +45,9 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1, help="one seed for every bid")
     parser.add_argument("--processes", type=int, default=0,
                         help="worker processes (0: bpv's default thread pool)")
-    parser.add_argument("--kernel", choices=("numpy", "compiled"), default="numpy",
-                        help="evaluate with numpy, or with each bid compiled by numba")
+    parser.add_argument("--kernel", choices=("auto", "numpy", "compiled"), default="auto",
+                        help="auto: compiled from 1,000,000 draws where numba is installed; "
+                        "or numpy, or compiled by numba")
     args = parser.parse_args()
 
     pool = ProcessPoolExecutor(args.processes) if args.processes > 0 else None

@@ -24,7 +24,7 @@ PACKAGE = ROOT / "bpv"
 MODULES = sorted(PACKAGE.rglob("*.py"))
 #: Third-party libraries heavy enough, or optional enough, to import only when used.
 HEAVY = ("numba", "scipy.stats", "scipy.optimize", "matplotlib", "jinja2", "tqdm", "pandas",
-         "sqlalchemy", "distributed", "dask")
+         "sqlalchemy", "distributed", "dask", "networkx")
 #: The most lines of code (not docstrings, comments or blank lines) a module may have.
 MAX_CODE_LINES = 600
 

@@ -415,7 +415,7 @@ def compare(
     n_draws: int = DEFAULT_DRAWS,
     rng: Seed = None,
     method: Method = "mc",
-    kernel: Kernel = "numpy",
+    kernel: Kernel = "auto",
     progress: bool | None = False,
 ) -> Comparison:
     """Compare bids (or their appraisals) on common random numbers.

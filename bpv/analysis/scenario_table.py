@@ -242,7 +242,7 @@ def scenarios(
     method: Method = "mc",
     scenarios: Mapping[str, Scenario | Mapping[str, Any]] | None = None,
     progress: bool | None = False,
-    kernel: Kernel = "numpy",
+    kernel: Kernel = "auto",
 ) -> ScenarioTable:
     """Appraise the base case and every scenario on the same draws; tabulate them.
 
@@ -258,7 +258,7 @@ def scenarios(
         Scenarios by name; default: the bid's own ``scenarios``.
     progress : bool, optional
         Show a progress bar for each appraisal. Default: no.
-    kernel : {'numpy', 'compiled'}, default 'numpy'
+    kernel : {'auto', 'numpy', 'compiled'}, default 'auto'
         How each appraisal is evaluated (:func:`bpv.appraise`).
 
     Returns

@@ -154,7 +154,7 @@ def sensitivity(
     sobol_intervals: bool = True,
     groups: GroupBy | Mapping[str, Sequence[str]] = "link",
     progress: bool | None = None,
-    kernel: Kernel = "numpy",
+    kernel: Kernel = "auto",
 ) -> Sensitivity:
     """Find what drives a bid's value, and what learning each input is worth.
 
@@ -193,7 +193,7 @@ def sensitivity(
         How inputs are grouped for group EVPPI (:func:`input_groups`).
     progress : bool, optional
         Progress bar of the appraisal.
-    kernel : {'numpy', 'compiled'}, default 'numpy'
+    kernel : {'auto', 'numpy', 'compiled'}, default 'auto'
         How the appraisal is evaluated (:func:`bpv.appraise`); the
         re-evaluations of the tornado and Sobol' designs use numpy.
 

@@ -39,7 +39,15 @@ import numpy as np
 from bpv._utils.validation import check_choice, check_instance, check_int, parameter_message
 from bpv.batch.result import Batch, BatchProblem
 from bpv.engine.budget import check_draws, check_kept, kept_bytes
-from bpv.engine.monte_carlo import DEFAULT_DRAWS, KERNELS, METHODS, Kernel, Method, appraise
+from bpv.engine.monte_carlo import (
+    DEFAULT_DRAWS,
+    KERNELS,
+    METHODS,
+    Kernel,
+    Method,
+    appraise,
+    chosen_kernel,
+)
 from bpv.engine.results import Appraisal
 from bpv.engine.schedule import as_executor, workers
 from bpv.errors import BidValidationError, BPVError, Problem, SpecError
@@ -61,7 +69,7 @@ def appraise_many(
     n_draws: int = DEFAULT_DRAWS,
     rng: Seed = None,
     method: Method = "mc",
-    kernel: Kernel = "numpy",
+    kernel: Kernel = "auto",
     executor: Executor | Any | None = None,
     keep_draws: bool | int = False,
     progress: bool | None = None,
@@ -82,7 +90,9 @@ def appraise_many(
         ``bpv.appraise(bid, rng=...)`` on the batch's root seed, whatever the
         other bids (``batch.entropy`` replays it).
     method : {'mc', 'lhs', 'sobol'}, default 'mc'
-    kernel : {'numpy', 'compiled'}, default 'numpy'
+    kernel : {'auto', 'numpy', 'compiled'}, default 'auto'
+        As for :func:`bpv.appraise`; chosen once for the whole batch (the
+        batch's ``kernel`` says which ran).
     executor : concurrent.futures.Executor or distributed.Client, optional
         Where the work runs. Default: a thread pool with one worker per core.
         A Dask client runs on its cluster, with the same numbers.
@@ -126,6 +136,7 @@ def appraise_many(
     check_int(n_draws, name="n_draws", function=function, low=1)
     check_choice(method, METHODS, name="method", function=function)
     check_choice(kernel, KERNELS, name="kernel", function=function)
+    kernel = chosen_kernel(kernel, n_draws)
     if not isinstance(keep_draws, bool) and (
             not isinstance(keep_draws, int | np.integer) or keep_draws < 1):
         raise SpecError(parameter_message("keep_draws", function,

@@ -16,7 +16,7 @@ import argparse
 from typing import Any
 
 from bpv.cli._types import non_negative_int, positive_int
-from bpv.engine.monte_carlo import DEFAULT_DRAWS, KERNELS, METHODS
+from bpv.engine.monte_carlo import COMPILED_FROM_DRAWS, DEFAULT_DRAWS, KERNELS, METHODS
 
 __all__ = ["add_run_arguments", "run_options"]
 
@@ -31,7 +31,7 @@ def add_run_arguments(parser: argparse.ArgumentParser, *, draws: int = DEFAULT_D
     >>> add_run_arguments(parser, draws=5_000, subsample=True)
     >>> args = parser.parse_args(["--draws", "20_000", "--seed", "7", "--quiet"])
     >>> run_options(args)
-    {'n_draws': 20000, 'rng': 7, 'method': 'mc', 'kernel': 'numpy', 'progress': False}
+    {'n_draws': 20000, 'rng': 7, 'method': 'mc', 'kernel': 'auto', 'progress': False}
     """
     parser.add_argument("--draws", type=positive_int, default=draws, metavar="N",
                         help=f"number of {what} (default {draws})")
@@ -39,11 +39,12 @@ def add_run_arguments(parser: argparse.ArgumentParser, *, draws: int = DEFAULT_D
                         help="seed; the seed used is printed so any run can be replayed")
     parser.add_argument("--method", choices=METHODS, default="mc",
                         help="sampling: plain Monte Carlo, Latin hypercube or Sobol")
-    parser.add_argument("--kernel", choices=KERNELS, default="numpy",
-                        help="evaluate with numpy (default) or with the bid compiled by numba "
-                        "(pip install 'bpv[compiled]'): about three times faster on large "
-                        "runs; a bid compiles once per machine (1-3.5 s) and loads in about "
-                        "0.3 s after that (kept in $BPV_CACHE_DIR or the user's cache folder)")
+    parser.add_argument("--kernel", choices=KERNELS, default="auto",
+                        help="auto (default): the bid compiled by numba from "
+                        f"{COMPILED_FROM_DRAWS:,} draws where numba is installed (pip install "
+                        "'bpv[compiled]'), numpy otherwise; numpy or compiled to choose. "
+                        "Compiled is about three times faster on large runs; a bid compiles "
+                        "once per machine (1-3.5 s) and loads in about 0.3 s after that")
     if subsample:
         parser.add_argument("--subsample", type=positive_int, default=None, metavar="N",
                             help="draws kept for quantiles (default 131072): more for finer "

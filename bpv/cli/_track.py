@@ -193,7 +193,7 @@ def _run_add(args: argparse.Namespace, out: TextIO) -> int:
         again = stored.appraisal is not None and stored.appraisal.recorded_at < started
         npv = result.summary().to_dict().get("npv", {}).get("mean")
         out.write(f"appraisal{' (already recorded)' if again else ''}: {args.draws:,} draws "
-                  f"({args.method}, {args.kernel}), seed {seed}"
+                  f"({args.method}, {result.provenance['kernel']}), seed {seed}"
                   + (f", mean NPV {npv:,.0f} GBP" if npv is not None else "") + "\n")
     return EXIT_OK
 

@@ -20,8 +20,11 @@ How it works, in the order of the pipeline:
    (:mod:`bpv.sampling.copula`).
 4. **Evaluate** (:mod:`bpv.engine.evaluation`). Every node's compiled formula
    runs once per slice on arrays of shape (periods, draws): no per-draw
-   Python loop. With ``kernel="compiled"`` the whole bid runs instead as one
-   numba loop over the slice's draws (:mod:`bpv.engine.compiled_kernel`).
+   Python loop. With the compiled kernel the whole bid runs instead as one
+   numba loop over the slice's draws (:mod:`bpv.engine.compiled_kernel`);
+   ``kernel="auto"``, the default, chooses it for runs of
+   :data:`COMPILED_FROM_DRAWS` draws or more where numba is installed
+   (:func:`chosen_kernel`).
 5. **Reduce** (:mod:`bpv.engine.ledger`, :mod:`bpv.engine.assembly`). The
    ledger reduces each slice to per-draw present values; chunks are joined in
    block order into an :class:`~bpv.Appraisal`.
@@ -41,6 +44,7 @@ from numpy.typing import ArrayLike
 from bpv._utils.validation import check_choice, check_instance, check_int, parameter_message
 from bpv.engine.assembly import assemble, warn_imbalance
 from bpv.engine.budget import check_draws, check_kept, kept_bytes
+from bpv.engine.compiled_kernel import available
 from bpv.engine.identity import bid_hash
 from bpv.engine.inputs import gate_name, given_inputs, input_names
 from bpv.engine.plan import make_plan
@@ -50,13 +54,18 @@ from bpv.errors import BidWarning, SpecError
 from bpv.sampling.streams import BLOCK_SIZE, Seed, root_seed
 from bpv.spec.bid import Bid
 
-__all__ = ["DEFAULT_DRAWS", "KERNELS", "METHODS", "Kernel", "Method", "appraise",
-           "bid_hash", "evaluate", "gate_name", "input_names"]
+__all__ = ["COMPILED_FROM_DRAWS", "DEFAULT_DRAWS", "KERNELS", "METHODS", "Kernel", "Method",
+           "appraise", "bid_hash", "chosen_kernel", "evaluate", "gate_name", "input_names"]
 
 Method = Literal["mc", "lhs", "sobol"]
 METHODS: tuple[Method, ...] = get_args(Method)
-Kernel = Literal["numpy", "compiled"]
+Kernel = Literal["auto", "numpy", "compiled"]
 KERNELS: tuple[Kernel, ...] = get_args(Kernel)
+#: The fewest draws for which ``kernel="auto"`` runs the compiled kernel (where numba is
+#: installed). Below it the numpy kernel is quicker in a new process: loading numba and a
+#: cached kernel costs about 0.3-1.5 s, which the compiled loop wins back only from about
+#: 300,000-500,000 draws (benchmarks/bench_engine.py; docs/appraisal.md).
+COMPILED_FROM_DRAWS = 1_000_000
 #: Draws of every appraising function and command unless told otherwise: enough for
 #: EVPPI by regression and for tail quantiles, and a fraction of a second for most bids.
 DEFAULT_DRAWS = 100_000
@@ -74,7 +83,7 @@ def appraise(
     executor: Executor | Any | None = None,
     chunk_size: int | None = None,
     progress: bool | None = None,
-    kernel: Kernel = "numpy",
+    kernel: Kernel = "auto",
 ) -> Appraisal:
     """Appraise a bid by Monte Carlo: quality benefit and return, system and organisations.
 
@@ -118,15 +127,19 @@ def appraise(
     progress : bool, optional
         Show a progress bar (tqdm). Default: when the run has several chunks
         and standard error is a terminal.
-    kernel : {'numpy', 'compiled'}, default 'numpy'
+    kernel : {'auto', 'numpy', 'compiled'}, default 'auto'
         How each slice of draws is evaluated: numpy array operations, or the
         bid compiled to machine code by numba (:mod:`bpv.engine.compiled_kernel`; install
         ``bpv[compiled]``), about three times as fast on two cores from a
         million draws, after a compile of 1–3.5 s the first time a machine
         sees the bid (kept on disk after that: about 0.3 s to load in a new
-        process; ``$BPV_CACHE_DIR`` says where). The
-        draws are the same; results agree to about 1e-15 relative, and each
-        kernel is reproducible to the bit on its own.
+        process; ``$BPV_CACHE_DIR`` says where). ``'auto'`` runs the
+        compiled kernel from :data:`COMPILED_FROM_DRAWS` draws where numba
+        imports, the numpy kernel otherwise (:func:`chosen_kernel`); the
+        result's ``provenance["kernel"]`` says which ran. The draws are the
+        same; the two kernels' results agree to within about 1e-15 of each
+        metric's largest value (not to the bit: sums run in another order),
+        and each kernel is reproducible to the bit on its own.
 
     Returns
     -------
@@ -162,6 +175,7 @@ def appraise(
     if chunk_size is not None:
         check_int(chunk_size, name="chunk_size", function="appraise", low=1)
     check_choice(kernel, KERNELS, name="kernel", function="appraise")
+    kernel = chosen_kernel(kernel, n_draws)
     pool = as_executor(executor, function="appraise")
     check_draws(n_draws, function="appraise")
     check_kept([kept_bytes(bid, n_draws=n_draws, keep_draws=keep_draws, keep_flows=keep_flows,
@@ -180,6 +194,31 @@ def appraise(
     result, imbalance = assemble(plan, run(plan, ranges, pool, show=show))
     warn_imbalance(bid, imbalance, stacklevel=2)
     return result
+
+
+def chosen_kernel(kernel: Kernel, n_draws: int) -> Literal["numpy", "compiled"]:
+    """Return the kernel a run of ``n_draws`` draws uses when asked for ``kernel``.
+
+    ``'auto'`` is the compiled kernel from :data:`COMPILED_FROM_DRAWS` draws
+    where numba imports, the numpy kernel otherwise; it depends on nothing
+    else (not on whether the bid's kernel is already compiled), so the same
+    bid, seed and draws give the same numbers on every run of one
+    installation. ``'numpy'`` and ``'compiled'`` are themselves.
+
+    Examples
+    --------
+    >>> chosen_kernel("auto", 100_000), chosen_kernel("compiled", 10)
+    ('numpy', 'compiled')
+    """
+    if kernel != "auto":
+        return kernel
+    if n_draws < COMPILED_FROM_DRAWS or not available():
+        return "numpy"
+    try:
+        import numba  # noqa: F401 - installed but broken (say, built for another numpy)
+    except Exception:  # any failure to import means: not usable here
+        return "numpy"
+    return "compiled"
 
 
 def evaluate(bid: Bid, inputs: Mapping[str, ArrayLike], *, keep_flows: bool = False) -> Appraisal:

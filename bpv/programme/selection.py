@@ -52,7 +52,7 @@ def portfolio(
     n_bootstrap: int = 50,
     frontier_points: int = 11,
     budget_step: float = 0.05,
-    kernel: Kernel = "numpy",
+    kernel: Kernel = "auto",
     progress: bool | None = False,
 ) -> Portfolio:
     """Choose the bids to fund that maximise expected system value within the constraints.
@@ -81,7 +81,7 @@ def portfolio(
         best set without a risk limit to the highest CVaR any set reaches.
     budget_step : float, default 0.05
         Δ, as a share of each budget, for the value of one more pound.
-    kernel : {'numpy', 'compiled'}, default 'numpy'
+    kernel : {'auto', 'numpy', 'compiled'}, default 'auto'
         How each bid is evaluated (:func:`bpv.appraise`).
     progress : bool, optional
         A progress bar for each bid's appraisal. Default: no.

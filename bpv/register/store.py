@@ -23,7 +23,7 @@ from bpv._utils.formatting import json_safe
 from bpv._utils.validation import check_choice, check_int
 from bpv._version import __version__
 from bpv.engine.identity import bid_hash
-from bpv.engine.monte_carlo import KERNELS, METHODS, Kernel, Method, appraise
+from bpv.engine.monte_carlo import KERNELS, METHODS, Kernel, Method, appraise, chosen_kernel
 from bpv.engine.results import Appraisal
 from bpv.errors import NotARegisterError, RegisterError, RegisterVersionError, UnknownNameError
 from bpv.io import loads
@@ -264,7 +264,7 @@ class Register:
     def add_bid(
         self, bid: Bid, *, text: str, approved_by: str,
         approved_at: date | datetime | str | None = None, n_draws: int, seed: int | None = None,
-        method: Method = "mc", kernel: Kernel = "numpy", summary: Any = None,
+        method: Method = "mc", kernel: Kernel = "auto", summary: Any = None,
         format: str | None = None,
     ) -> BidVersion:
         """Store an approved bid and its appraisal; return the version stored.
@@ -305,7 +305,8 @@ class Register:
         approved_by = required_text(approved_by, name="approved_by", function=function)
         n_draws = check_int(n_draws, name="n_draws", function=function, low=1)
         method = check_choice(method, METHODS, name="method", function=function)
-        kernel = check_choice(kernel, KERNELS, name="kernel", function=function)
+        kernel = chosen_kernel(check_choice(kernel, KERNELS, name="kernel", function=function),
+                               n_draws)
         form = format or ("json" if text.lstrip().startswith("{") else "yaml")
         form = check_choice(form, ("yaml", "json"), name="format", function=function)
         identity = bid_hash(bid)

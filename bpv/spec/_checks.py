@@ -13,13 +13,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import networkx as nx
-
 from bpv.errors import FormulaError, did_you_mean
 from bpv.formulas.compiler import RESERVED_NAMES, parse_formula
 from bpv.spec._base import MAX_ID_LENGTH
 from bpv.spec._names import name_problem
-from bpv.spec.graph import KIND_RANK, find_cycles
+from bpv.spec.graph import KIND_RANK, ancestors, find_cycles
 from bpv.spec.node import article
 from bpv.spec.policies import policy_problems
 from bpv.spec.scenario import NodeFacts, readable_changes, scenario_problems
@@ -374,17 +372,18 @@ def _kind_order_problems(
 def _trace_problems(
     edges: list[Edge], by_id: Mapping[str, _NodeOutline]
 ) -> list[ProblemTuple]:
-    graph = nx.DiGraph(edges)
-    graph.add_nodes_from(by_id)
+    uses: dict[str, list[str]] = {}
+    for upstream, downstream in edges:
+        uses.setdefault(downstream, []).append(upstream)
     untraced = {
         node_id for node_id, node in by_id.items()
         if node.kind in {"outcome", "impact"}
-        and not {by_id[a].kind for a in nx.ancestors(graph, node_id)} & {"input", "activity"}
+        and not {by_id[a].kind for a in ancestors(uses, node_id)} & {"input", "activity"}
     }
     problems: list[ProblemTuple] = []
     for node_id, node in by_id.items():
         # Report where the chain breaks, not every node downstream of the break.
-        if node_id in untraced and not nx.ancestors(graph, node_id) & untraced:
+        if node_id in untraced and not ancestors(uses, node_id) & untraced:
             problems.append((("nodes", node.index), f"{node.kind} '{node_id}' does not trace "
                              "back to any input or activity; refer to the nodes that lead to it "
                              "(in its formula, or depends_on for a qualitative node)", node_id))

@@ -23,6 +23,15 @@ search on ``(log a, log b)`` started from a logistic-normal approximation.
 Three or more judgements are fitted as SHELF's ``fitdist`` does [1]_, by least
 squares on the probability scale.
 
+Checking a bid fits each interval with :mod:`scipy.special` and the small
+solvers of :mod:`bpv.spec._roots` only (:func:`quick_fit_interval`), so that
+``import bpv`` and ``bpv validate`` never load :mod:`scipy.optimize` or
+:mod:`scipy.stats` for an interval. Normal, lognormal and gamma fits are then
+already the fits :func:`fit_interval` gives, to the last bit; a beta's
+parameters as an appraisal uses them come from :func:`fit_interval`'s own
+search, run once per interval when first needed (:func:`interval_parameters`),
+so that the numbers of an appraisal are those bpv has always given.
+
 References
 ----------
 .. [1] Oakley, J. E. and O'Hagan, A. (2019). SHELF: the Sheffield Elicitation
@@ -32,6 +41,7 @@ References
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -42,9 +52,10 @@ from numpy.typing import NDArray
 from scipy import special
 
 from bpv.errors import SpecError
+from bpv.spec._roots import RootNotFoundError, brentq, newton2
 
 # scipy.stats and scipy.optimize are imported inside the functions that use them, not with
-# bpv: an appraisal needs only scipy.special, and importing them costs tens of MB and ~0.3 s.
+# bpv: checking a bid needs only scipy.special, and importing them costs tens of MB and ~0.3 s.
 __all__ = [
     "FIT_RTOL",
     "FIT_SHAPES",
@@ -53,6 +64,9 @@ __all__ = [
     "fit_interval",
     "fit_quantiles",
     "fitted_distribution",
+    "interval_parameters",
+    "quantile_function",
+    "quick_fit_interval",
 ]
 
 #: The families an elicited judgement can be fitted to.
@@ -165,11 +179,69 @@ def fit_interval(low: float, high: float, confidence: float, shape: FitShape) ->
     >>> [round(float(q), 6) for q in dist.ppf([0.05, 0.95])]
     [0.1, 0.25]
     """
+    return _checked_interval(low, high, confidence, shape, quick=False)
+
+
+def quick_fit_interval(low: float, high: float, confidence: float,
+                       shape: FitShape) -> dict[str, float]:
+    """Fit an interval as :func:`fit_interval` does, with :mod:`scipy.special` only.
+
+    The same parameters, to the last bit, for normal, lognormal and gamma; a
+    beta's come from Newton's method (:func:`bpv.spec._roots.newton2`)
+    rather than scipy's hybrid method, and agree with :func:`fit_interval`'s
+    to about ``1e-10`` relative. Use it to check that an interval can be
+    fitted; :func:`interval_parameters` gives the parameters to sample from.
+
+    Raises
+    ------
+    bpv.errors.SpecError
+        As :func:`fit_interval` does.
+
+    Examples
+    --------
+    >>> p = quick_fit_interval(0.10, 0.25, 0.9, "beta")
+    >>> [round(q, 6) for q in quantile_function("beta", p, [0.05, 0.95])]
+    [0.1, 0.25]
+    """
+    return _checked_interval(low, high, confidence, shape, quick=True)
+
+
+def interval_parameters(low: float, high: float, confidence: float, shape: FitShape, *,
+                        checked: dict[str, float]) -> dict[str, float]:
+    """Return the parameters an appraisal samples an interval from.
+
+    :func:`fit_interval`'s (computed once per interval and process, and
+    kept), so an appraisal's numbers do not depend on how the bid was
+    checked; ``checked``, the fit :func:`quick_fit_interval` found, where
+    that search fails and this one did not.
+
+    Examples
+    --------
+    >>> checked = quick_fit_interval(0.10, 0.25, 0.9, "beta")
+    >>> exact = interval_parameters(0.10, 0.25, 0.9, "beta", checked=checked)
+    >>> exact == fit_interval(0.10, 0.25, 0.9, "beta")
+    True
+    """
+    if shape != "beta":  # the quick fit is the fit
+        return dict(checked)
+    try:
+        return dict(_kept_interval_fit(low, high, confidence, shape))
+    except SpecError:
+        return dict(checked)
+
+
+@functools.lru_cache(maxsize=4096)
+def _kept_interval_fit(low: float, high: float, confidence: float,
+                       shape: FitShape) -> tuple[tuple[str, float], ...]:
+    return tuple(fit_interval(low, high, confidence, shape).items())
+
+
+def _checked_interval(low: float, high: float, confidence: float, shape: FitShape, *,
+                      quick: bool) -> dict[str, float]:
     tail = (1.0 - confidence) / 2.0
     upper = (1.0 + confidence) / 2.0
-    parameters = _fit_two(low, tail, high, upper, shape)
-    found_low, found_high = (float(q) for q in fitted_distribution(shape, parameters).ppf(
-        [tail, upper]))
+    parameters = _fit_two(low, tail, high, upper, shape, quick=quick)
+    found_low, found_high = quantile_function(shape, parameters, [tail, upper])
     for found, wanted in ((found_low, low), (found_high, high)):
         tolerance = max(FIT_RTOL * abs(wanted), 1e-12 * (high - low))
         if not abs(found - wanted) <= tolerance:
@@ -179,6 +251,30 @@ def fit_interval(low: float, high: float, confidence: float, shape: FitShape) ->
             )
             raise SpecError(msg)
     return parameters
+
+
+def quantile_function(shape: FitShape, parameters: dict[str, float],
+                      probs: Sequence[float]) -> list[float]:
+    """Return the fitted distribution's quantiles at ``probs``, with :mod:`scipy.special` only.
+
+    The same as ``fitted_distribution(shape, parameters).ppf(probs)`` (tested
+    against it), without importing :mod:`scipy.stats`.
+
+    Examples
+    --------
+    >>> quantile_function("normal", {"loc": 1.0, "scale": 2.0}, [0.5])
+    [1.0]
+    """
+    q = np.asarray(probs, dtype=float)
+    if shape == "normal":
+        values = special.ndtri(q) * parameters["scale"] + parameters["loc"]
+    elif shape == "lognormal":
+        values = np.exp(parameters["s"] * special.ndtri(q)) * parameters["scale"]
+    elif shape == "gamma":
+        values = special.gammaincinv(parameters["a"], q) * parameters["scale"]
+    else:
+        values = special.betaincinv(parameters["a"], parameters["b"], q)
+    return [float(value) for value in np.atleast_1d(values)]
 
 
 def fit_quantiles(values: Sequence[float], probs: Sequence[float], shape: FitShape) -> QuantileFit:
@@ -270,10 +366,13 @@ def fit_quantiles(values: Sequence[float], probs: Sequence[float], shape: FitSha
 # -- two judgements --------------------------------------------------------------------
 
 
-def _fit_two(x1: float, p1: float, x2: float, p2: float, shape: FitShape) -> dict[str, float]:
+def _fit_two(x1: float, p1: float, x2: float, p2: float, shape: FitShape, *,
+             quick: bool = False) -> dict[str, float]:
     """Return the member of the family with ``F(x1) = p1`` and ``F(x2) = p2``.
 
     Expects ``x1 < x2`` and ``0 < p1 < p2 < 1``, inside the family's support.
+    ``quick`` finds a beta with :mod:`scipy.special` only (see
+    :func:`quick_fit_interval`); the other families never need more.
     """
     if shape == "normal":
         sd, mean = _location_scale(x1, p1, x2, p2)
@@ -283,7 +382,7 @@ def _fit_two(x1: float, p1: float, x2: float, p2: float, shape: FitShape) -> dic
         return {"s": sigma, "scale": math.exp(mu)}
     if shape == "gamma":
         return _gamma_two(x1, p1, x2, p2)
-    return _beta_two(x1, p1, x2, p2)
+    return _beta_two_quick(x1, p1, x2, p2) if quick else _beta_two(x1, p1, x2, p2)
 
 
 def _location_scale(x1: float, p1: float, x2: float, p2: float) -> tuple[float, float]:
@@ -345,8 +444,7 @@ def _gamma_two(x1: float, p1: float, x2: float, p2: float) -> dict[str, float]:
     if not f_lo > 0:
         msg = f"the judgements are too far apart for a gamma ({ratio}); use shape lognormal"
         raise SpecError(msg)
-    from scipy import optimize
-    log_shape = optimize.brentq(excess, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500)
+    log_shape = _root(excess, lo, hi)
     k = math.exp(log_shape)
     scale = x1 / float(special.gammaincinv(k, p1))
     return {"a": k, "scale": scale}
@@ -363,6 +461,33 @@ def _beta_two(x1: float, p1: float, x2: float, p2: float) -> dict[str, float]:
     beta, far from the approximation), nested bracketed searches, slower but
     sure, take over.
     """
+    residuals = _beta_residuals(x1, p1, x2, p2)
+    start = _logistic_normal_beta(x1, p1, x2, p2)
+    from scipy import optimize
+    theta = optimize.root(residuals, start, method="hybr", options={"xtol": 1e-14}).x
+    if not np.max(np.abs(residuals(theta))) < 1e-10:
+        theta = _beta_two_nested(x1, p1, x2, p2)
+    return _beta_parameters(theta)
+
+
+def _beta_two_quick(x1: float, p1: float, x2: float, p2: float) -> dict[str, float]:
+    """Beta through two quantiles as :func:`_beta_two` finds it, by Newton's method instead."""
+    residuals = _beta_residuals(x1, p1, x2, p2)
+
+    def pair(log_a: float, log_b: float) -> tuple[float, float]:
+        first, second = residuals(np.array([log_a, log_b]))
+        return float(first), float(second)
+
+    start = _logistic_normal_beta(x1, p1, x2, p2)
+    try:
+        theta = np.array(newton2(pair, (float(start[0]), float(start[1])), tol=1e-12))
+    except RootNotFoundError:
+        theta = _beta_two_nested(x1, p1, x2, p2)
+    return _beta_parameters(theta)
+
+
+def _beta_residuals(x1: float, p1: float, x2: float, p2: float) -> Callable[[Floats], Floats]:
+    """Return the normal-score residuals of a beta at ``theta = (log a, log b)``."""
     xs = np.array([x1, x2])
     ps = np.array([p1, p2])
     upper = ps > 0.5
@@ -375,11 +500,10 @@ def _beta_two(x1: float, p1: float, x2: float, p2: float) -> dict[str, float]:
         score = np.where(upper, -special.ndtri(above), special.ndtri(below))
         return np.asarray(np.clip(score, -50.0, 50.0) - target, dtype=float)
 
-    start = _logistic_normal_beta(x1, p1, x2, p2)
-    from scipy import optimize
-    theta = optimize.root(residuals, start, method="hybr", options={"xtol": 1e-14}).x
-    if not np.max(np.abs(residuals(theta))) < 1e-10:
-        theta = _beta_two_nested(x1, p1, x2, p2)
+    return residuals
+
+
+def _beta_parameters(theta: Floats) -> dict[str, float]:
     a, b = (float(v) for v in np.exp(theta))
     if not (math.isfinite(a) and math.isfinite(b) and a > 0 and b > 0):
         msg = f"the search for a beta diverged (a={a:.3g}, b={b:.3g})"
@@ -415,16 +539,23 @@ def _beta_two_nested(x1: float, p1: float, x2: float, p2: float) -> Floats:
             return below(a, math.exp(log_b), x1, p1)
 
         lo, hi = _bracket(first, log_a, increasing=True)
-        from scipy import optimize
-        return float(optimize.brentq(first, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500))
+        return _root(first, lo, hi)
 
     def second(log_a: float) -> float:
         return below(math.exp(log_a), math.exp(log_b_for(log_a)), x2, p2)
 
     lo, hi = _bracket(second, 0.0, increasing=True)
-    from scipy import optimize
-    log_a = float(optimize.brentq(second, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500))
+    log_a = _root(second, lo, hi)
     return np.array([log_a, log_b_for(log_a)])
+
+
+def _root(f: Callable[[float], float], lo: float, hi: float) -> float:
+    """Brent's root of ``f`` in ``[lo, hi]`` to ``1e-14``, as ``scipy.optimize.brentq`` finds it."""
+    try:
+        return brentq(f, lo, hi, xtol=1e-14, rtol=1e-15, maxiter=500)
+    except RootNotFoundError as exc:
+        msg = f"the root search failed ({exc})"
+        raise SpecError(msg) from exc
 
 
 def _bracket(

@@ -50,6 +50,8 @@ from bpv.spec._fitting import (
     fit_interval,
     fit_quantiles,
     fitted_distribution,
+    interval_parameters,
+    quick_fit_interval,
 )
 from bpv.spec._wording import (
     call,
@@ -785,7 +787,11 @@ class Interval(_Distribution):
             problems.append(f"interval with shape {self.shape} needs low > 0 (got low={low})")
         self._check(problems)
         try:
-            self._fitted = fit_interval(self.low, self.high, self.confidence, self.shape)
+            try:  # scipy.special only: checking a bid stays quick
+                self._fitted = quick_fit_interval(self.low, self.high, self.confidence,
+                                                  self.shape)
+            except SpecError:  # the full search decides (and gives the reason)
+                self._fitted = fit_interval(self.low, self.high, self.confidence, self.shape)
         except SpecError as exc:
             self._check([
                 f"interval could not fit a {self.shape} with {percent(self.confidence)} in "
@@ -795,12 +801,18 @@ class Interval(_Distribution):
 
     @property
     def fitted(self) -> dict[str, float]:
-        """Keyword arguments of the fitted scipy distribution (a copy)."""
-        return dict(self._fitted)
+        """Keyword arguments of the fitted scipy distribution (a copy).
+
+        A beta's are found on first use by the same search as always (see
+        :func:`bpv.spec._fitting.interval_parameters`), so appraisals give the
+        numbers they always have; checking the bid used a quicker search.
+        """
+        return interval_parameters(self.low, self.high, self.confidence, self.shape,
+                                   checked=self._fitted)
 
     def to_scipy(self) -> Any:
         """Return the fitted ``scipy.stats`` distribution (norm, lognorm, beta or gamma)."""
-        return fitted_distribution(self.shape, self._fitted)
+        return fitted_distribution(self.shape, self.fitted)
 
     def support(self) -> tuple[float, float]:  # noqa: D102 - documented on the base
         return _SHAPE_SUPPORT[self.shape]

@@ -4,19 +4,29 @@ The graph's edges are exactly the references in node formulas (plus an
 activity's ``success`` parameter and a qualitative node's ``depends_on``), so
 the picture and the arithmetic cannot disagree. These are plain functions
 over a bid, in the manner of networkx's algorithms.
+
+networkx is imported by the functions that return or search a networkx graph
+(:func:`logic_model`, and :func:`find_cycles` once it knows there is a
+cycle), not with bpv: checking a bid and appraising it need only the plain
+searches here (:func:`ancestors`, :func:`evaluation_order`), and importing
+networkx costs more than checking a bid.
 """
 
 from __future__ import annotations
 
+import heapq
+from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from typing import Any, Protocol
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bpv.spec.node import KINDS, Node
 from bpv.spec.parameter import Parameter
 
-__all__ = ["KIND_RANK", "LogicModelSource", "evaluation_order", "find_cycles", "logic_model"]
+if TYPE_CHECKING:
+    import networkx as nx
+
+__all__ = ["KIND_RANK", "LogicModelSource", "ancestors", "evaluation_order", "find_cycles",
+           "logic_model"]
 
 
 class LogicModelSource(Protocol):
@@ -72,6 +82,8 @@ def logic_model(bid: LogicModelSource, *, parameters: bool = False) -> nx.DiGrap
     >>> g.nodes["admissions_avoided"]["kind"]
     'outcome'
     """
+    import networkx as nx
+
     graph = nx.DiGraph(bid=bid.id, title=bid.title)
     node_ids = set(bid.node_ids)
     for node in bid.nodes:
@@ -119,10 +131,56 @@ def evaluation_order(bid: LogicModelSource) -> list[Node]:
     ['funding', 'ward', 'patients']
     """
     position = {node.id: index for index, node in enumerate(bid.nodes)}
-    graph = logic_model(bid)
-    order = nx.lexicographical_topological_sort(graph, key=position.__getitem__)
-    return [bid.nodes[position[node_id]] for node_id in order
-            if not bid.nodes[position[node_id]].is_qualitative]
+    node_ids = set(position)
+    users: dict[str, set[str]] = defaultdict(set)  # the nodes each node is used by
+    waiting = dict.fromkeys(position, 0)  # how many of its inputs are not yet placed
+    for node in bid.nodes:
+        for name in node.links():
+            if name in node_ids and node.id not in users[name]:
+                users[name].add(node.id)
+                waiting[node.id] += 1
+    # Kahn's algorithm, taking the ready node earliest in the file first: the order
+    # networkx.lexicographical_topological_sort gives with the same key (tested).
+    ready = [position[node_id] for node_id, count in waiting.items() if count == 0]
+    heapq.heapify(ready)
+    order: list[Node] = []
+    while ready:
+        node = bid.nodes[heapq.heappop(ready)]
+        if not node.is_qualitative:
+            order.append(node)
+        for user in users[node.id]:
+            waiting[user] -= 1
+            if waiting[user] == 0:
+                heapq.heappush(ready, position[user])
+    if any(waiting.values()):  # a validated bid has none
+        msg = "the logic model has a cycle"
+        raise ValueError(msg)
+    return order
+
+
+def ancestors(uses: Mapping[str, Iterable[str]], node: str) -> set[str]:
+    """Return every node ``node`` depends on, directly or through others.
+
+    Parameters
+    ----------
+    uses : mapping of str to iterable of str
+        The nodes each node uses directly (a node missing uses none).
+    node : str
+
+    Examples
+    --------
+    >>> sorted(ancestors({"c": ["b"], "b": ["a"], "y": ["x"]}, "c"))
+    ['a', 'b']
+    """
+    found: set[str] = set()
+    stack = list(uses.get(node, ()))
+    while stack:
+        current = stack.pop()
+        if current not in found:
+            found.add(current)
+            stack.extend(uses.get(current, ()))
+    found.discard(node)
+    return found
 
 
 def find_cycles(
@@ -149,7 +207,12 @@ def find_cycles(
     >>> find_cycles([("x", "x")], {"x": 0})
     [['x', 'x']]
     """
-    graph = nx.DiGraph(list(edges))
+    edges = list(edges)
+    if not _has_cycle(edges):
+        return []
+    import networkx as nx
+
+    graph = nx.DiGraph(edges)
     cycles: list[list[str]] = []
     for component in nx.strongly_connected_components(graph):
         first = min(component, key=lambda node: position.get(node, len(position)))
@@ -162,3 +225,23 @@ def find_cycles(
         cycles.append([*path, path[0]])
     cycles.sort(key=lambda cycle: position.get(cycle[0], len(position)))
     return cycles
+
+
+def _has_cycle(edges: list[tuple[str, str]]) -> bool:
+    """Whether the directed graph of these edges has a cycle (Kahn's algorithm)."""
+    users: dict[str, list[str]] = defaultdict(list)
+    waiting: dict[str, int] = defaultdict(int)
+    for upstream, downstream in edges:
+        users[upstream].append(downstream)
+        waiting[downstream] += 1
+        waiting.setdefault(upstream, 0)
+    ready = [node for node, count in waiting.items() if count == 0]
+    placed = 0
+    while ready:
+        node = ready.pop()
+        placed += 1
+        for user in users[node]:
+            waiting[user] -= 1
+            if waiting[user] == 0:
+                ready.append(user)
+    return placed < len(waiting)

@@ -19,13 +19,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-import networkx as nx
 from pydantic import ValidationError
 
 from bpv.errors import BidValidationError, UnknownNameError
 from bpv.formulas.rewrite import multiply, number, scale_names
 from bpv.spec.bid import Bid
 from bpv.spec.distributions import Fixed
+from bpv.spec.graph import ancestors
 from bpv.spec.locations import problems_from_validation_error
 from bpv.spec.parameter import Parameter
 
@@ -99,7 +99,7 @@ class Draft:
         for node in self.bid.nodes:
             if node.id not in chosen:
                 continue
-            if nx.ancestors(self._graph, node.id) & chosen:
+            if ancestors(self._graph, node.id) & chosen:
                 inherited.append(node.id)
             else:
                 adjusted.append(node.id)
@@ -273,16 +273,11 @@ class Draft:
                                      source=f"the bid changed by {what}") from None
 
 
-def _value_graph(bid: Bid) -> nx.DiGraph:
-    """Which node's value each node is computed from (formula references only)."""
-    graph = nx.DiGraph()
+def _value_graph(bid: Bid) -> dict[str, set[str]]:
+    """Which nodes each node's value is computed from (formula references only)."""
     ids = set(bid.node_ids)
-    graph.add_nodes_from(ids)
-    for node in bid.nodes:
-        compiled = node.compiled
-        if compiled is not None:
-            graph.add_edges_from((name, node.id) for name in compiled.names if name in ids)
-    return graph
+    return {node.id: {name for name in node.compiled.names if name in ids}
+            for node in bid.nodes if node.compiled is not None}
 
 
 def _tidy(value: float) -> int | float:
