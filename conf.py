@@ -2,7 +2,7 @@
 
 Build it from the repository root (``pip install -e '.[docs]'`` first)::
 
-    python -m sphinx -W --keep-going -b html . build/site
+    python -m sphinx -E -W --keep-going -b html . build/site
 
 The source folder is the repository itself, so the markdown pages link to each other,
 to the notebooks and to the examples with the same relative links that GitHub follows;
@@ -126,6 +126,14 @@ def _homes(modules: list[str]) -> dict[int, str]:
     return homes
 
 
+def _summary(module: str) -> str:
+    """Return the first line of a module's docstring, the summary its page opens with."""
+    doc = (importlib.import_module(module).__doc__ or "").strip()
+    first = doc.splitlines()[0] if doc else ""
+    # Out of its module, :func:`appraise` would not resolve: the name alone, as code.
+    return re.sub(r":\w+:`~?([^`<]+?)\s*(<[^`]*>)?`", r"``\1``", first)
+
+
 def _title(text: str) -> str:
     return f"{text}\n{'=' * len(text)}\n"
 
@@ -168,13 +176,17 @@ def _write_api_pages() -> None:
         entries = [_entry(module, name, homes) for name in importlib.import_module(module).__all__]
         pages[module] = "\n".join([_title(module), f".. automodule:: {module}",
                                    "   :no-members:", "", *entries])
+    ordered = sorted(modules)  # bpv, bpv.analysis.comparison, ..., bpv.transform.scenarios
     index = [_title("API reference"),
              "The names a user needs are at the top level, in :doc:`bpv`; the modules "
              "below hold the parts, for building on bpv. Each class and function is "
              "described once, under its most public name; the other modules that export "
              "it link there. Every page is generated from the package's ``__all__`` "
              "lists and docstrings.", "",
-             ".. toctree::", "   :maxdepth: 1", "", *(f"   {name}" for name in modules)]
+             ".. toctree::", "   :hidden:", "", *(f"   {name}" for name in ordered), "",
+             ".. list-table::", "   :header-rows: 1", "", "   * - module", "     - what it holds"]
+    for name in ordered:
+        index += [f"   * - :doc:`{name}`", f"     - {_summary(name)}"]
     pages["index"] = "\n".join(index) + "\n"
     wanted = {f"{name}.rst" for name in pages}
     for stale in API.glob("*.rst"):
