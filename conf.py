@@ -221,7 +221,7 @@ def _register_aliases(app, env) -> None:
     by_home: dict[str, list[str]] = {}
     for alias, home in _aliases(modules, _homes(modules)).items():
         by_home.setdefault(home, []).append(alias)
-    objects = env.domains.python_domain.objects
+    objects = env.get_domain("py").objects
     for name, entry in list(objects.items()):
         parts = name.split(".")
         for length in range(len(parts), 1, -1):  # the longest home that contains the name
@@ -249,7 +249,7 @@ def _resolve_where_written(app, env, node, contnode):
     written = _DOCSTRING_OF.search(node.source or "")
     if written is None:
         return None
-    objects = env.domains.python_domain.objects
+    objects = env.get_domain("py").objects
     target = node["reftarget"]
     scope = written.group(1).split(".")
     candidates = [".".join([*scope[:length], target]) for length in range(len(scope), 0, -1)]
