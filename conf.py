@@ -255,7 +255,7 @@ def _resolve_where_written(app, env, node, contnode):
     target = node["reftarget"]
     scope = written.group(1).split(".")
     candidates = [".".join([*scope[:length], target]) for length in range(len(scope), 0, -1)]
-    candidates += _imported_as(scope, target)
+    candidates += _imported_as(scope, target) + _inherited_as(scope, target)
     for name in candidates:
         entry = objects.get(name)
         if entry is not None:
@@ -282,6 +282,27 @@ def _imported_as(scope: list[str], target: str) -> list[str]:
         if qualified is not None:
             names.append(f"{found.__module__}.{qualified}")
         return [".".join([name, *rest]) for name in names]
+    return []
+
+
+def _inherited_as(scope: list[str], target: str) -> list[str]:
+    """Return the names ``target`` has on the bases of the class the docstring is in.
+
+    ``:meth:`to_frame``` in a method of a class that inherits ``to_frame`` means the
+    base's method, which is documented on the base's page, not again on the class's.
+    """
+    for length in range(len(scope) - 1, 0, -1):
+        try:
+            found: object = importlib.import_module(".".join(scope[:length]))
+        except ImportError:
+            continue
+        for part in scope[length:]:
+            if isinstance(found, type):
+                return [f"{base.__module__}.{base.__qualname__}.{target}"
+                        for base in found.__mro__[1:]]
+            found = getattr(found, part, None)
+        return [f"{base.__module__}.{base.__qualname__}.{target}"
+                for base in getattr(found, "__mro__", ())[1:]]
     return []
 
 
