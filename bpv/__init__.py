@@ -2,8 +2,9 @@
 
 A bid is a logic model (inputs → activities → outputs → outcomes → impacts)
 whose links rest on success hypotheses and assumptions, each a probability
-distribution. ``bpv`` reads bids, checks them, and (from the engine on)
-estimates their quality benefit and financial return under uncertainty.
+distribution. ``bpv`` reads bids, checks them, and estimates their quality
+benefit and financial return under uncertainty, for the whole system and for
+each organisation in it.
 
 Examples
 --------

@@ -9,9 +9,9 @@ Three schedules:
 
 * ``"constant"``: one rate throughout, DF(t) = (1 + r)^−t;
 * ``"green_book"``: HM Treasury's declining long-term discount rate for
-  money, 3.5% for years 0–30, then 3.0% (31–75), 2.5% (76–125), 2.0%
+  money [1]_, 3.5% for years 0–30, then 3.0% (31–75), 2.5% (76–125), 2.0%
   (126–200), 1.5% (201–300) and 1.0% (301 onwards);
-* ``"green_book_health"``: the Green Book rate for health effects, 1.5%
+* ``"green_book_health"``: the Green Book rate for health effects [1]_, 1.5%
   for years 0–30, then 1.29%, 1.07%, 0.86%, 0.64% and 0.43% over the same
   bands.
 
@@ -20,12 +20,13 @@ rate of its own band, DF(t) = DF(t−1) / (1 + r_t), so
 DF(31) = DF(30) / 1.03 (not 1.03^−31).
 
 Three named policies (:data:`DISCOUNTING`) decide the schedules and rates of
-money and of health for a bid: ``"green_book"``, ``"nice"`` and
-``"constant"``; :func:`resolve_rates` applies one to the rates a bid gives.
+money and of health for a bid: ``"green_book"``, ``"nice"`` (the NICE
+reference case [3]_) and ``"constant"``; :func:`resolve_rates` applies one to
+the rates a bid gives.
 
 The tables are those of the Green Book 2022 edition. They are versioned as
 :data:`DISCOUNTING_VERSION`, which appraisals should record: HM Treasury
-published a revised Green Book on 5 February 2026 and a review of the
+published a revised Green Book on 5 February 2026 [2]_ and a review of the
 discount rate may change them; a change of defaults will change this
 version.
 

@@ -22,7 +22,7 @@ Conventions (stated in every output):
   other inputs keep their drawn values: with correlated inputs the values are
   not conditioned on the one fixed. Its **Monte Carlo standard error** is the
   delta method's: the standard error of the mean metric at the switching
-  value over the slope of the mean there, sd(m(x*)) / (√n |m̄′(x*)|); for a
+  value over the slope of the mean there, ``sd(m(x*)) / (√n |m̄′(x*)|)``; for a
   gate, the gradient of m̄₀ / (m̄₀ − m̄₁) with the draws' covariance of m₀ and
   m₁. A value whose error is large next to its range needs more draws.
 """

@@ -39,7 +39,8 @@ __all__ = ["BASE", "SCENARIO_METRICS", "ScenarioTable", "scenarios"]
 
 #: The name of the base case in a :class:`ScenarioTable`.
 BASE = "base"
-#: The metrics a scenario table shows, with their labels (:func:`metric_label`).
+#: The metrics a scenario table shows, with their labels
+#: (:func:`bpv._utils.formatting.metric_label`).
 SCENARIO_METRICS: Mapping[str, str] = MappingProxyType(
     {metric: metric_label(metric) for metric in ("npv", "roi", "qalys", "nmb")})
 _CONVENTION = ("change = scenario − base, draw by draw on the same draws (common random "
@@ -251,7 +252,8 @@ def scenarios(
     bid : Bid
     n_draws : int, default 100000
     rng : int, numpy.random.SeedSequence, numpy.random.Generator or None
-        Seed (SPEC 7), normalised once: every appraisal uses the same root,
+        Seed, as in `SPEC 7 <https://scientific-python.org/specs/spec-0007/>`_,
+        normalised once: every appraisal uses the same root,
         so each scenario sees the base case's draws of what it leaves alone.
     method : {'mc', 'lhs', 'sobol'}, default 'mc'
     scenarios : mapping of str to Scenario, optional

@@ -4,7 +4,7 @@
 asked otherwise):
 
 - a **tornado**: each input at its 10th and 90th percentile, the others at
-  their centre values (:mod:`bpv.one_way`);
+  their centre values (:mod:`bpv.analysis.one_way`);
 - **rank correlations** (Spearman) and **partial rank correlations** (PRCC)
   of each input with the metric over the Monte Carlo sample;
 - **Sobol' indices**, first and total order, with intervals from
@@ -16,7 +16,7 @@ asked otherwise):
   sign is that decision, in pounds: :data:`VALUE_METRICS` (``npv``, ``nmb``);
   for any other metric they are None;
 - **switching values**: the value of each input at which the metric's mean
-  crosses zero, or none within its plausible range (:mod:`bpv.one_way`).
+  crosses zero, or none within its plausible range (:mod:`bpv.analysis.one_way`).
 
 Inputs are the bid's uncertain parameters and its activities' success gates
 (``'<activity>.delivered'``). Groups show which success hypothesis, or which

@@ -53,7 +53,8 @@ class InputSensitivity:
     role : {'hypothesis', 'assumption', 'delivery'}
         A success hypothesis, an assumption, or an activity's success gate.
     link : str
-        The node whose link the input quantifies (see :func:`input_groups`).
+        The node whose link the input quantifies (see
+        :func:`~bpv.analysis.sensitivity.input_groups`).
     tornado : TornadoBar
     spearman, prcc : float
         Rank and partial rank correlation with the metric (NaN when the input

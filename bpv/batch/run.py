@@ -5,8 +5,7 @@ How a batch runs:
 1. **Inputs.** Each input is a :class:`~bpv.Bid`, a bid file or a folder
    (its ``*.yaml``, ``*.yml`` and ``*.json`` files, sorted by name). A file
    that is not a valid bid, or a second bid with an id already seen, is
-   skipped and its problems listed (:attr:`Batch.problems
-   <bpv.batch.result.Batch.problems>`); with ``strict=True`` they are raised
+   skipped and its problems listed (``Batch.problems``); with ``strict=True`` they are raised
    together before any appraisal runs.
 2. **Seed.** ``rng`` becomes one root seed for the whole batch, and every bid
    is appraised on it exactly as :func:`bpv.appraise` would appraise it
@@ -86,7 +85,8 @@ def appraise_many(
         Draws per bid (:data:`~bpv.engine.monte_carlo.DEFAULT_DRAWS`, as for
         :func:`bpv.appraise`).
     rng : int, numpy.random.SeedSequence, numpy.random.Generator or None
-        One seed for the whole batch (SPEC 7). Each bid's numbers are those of
+        One seed for the whole batch, as in
+        `SPEC 7 <https://scientific-python.org/specs/spec-0007/>`_. Each bid's numbers are those of
         ``bpv.appraise(bid, rng=...)`` on the batch's root seed, whatever the
         other bids (``batch.entropy`` replays it).
     method : {'mc', 'lhs', 'sobol'}, default 'mc'

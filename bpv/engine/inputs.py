@@ -1,4 +1,4 @@
-"""A bid's uncertain inputs: what they are called, and the values :func:`~bpv.evaluate` is given.
+"""A bid's uncertain inputs: their names, and the values :func:`~bpv.engine.evaluate` is given.
 
 The inputs of a bid are its uncertain parameters (those not ``Fixed``), then
 the success gate of each activity whose success is uncertain, named
@@ -62,7 +62,7 @@ def gated_activities(bid: Bid) -> tuple[str, ...]:
 
 
 def given_inputs(bid: Bid, inputs: Mapping[str, ArrayLike]) -> dict[str, NDArray[np.float64]]:
-    """Check the inputs given to :func:`~bpv.evaluate` and return them as arrays of one length.
+    """Check the inputs given to :func:`~bpv.engine.evaluate`; return arrays of one length.
 
     Raises
     ------

@@ -9,23 +9,23 @@ the system view and each organisation's view.
 Definitions (periods t = 0 … horizon − 1; PV at the money discount factors
 unless said):
 
-==================== ==========================================================
-``cost_pv``          PV of all ``cost`` nodes (costs are positive)
-``cash_releasing_pv`` PV of ``cash_releasing`` nodes (system: transfers
-                     excluded; organisation: its ``income`` included)
-``benefit_pv``       PV of ``cash_releasing`` + ``non_cash_releasing``
-                     (organisation: + its ``income``)
-``npv``              ``benefit_pv - cost_pv``
-``roi``              ``npv / cost_pv``
-``bcr``              ``benefit_pv / cost_pv``
-``cash_roi``         ``(cash_releasing_pv - cost_pv) / cost_pv``
-``payback``          first period at which the cumulative *undiscounted* net
-                     cash flow (cash-releasing benefits, and for an
-                     organisation its income, less costs) is ≥ 0; ``inf`` when
-                     it never is within the horizon
-``qalys``            PV of ``qaly`` nodes at the health discount factors
-``nmb``              ``qaly_value * qalys + npv`` (net monetary benefit)
-==================== ==========================================================
+====================== ========================================================
+``cost_pv``            PV of all ``cost`` nodes (costs are positive)
+``cash_releasing_pv``  PV of ``cash_releasing`` nodes (system: transfers
+                       excluded; organisation: its ``income`` included)
+``benefit_pv``         PV of ``cash_releasing`` + ``non_cash_releasing``
+                       (organisation: + its ``income``)
+``npv``                ``benefit_pv - cost_pv``
+``roi``                ``npv / cost_pv``
+``bcr``                ``benefit_pv / cost_pv``
+``cash_roi``           ``(cash_releasing_pv - cost_pv) / cost_pv``
+``payback``            first period at which the cumulative *undiscounted* net
+                       cash flow (cash-releasing benefits, and for an
+                       organisation its income, less costs) is ≥ 0; ``inf`` when
+                       it never is within the horizon
+``qalys``              PV of ``qaly`` nodes at the health discount factors
+``nmb``                ``qaly_value * qalys + npv`` (net monetary benefit)
+====================== ========================================================
 
 A ratio whose ``cost_pv`` is 0 is ``nan`` (no cost: the ratio is undefined).
 """

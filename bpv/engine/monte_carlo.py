@@ -94,8 +94,10 @@ def appraise(
     n_draws : int, default 100000
         Number of draws (:data:`DEFAULT_DRAWS`).
     rng : int, numpy.random.SeedSequence, numpy.random.Generator or None
-        Seed (SPEC 7). The entropy actually used is stored in the result
-        (``result.entropy``), so a run with ``rng=None`` can be replayed.
+        Seed, as in Scientific Python's `SPEC 7
+        <https://scientific-python.org/specs/spec-0007/>`_. The entropy actually used is
+        stored in the result (``result.entropy``), so a run with ``rng=None``
+        can be replayed.
     method : {'mc', 'lhs', 'sobol'}, default 'mc'
         Plain Monte Carlo, Latin hypercube (stratified within each block of
         draws), or scrambled Sobol points (use a power of two for ``n_draws``).

@@ -44,14 +44,15 @@ class SamplingPlan:
     bid: Bid
     root: np.random.SeedSequence
     n_draws: int
-    #: ``'mc'``, ``'lhs'``, ``'sobol'``, or ``'given'`` (:func:`~bpv.evaluate`).
+    #: ``'mc'``, ``'lhs'``, ``'sobol'``, or ``'given'`` (:func:`~bpv.engine.evaluate`).
     method: str
     uncertain: tuple[str, ...]
     gates: tuple[str, ...]
     #: The parameters of the Gaussian copula (none: empty), and their correlation matrix.
     correlated: tuple[str, ...]
     correlation: NDArray[np.float64]
-    #: Input values to evaluate at instead of sampling (:func:`~bpv.evaluate`), by input name.
+    #: Input values to evaluate at instead of sampling, by input name
+    #: (:func:`~bpv.engine.evaluate`).
     given: dict[str, NDArray[np.float64]] | None = None
     #: Parameters drawn by inverting uniforms, all at once: for plain Monte
     #: Carlo the tabulated kinds, for LHS and Sobol every uncorrelated one.
@@ -118,7 +119,7 @@ class Plan:
 
     @property
     def n_draws(self) -> int:
-        """Number of draws (rows, for :func:`~bpv.evaluate`)."""
+        """Number of draws (rows, for :func:`~bpv.engine.evaluate`)."""
         return self.evaluation.n_draws
 
 

@@ -23,7 +23,6 @@ Names
     starting with ``_``. ``t`` is the period index (0 for the first period).
     The function names and ``t`` are reserved (:data:`RESERVED_NAMES`).
 Operators, from the loosest binding to the tightest (Python's precedence)
-
     ======================================  ==========================================
     ``a if c else b``                       ``a`` where ``c`` is true, else ``b``
     ``or``                                  1 where either side is true, else 0
@@ -45,7 +44,6 @@ Operators, from the loosest binding to the tightest (Python's precedence)
     per cent, nor are ``//``, the bitwise operators (``& | ^ ~ << >>``; write
     ``and``, ``or``, ``not``, and ``**`` for a power), ``@``, ``is`` or ``in``.
 Functions, called by name with positional arguments (:data:`FUNCTIONS`)
-
     ==========================  ==============================================
     ``min(a, b, ...)``          elementwise minimum of two or more arguments
     ``max(a, b, ...)``          elementwise maximum of two or more arguments

@@ -224,13 +224,13 @@ class Formula:
         Parameters
         ----------
         values : mapping of str to array_like
-            A value for each name in :attr:`names`; as the engine lays them
+            A value for each name in ``names``; as the engine lays them
             out, an array of shape (1, n_draws) for a parameter and
             (n_periods, n_draws) for a node. Other entries are ignored. Values
             are converted to float64 and are never modified.
         t : array_like, optional
             The period index, ``np.arange(n_periods)``: as the engine lays it
-            out, of shape (n_periods, 1). Needed only when :attr:`uses_period`
+            out, of shape (n_periods, 1). Needed only when ``uses_period``
             is true. ``lag`` and ``cumulative`` take the periods to be the
             first axis of ``t`` (shape (n_periods,) or (n_periods, 1)), and
             raise ValueError for any other.

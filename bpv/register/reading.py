@@ -173,7 +173,7 @@ def current_actuals(connection: sa.Connection, bid_id: str,
 
 def every_current_actual(connection: sa.Connection,
                          at: datetime | None) -> Iterator[StoredActual]:
-    """Yield every bid's current actuals as at ``at``, bid by bid, :data:`BATCH` rows at a time."""
+    """Yield every bid's current actuals as at ``at``, bid by bid, ``BATCH`` rows at a time."""
     parameters: dict[str, Any] = {} if at is None else {"at": at}
     result = connection.execution_options(yield_per=BATCH * 10).execute(
         _current_actuals_query(at is not None, one_bid=False), parameters)
@@ -183,7 +183,7 @@ def every_current_actual(connection: sa.Connection,
 
 def snapshot_rows(connection: sa.Connection, *, bid_id: str | None, kind: str | None,
                   at: datetime | None, latest: bool) -> Iterator[Snapshot]:
-    """Yield snapshots (the latest of each bid and kind, or all), fetched :data:`BATCH` at a time.
+    """Yield snapshots (the latest of each bid and kind, or all), fetched ``BATCH`` at a time.
 
     The latest is the one with the latest reporting date, and of those the
     last stored.

@@ -169,7 +169,7 @@ def report(appraisal: Appraisal, path: str | os.PathLike[str] | None = None, *,
     --------
     bpv.plot : the figures, one function each.
     bpv.report_comparison : the report of several bids compared.
-    bpv.report_text.appraisal_text : a plain-text summary for a terminal.
+    bpv.reporting.text.appraisal_text : a plain-text summary for a terminal.
 
     References
     ----------

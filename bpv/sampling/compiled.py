@@ -123,7 +123,7 @@ class CompiledSampler:
         """Take every parameter of ``distributions`` whose kind has a compiled transform.
 
         ``targets`` gives the output row of each; parameters of other kinds are
-        left out (see :attr:`names`).
+        left out (see ``names``).
 
         Examples
         --------

@@ -10,15 +10,18 @@ keeps its own distribution exactly, whatever the correlations.
 
 The correlation a user states is the Pearson correlation ρ of the normal
 scores. The rank correlations of the parameters themselves are then
-Spearman's ρ_s = (6/π) asin(ρ/2) and Kendall's τ = (2/π) asin(ρ), whatever
+Spearman's ρ_s = (6/π) asin(ρ/2) and Kendall's τ = (2/π) asin(ρ) [3]_, whatever
 their distributions: slightly smaller in magnitude than ρ (by at most about
 0.018 for Spearman's). To give a Spearman correlation ρ_s instead, use
 ρ = 2 sin(π ρ_s / 6).
 
 A correlation matrix must be positive definite. One that is not (stated
 pairwise correlations that cannot all hold together) can be replaced by the
-nearest valid one with :func:`bpv._utils.linalg.nearest_correlation`
-(``repair: true`` in a bid's ``correlations:``).
+nearest valid one with :func:`bpv._utils.linalg.nearest_correlation` [1]_
+(``repair: true`` in a bid's ``correlations:``). Iman and Conover [2]_
+induce rank correlation the same way, from correlated normal scores, but
+reorder fixed draws by them; here the scores are drawn and each parameter's
+inverse CDF is applied to them.
 
 Every function here is pure and deterministic: the engine supplies the
 random draws.
@@ -68,7 +71,7 @@ def correlate_normals(z: ArrayLike, matrix: ArrayLike) -> NDArray[np.float64]:
         changed.
     matrix : array_like of shape (k, k)
         The target correlation matrix: symmetric, unit diagonal, positive
-        definite (see :func:`nearest_correlation`).
+        definite (see :func:`bpv._utils.linalg.nearest_correlation`).
 
     Returns
     -------

@@ -49,7 +49,7 @@ References
 .. [1] Hörmann, W. and Leydold, J. (2003). Continuous random variate
    generation by fast numerical inversion. *ACM Transactions on Modeling and
    Computer Simulation* 13(4), 347–362. (Hermite interpolation of the
-   quantile function; the u-error |F(x̂) − u| as the measure of accuracy.)
+   quantile function; the u-error ``|F(x̂) − u|`` as the measure of accuracy.)
 
 Examples
 --------
@@ -273,7 +273,7 @@ def inverse_cdf(spec: Distribution) -> InverseCDF:
     cumulative weights for the discrete kinds. The beta, PERT and gamma
     families (and ``interval``/``quantiles`` of shape beta or gamma) use a
     table, built once per distribution and cached, accurate to
-    :data:`FAST_INVERSE_RTOL` in probability relative to the nearer tail:
+    :data:`FAST_INVERSE_RTOL` in probability relative to the nearer tail::
 
         |F(x̂) − u| <= 1e-9 · min(u, 1 − u)   for every u in [0, 1],
 

@@ -3,9 +3,11 @@
 This is the seeding scheme every random number in bpv comes from, and the
 reason results are reproducible by construction:
 
-- the user's ``rng`` (SPEC 7: an int, a ``SeedSequence``, a ``Generator`` or
-  None) is turned once into a root :class:`numpy.random.SeedSequence`, whose
-  entropy is recorded in the result so any run can be replayed;
+- the user's ``rng`` (an int, a ``SeedSequence``, a ``Generator`` or None, as
+  in Scientific Python's
+  `SPEC 7 <https://scientific-python.org/specs/spec-0007/>`_) is turned once
+  into a root :class:`numpy.random.SeedSequence`, whose entropy is recorded in
+  the result so any run can be replayed;
 - draws are split into fixed blocks of :data:`BLOCK_SIZE`; the stream for
   quantity ``name`` in block ``b`` is seeded by the root entropy and the spawn
   key ``(hash(name), b)``.

@@ -2,7 +2,7 @@
 
 Each distribution is a small frozen model with named arguments, tagged by
 ``dist``, that checks its own arguments and builds its :mod:`scipy.stats`
-distribution with :meth:`to_scipy` (a fresh frozen object on each call; no
+distribution with ``to_scipy()`` (a fresh frozen object on each call; no
 scipy object is ever stored in a specification). In a bid file::
 
     referrals:  {dist: pert, low: 600, mode: 900, high: 1200}

@@ -117,7 +117,8 @@ def reforecast(
     better : mapping of SeriesKey to {'higher', 'lower'}, optional
         Which way is better for each series with targets (default higher).
     rng : int, numpy.random.SeedSequence, numpy.random.Generator or None
-        Seed (SPEC 7) of the SMC and of the scores of discrete inputs; its
+        Seed of the SMC and of the scores of discrete inputs, as in
+        `SPEC 7 <https://scientific-python.org/specs/spec-0007/>`_; its
         entropy is kept in ``result.entropy``.
     method : {'auto', 'reweight', 'smc'}, default 'auto'
         Importance reweighting, SMC, or reweighting unless its ESS falls

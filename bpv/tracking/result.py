@@ -87,7 +87,9 @@ class Tracking(LongTable):
         Parameters
         ----------
         rng : seed, optional
-            Seed of the SMC (SPEC 7); reweighting draws nothing.
+            Seed of the SMC (an int, a SeedSequence, a Generator or None, as in
+            `SPEC 7 <https://scientific-python.org/specs/spec-0007/>`_);
+            reweighting draws nothing.
         method : {'auto', 'reweight', 'smc'}, default 'auto'
         **options
             Passed to :func:`bpv.tracking.reforecast.reforecast`

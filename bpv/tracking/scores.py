@@ -147,7 +147,7 @@ class ScoreSpace:
         Parameters
         ----------
         inputs : mapping of str to array_like of shape (n,)
-            A value for every name of :attr:`names` (``Appraisal.inputs``).
+            A value for every name of ``names`` (``Appraisal.inputs``).
         rng : numpy.random.Generator
             For the position within the step of a discrete value or a gate.
 
