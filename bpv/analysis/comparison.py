@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bpv._utils.formatting import format_percent, json_safe
+from bpv._utils.formatting import format_percent, format_stat, json_safe, metric_form
 from bpv._utils.validation import check_instance, check_real
 from bpv.analysis.decision import (
     FrontierRow,
@@ -178,14 +178,16 @@ class Comparison(Rendered):
 
     def summary(self, *, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> Summary:
         """Incremental NPV, net cost, QALYs and NMB at each λ, option by option."""
-        rows = {}
+        rows, forms = {}, {}
         for option in self.options:
             if option == self.baseline:
                 continue
             for quantity in ("npv", "net_cost", "qalys", *self._nmb_names()):
                 rows[f"{option}: Δ{quantity}"] = summarise(self.incremental(option, quantity),
                                                            quantiles=quantiles)
-        return Summary(rows, title=f"Incremental values (option − {self.baseline}), per draw")
+                forms[f"{option}: Δ{quantity}"] = metric_form(quantity)
+        return Summary(rows, title=f"Incremental values (option − {self.baseline}), per draw",
+                       forms=forms)
 
     def _nmb_names(self) -> list[str]:
         return [f"nmb@{lam:g}" for lam in self.thresholds]
@@ -232,7 +234,8 @@ class Comparison(Rendered):
         lines = [f"Options compared on common random numbers ({self.convention}).", "",
                  f"P(best by {self.metric}): " + ", ".join(
                      f"{option} {format_percent(share)}" for option, share in best.items()),
-                 f"EVPI ({self.metric}, per decision): {self.evpi():,.0f}", "",
+                 f"EVPI ({self.metric}, per decision): "
+                 f"{format_stat(self.evpi(), metric_form(self.metric))}", "",
                  str(self.summary())]
         return "\n".join(lines)
 
