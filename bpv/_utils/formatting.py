@@ -453,7 +453,7 @@ def format_quantity(magnitude: float) -> str:
         return f"{magnitude:,.0f}"
     if magnitude >= 1:
         return f"{magnitude:,.1f}"
-    return f"{magnitude:.3g}"
+    return significant(magnitude, 3)
 
 
 def format_sig(value: float) -> str:

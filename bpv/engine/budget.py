@@ -69,7 +69,8 @@ def kept_bytes(bid: Bid, *, n_draws: int, keep_draws: bool | int = True,
     if keep_flows:
         per_draw += sum(not node.is_qualitative for node in bid.nodes) * bid.horizon
     # The net cash flow and its parts (the cash view), by period.
-    cash_flows = min(n_draws, CASH_FLOW_CAP) * n_scopes * bid.horizon * (1 + len(CASH_PARTS))
+    cash_draws = math.ceil(n_draws / max(1, math.ceil(n_draws / CASH_FLOW_CAP)))
+    cash_flows = cash_draws * n_scopes * bid.horizon * (1 + len(CASH_PARTS))
     return 8 * (kept * per_draw + cash_flows)
 
 
