@@ -256,6 +256,8 @@ def significant(value: float, figures: int, *, trim: bool = True) -> str:
     if not math.isfinite(value):
         return "-"
     rounded = float(f"{value:.{figures}g}")
+    if not math.isfinite(rounded):  # rounding up past the largest float
+        rounded = value
     if rounded == 0 or abs(rounded) < 1e-15:
         return "0"
     decimals = max(figures - 1 - math.floor(math.log10(abs(rounded))), 0)
@@ -289,6 +291,8 @@ def format_money(value: float) -> str:
     if math.isinf(size):
         return f"{sign}£∞"
     rounded = float(f"{size:.3g}")
+    if not math.isfinite(rounded):  # rounding up past the largest float
+        rounded = size
     if rounded < 1000:
         rounded = float(round(size))
     if rounded == 0:
