@@ -7,12 +7,19 @@ same wherever it appears. Where outputs genuinely differ (a terminal table is
 terse, a report speaks to a reader in pounds) they differ by a named style,
 not by a formatter of their own.
 
-Styles of :func:`format_number` (plain text):
+Text for people never uses exponent form (``1.138e+07``): a number too large
+or too small for its style is written with commas or with more decimal places.
 
-- ``'table'``: summary tables (``1,234,568``, ``42.12``, ``1.200e-04``);
-- ``'plain'``: sentences and the sensitivity table, never in exponent form
-  above 1 (``12,345,678``, ``0.0042``, ``1.20e-04``);
-- ``'short'``: labels beside a bar of a plot (``1.23e+04``, ``42.12``).
+In plain text (terminal output), a number whose metric is known is written in
+its :data:`Form` by :func:`format_stat`: money briefly (:func:`format_money`:
+``£1.73m``, ``−£420k``, ``£950``), shares as percentages (``12.3%``) and their
+spreads in percentage points (``0.16 pp``). Numbers with no known form are
+written by :func:`format_number` in a style:
+
+- ``'table'``: summary tables (``1,234,568``, ``42.12``, ``0.00012``);
+- ``'plain'``: sentences and the sensitivity table (``12,345,678``, ``0.0042``,
+  ``0.00012``);
+- ``'short'``: labels beside a bar of a plot (``12.3k``, ``42.12``).
 
 For readers (HTML): :func:`format_value` writes a number in its metric's
 :data:`Form` (``£1,234,567``, ``12.3%``, ``1.05``, ``never``), with
@@ -32,6 +39,7 @@ import numpy as np
 
 __all__ = [
     "DASH",
+    "GLOSSARY",
     "METRIC_LABELS",
     "MINUS",
     "Form",
@@ -39,6 +47,7 @@ __all__ = [
     "MetricLabel",
     "NumberStyle",
     "format_exact",
+    "format_money",
     "format_number",
     "format_percent",
     "format_pounds",
@@ -46,8 +55,10 @@ __all__ = [
     "format_quantity",
     "format_rate",
     "format_sig",
+    "format_stat",
     "format_value",
     "json_safe",
+    "significant",
     "metric_form",
     "metric_label",
     "text_table",
@@ -64,6 +75,8 @@ NumberStyle = Literal["table", "plain", "short"]
 
 MINUS = "\N{MINUS SIGN}"
 DASH = "\N{EM DASH}"
+#: Where every column and metric of bpv's outputs is explained, for text footers and reports.
+GLOSSARY = "docs/glossary.md"
 
 
 # -- metric labels --------------------------------------------------------------------------
@@ -96,21 +109,20 @@ class MetricLabel:
     def label(self, style: LabelStyle = "text") -> str:
         """Return the label in a style: the compact name with its unit, the name, the short name.
 
-        A report writes money with a pound sign, so its money labels leave the unit out.
+        Text and reports write money with a pound sign, so their money labels leave
+        the unit out.
 
         Examples
         --------
         >>> METRIC_LABELS["payback"].label("text"), METRIC_LABELS["payback"].label("report")
         ('Payback period (years)', 'Payback period (years)')
         >>> METRIC_LABELS["npv"].label("text"), METRIC_LABELS["npv"].label("report")
-        ('Net present value (GBP)', 'Net present value')
+        ('Net present value', 'Net present value')
         """
         if style == "short":
             return self.short
-        if style == "report":
-            return self.name if self.unit is None or self.form == "money" \
-                else f"{self.name} ({self.unit})"
-        return self.compact if self.unit is None else f"{self.compact} ({self.unit})"
+        name = self.name if style == "report" else self.compact
+        return name if self.unit is None or self.form == "money" else f"{name} ({self.unit})"
 
 
 def _label(name: str, compact: str, short: str, unit: str | None, form: Form) -> MetricLabel:
@@ -180,7 +192,7 @@ def metric_form(metric: str) -> Form:
 
 def format_number(value: float, style: NumberStyle = "table", *, digits: int | None = None,
                   signed: bool = False) -> str:
-    """Return a number as plain text in a style (see the module's notes).
+    """Return a number as plain text in a style (see the module's notes); never in exponent form.
 
     Parameters
     ----------
@@ -194,46 +206,157 @@ def format_number(value: float, style: NumberStyle = "table", *, digits: int | N
     Examples
     --------
     >>> [format_number(v) for v in (1234567.8, 42.123456, 0.00012, float("nan"), float("inf"))]
-    ['1,234,568', '42.12', '1.200e-04', '-', 'never']
+    ['1,234,568', '42.12', '0.00012', '-', 'never']
     >>> [format_number(v, "plain") for v in (12345678.9, 0.0042, 0.00012, float("inf"))]
-    ['12,345,679', '0.0042', '1.20e-04', '-']
-    >>> format_number(12345.0, "short"), format_number(0.25, digits=2)
-    ('1.23e+04', '0.25')
+    ['12,345,679', '0.0042', '0.00012', '-']
+    >>> format_number(12345.0, "short"), format_number(0.25, digits=2), format_number(3e-9)
+    ('12.3k', '0.25', '0.000000003')
     >>> format_number(3.5, signed=True), format_number(-3.5, signed=True)
     ('+3.5', '-3.5')
     """
     if digits is not None:
         text = f"{value:.{digits}f}" if math.isfinite(value) else "-"
-    elif style == "plain":
-        text = _plain(value)
     elif style == "short":
-        text = (f"{value:.3g}" if value != 0 and (abs(value) >= 1e4 or abs(value) < 1e-2)
-                else f"{value:.4g}")
+        text = _short(value)
+    elif not math.isfinite(value):
+        text = "never" if style == "table" and value == math.inf else (
+            "-inf" if style == "table" and value == -math.inf else "-")
+    elif abs(value) >= 100:
+        text = f"{value:,.0f}"
     else:
-        text = _table(value)
+        text = significant(value, 4)
     return f"+{text}" if signed and value > 0 and text[:1].isdigit() else text
 
 
-def _table(value: float) -> str:
-    if math.isnan(value):
-        return "-"
-    if math.isinf(value):
-        return "never" if value > 0 else "-inf"
-    if value != 0 and (abs(value) >= 1e7 or abs(value) < 1e-3):
-        return f"{value:.3e}"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.4g}"
-
-
-def _plain(value: float) -> str:
+def _short(value: float) -> str:
     if not math.isfinite(value):
         return "-"
-    if value != 0 and abs(value) < 1e-3:
-        return f"{value:.2e}"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.4g}"
+    sign, size = ("-" if value < 0 else ""), abs(value)
+    for scale, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        if float(f"{size:.3g}") >= scale:
+            return f"{sign}{significant(size / scale, 3)}{suffix}"
+    return sign + significant(size, 4 if size >= 1e-2 else 3)
+
+
+def significant(value: float, figures: int, *, trim: bool = True) -> str:
+    """Write a number to some significant figures in fixed notation (no exponent).
+
+    Trailing zeros after the decimal point are dropped, as ``g`` does, unless
+    ``trim`` is False; numbers smaller than 1e-15 are written as 0.
+
+    Examples
+    --------
+    >>> significant(0.000123456, 3), significant(42.123456, 4), significant(1234567.0, 3)
+    ('0.000123', '42.12', '1,230,000')
+    >>> significant(-2.5e-7, 2), significant(0.0, 3), significant(99.96, 3)
+    ('-0.00000025', '0', '100')
+    >>> significant(6.952, 2), significant(6.952, 2, trim=False)
+    ('7', '7.0')
+    """
+    if not math.isfinite(value):
+        return "-"
+    rounded = float(f"{value:.{figures}g}")
+    if not math.isfinite(rounded):  # rounding up past the largest float
+        rounded = value
+    if rounded == 0 or abs(rounded) < 1e-15:
+        return "0"
+    decimals = max(figures - 1 - math.floor(math.log10(abs(rounded))), 0)
+    text = f"{rounded:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if trim and "." in text else text
+
+
+#: Statistics that measure a spread or an error (written in percentage points for a share).
+SPREADS = frozenset({"sd", "mcse", "change_mcse", "se", "standard_error"})
+
+
+def format_money(value: float) -> str:
+    """Write an amount of money briefly: ``£1.73m``, ``−£420k``, ``£950``, ``£2.5bn``.
+
+    Three significant figures, and never finer than a whole pound: so the
+    written amount is within 0.5% of the value, or within 50p below £100.
+    Negative amounts take a minus sign (``−``), an amount that rounds to
+    £0 none; never exponent form.
+
+    Examples
+    --------
+    >>> [format_money(v) for v in (-1_726_725, 419_600, 950.4, 12.6, 0.2, 2.5e9, 1.23e13)]
+    ['−£1.73m', '£420k', '£950', '£13', '£0', '£2.5bn', '£12,300bn']
+    >>> format_money(999_700), format_money(float("nan")), format_money(float("-inf"))
+    ('£1m', '-', '−£∞')
+    """
+    if math.isnan(value):
+        return "-"
+    sign = MINUS if value < 0 else ""
+    size = abs(value)
+    if math.isinf(size):
+        return f"{sign}£∞"
+    rounded = float(f"{size:.3g}")
+    if not math.isfinite(rounded):  # rounding up past the largest float
+        rounded = size
+    if rounded < 1000:
+        rounded = float(round(size))
+    if rounded == 0:
+        return "£0"
+    for scale, suffix in ((1e9, "bn"), (1e6, "m"), (1e3, "k")):
+        if rounded >= scale:
+            return f"{sign}£{significant(rounded / scale, 3)}{suffix}"
+    return f"{sign}£{rounded:,.0f}"
+
+
+def format_stat(value: float, form: Form, statistic: str = "mean", *,
+                signed: bool = False) -> str:
+    """Write one statistic of a metric for plain text, in its form; never in exponent form.
+
+    Money is brief (:func:`format_money`); a share (``percent``) is a
+    percentage, and its spread (sd, MCSE) in percentage points; a ratio has
+    two decimals, or two significant figures for a spread; years one decimal
+    (``never`` for a period that never comes); a quantity about three
+    significant figures. A ``change`` of a share is in percentage points too.
+    Not-a-number is ``-``; ``signed`` writes ``+`` before a positive number.
+
+    Examples
+    --------
+    >>> format_stat(-1_726_725.3, "money"), format_stat(4_372.1, "money", "mcse")
+    ('−£1.73m', '£4.37k')
+    >>> format_stat(-0.8969, "percent"), format_stat(0.001554, "percent", "mcse")
+    ('−89.7%', '0.16 pp')
+    >>> format_stat(0.1031, "ratio"), format_stat(0.001554, "ratio", "mcse")
+    ('0.10', '0.0016')
+    >>> format_stat(float("inf"), "years"), format_stat(73.25, "quantity")
+    ('never', '73.2')
+    >>> format_stat(0.0000123, "quantity"), format_stat(12_345_678.0, "quantity")
+    ('0.0000123', '12,345,678')
+    >>> format_stat(-0.1774, "percent", "change", signed=True)
+    '−17.7 pp'
+    >>> format_stat(2e6, "money", signed=True)
+    '+£2m'
+    """
+    if math.isnan(value):
+        return "-"
+    text = _stat(value, form, statistic)
+    nonzero = any(digit in text for digit in "123456789")
+    return "+" + text if signed and value > 0 and nonzero else text
+
+
+def _stat(value: float, form: Form, statistic: str) -> str:
+    if form == "money":
+        return format_money(value)
+    sign = MINUS if value < 0 else ""
+    size = abs(value)
+    if math.isinf(size):
+        return ("never" if value > 0 else "-") if form == "years" else f"{sign}∞"
+    spread = statistic in SPREADS
+    if form == "percent" and statistic == "change":
+        text = f"{size * 100:.1f} pp"
+    elif form == "percent":
+        text = f"{significant(size * 100, 2, trim=False)} pp" if spread else f"{size:.1%}"
+    elif form == "ratio":
+        text = significant(size, 2, trim=False) if spread else f"{size:,.2f}"
+    elif form == "years":
+        text = significant(size, 2, trim=False) if spread else f"{size:,.1f}"
+    else:
+        text = f"{size:,.0f}" if size >= 1000 else significant(size, 3)
+    return sign + text if any(digit in text for digit in "123456789") else text
 
 
 def format_percent(share: float, digits: int = 1) -> str:
@@ -334,7 +457,7 @@ def format_quantity(magnitude: float) -> str:
         return f"{magnitude:,.0f}"
     if magnitude >= 1:
         return f"{magnitude:,.1f}"
-    return f"{magnitude:.3g}"
+    return significant(magnitude, 3)
 
 
 def format_sig(value: float) -> str:
@@ -404,12 +527,7 @@ def format_pounds(value: float, style: Literal["axis", "threshold"] = "axis") ->
     """
     if style == "threshold":
         return f"£{value / 1000:,.4g}k" if value >= 1000 else f"£{value:,.0f}"
-    sign, size = (MINUS if value < 0 else ""), abs(value)
-    if size >= 1e6:
-        return f"{sign}£{size / 1e6:,.4g}m"
-    if size >= 1e3:
-        return f"{sign}£{size / 1e3:,.4g}k"
-    return f"{sign}£{size:,.4g}"
+    return format_money(value)
 
 
 # -- values as JSON ---------------------------------------------------------------------------

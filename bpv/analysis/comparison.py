@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bpv._utils.formatting import format_percent, json_safe
+from bpv._utils.formatting import format_percent, format_stat, json_safe, metric_form
 from bpv._utils.frames import columns_frame
 from bpv._utils.validation import check_instance, check_real
 from bpv.analysis.decision import (
@@ -210,14 +210,16 @@ class Comparison(Rendered, LongTable):
 
     def summary(self, *, quantiles: Sequence[float] = DEFAULT_QUANTILES) -> Summary:
         """Incremental NPV, net cost, QALYs and NMB at each λ, option by option."""
-        rows = {}
+        rows, forms = {}, {}
         for option in self.options:
             if option == self.baseline:
                 continue
             for quantity in ("npv", "net_cost", "qalys", *self._nmb_names()):
                 rows[f"{option}: Δ{quantity}"] = summarise(self.incremental(option, quantity),
                                                            quantiles=quantiles)
-        return Summary(rows, title=f"Incremental values (option − {self.baseline}), per draw")
+                forms[f"{option}: Δ{quantity}"] = metric_form(quantity)
+        return Summary(rows, title=f"Incremental values (option − {self.baseline}), per draw",
+                       forms=forms)
 
     def by_organisation(self, quantity: str = "npv", *,
                         quantiles: Sequence[float] = DEFAULT_QUANTILES) -> Summary:
@@ -238,7 +240,7 @@ class Comparison(Rendered, LongTable):
                 for org in self.organisations
                 if org in self._organisations_of(option, self.baseline)}
         return Summary(rows, title=f"Incremental {quantity} by organisation "
-                       f"(option − {self.baseline}), per draw")
+                       f"(option − {self.baseline}), per draw", forms=metric_form(quantity))
 
     def _organisations_of(self, *options: str) -> set[str]:
         return {org for option in options if option in self.appraisals
@@ -256,7 +258,7 @@ class Comparison(Rendered, LongTable):
                 unit = unit if len(node.unit or "") <= 24 else unit[:-1] + "…)"
                 rows[f"{option}: {node_id}{unit}"] = node.total_summary(quantiles=quantiles)
         return Summary(rows, title="Metric nodes, total over each bid's horizon "
-                       "(natural units, undiscounted)")
+                       "(natural units, undiscounted)", forms="quantity")
 
     def _nmb_names(self) -> list[str]:
         return [f"nmb@{lam:g}" for lam in self.thresholds]
@@ -397,7 +399,8 @@ class Comparison(Rendered, LongTable):
         lines = [f"Options compared on common random numbers ({self.convention}).", "",
                  f"P(best by {self.metric}): " + ", ".join(
                      f"{option} {format_percent(share)}" for option, share in best.items()),
-                 f"EVPI ({self.metric}, per decision): {self.evpi():,.0f}", "",
+                 f"EVPI ({self.metric}, per decision): "
+                 f"{format_stat(self.evpi(), metric_form(self.metric))}", "",
                  str(self.summary())]
         if self.organisations:
             lines += ["", str(self.by_organisation())]

@@ -23,7 +23,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bpv._utils.formatting import format_number, format_percent, json_safe, metric_label
+from bpv._utils.formatting import (
+    GLOSSARY,
+    format_percent,
+    format_stat,
+    json_safe,
+    metric_form,
+    metric_label,
+)
 from bpv._utils.validation import check_instance
 from bpv.engine.budget import check_draws, check_kept, kept_bytes
 from bpv.engine.long_form import PROBABILITY, LongTable, run_columns, stat_rows, unit_of
@@ -134,8 +141,11 @@ class ScenarioTable(LongTable):
         """
         rows = {f"{name}: {metric}": dict(stats)
                 for name in self.names for metric, stats in self.rows[name].items()}
+        forms = {f"{name}: {metric}": ("percent" if metric == "P(npv > 0)"
+                                       else metric_form(metric))
+                 for name in self.names for metric in self.rows[name]}
         return Summary(rows, title=f"Scenarios of {self.bid_id}: {self.n_draws:,} draws "
-                                   f"({self.method}), seed {self.entropy}")
+                                   f"({self.method}), seed {self.entropy}", forms=forms)
 
     def __str__(self) -> str:
         """Return the table as plain text: one block per metric, a row per scenario."""
@@ -147,7 +157,7 @@ class ScenarioTable(LongTable):
             probability = metric == "P(npv > 0)"
             columns = (["probability", "change (pp)", "± (pp)"] if probability
                        else ["mean", "p5", "p95", "change", "±"])
-            lines += [label, f"  {'scenario':<{width}}" + "".join(f"{c:>14}" for c in columns)]
+            lines += [label, f"  {'scenario':<{width}}" + "".join(f"{c:>12}" for c in columns)]
             for name in self.names:
                 stats = self.rows[name][metric]
                 if probability:
@@ -156,11 +166,12 @@ class ScenarioTable(LongTable):
                         cells += [f"{100 * stats['change']:+.1f}",
                                   f"{100 * stats['change_mcse']:.2f}"]
                 else:
-                    cells = [format_number(stats[column]) for column in ("mean", "p5", "p95")]
+                    form = metric_form(metric)
+                    cells = [format_stat(stats[column], form) for column in ("mean", "p5", "p95")]
                     if name != BASE:
-                        cells += [format_number(stats["change"], signed=True),
-                                  format_number(stats["change_mcse"])]
-                lines.append(f"  {name:<{width}}" + "".join(f"{c:>14}" for c in cells))
+                        cells += [format_stat(stats["change"], form, "change", signed=True),
+                                  format_stat(stats["change_mcse"], form, "change_mcse")]
+                lines.append(f"  {name:<{width}}" + "".join(f"{c:>12}" for c in cells))
             lines.append("")
         lines.append("Scenarios:")
         for name in self.names:
@@ -171,6 +182,7 @@ class ScenarioTable(LongTable):
         lines.append("Settings adjustments, applied in every appraisal (as to the base case): "
                      + ("none" if not adjustments else f"{len(adjustments)}"))
         lines += [f"  - {statement}" for statement in adjustments]
+        lines.append(f"What each column and metric means: {GLOSSARY}.")
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:

@@ -15,10 +15,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bpv._utils.formatting import (
+    GLOSSARY,
+    format_money,
     format_number,
     format_percent,
     format_sig,
+    format_stat,
     json_safe,
+    metric_form,
     text_table,
     wrap,
 )
@@ -297,9 +301,10 @@ def sensitivity_text(result: Sensitivity) -> str:
     True
     """
     scope = f"organisation '{result.organisation}'" if result.organisation else "system"
-    mean, centre = (format_number(value, "plain") for value in (result.mean, result.centre))
+    form = metric_form(result.metric)
+    mean, centre = (format_stat(value, form) for value in (result.mean, result.centre))
     valued = result.evpi is not None
-    worth = (f"; EVPI {format_number(result.evpi, 'plain')}" if result.evpi is not None
+    worth = (f"; EVPI {format_money(result.evpi)}" if result.evpi is not None
              else f" (no EVPI: {result.metric} is not a net value in pounds)")
     lines = [
         f"Sensitivity of {result.metric} ({scope}), bid {result.bid_id}",
@@ -319,14 +324,14 @@ def sensitivity_text(result: Sensitivity) -> str:
         moved = ("not delivered – delivered" if item.role == "delivery"
                  else f"{format_sig(bar.low)} – {format_sig(bar.high)}")
         row = [item.input, item.role, moved,
-               *(format_number(value, "plain") for value in (bar.at_low, bar.at_high, bar.swing)),
+               *(format_stat(value, form) for value in (bar.at_low, bar.at_high, bar.swing)),
                format_number(item.spearman, digits=2), format_number(item.prcc, digits=2)]
         if sobol:
             row += ["-" if item.sobol is None else _interval(item.sobol.first,
                                                             item.sobol.first_interval),
                     "-" if item.sobol is None else _interval(item.sobol.total,
                                                             item.sobol.total_interval)]
-        row += [format_number(item.evppi, "plain")] if item.evppi is not None else []
+        row += [format_money(item.evppi)] if item.evppi is not None else []
         row += ["-" if item.switching is None else item.switching.describe()]
         rows.append(row)
     lines += text_table(header, rows)
@@ -336,7 +341,7 @@ def sensitivity_text(result: Sensitivity) -> str:
                  else "share of the variance each group explains")]
     lines += text_table(groups_header,
                         [[group.name, ", ".join(group.inputs),
-                          *([format_number(group.evppi, "plain")] if group.evppi is not None
+                          *([format_money(group.evppi)] if group.evppi is not None
                             else []),
                           format_percent(group.variance_share)] for group in result.groups])
     notes = result.conventions
@@ -347,7 +352,7 @@ def sensitivity_text(result: Sensitivity) -> str:
                   + (", with 95% intervals from 8 independently scrambled replicate designs"
                      if with_intervals else ", without intervals")
                   + "; inputs taken as independent.")
-    lines += ["", wrap(notes)]
+    lines += ["", wrap(f"{notes} What each column means: {GLOSSARY}.")]
     return "\n".join(lines)
 
 

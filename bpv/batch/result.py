@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bpv._utils.formatting import format_number, json_safe
+from bpv._utils.formatting import format_money, format_stat, json_safe
 from bpv._utils.frames import records_frame
 from bpv.engine.long_form import FRAME_COLUMNS, LongTable, appraisal_rows
 from bpv.engine.results import Appraisal, Summary
@@ -94,16 +94,17 @@ class BatchSummary:
         return records_frame(self.rows, SUMMARY_COLUMNS)
 
     def __str__(self) -> str:
-        header = (f"{'bid':<32} {'mean NPV':>14} {'MCSE':>11} {'P(NPV>0)':>9} {'QALYs':>10} "
-                  f"{'cost PV':>14} {'NMB':>14}")
+        header = (f"{'bid':<32} {'mean NPV':>10} {'MCSE':>9} {'P(NPV>0)':>9} {'QALYs':>10} "
+                  f"{'cost PV':>10} {'NMB':>10}")
         lines = [header]
         for row in self.rows:
-            npv, mcse, qalys, cost, nmb = (
-                format_number(_number(row[column]), "plain") for column in
-                ("mean_npv", "mcse_npv", "mean_qalys", "mean_cost_pv", "mean_nmb"))
-            lines.append(f"{row['bid']:<32} {npv:>14} {mcse:>11} "
-                         f"{_percent(row['p_npv_positive']):>9} {qalys:>10} {cost:>14} "
-                         f"{nmb:>14}")
+            npv, mcse, cost, nmb = (
+                format_money(_number(row[column])) for column in
+                ("mean_npv", "mcse_npv", "mean_cost_pv", "mean_nmb"))
+            qalys = format_stat(_number(row["mean_qalys"]), "quantity")
+            lines.append(f"{row['bid']:<32} {npv:>10} {mcse:>9} "
+                         f"{_percent(row['p_npv_positive']):>9} {qalys:>10} {cost:>10} "
+                         f"{nmb:>10}")
         return "\n".join(lines)
 
 
@@ -223,7 +224,7 @@ class Batch(LongTable):
 
     def __str__(self) -> str:
         head = (f"{len(self.records)} bids, {self.n_draws:,} draws each ({self.method}), "
-                f"seed {self.entropy}; GBP present values")
+                f"seed {self.entropy}; money in present values")
         text = f"{head}\n{self.summary()}"
         if self.problems:
             text += f"\n{len(self.problems)} problem(s); not appraised:\n" + "\n".join(

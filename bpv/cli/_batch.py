@@ -128,7 +128,7 @@ def _settings(args: argparse.Namespace, client: Any) -> dict[str, Any]:
 def _text(batch: Batch) -> str:
     skipped = f"; {len(batch.problems)} problem(s) on standard error" if batch.problems else ""
     return (f"{len(batch.records)} bids, {batch.n_draws:,} draws each ({batch.method}), "
-            f"seed {batch.entropy}; GBP present values{skipped}\n{batch.summary()}")
+            f"seed {batch.entropy}; money in present values{skipped}\n{batch.summary()}")
 
 
 def with_cluster(address: str | None, job: Callable[[Any], int]) -> int:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
+from bpv._utils.formatting import GLOSSARY, format_money, format_stat
 from bpv._utils.output import output_problem, write_whole
 from bpv.analysis.comparison import DEFAULT_THRESHOLDS, Comparison, compare
 from bpv.analysis.scenario_table import ScenarioTable, scenarios
@@ -314,15 +315,17 @@ def _comparison_text(comparison: Comparison) -> str:
     first = next(iter(comparison.appraisals.values()))
     lines = [f"{first.n_draws:,} draws ({first.method}), seed {first.entropy}", "",
              str(comparison), "", "Cost-effectiveness frontier (expected net cost and "
-             "QALYs; ICER in GBP per QALY):"]
+             "QALYs; ICER in pounds per QALY):"]
     for row in comparison.frontier():
         if row.status == "tied":
             icer = f"same expected cost and QALYs as {row.compared_with}: no ICER"
         else:
-            icer = (f"ICER {row.icer:,.0f} vs {row.compared_with}" if row.icer is not None
-                    else "")
-        lines.append(f"  {row.option:<32} net cost {row.cost:>14,.0f}  "
-                     f"QALYs {row.effect:>10.2f}  {row.status:<22} {icer}")
+            icer = (f"ICER {format_money(row.icer)} vs {row.compared_with}"
+                    if row.icer is not None else "")
+        lines.append(f"  {row.option:<32} net cost {format_money(row.cost):>9}  QALYs "
+                     f"{format_stat(row.effect, 'quantity'):>7}  {row.status:<22} {icer}"
+                     .rstrip())
+    lines += ["", f"What each column and metric means: {GLOSSARY}."]
     return "\n".join(lines)
 
 

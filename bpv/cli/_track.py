@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TextIO, TypeAlias
 import numpy as np
 
 from bpv._utils.files import read_regular_file
-from bpv._utils.formatting import text_table
+from bpv._utils.formatting import format_money, text_table
 from bpv._utils.output import output_problem
 from bpv.cli._guards import EXIT_INVALID, EXIT_OK, guarded, load_bid, reason
 from bpv.cli._output import add_output_arguments, check_output, emit
@@ -194,7 +194,7 @@ def _run_add(args: argparse.Namespace, out: TextIO) -> int:
         npv = result.summary().to_dict().get("npv", {}).get("mean")
         out.write(f"appraisal{' (already recorded)' if again else ''}: {args.draws:,} draws "
                   f"({args.method}, {result.provenance['kernel']}), seed {seed}"
-                  + (f", mean NPV {npv:,.0f} GBP" if npv is not None else "") + "\n")
+                  + (f", mean NPV {format_money(npv)}" if npv is not None else "") + "\n")
     return EXIT_OK
 
 
@@ -235,7 +235,7 @@ def _run_bids(args: argparse.Namespace, out: TextIO) -> int:
 def _npv(stored: BidVersion) -> str:
     mean = (stored.appraisal.summary.get("metrics", {}).get("npv", {}).get("mean")
             if stored.appraisal else None)
-    return f"{mean:,.0f}" if isinstance(mean, int | float) else "-"
+    return format_money(mean) if isinstance(mean, int | float) else "-"
 
 
 def _run_history(args: argparse.Namespace, out: TextIO) -> int:
@@ -296,8 +296,9 @@ def _run_actuals(args: argparse.Namespace, out: TextIO) -> int:
         if update is not None:
             npv = update.metrics["system"]["npv"]
             failing = [row.name for row in update.hypotheses if row.failing]
-            out.write(f"re-forecast ({update.method}): mean NPV {npv['prior']['mean']:,.0f} -> "
-                      f"{npv['posterior']['mean']:,.0f} GBP; failing: "
+            out.write(f"re-forecast ({update.method}): mean NPV "
+                      f"{format_money(npv['prior']['mean'])} -> "
+                      f"{format_money(npv['posterior']['mean'])}; failing: "
                       f"{', '.join(failing) if failing else 'none'}\n")
     return EXIT_OK
 
@@ -337,7 +338,7 @@ def _status_row(payload: dict[str, Any]) -> list[str]:
     chance = forecast.get("probabilities", {}).get("P(npv > 0)", {})
 
     def money(value: Any) -> str:
-        return f"{value:,.0f}" if isinstance(value, int | float) else "-"
+        return format_money(value) if isinstance(value, int | float) else "-"
 
     return [payload.get("bid", ""), payload.get("as_at", ""), str(counts.get("green", 0)),
             str(counts.get("amber", 0)), str(counts.get("red", 0)), money(npv.get("prior")),

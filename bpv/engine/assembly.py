@@ -13,7 +13,7 @@ from numpy.typing import NDArray
 from bpv._version import __version__
 from bpv.engine.evaluation import split_moments
 from bpv.engine.keys import OutputKey
-from bpv.engine.ledger import BASE_METRICS, METRICS, ORGANISATION_BASE_METRICS
+from bpv.engine.ledger import BASE_METRICS, CASH_PARTS, METRICS, ORGANISATION_BASE_METRICS
 from bpv.engine.moments import Moments
 from bpv.engine.plan import Plan
 from bpv.engine.results import Appraisal, CashFlowResult, MetricNodeResult
@@ -112,10 +112,13 @@ def _appraisal(plan: Plan, collected: _Collected) -> Appraisal:
     flows = ({node_id: values.T for node_id, values in out.of_kind("flow").items()}
              if evaluation.keep_flows else None)
     inputs = out.of_kind("input") if evaluation.keep_inputs else None
+    scopes = evaluation.ledger.scopes
     cash_flows = {(None if index == 0 else scope): CashFlowResult(
                       scope, bid.period_labels, collected.cash[index].T,
-                      n_represented=plan.n_draws)
-                  for index, scope in enumerate(evaluation.ledger.scopes)}
+                      n_represented=plan.n_draws,
+                      parts={part: collected.cash[(1 + p) * len(scopes) + index].T
+                             for p, part in enumerate(CASH_PARTS)})
+                  for index, scope in enumerate(scopes)}
     entropy = plan.sampling.root.entropy
     return Appraisal(
         base=system,

@@ -57,7 +57,7 @@ from numpy.typing import NDArray
 from bpv._utils.kernel_cache import import_source, jit
 from bpv._utils.scratch import scratch
 from bpv.engine.keys import OutputKey
-from bpv.engine.ledger import MAX_AMOUNT, SCOPE_BASE, LedgerPlan, LedgerSlice
+from bpv.engine.ledger import CASH_PARTS, MAX_AMOUNT, SCOPE_BASE, LedgerPlan, LedgerSlice
 from bpv.engine.moments import Moments
 from bpv.errors import SpecError
 from bpv.formulas.numba_source import ScalarWriter
@@ -65,7 +65,8 @@ from bpv.spec.bid import Bid
 from bpv.spec.node import Node
 
 __all__ = [
-    "DERIVED_SOURCE", "CompiledModel", "available", "kernel_source", "parameter_rows",
+    "DERIVED_SOURCE", "CompiledModel", "available", "derived_source", "kernel_source",
+    "parameter_rows",
     "row_moments",
 ]
 
@@ -104,11 +105,27 @@ def _signed_sum(weights: NDArray[np.float64], atoms: Sequence[str]) -> str:
 #: with the same operations in the same order (tested against ``ledger.derive``).
 DERIVED_SOURCE: Mapping[str, str] = {
     "npv": "{benefit_pv} - {cost_pv}",
-    "roi": "np.nan if {cost_pv} == 0.0 else ({benefit_pv} - {cost_pv}) / {cost_pv}",
-    "bcr": "np.nan if {cost_pv} == 0.0 else {benefit_pv} / {cost_pv}",
-    "cash_roi": "np.nan if {cost_pv} == 0.0 else ({cash_releasing_pv} - {cost_pv}) / {cost_pv}",
+    "roi": "np.nan if {outlay} == 0.0 else ({benefit_pv} - {cost_pv}) / {outlay}",
+    "bcr": "np.nan if {outlay} == 0.0 else ({benefit_pv} + {paid}) / {outlay}",
+    "cash_roi": "np.nan if {outlay} == 0.0 else ({cash_releasing_pv} - {cost_pv}) / {outlay}",
     "nmb": "{qaly_value} * {qalys} + {benefit_pv} - {cost_pv}",
 }
+
+
+def derived_source(name: str, atoms: Mapping[str, str], qaly_value: float) -> str:
+    """Return a derived metric's scalar expression in the kernel's names of its base quantities.
+
+    The outlay of :func:`~bpv.engine.ledger.outlay` is written out: the costs
+    and the income paid out, ``max(-income_pv, 0)``.
+
+    Examples
+    --------
+    >>> derived_source("roi", {"cost_pv": "c", "benefit_pv": "b", "income_pv": "i"}, 1.0)
+    'np.nan if (c + max(-i, 0.0)) == 0.0 else (b - c) / (c + max(-i, 0.0))'
+    """
+    paid = f"max(-{atoms['income_pv']}, 0.0)"
+    return DERIVED_SOURCE[name].format(qaly_value=repr(float(qaly_value)), paid=paid,
+                                       outlay=f"({atoms['cost_pv']} + {paid})", **atoms)
 
 
 def _moment_rows(keys: Sequence[OutputKey], ledger: LedgerPlan,
@@ -121,8 +138,7 @@ def _moment_rows(keys: Sequence[OutputKey], ledger: LedgerPlan,
         atoms = scope_atoms[scopes.index(scope)]
         if name in atoms:
             return atoms[name]
-        return "(" + DERIVED_SOURCE[name].format(qaly_value=repr(float(qaly_value)),
-                                                 **atoms) + ")"
+        return "(" + derived_source(name, atoms, qaly_value) + ")"
 
     lines = []
     for row, key in enumerate(keys):
@@ -176,7 +192,8 @@ def kernel_source(bid: Bid, order: Sequence[Node], ledger: LedgerPlan) -> str:
         success gate, ``profiles`` each activity's delivery by period; the
         rest are filled, ``rows`` with every quantity of
         ``ledger.moment_keys`` and ``net`` with the net cash flows of draws
-        ``cash_first``, ``cash_first + cash_every``, … only.
+        ``cash_first``, ``cash_first + cash_every``, … only (each scope's, then
+        each scope's :data:`~bpv.engine.ledger.CASH_PARTS`).
 
     Examples
     --------
@@ -273,9 +290,12 @@ def _period_lines(writer: ScalarWriter, atoms: _Atoms, ledger: LedgerPlan,
         period += [f"rows[{row} + t, j] = {atom}", f"mt{m} += {atom}",
                    f"big = max(big, abs({atom}))"]
     for s in range(atoms.n_scopes):
+        parts = [f"    net[{(1 + p) * atoms.n_scopes + s}, t, kc] = "
+                 f"{_signed_sum(ledger.weights[part][s], money)}"
+                 for p, part in enumerate(CASH_PARTS)]
         period += [f"cash = {_signed_sum(ledger.weights['net_cash'][s], money)}",
                    "big = max(big, abs(cash))",
-                   "if store:", f"    net[{s}, t, kc] = cash",
+                   "if store:", f"    net[{s}, t, kc] = cash", *parts,
                    f"cum{s} += cash",
                    f"if pb{s} == np.inf and cum{s} >= 0.0:",
                    f"    pb{s} = tt"]
@@ -307,11 +327,12 @@ def _draw_results(atoms: _Atoms, ledger: LedgerPlan, keys: Sequence[OutputKey],
     lines += ["qalys[j] = ql", "bad += 0.0 * ql", "big = max(big, abs(ql))"]
     lines += [f"bad += 0.0 * mt{m}" for m in range(len(atoms.metrics))]
     lines.append(f"big = max(big, abs({float(qaly_value)!r} * ql + b2_0 - b0_0))")  # NMB
-    # A ratio is out of bounds only where its cost is small (its numerator is in bounds).
+    # A ratio is out of bounds only where its outlay is small (its numerator is in bounds).
     for s in range(n_scopes):
-        lines += [f"if b0_{s} != 0.0 and abs(b0_{s}) < 2.0:",
-                  f"    big = max(big, abs((b2_{s} - b0_{s}) / b0_{s}), abs(b2_{s} / b0_{s}), "
-                  f"abs((b1_{s} - b0_{s}) / b0_{s}))"]
+        lines += [f"pd{s} = max(-b3_{s}, 0.0)", f"ol{s} = b0_{s} + pd{s}",
+                  f"if ol{s} != 0.0 and abs(ol{s}) < 2.0:",
+                  f"    big = max(big, abs((b2_{s} - b0_{s}) / ol{s}), "
+                  f"abs((b2_{s} + pd{s}) / ol{s}), abs((b1_{s} - b0_{s}) / ol{s}))"]
     scope_atoms[0]["qalys"] = "ql"
     lines += _moment_rows(keys, ledger, scope_atoms, qaly_value)
     return lines
@@ -447,6 +468,7 @@ class CompiledModel:
         placed: Collection[str] = (),
         cash_every: int = 1,
         cash_first: int = 0,
+        n: int | None = None,
     ) -> tuple[dict[str, NDArray[np.float64]], LedgerSlice, NDArray[np.float64], bool]:
         """Evaluate a slice of draws.
 
@@ -457,10 +479,12 @@ class CompiledModel:
         rows, and whether every amount was finite and within
         :data:`~bpv.engine.ledger.MAX_AMOUNT`. The ledger's ``net_cash``
         holds only draws ``cash_first``, ``cash_first + cash_every``, … of
-        the slice (the subsample kept for the fan chart). The arrays are this
-        thread's scratch buffers: valid until its next call.
+        the slice (the subsample kept for the fan chart). ``n`` is the number of
+        draws (by default the length of the parameters' rows). The arrays are
+        this thread's scratch buffers: valid until its next call.
         """
-        n = next(iter(parameters.values())).shape[-1] if parameters else 0
+        if n is None:  # a bid may have no parameters (nor gates): then n must be given
+            n = next(iter(parameters.values())).shape[-1] if parameters else 0
         horizon = self.profiles.shape[1]
         rows = parameter_rows(len(self.parameters), n)
         for row, name in zip(rows, self.parameters, strict=True):
@@ -474,7 +498,8 @@ class CompiledModel:
         qalys = np.empty(n)
         n_cash = len(range(cash_first, n, cash_every))
         # At least one column, so that the layout numba compiled for stays the same.
-        net = _padded("compiled net cash", (self.n_scopes, horizon, max(n_cash, 1)))
+        net = _padded("compiled net cash", ((1 + len(CASH_PARTS)) * self.n_scopes, horizon,
+                                            max(n_cash, 1)))
         moment_rows = _padded("compiled moment rows", (self.n_rows, n))
         # Two rows at least, written or not: one layout for numba whether flows are
         # kept or not (an empty or single-row array counts as contiguous), so
@@ -487,7 +512,8 @@ class CompiledModel:
                               keep_flows, cash_every, cash_first)
         ledger = LedgerSlice(
             base={**dict(zip(_PRESENT_VALUES, base, strict=True)), "payback": payback},
-            qalys=qalys, net_cash=net[..., :n_cash],
+            qalys=qalys, net_cash=net[:self.n_scopes, :, :n_cash],
+            cash_parts=net[self.n_scopes:, :, :n_cash],
             imbalance=float(status[1] / status[2]) if status[2] > 0 else 0.0)
         values = {node_id: moment_rows[row:row + horizon] for node_id, row in self.metric_rows}
         if keep_flows:

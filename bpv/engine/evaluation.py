@@ -46,9 +46,10 @@ class SliceResult:
         From the compiled kernel, the rows of
         :meth:`~bpv.engine.ledger.LedgerPlan.moment_keys`; None from numpy,
         which leaves them to :func:`slice_moments`.
-    cash : ndarray
-        A copy of the net cash flows of the draws kept for the fan chart (one
-        in ``plan.cash_thinning``, by their place in the run).
+    cash : ndarray of shape ((1 + len(CASH_PARTS)) * n_scopes, n_periods, n_kept)
+        A copy of the net cash flows of the draws kept for the fan chart and
+        the cash view (one in ``plan.cash_thinning``, by their place in the
+        run), every scope's, then every scope's :data:`~bpv.engine.ledger.CASH_PARTS`.
     """
 
     outputs: dict[OutputKey, NDArray[np.float64]]
@@ -81,15 +82,19 @@ def evaluate_slice(plan: EvaluationPlan, parameters: Arrays, gates: Arrays, *,
         kept, reduced, rows, finite = plan.model(
             parameters, gates, plan.money_factors, plan.health_factors,
             keep_flows=plan.keep_flows, placed=plan.placed, cash_every=plan.cash_thinning,
-            cash_first=cash_first)
+            cash_first=cash_first, n=n)
         if finite:  # the model stores only the kept draws' cash flows
+            assert reduced.cash_parts is not None  # noqa: S101 - the kernel writes them
             return SliceResult(outputs=_slice_outputs(plan, kept, reduced), ledger=reduced,
-                               rows=rows, cash=reduced.net_cash.copy())
+                               rows=rows, cash=np.concatenate([reduced.net_cash,
+                                                               reduced.cash_parts]))
         # Not finite somewhere: the numpy kernel finds the node and draw to name.
     values, ledger = _numpy_kernel(plan, parameters, gates, n)
     if not _ledger_within_bounds(plan, values, ledger):
         _raise_out_of_bounds(plan, values, first_draw)
-    kept_cash = ledger.net_cash[..., cash_first::plan.cash_thinning].copy()
+    thinned = slice(cash_first, None, plan.cash_thinning)
+    kept_cash = np.concatenate([ledger.net_cash[..., thinned],
+                                plan.ledger.cash_parts(values, thinned, plan.bid.horizon)])
     return SliceResult(outputs=_slice_outputs(plan, values, ledger), ledger=ledger, rows=None,
                        cash=kept_cash)
 
@@ -223,13 +228,14 @@ def _ledger_within_bounds(plan: EvaluationPlan, values: Mapping[str, NDArray[np.
         nmb = qaly_value * ledger.qalys + base["benefit_pv"][0] - base["cost_pv"][0]
         if not _surely_within_bounds(nmb):
             return False
-        # A ratio passes the bound only where its cost is small (numerators are in bounds).
-        cost = base["cost_pv"]
-        small = (np.abs(cost) < 2.0) & (cost != 0.0)
+        # A ratio passes the bound only where its outlay is small (numerators are in bounds).
+        cost, paid = base["cost_pv"], np.maximum(-base["income_pv"], 0.0)
+        spent = cost + paid
+        small = (np.abs(spent) < 2.0) & (spent != 0.0)
         if small.any():
-            for numerator in (base["benefit_pv"] - cost, base["benefit_pv"],
+            for numerator in (base["benefit_pv"] - cost, base["benefit_pv"] + paid,
                               base["cash_releasing_pv"] - cost):
-                if not _within_bounds(numerator[small] / cost[small]):
+                if not _within_bounds(numerator[small] / spent[small]):
                     return False
     return True
 

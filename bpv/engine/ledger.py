@@ -9,25 +9,27 @@ the system view and each organisation's view.
 Definitions (periods t = 0 … horizon − 1; PV at the money discount factors
 unless said):
 
-====================== ========================================================
+====================== ==========================================================
 ``cost_pv``            PV of all ``cost`` nodes (costs are positive)
 ``cash_releasing_pv``  PV of ``cash_releasing`` nodes (system: transfers
                        excluded; organisation: its ``income`` included)
 ``benefit_pv``         PV of ``cash_releasing`` + ``non_cash_releasing``
                        (organisation: + its ``income``)
+``outlay``             ``cost_pv`` (organisation: + the income it pays out, net,
+                       ``max(-income_pv, 0)``; see :func:`outlay`)
 ``npv``                ``benefit_pv - cost_pv``
-``roi``                ``npv / cost_pv``
-``bcr``                ``benefit_pv / cost_pv``
-``cash_roi``           ``(cash_releasing_pv - cost_pv) / cost_pv``
+``roi``                ``npv / outlay``
+``bcr``                ``(benefit_pv + income paid) / outlay`` (so ``roi = bcr - 1``)
+``cash_roi``           ``(cash_releasing_pv - cost_pv) / outlay``
 ``payback``            first period at which the cumulative *undiscounted* net
                        cash flow (cash-releasing benefits, and for an
                        organisation its income, less costs) is ≥ 0; ``inf`` when
                        it never is within the horizon
 ``qalys``              PV of ``qaly`` nodes at the health discount factors
 ``nmb``                ``qaly_value * qalys + npv`` (net monetary benefit)
-====================== ========================================================
+====================== ==========================================================
 
-A ratio whose ``cost_pv`` is 0 is ``nan`` (no cost: the ratio is undefined).
+A ratio whose outlay is 0 is ``nan`` (no outlay: the ratio is undefined).
 """
 
 from __future__ import annotations
@@ -44,6 +46,7 @@ from bpv.spec.bid import Bid
 
 __all__ = [
     "BASE_METRICS",
+    "CASH_PARTS",
     "MAX_AMOUNT",
     "SCOPE_BASE",
     "LedgerSlice",
@@ -52,6 +55,7 @@ __all__ = [
     "ORGANISATION_METRICS",
     "LedgerPlan",
     "derive",
+    "outlay",
     "payback_period",
 ]
 
@@ -92,11 +96,33 @@ def _ratio(numerator: Vector, denominator: Vector) -> Vector:
     return np.where(denominator == 0, np.nan, ratio)
 
 
+def _paid(base: Mapping[str, Vector]) -> Vector | float:
+    """Income paid out, net, in present value: minus ``income_pv`` where negative (else 0)."""
+    return np.maximum(-base["income_pv"], 0.0) if "income_pv" in base else 0.0
+
+
+def outlay(base: Mapping[str, Vector]) -> Vector:
+    """Return what a scope lays out: its costs and the income it pays out, in present value.
+
+    ``cost_pv + max(-income_pv, 0)``: an organisation that pays others (a
+    commissioner paying a provider through a contract) counts what it pays,
+    net of what it receives over the horizon, as an outlay beside its costs.
+    For the system (no ``income_pv``; transfers cancel) it is ``cost_pv``.
+    The ratios (ROI, benefit-cost ratio, cash-releasing ROI) divide by it.
+
+    Examples
+    --------
+    >>> outlay({"cost_pv": np.array([0.0, 10.0]), "income_pv": np.array([-50.0, 5.0])})
+    array([50., 10.])
+    """
+    return base["cost_pv"] + _paid(base)
+
+
 _DERIVED: dict[str, Callable[[Mapping[str, Vector], float], Vector]] = {
     "npv": lambda b, _: b["benefit_pv"] - b["cost_pv"],
-    "roi": lambda b, _: _ratio(b["benefit_pv"] - b["cost_pv"], b["cost_pv"]),
-    "bcr": lambda b, _: _ratio(b["benefit_pv"], b["cost_pv"]),
-    "cash_roi": lambda b, _: _ratio(b["cash_releasing_pv"] - b["cost_pv"], b["cost_pv"]),
+    "roi": lambda b, _: _ratio(b["benefit_pv"] - b["cost_pv"], outlay(b)),
+    "bcr": lambda b, _: _ratio(b["benefit_pv"] + _paid(b), outlay(b)),
+    "cash_roi": lambda b, _: _ratio(b["cash_releasing_pv"] - b["cost_pv"], outlay(b)),
     "nmb": lambda b, qaly_value: qaly_value * b["qalys"] + b["benefit_pv"] - b["cost_pv"],
 }
 
@@ -183,7 +209,20 @@ _WEIGHTS: dict[str, tuple[dict[str, float], dict[str, float]]] = {
     "income_pv": ({}, {"income": 1.0}),
     "net_cash": ({"cash_releasing": 1.0, "cost": -1.0},
                  {"cash_releasing": 1.0, "income": 1.0, "cost": -1.0}),
+    # The parts of the net cash flow, for the cash view (undiscounted, by period); a cost
+    # node counts as "cost:<its cost_type>" where its measure has no weight.
+    "capital": ({"cost:capital": 1.0}, {"cost:capital": 1.0}),
+    "revenue": ({"cost:revenue": 1.0}, {"cost:revenue": 1.0}),
+    "saving": ({"cash_releasing": 1.0}, {"cash_releasing": 1.0}),
+    "income": ({}, {"income": 1.0}),
 }
+
+#: The parts of a scope's net cash flow kept by period for the cash view, each a signed
+#: sum of the money nodes (weights of the same name): capital and revenue costs,
+#: cash-releasing savings and income, so ``net = saving + income - capital - revenue``.
+#: The system's income is 0 (transfers cancel); an organisation's is what it receives
+#: less what it pays.
+CASH_PARTS = ("capital", "revenue", "saving", "income")
 
 
 def _signed_sum(weights: NDArray[np.float64],
@@ -218,12 +257,17 @@ class LedgerSlice:
     imbalance : float
         Largest absolute sum of ``income`` over organisations in any draw and
         period, relative to the largest income flow (0 when balanced).
+    cash_parts : ndarray of shape (len(CASH_PARTS) * n_scopes, n_periods, n_kept), optional
+        From the compiled kernel, the :data:`CASH_PARTS` of the draws whose net
+        cash flow it kept (part by part, each for every scope); None from numpy,
+        which leaves them to :meth:`LedgerPlan.cash_parts`.
     """
 
     base: dict[str, NDArray[np.float64]]
     qalys: Vector
     net_cash: NDArray[np.float64]
     imbalance: float
+    cash_parts: NDArray[np.float64] | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -267,9 +311,10 @@ class LedgerPlan:
             matrix = np.zeros((1 + len(organisations), len(money)))
             for column, node in enumerate(money):
                 assert node.measure is not None  # noqa: S101 - the spec guarantees it
-                matrix[0, column] = system.get(node.measure, 0.0)
+                kind = f"{node.measure}:{node.cost_type}"
+                matrix[0, column] = system.get(node.measure, system.get(kind, 0.0))
                 row = 1 + organisations.index(str(node.organisation))
-                matrix[row, column] = organisation.get(node.measure, 0.0)
+                matrix[row, column] = organisation.get(node.measure, organisation.get(kind, 0.0))
             weights[name] = matrix
         return cls(
             money_nodes=tuple(n.id for n in money),
@@ -348,6 +393,39 @@ class LedgerPlan:
             qalys += health_factors @ values[node_id]
         return LedgerSlice(base=base, qalys=qalys, net_cash=net_cash,
                            imbalance=self._imbalance(values, (n_periods, n_draws)))
+
+    def cash_parts(self, values: Mapping[str, NDArray[np.float64]], kept: slice,
+                   n_periods: int) -> NDArray[np.float64]:
+        """Return the :data:`CASH_PARTS` of the draws ``kept``, undiscounted, by period.
+
+        Parameters
+        ----------
+        values : mapping of node id to ndarray of shape (n_periods, n_draws)
+        kept : slice
+            Which draws (columns) to keep.
+        n_periods : int
+
+        Returns
+        -------
+        ndarray of shape (len(CASH_PARTS) * n_scopes, n_periods, n_kept)
+            Part by part, each for the system then every organisation.
+
+        Examples
+        --------
+        >>> plan = LedgerPlan(money_nodes=("cost", "tariff"), organisations=("icb",),
+        ...                   weights={"capital": np.array([[1.0, 0], [1, 0]]),
+        ...                            "revenue": np.zeros((2, 2)), "saving": np.zeros((2, 2)),
+        ...                            "income": np.array([[0.0, 0], [0, 1]])})
+        >>> parts = plan.cash_parts({"cost": np.array([[5.0, 6.0]]),
+        ...                          "tariff": np.array([[-2.0, -3.0]])}, slice(None, None, 2), 1)
+        >>> parts[:, 0, 0].tolist()  # capital, revenue, saving, income; each for system, icb
+        [5.0, 5.0, 0.0, 0.0, 0.0, 0.0, 0.0, -2.0]
+        """
+        flows = [values[node_id][:, kept] for node_id in self.money_nodes]
+        n_draws = next(iter(values.values())).shape[-1] if values else 0
+        shape = (len(self.scopes), n_periods, len(range(n_draws)[kept]))
+        return np.concatenate([_signed_sum(self.weights[part], flows, np.empty(shape))
+                               for part in CASH_PARTS])
 
     def steps(
         self,

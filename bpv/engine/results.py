@@ -20,9 +20,10 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
-from bpv._utils.formatting import format_number, json_safe
+from bpv._utils.formatting import METRIC_LABELS, Form, format_number, format_stat, json_safe
 from bpv._utils.frames import columns_frame, records_frame
 from bpv._utils.validation import check_choice
+from bpv.engine.cash_view import CashByYear, cash_by_year
 from bpv.engine.keys import OutputKey
 from bpv.engine.ledger import ORGANISATION_METRICS, derive
 from bpv.engine.long_form import FRAME_COLUMNS, LongTable, appraisal_rows
@@ -96,14 +97,48 @@ def _quantile_name(q: float) -> str:
 class Summary:
     """A table of metrics by statistic, printable and convertible to plain data.
 
+    Numbers are written as their metric's :data:`~bpv._utils.formatting.Form`
+    says (money briefly, shares as percentages: see
+    :func:`~bpv._utils.formatting.format_stat`); :meth:`to_dict` keeps them whole.
+
     Attributes
     ----------
     rows : dict of str to dict of str to float
         ``rows[metric][statistic]``.
+    title : str
+    forms : str or dict of str to str, optional
+        How each row's numbers are written: one form for every row (``'money'``)
+        or a form by row name. By default a row named after a metric of
+        :data:`~bpv._utils.formatting.METRIC_LABELS` takes its form; any other
+        row is written as a plain number.
+
+    Examples
+    --------
+    >>> print(Summary({"npv": {"mean": -1_726_725.0, "mcse": 4_372.0},
+    ...                "roi": {"mean": -0.897, "mcse": 0.00162}}))
+               mean      mcse
+    npv     −£1.73m    £4.37k
+    roi      −89.7%   0.16 pp
     """
 
     rows: dict[str, dict[str, float]]
     title: str = ""
+    forms: str | Mapping[str, str] | None = None
+
+    def form(self, row: str) -> Form | None:
+        """Return how a row's numbers are written: its form, or None for a plain number."""
+        if isinstance(self.forms, str):
+            return self.forms  # type: ignore[return-value]
+        if self.forms is not None and row in self.forms:
+            return self.forms[row]  # type: ignore[return-value]
+        if row.startswith("nmb@"):
+            return "money"
+        known = METRIC_LABELS.get(row)
+        return None if known is None else known.form
+
+    def cell(self, row: str, statistic: str) -> str:
+        """Return one number of the table as ``str()`` writes it."""
+        return _cell(self.rows[row].get(statistic), self.form(row), statistic)
 
     def to_dict(self) -> dict[str, dict[str, float | None]]:
         """Return the table as plain data; non-finite numbers become None (JSON has none)."""
@@ -130,7 +165,7 @@ class Summary:
         --------
         >>> table = Summary({"npv": {"mean": 1234.5, "p5": -10.0}}, title="a <b> test")
         >>> html = table._repr_html_()
-        >>> "<caption>a &lt;b&gt; test</caption>" in html, "<td>1,234</td>" in html.replace(
+        >>> "<caption>a &lt;b&gt; test</caption>" in html, "<td>£1.23k</td>" in html.replace(
         ...     ' style="text-align: right"', "")
         (True, True)
         """
@@ -142,8 +177,8 @@ class Summary:
         head = "".join(f"<th{right}>{escape(c)}</th>" for c in columns)
         body = "".join(
             f"<tr><th>{escape(name)}</th>"
-            + "".join(f"<td{right}>{escape(_cell(stats.get(c)))}</td>" for c in columns)
-            + "</tr>" for name, stats in self.rows.items())
+            + "".join(f"<td{right}>{escape(self.cell(name, c))}</td>" for c in columns)
+            + "</tr>" for name in self.rows)
         return (f"<table>{caption}<thead><tr><th></th>{head}</tr></thead>"
                 f"<tbody>{body}</tbody></table>")
 
@@ -152,11 +187,15 @@ class Summary:
             return self.title
         columns = [c for c in next(iter(self.rows.values())) if c != "n_finite"]
         width = max(len(name) for name in self.rows) + 2
+        cells = {name: [self.cell(name, c) for c in columns] for name in self.rows}
+        widths = [max(len(c), *(len(row[i]) for row in cells.values())) + 3
+                  for i, c in enumerate(columns)]
         lines = [self.title] if self.title else []
-        lines.append(" " * width + "".join(f"{c:>14}" for c in columns))
-        for name, stats in self.rows.items():
-            cells = "".join(f"{format_number(stats[c]):>14}" for c in columns)
-            lines.append(f"{name:<{width}}{cells}")
+        lines.append((" " * width + "".join(f"{c:>{w}}" for c, w in zip(columns, widths,
+                                                                       strict=True))).rstrip())
+        for name, row in cells.items():
+            lines.append(f"{name:<{width}}" + "".join(f"{c:>{w}}" for c, w in zip(row, widths,
+                                                                                  strict=True)))
         return "\n".join(lines)
 
 
@@ -210,12 +249,14 @@ class Rendered:
         return f"<{type(self).__name__} {' '.join(parts)}>".replace(" >", ">")
 
 
-def _cell(value: Any) -> str:
-    """Write one value of a table as ``str()`` does (text as it is)."""
+def _cell(value: Any, form: Form | None = None, statistic: str = "mean") -> str:
+    """Write one value of a table as ``str()`` does (text as it is), in its form if known."""
     if isinstance(value, str):
         return value
     if value is None:
         return "-"
+    if form is not None:
+        return format_stat(float(value), form, statistic)
     return format_number(value)
 
 
@@ -350,12 +391,17 @@ class CashFlowResult(Rendered):
         Read-only.
     n_represented : int
         Draws of the appraisal the subsample stands for.
+    parts : dict of str to ndarray of shape (n_subsample, n_periods)
+        The parts of the net cash flow of the same draws: ``capital``,
+        ``revenue``, ``saving`` and ``income`` (:data:`~bpv.engine.ledger.CASH_PARTS`), for the cash
+        view (:meth:`Appraisal.cash_by_year`).
     """
 
     scope: str
     periods: tuple[str, ...]
     net: NDArray[np.float64]
     n_represented: int = 0
+    parts: Mapping[str, NDArray[np.float64]] = field(default_factory=dict)
 
     @property
     def cumulative(self) -> NDArray[np.float64]:
@@ -463,6 +509,37 @@ class Appraisal(_MetricView, LongTable):
             raise UnknownNameError(msg)
         return self.cash_flows[organisation]
 
+    def cash_by_year(self, organisation: str | None = None) -> CashByYear:
+        """Return undiscounted cash by year of the system (default) or one organisation.
+
+        Capital and revenue spend, cash-releasing savings, income received and
+        paid, and net cash,
+        by period and in total: means and 90% intervals over the draws kept for
+        cash flows (see :mod:`bpv.engine.cash_view`). For the system, income
+        received and paid are every organisation's; they cancel in its net.
+
+        Examples
+        --------
+        >>> import bpv
+        >>> result = bpv.appraise(bpv.load("examples/bids/frailty_virtual_ward.yaml"),
+        ...                       n_draws=1_000, rng=1)
+        >>> icb = result.cash_by_year("icb")
+        >>> icb.periods == result.periods, sorted(icb.rows)
+        (True, ['capital', 'cash_releasing', 'income_paid', 'income_received', 'net', 'revenue'])
+        >>> print(result.cash_by_year())  # doctest: +ELLIPSIS
+        system: cash by year, undiscounted (means of 1,000 draws)
+                                2025/26  2026/27  2027/28  2028/29  2029/30    total
+        capital spend                £0       £0       £0       £0       £0       £0
+        revenue spend             £411k    £411k    £411k    £411k    £411k   £2.05m
+        ...
+        net cash                 −£387k   −£364k   −£364k   −£364k   −£364k  −£1.84m
+        """
+        flow = self.cash_flow(organisation)
+        incomes = ([flow.parts["income"]] if organisation is not None else
+                   [self.cash_flows[org].parts["income"] for org in self.organisations])
+        return cash_by_year(flow.scope, flow.periods, flow.parts, incomes,
+                            n_represented=flow.n_represented)
+
     def metric_node(self, node_id: str) -> MetricNodeResult:
         """Return a ``metric`` node's values by period."""
         if node_id not in self.metric_nodes:
@@ -507,6 +584,9 @@ class Appraisal(_MetricView, LongTable):
                 "cumulative": {stat: [by_period[p][stat] for p in flow.periods]
                                for stat in next(iter(by_period.values()))},
             }
+        cash_by_year = ({scope or "system": self.cash_by_year(scope).to_dict()["rows"]
+                         for scope in self.cash_flows}
+                        if all(flow.parts for flow in self.cash_flows.values()) else {})
         return {
             "bid": self.bid_id,
             "provenance": {"n_draws": self.n_draws, "method": self.method,
@@ -522,6 +602,9 @@ class Appraisal(_MetricView, LongTable):
                                      "draws": min((f.net.shape[0]
                                                    for f in self.cash_flows.values()), default=0),
                                      **cash_flow}),
+            **({"cash_by_year": {"periods": list(self.periods), "undiscounted": True,
+                                 "draws": min(f.net.shape[0] for f in self.cash_flows.values()),
+                                 **cash_by_year}} if cash_by_year else {}),
         }
 
     def to_json(self, *, indent: int | None = 2) -> str:

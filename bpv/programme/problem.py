@@ -35,6 +35,7 @@ from typing import Any, Literal
 import numpy as np
 from numpy.typing import NDArray
 
+from bpv._utils.formatting import format_money, format_number, significant
 from bpv.errors import InfeasibleError
 
 __all__ = ["CVaRRow", "DrawRow", "Problem", "Row", "Solution", "cvar", "slacks", "solve"]
@@ -477,12 +478,12 @@ class _Model:
 
 def _amount(value: float, unit: str) -> str:
     if unit == "GBP":
-        return f"£{value:,.0f}"
+        return format_money(value)
     if unit == "draws":
         return f"{math.ceil(value - 1e-6):,} draws"
     if unit == "bids":
-        return f"{value:.2g} of a bid"
-    return f"{value:,.4g} {unit}"
+        return f"{significant(value, 2)} of a bid"
+    return f"{format_number(value, 'plain')} {unit}"
 
 
 def _scale(amounts: NDArray[np.float64], *bounds: float) -> float:

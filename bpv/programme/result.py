@@ -15,25 +15,18 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bpv._utils.formatting import format_percent, json_safe, text_table
+from bpv._utils.formatting import (
+    format_money,
+    format_number,
+    format_percent,
+    json_safe,
+    text_table,
+)
 from bpv.engine.long_form import LongTable, run_columns, stat_rows
 from bpv.engine.results import Summary
 from bpv.programme.problem import cvar
 
-__all__ = ["FrontierPoint", "Portfolio", "ShadowValue", "money"]
-
-
-def money(value: float) -> str:
-    """Write pounds in full, as a reader of a board paper expects: ``£1,234,567``, ``−£5,000``.
-
-    Examples
-    --------
-    >>> money(1234567.4), money(-5000), money(float("nan"))
-    ('£1,234,567', '−£5,000', '-')
-    """
-    if not math.isfinite(value):
-        return "-"
-    return f"{'−' if value < -0.5 else ''}£{abs(value):,.0f}"
+__all__ = ["FrontierPoint", "Portfolio", "ShadowValue"]
 
 
 @dataclass(frozen=True)
@@ -248,12 +241,12 @@ class Portfolio(LongTable):
         lines = [f"Portfolio: {len(self.chosen)} of {len(self.bids)} bids chosen, maximising "
                  f"expected system {self.objective.upper()} on {self.n_draws:,} shared draws "
                  f"(seed {self.entropy}).", "",
-                 f"Expected {self.objective.upper()}: {money(self.expected_value)} "
-                 f"(Monte Carlo error {money(self.mcse)})",
+                 f"Expected {self.objective.upper()}: {format_money(self.expected_value)} "
+                 f"(Monte Carlo error {format_money(self.mcse)})",
                  f"CVaR{self.alpha:g} of NPV (mean of the worst {format_percent(self.alpha, 0)}"
-                 f" of draws): {money(self.cvar)}; P(NPV < 0): "
+                 f" of draws): {format_money(self.cvar)}; P(NPV < 0): "
                  f"{format_percent(self.probability_of_loss)}", ""]
-        rows = [[bid, "yes" if bid in self.chosen else "", money(self.bid_values[bid]),
+        rows = [[bid, "yes" if bid in self.chosen else "", format_money(self.bid_values[bid]),
                  format_percent(self.bootstrap[bid], 0) if bid in self.bootstrap else "-"]
                 for bid in self.bids]
         lines += text_table(["bid", "chosen", f"expected {self.objective.upper()}",
@@ -264,19 +257,20 @@ class Portfolio(LongTable):
         if self.shadow_values:
             lines += ["", "One more pound of budget (re-solved with the budget raised by Δ):"]
             lines += text_table(["budget", "Δ", "value per £"],
-                                [[point.budget, money(point.step), f"{point.value_per_pound:.2f}"]
-                                 for point in self.shadow_values])
+                                [[point.budget, format_money(point.step),
+                                  f"{point.value_per_pound:.2f}"] for point in self.shadow_values])
         if self.budget_frontier:
             lines += ["", "Efficient frontier, value against budget (every budget scaled):"]
             lines += text_table(["budgets ×", f"best expected {self.objective.upper()}",
-                                 "bids"], [[f"{p.level:.2f}", money(p.value), str(len(p.chosen))]
-                                           for p in self.budget_frontier])
+                                 "bids"], [[f"{p.level:.2f}", format_money(p.value),
+                                            str(len(p.chosen))] for p in self.budget_frontier])
         if self.risk_frontier:
             lines += ["", f"Efficient frontier, value against risk (floor on CVaR{self.alpha:g} "
                       "of NPV):"]
             lines += text_table(["CVaR floor", f"best expected {self.objective.upper()}",
-                                 "CVaR reached"], [[money(p.level), money(p.value), money(p.cvar)]
-                                                   for p in self.risk_frontier])
+                                 "CVaR reached"],
+                                [[format_money(x) for x in (p.level, p.value, p.cvar)]
+                                 for p in self.risk_frontier])
         return "\n".join(lines)
 
 
@@ -287,8 +281,8 @@ def _point(point: FrontierPoint) -> dict[str, Any]:
 
 def _slack_cells(name: str, entry: Mapping[str, Any]) -> list[str]:
     if entry["unit"] == "draws":  # a row that must hold in all but `allowed` draws
-        bound = (money(entry["bound"]) if entry["kind"] == "budget" else
-                 f"NPV >= {money(-entry['bound'])}")
+        bound = (format_money(entry["bound"]) if entry["kind"] == "budget" else
+                 f"NPV >= {format_money(-entry['bound'])}")
         return [name, f"{bound} but in {entry['allowed']:,} draws",
                 f"broken in {entry['value']:,}", f"{entry['slack']:,} draws"]
     return [name, _amount(entry["bound"], entry), _amount(entry["value"], entry),
@@ -298,9 +292,9 @@ def _slack_cells(name: str, entry: Mapping[str, Any]) -> list[str]:
 def _amount(value: float, entry: Mapping[str, Any]) -> str:
     unit = entry["unit"]
     if unit == "GBP":
-        return money(value)
+        return format_money(value)
     if unit == "draws":
         return f"{value:,.0f} draws"
     if unit == "bids":
-        return f"{value:g}"
-    return f"{value:,.4g} {unit}"
+        return format_number(value, "plain")
+    return f"{format_number(value, 'plain')} {unit}"

@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bpv._utils.formatting import format_money
 from bpv.errors import UnknownNameError, did_you_mean
 from bpv.register.records import (
     BidVersion,
@@ -233,7 +234,7 @@ def history_events(connection: sa.Connection, bid_id: str, at: datetime | None) 
             _APPRAISALS.c.bid_id == bid_id, _by(_APPRAISALS.c.recorded_at, at))):
         stored = _appraisal(row)
         npv = stored.summary.get("metrics", {}).get("npv", {}).get("mean")
-        headline = f"; mean NPV {npv:,.0f} GBP" if isinstance(npv, int | float) else ""
+        headline = f"; mean NPV {format_money(npv)}" if isinstance(npv, int | float) else ""
         add(row.recorded_at, "appraisal", row.id,
             f"version {row.version} appraised: {row.n_draws:,} draws ({row.method}, "
             f"{row.kernel}), seed {json.loads(row.entropy)}, bpv {row.bpv_version}{headline}",

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from bpv import plot
-from bpv._utils.formatting import format_percent
-from bpv.programme.result import Portfolio, money
+from bpv._utils.formatting import format_number, format_percent, format_value
+from bpv.programme.result import Portfolio
 from bpv.reporting._html import Figure, in_pounds
 
 __all__ = ["portfolio_context", "portfolio_figures"]
@@ -21,12 +21,12 @@ def portfolio_context(portfolio: Portfolio) -> dict[str, Any]:
         "objective": objective,
         "summary": (f"{len(portfolio.chosen)} of {len(portfolio.bids)} bids chosen on "
                     f"{portfolio.n_draws:,} shared draws, maximising "
-                    f"expected system {objective}: {money(portfolio.expected_value)} (Monte "
-                    f"Carlo error {money(portfolio.mcse)}); CVaR{portfolio.alpha:g} of NPV "
-                    f"{money(portfolio.cvar)}; P(NPV < 0) "
+                    f"expected system {objective}: {_money(portfolio.expected_value)} (Monte "
+                    f"Carlo error {_money(portfolio.mcse)}); CVaR{portfolio.alpha:g} of NPV "
+                    f"{_money(portfolio.cvar)}; P(NPV < 0) "
                     f"{format_percent(portfolio.probability_of_loss)}."),
         "bids": [{"id": bid, "chosen": bid in portfolio.chosen,
-                  "value": money(portfolio.bid_values[bid]),
+                  "value": _money(portfolio.bid_values[bid]),
                   "bootstrap": (format_percent(portfolio.bootstrap[bid], 0)
                                 if bid in portfolio.bootstrap
                                 and math.isfinite(portfolio.bootstrap[bid]) else "–")}
@@ -35,7 +35,7 @@ def portfolio_context(portfolio: Portfolio) -> dict[str, Any]:
                          "value": _amount(entry, "value"), "slack": _amount(entry, "slack"),
                          "binding": name in portfolio.binding}
                         for name, entry in portfolio.slacks.items()],
-        "shadow_values": [{"budget": s.budget, "step": money(s.step),
+        "shadow_values": [{"budget": s.budget, "step": _money(s.step),
                            "value": f"{s.value_per_pound:.2f}"} for s in portfolio.shadow_values],
         "resamples": portfolio.n_bootstrap,
     }
@@ -66,12 +66,17 @@ def portfolio_figures(portfolio: Portfolio) -> list[Figure]:
     return figures
 
 
+def _money(value: float) -> str:
+    """Pounds in full for the report: ``£1,234,567``."""
+    return format_value(value, "money") if math.isfinite(value) else "-"
+
+
 def _amount(entry: Mapping[str, Any], key: str) -> str:
     value = entry[key]
     if entry["unit"] == "draws" and key != "bound":
         return f"{value:,.0f} draws"
     if entry["unit"] in ("GBP", "draws"):
-        return money(value)
+        return _money(value)
     if entry["unit"] == "bids":
         return f"{value:g}"
-    return f"{value:,.4g} {entry['unit']}"
+    return f"{format_number(value, 'plain')} {entry['unit']}"

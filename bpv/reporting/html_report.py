@@ -29,11 +29,14 @@ import numpy as np
 from bpv import plot
 from bpv._utils.formatting import (
     DASH,
+    GLOSSARY,
     Form,
     format_exact,
+    format_money,
     format_probability,
     format_rate,
     format_sig,
+    format_stat,
     format_value,
     metric_form,
     metric_label,
@@ -44,6 +47,7 @@ from bpv._version import __version__
 from bpv.analysis.scenario_table import ScenarioTable
 from bpv.analysis.sensitivity_result import Sensitivity
 from bpv.discounting import DISCOUNTING, resolve_rates
+from bpv.engine.cash_view import CASH_ROWS
 from bpv.engine.monte_carlo import bid_hash
 from bpv.engine.results import Appraisal, OrganisationResult
 from bpv.errors import SpecError
@@ -61,6 +65,7 @@ from bpv.reporting._html import (
 )
 from bpv.reporting._html_assumptions import check_scenarios_of, correlation_rows, scenario_rows
 from bpv.reporting._html_drivers import driver_figures, drivers
+from bpv.reporting.text import npv_nmb_note
 from bpv.spec.bid import Bid
 from bpv.spec.distributions import (
     Bernoulli,
@@ -331,6 +336,9 @@ def _context(appraisal: Appraisal, bid: Bid, sensitivity: Sensitivity | None,
         "register": [_register_row(name, parameter)
                      for name, parameter in _hypotheses_first(bid.parameters)],
         "organisations": _organisations(appraisal, bid),
+        "cash_by_year": _cash_by_year(appraisal, bid),
+        "npv_nmb_note": _npv_nmb_note(appraisal, bid),
+        "glossary": GLOSSARY,
         "figures": figures,
         "monte_carlo": _monte_carlo(appraisal),
         "mcse": _mcse(appraisal),
@@ -563,6 +571,31 @@ def _organisations(appraisal: Appraisal, bid: Bid) -> list[dict[str, Any]]:
     return rows
 
 
+def _cash_by_year(appraisal: Appraisal, bid: Bid) -> dict[str, Any]:
+    """Return the cash view of the system and each organisation: rows not £0 throughout."""
+    names = {organisation.id: organisation.name for organisation in bid.organisations}
+    views = [("System", appraisal.cash_by_year())]
+    views += [(names.get(org, org), appraisal.cash_by_year(org)) for org in appraisal.organisations]
+    rows = []
+    for name, view in views:
+        first = True
+        for row, label in CASH_ROWS.items():
+            values = (*view.mean(row), view.totals[row]["mean"])
+            if row != "net" and all(format_money(v) == "£0" for v in values):
+                continue
+            rows.append({"scope": name if first else "", "label": label, "key": row,
+                         "cells": [Cell(text=format_money(v), value=v) for v in values]})
+            first = False
+    return {"periods": list(appraisal.periods), "rows": rows,
+            "draws": f"{views[0][1].n_draws:,}"}
+
+
+def _npv_nmb_note(appraisal: Appraisal, bid: Bid) -> str | None:
+    stats = appraisal.summary(metrics=["npv", "nmb", "qalys"]).rows
+    return npv_nmb_note(npv=stats["npv"]["mean"], nmb=stats["nmb"]["mean"],
+                        qalys=stats["qalys"]["mean"], qaly_value=bid.settings.qaly_value)
+
+
 def _monte_carlo(appraisal: Appraisal) -> dict[str, Any]:
     replay = (f"bpv.appraise(bid, n_draws={appraisal.n_draws}, rng={seed_argument(appraisal)}, "
               f"method={appraisal.method!r})")
@@ -593,9 +626,7 @@ def _mcse_text(mcse: float, form: Form) -> str:
         return DASH
     if form == "money":
         return format_value(mcse, "money")
-    if form == "percent":
-        return f"{mcse * 100:.2g} pp"
-    return f"{mcse:.2g}"
+    return format_stat(mcse, form, "mcse")
 
 
 def _provenance(appraisal: Appraisal) -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ from bpv._utils.formatting import (
     Form,
     format_percent,
     format_probability,
+    format_sig,
     format_value,
     metric_form,
     metric_label,
@@ -195,9 +196,11 @@ def _forecast(reforecast: Reforecast) -> dict[str, Any]:
                      for name, value in reforecast.probabilities.items()]
     hypotheses = [{"name": row.name, "statement": row.statement or "", "owner": row.owner or "",
                    "evidence": row.evidence or "",
-                   "prior": f"{row.prior_mean:.4g} ({row.prior_low:.4g} – {row.prior_high:.4g})",
-                   "posterior": f"{row.posterior_mean:.4g} ({row.posterior_low:.4g} – "
-                                f"{row.posterior_high:.4g})",
+                   "prior": f"{format_sig(row.prior_mean)} ({format_sig(row.prior_low)} – "
+                            f"{format_sig(row.prior_high)})",
+                   "posterior": f"{format_sig(row.posterior_mean)} "
+                                f"({format_sig(row.posterior_low)} – "
+                                f"{format_sig(row.posterior_high)})",
                    "shift": f"{row.shift:+.2f}", "failing": row.failing}
                   for row in reforecast.hypotheses]
     figure = Figure(section="hypotheses", title="Prior and posterior of each hypothesis",

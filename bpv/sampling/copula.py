@@ -54,6 +54,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy import special
 
+from bpv._utils.formatting import significant
 from bpv._utils.linalg import Shown, smallest_eigenvalue, square_matrix
 from bpv._utils.validation import parameter_message
 from bpv.errors import SpecError
@@ -112,7 +113,8 @@ def correlate_normals(z: ArrayLike, matrix: ArrayLike) -> NDArray[np.float64]:
         raise SpecError(parameter_message(
             "matrix", "correlate_normals",
             "positive definite (repair it with nearest_correlation)",
-            Shown(f"a matrix with smallest eigenvalue {smallest_eigenvalue(target):.2g}"))
+            Shown(f"a matrix with smallest eigenvalue "
+                  f"{significant(smallest_eigenvalue(target), 2)}"))
             ) from None
     result: NDArray[np.float64] = scores @ lower.T
     return result

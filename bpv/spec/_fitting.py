@@ -51,6 +51,7 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy import special
 
+from bpv._utils.formatting import significant
 from bpv.errors import SpecError
 from bpv.spec._roots import RootNotFoundError, brentq, newton2
 
@@ -247,7 +248,7 @@ def _checked_interval(low: float, high: float, confidence: float, shape: FitShap
         if not abs(found - wanted) <= tolerance:
             msg = (
                 f"the closest fit found puts its central interval at "
-                f"[{found_low:.7g}, {found_high:.7g}]"
+                f"[{significant(found_low, 7)}, {significant(found_high, 7)}]"
             )
             raise SpecError(msg)
     return parameters
@@ -355,9 +356,9 @@ def fit_quantiles(values: Sequence[float], probs: Sequence[float], shape: FitSha
         if exact_failure is not None:
             raise exact_failure
         msg = (
-            f"no {shape} reproduces both judgements to 1e-8 in probability (the closest fit "
-            f"misses by {fit.max_abs_error:.2g}); values this close together for their size "
-            "are dominated by rounding error"
+            f"no {shape} reproduces both judgements to 8 decimal places in probability (the "
+            f"closest fit misses by {significant(fit.max_abs_error, 2)}); values this close "
+            "together for their size are dominated by rounding error"
         )
         raise SpecError(msg)
     return fit
@@ -434,7 +435,7 @@ def _gamma_two(x1: float, p1: float, x2: float, p2: float) -> dict[str, float]:
             hi, f_hi = lo, f_lo
             lo = max(lo - 2.0, _GAMMA_LOG_SHAPE_MIN)
             f_lo = excess(lo)
-    ratio = f"high/low = {x2 / x1:.15g}"
+    ratio = f"high/low = {significant(x2 / x1, 15)}"
     if not f_hi < 0:
         msg = (
             f"the judgements are too close together, relative to their distance from 0, for a "
@@ -670,4 +671,4 @@ def _approximate_start(x: Floats, p: Floats, shape: FitShape) -> Floats:
 
 
 def _show(parameters: dict[str, float]) -> str:
-    return ", ".join(f"{name}={value:.4g}" for name, value in parameters.items())
+    return ", ".join(f"{name}={significant(value, 4)}" for name, value in parameters.items())

@@ -7,6 +7,8 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
+from bpv._utils.formatting import significant
+
 __all__ = [
     "three_point_problems",
     "span_problems",
@@ -54,7 +56,7 @@ def numbers(values: Sequence[float]) -> str:
 
 
 def percent(probability: float) -> str:
-    return f"{probability * 100:.10g}%"
+    return f"{significant(probability * 100, 10)}%"
 
 
 def call(name: str, arguments: dict[str, Any]) -> str:

@@ -39,6 +39,7 @@ import numpy as np
 from numpy.typing import NDArray
 from pydantic import field_validator, model_validator
 
+from bpv._utils.formatting import significant
 from bpv._utils.linalg import EIGENVALUE_FLOOR, nearest_correlation, smallest_eigenvalue
 from bpv.spec._base import Float, Spec, raise_problems, spec_error
 from bpv.spec._names import Name
@@ -340,7 +341,9 @@ def _definiteness_problem(matrix: NDArray[np.float64]) -> str | None:
     fix = "lower them or set repair: true to use the nearest valid matrix"
     if smallest < -EIGENVALUE_FLOOR:
         return (f"the correlation matrix is not positive definite (smallest eigenvalue "
-                f"{smallest:.2g}); correlations this strong cannot hold together; {fix}")
-    return (f"the correlation matrix is singular (smallest eigenvalue {smallest:.2g}, below "
-            f"{EIGENVALUE_FLOOR:g}): some parameters are perfectly correlated (rho of 1 or "
-            f"-1) or exactly determined by others; {fix}")
+                f"{significant(smallest, 2)}); correlations this strong cannot hold together; "
+                f"{fix}")
+    return (f"the correlation matrix is singular (smallest eigenvalue "
+            f"{significant(smallest, 2)}, below {significant(EIGENVALUE_FLOOR, 2)}): some "
+            f"parameters are perfectly correlated (rho of 1 or -1) or exactly determined by "
+            f"others; {fix}")

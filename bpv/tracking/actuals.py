@@ -56,7 +56,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from bpv._utils.files import read_regular_file
-from bpv._utils.formatting import json_safe
+from bpv._utils.formatting import format_number, json_safe
 from bpv._utils.validation import check_instance
 from bpv.errors import ActualsError, Problem, SpecError, did_you_mean
 from bpv.io import MAX_FILE_BYTES
@@ -470,18 +470,18 @@ def _measurement(checker: _RowChecker,
         if declared is None and settings.may_count and len(whole) == len(records):
             # a count: whole numbers, so Poisson; a negative count is a mistake
             problems += [Problem("value", f"{key.label} is a count (its actuals are whole "
-                                 f"numbers) and cannot be negative, got {record.value:g}; if "
+                                 f"numbers) and cannot be negative, got {_shown(record.value)}; if "
                                  "it may be, say likelihood: normal for it in the bid's "
                                  "tracking: section", record.line)
                          for record in records if record.value < 0]
         elif declared == "poisson":
             problems += [Problem("value", f"{key.label} is measured as a count (poisson) and "
-                                 f"needs a whole number, at least 0; got {record.value:g}",
+                                 f"needs a whole number, at least 0; got {_shown(record.value)}",
                                  record.line) for record in records
                          if record.value < 0 or not float(record.value).is_integer()]
         elif declared == "lognormal":
             problems += [Problem("value", f"{key.label} is measured as lognormal and needs a "
-                                 f"value above 0; got {record.value:g}", record.line)
+                                 f"value above 0; got {_shown(record.value)}", record.line)
                          for record in records if record.value <= 0]
         measured[key] = settings.measured_by(record.value for record in records)
     return measured
@@ -567,3 +567,8 @@ def _raise(problems: Iterable[Problem], where: str) -> NoReturn:
         ordered = [*ordered[:MAX_PROBLEMS_LISTED],
                    Problem("", f"... and {more:,} more problems, not listed")]
     raise ActualsError(ordered, source=where)
+
+
+def _shown(value: float) -> str:
+    """Write a value of an actual in a message: plain, never in exponent form."""
+    return format_number(value, "plain")

@@ -49,6 +49,7 @@ from typing import Literal, get_args
 import numpy as np
 from numpy.typing import NDArray
 
+from bpv._utils.formatting import format_number
 from bpv._utils.validation import check_choice, check_instance, check_int, check_real
 from bpv.engine.identity import bid_hash
 from bpv.engine.monte_carlo import evaluate
@@ -257,7 +258,8 @@ def _check_possible(actuals: Sequence[Observation], paths: Mapping[SeriesKey, Fl
             expected = observation.share * paths[observation.series][:, observation.year]
             raise ReforecastError(
                 f"the actuals for {observation.series.label} in {_period(observation)} lie "
-                f"outside what the bid's hypotheses allow: {observation.value:g} "
+                f"outside what the bid's hypotheses allow: "
+                f"{format_number(observation.value, 'plain')} "
                 f"({observation.likelihood}) has no chance under any of the "
                 f"{expected.size:,} draws, which expect {_range(expected)}"
                 f"{' (' + observation.location + ')' if observation.location else ''}; "
@@ -275,7 +277,9 @@ def _period(observation: Observation) -> str:
 
 def _range(values: FloatArray) -> str:
     low, high = float(np.min(values)), float(np.max(values))
-    return f"{low:.4g}" if low == high else f"from {low:.4g} to {high:.4g}"
+    if low == high:
+        return format_number(low, "plain")
+    return f"from {format_number(low, 'plain')} to {format_number(high, 'plain')}"
 
 
 def _smc(bid: Bid, appraisal: Appraisal, actuals: Sequence[Observation],

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from bpv._utils.formatting import json_safe
+from bpv._utils.formatting import format_number, format_stat, json_safe, metric_form
 from bpv.engine.long_form import LongTable, run_columns, stat_rows, unit_of
 from bpv.engine.results import Summary
 
@@ -221,17 +221,19 @@ class Reforecast(LongTable):
             if name in self.metrics.get("system", {}):
                 before = self.metrics["system"][name]["prior"]
                 after = self.metrics["system"][name]["posterior"]
-                band = f"[{after['p5']:,.4g}, {after['p95']:,.4g}]"
-                lines.append(f"{name:<22}{before['mean']:>16,.4g}{after['mean']:>16,.4g}"
-                             f"{band:>30}")
+                form = metric_form(name)
+                band = f"[{format_stat(after['p5'], form)}, {format_stat(after['p95'], form)}]"
+                lines.append(f"{name:<22}{format_stat(before['mean'], form):>16}"
+                             f"{format_stat(after['mean'], form):>16}{band:>30}")
         for label, value in self.probabilities.items():
             lines.append(f"{label:<38}{value['prior']:>8.1%} -> {value['posterior']:.1%}")
         if self.hypotheses:
             lines.append("Hypotheses, most moved first (shift in prior sds):")
             for update in self.hypotheses[:5]:
                 flag = "  FAILING" if update.failing else ""
-                lines.append(f"  {update.name:<28}{update.prior_mean:>12.4g} -> "
-                             f"{update.posterior_mean:<12.4g}{update.shift:+6.2f}{flag}")
+                lines.append(f"  {update.name:<28}{format_number(update.prior_mean):>12} -> "
+                             f"{format_number(update.posterior_mean):<12}{update.shift:+6.2f}"
+                             f"{flag}")
         lines += [f"Note: {note}" for note in self.notes]
         return "\n".join(lines)
 

@@ -39,7 +39,7 @@ from typing import Any, Literal
 
 import numpy as np
 
-from bpv._utils.formatting import format_number, json_safe
+from bpv._utils.formatting import format_number, format_percent, json_safe
 from bpv._utils.validation import check_real
 from bpv.errors import SpecError
 from bpv.spec.tracking import Better
@@ -231,7 +231,7 @@ class Status:
             cells = (row.series, row.period, format_number(row.actual),
                      format_number(row.median), format_number(row.variance), pct,
                      format_number(row.cumulative_actual), format_number(row.cumulative_plan),
-                     f"{row.p_actual_or_better:.2f}", row.rag)
+                     format_percent(row.p_actual_or_better, 0), row.rag)
             lines.append("".join(
                 f"{_clip(cell, width):<{width}}" if index < 2 else f"{cell:>{width}}"
                 for index, (cell, (_, width)) in enumerate(zip(cells, _COLUMNS, strict=True))))

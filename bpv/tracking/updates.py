@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from bpv._utils.formatting import significant
 from bpv.engine.inputs import gate_name
 from bpv.engine.ledger import ORGANISATION_METRICS
 from bpv.engine.results import Appraisal
@@ -119,7 +120,7 @@ def build(bid: Bid, appraisal: Appraisal, actuals: Sequence[Observation], *, pri
                 return np.asarray(column >= target if sense == "higher" else column <= target,
                                   dtype=np.float64)
             label = (f"P({key.label} {periods[year]} {'>=' if sense == 'higher' else '<='} "
-                     f"{target:g})")
+                     f"{significant(target, 6)})")
             probabilities[label] = _before_after(meets(prior.paths[key]), prior.weights,
                                                  meets(posterior.paths[key]), posterior.weights)
     observed: dict[SeriesKey, set[int]] = {}

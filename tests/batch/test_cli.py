@@ -44,7 +44,7 @@ def test_batch_prints_a_row_a_bid_and_writes_the_csv_with_the_stated_columns(tmp
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     lines = result.stdout.splitlines()
-    assert lines[0] == "2 bids, 3,000 draws each (mc), seed 4; GBP present values"
+    assert lines[0] == "2 bids, 3,000 draws each (mc), seed 4; money in present values"
     assert lines[2].startswith("diabetes-prevention-south")
     assert lines[3].startswith("frailty-virtual-ward")
     assert lines[-1] == str(out)

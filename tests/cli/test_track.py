@@ -12,7 +12,7 @@ import pytest
 import sqlalchemy as sa
 
 import bpv
-from bpv._utils.formatting import json_safe
+from bpv._utils.formatting import format_money, json_safe
 from bpv.engine.identity import bid_hash
 from bpv.register import SCHEMA_VERSION, Register
 from tests.register.conftest import postgres, register_url  # noqa: F401 - fixtures
@@ -54,7 +54,7 @@ def test_init_add_bids_and_history_end_to_end(register_url):  # noqa: F811
     assert first == (f"{BID_ID}: version 1 recorded in {name} "
                      f"(hash {bid_hash(bid)[:12]}), approved by ICB board on 2026-04-01")
     assert second == (f"appraisal: 500 draws (mc, numpy), seed 11, mean NPV "
-                      f"{expected.summary().to_dict()['npv']['mean']:,.0f} GBP")
+                      f"{format_money(expected.summary().to_dict()['npv']['mean'])}")
     with Register(register_url) as register:
         stored = register.bid(BID_ID)
         assert stored.text == FRAILTY.read_text(encoding="utf-8")

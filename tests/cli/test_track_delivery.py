@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import bpv
+from bpv._utils.formatting import format_money
 from bpv.register import Register
 from tests.register.conftest import postgres, register_url  # noqa: F401 - fixtures
 
@@ -65,7 +66,8 @@ def test_actuals_are_recorded_then_rated_and_reforecast_as_bpv_track_does(record
                         f"amber, {counts['red']} red")
     npv = update.metrics["system"]["npv"]
     assert lines[2].startswith(f"re-forecast ({update.method}): mean NPV "
-                               f"{npv['prior']['mean']:,.0f} -> {npv['posterior']['mean']:,.0f}")
+                               f"{format_money(npv['prior']['mean'])} -> "
+                               f"{format_money(npv['posterior']['mean'])}")
     assert "uptake" in lines[2]
     with Register(url) as register:
         assert len(register.actuals("diabetes-prevention-south")) == 18

@@ -215,13 +215,14 @@ def test_a_value_that_is_not_finite_is_named_as_the_numpy_kernel_names_it() -> N
 def test_derived_metric_sources_say_what_the_ledger_derives(name: str) -> None:
     rng = np.random.default_rng(0)
     base = {key: rng.normal(0, 100, 50) for key in ("cost_pv", "benefit_pv",
-                                                    "cash_releasing_pv", "qalys")}
-    base["cost_pv"][:5] = 0.0  # ratios without a cost are nan
+                                                    "cash_releasing_pv", "income_pv", "qalys")}
+    base["cost_pv"][:5] = 0.0  # ratios without a cost or income paid out are nan
+    base["income_pv"][:3] = np.abs(base["income_pv"][:3])
     expected = derive(name, base, qaly_value=20_000.0)
-    source = compiled.DERIVED_SOURCE[name]
     for draw in range(50):
         atoms = {key: repr(float(values[draw])) for key, values in base.items()}
-        value = eval(source.format(qaly_value="20000.0", **atoms), {"np": np})  # noqa: S307
+        source = compiled.derived_source(name, atoms, 20_000.0)
+        value = eval(source, {"np": np})  # noqa: S307
         assert value == expected[draw] or (math.isnan(value) and math.isnan(expected[draw]))
 
 
@@ -262,7 +263,7 @@ def test_the_kernel_source_names_nothing_from_the_bid(path: Path) -> None:
     source = compiled.kernel_source(bid, bid.evaluation_order(), LedgerPlan.from_bid(bid))
     names = {token.string for token in tokenize.generate_tokens(io.StringIO(source).readline)
              if token.type == tokenize.NAME and not keyword.iskeyword(token.string)}
-    written = re.compile(r"(p|g|v|e|pw|pv|qa|mt|cum|pb|cs|lg|b\d+_)\d+\Z")
+    written = re.compile(r"(p|g|v|e|pw|pv|qa|mt|cum|pb|cs|lg|pd|ol|b\d+_)\d+\Z")
     fixed = {"kernel", "P", "G", "profiles", "money", "health", "base", "payback", "qalys",
              "net", "rows", "flows", "status", "keep_flows", "cash_every", "cash_first",
              "kc", "store", "bad", "big", "imbalance", "largest",

@@ -146,7 +146,7 @@ def test_the_kernel_source_of_a_bid_over_time_names_nothing_from_the_bid() -> No
     names = {token.string for token in tokenize.generate_tokens(io.StringIO(source).readline)
              if token.type == tokenize.NAME and not keyword.iskeyword(token.string)}
     assert {"lg0", "cs0", "zeros"} <= names
-    written = re.compile(r"(p|g|v|e|pw|pv|qa|mt|cum|pb|cs|lg|b\d+_)\d+\Z")
+    written = re.compile(r"(p|g|v|e|pw|pv|qa|mt|cum|pb|cs|lg|pd|ol|b\d+_)\d+\Z")
     unknown = {name for name in names if not written.match(name)}
     assert unknown <= {"kernel", "P", "G", "profiles", "money", "health", "base", "payback",
                        "qalys", "net", "rows", "flows", "status", "keep_flows", "cash_every",

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import bpv
+from bpv._utils.formatting import format_money
 from bpv.io import load_constraints
 from bpv.programme.inputs import PortfolioInputs, build_problem
 from bpv.programme.problem import Problem, Row, cvar, slacks, solve
@@ -128,7 +129,7 @@ def test_json_and_text(chosen):
     assert data["chosen"] == list(chosen.chosen)
     assert set(data["constraints"]) == set(chosen.slacks)
     text = str(chosen)
-    assert f"£{chosen.expected_value:,.0f}" in text
+    assert f"Expected NPV: {format_money(chosen.expected_value)} " in text
     assert "budget: capital 2025/26" in text
 
 

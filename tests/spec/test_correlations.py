@@ -133,7 +133,7 @@ REJECTED: list[tuple[dict[str, Any], str]] = [
     ({"pairs": [pair("a", "b", 0.9), pair("b", "c", 0.9), pair("a", "c", -0.9)]},
      r"pairs\n  the correlation matrix is not positive definite \(smallest eigenvalue -0\.8\)"),
     ({"pairs": [pair("a", "b", 1.0)]},
-     r"pairs\n  the correlation matrix is singular \(smallest eigenvalue 0, below 1e-08\): "
+     r"pairs\n  the correlation matrix is singular \(smallest eigenvalue 0, below 0\.00000001\): "
      r"some parameters are perfectly correlated \(rho of 1 or -1\)"),
 ]
 
