@@ -25,6 +25,7 @@ from bpv.batch.result import Batch
 from bpv.batch.run import appraise_many
 from bpv.engine.monte_carlo import appraise
 from bpv.engine.results import Appraisal
+from bpv.engine.sanity import check_bid
 from bpv.errors import (
     ActualsError,
     BidValidationError,
@@ -32,6 +33,7 @@ from bpv.errors import (
     BPVError,
     BPVWarning,
     EvaluationError,
+    Finding,
     FormulaError,
     InfeasibleError,
     LimitError,
@@ -121,6 +123,7 @@ __all__ = [
     # logic model and formulas
     "Formula",
     "evaluation_order",
+    "check_bid",
     "lint",
     "logic_model",
     "parse_formula",
@@ -134,6 +137,7 @@ __all__ = [
     "BidValidationError",
     "BidWarning",
     "EvaluationError",
+    "Finding",
     "FormulaError",
     "InfeasibleError",
     "LimitError",
