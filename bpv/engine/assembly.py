@@ -103,9 +103,11 @@ def _appraisal(plan: Plan, collected: _Collected) -> Appraisal:
     organisations = {org: {name: base[name][index] for name in ORGANISATION_BASE_METRICS}
                      for index, org in enumerate(evaluation.ledger.organisations, start=1)}
     # Users read per-draw, per-period values as draws by periods: transposed views.
+    # (Units looked up once by id: bid.node searches, and a bid may have 10,000 nodes.)
+    units, periods = {node.id: node.unit for node in bid.nodes}, bid.period_labels
     metric_nodes = {
         node_id: MetricNodeResult(
-            node_id, bid.node(node_id).unit, bid.period_labels, values.T,
+            node_id, units[node_id], periods, values.T,
             by_period_moments=merged.get(OutputKey("node", node_id)),
             total_moments=merged.get(OutputKey("node_total", node_id)))
         for node_id, values in out.of_kind("node").items()

@@ -27,10 +27,16 @@ from bpv.spec.bid import Bid
 from bpv.spec.lint import lint
 from bpv.spec.sanity import document_order, node_location, share_finding, share_reason
 
-__all__ = ["SAMPLE_CHECKS", "SAMPLE_DRAWS", "SAMPLE_SEED", "Sample", "SampleCheck", "check_bid"]
+__all__ = ["MAX_SAMPLE_VALUES", "MIN_SAMPLE_DRAWS", "SAMPLE_CHECKS", "SAMPLE_DRAWS",
+           "SAMPLE_SEED", "Sample", "SampleCheck", "check_bid", "draw_sample", "sample_draws"]
 
 #: Draws of the sample the checks read: enough to see what a tenth of the draws do.
 SAMPLE_DRAWS: Final = 256
+#: Fewest draws of the sample, however large the bid.
+MIN_SAMPLE_DRAWS: Final = 32
+#: Most values (draws x nodes x periods) the sample keeps: a bid of thousands of nodes
+#: gets fewer draws, so that validate stays within docs/limits.md (5 s, 500 MB).
+MAX_SAMPLE_VALUES: Final = 1_000_000
 #: The sample's seed, fixed so that the same bid always gets the same findings.
 SAMPLE_SEED: Final = 20_250_401
 
@@ -135,6 +141,19 @@ SAMPLE_CHECKS: Final[Mapping[str, SampleCheck]] = {
 }
 
 
+def sample_draws(bid: Bid) -> int:
+    """Return the draws of a bid's sample: :data:`SAMPLE_DRAWS`, fewer for a very large bid.
+
+    Examples
+    --------
+    >>> import bpv
+    >>> sample_draws(bpv.load("examples/bids/frailty_virtual_ward.yaml"))
+    256
+    """
+    values = len(bid.nodes) * bid.horizon
+    return max(MIN_SAMPLE_DRAWS, min(SAMPLE_DRAWS, MAX_SAMPLE_VALUES // values))
+
+
 def draw_sample(bid: Bid, *, n_draws: int = SAMPLE_DRAWS, rng: Seed = SAMPLE_SEED) -> Sample:
     """Evaluate the bid (its settings policies applied) on a small Monte Carlo sample."""
     plan = make_plan(bid, root_seed(rng), n_draws=n_draws, method="mc", keep_flows=True,
@@ -144,7 +163,7 @@ def draw_sample(bid: Bid, *, n_draws: int = SAMPLE_DRAWS, rng: Seed = SAMPLE_SEE
                   periods=bid.period_labels)
 
 
-def check_bid(bid: Bid, *, n_draws: int = SAMPLE_DRAWS, rng: Seed = SAMPLE_SEED,
+def check_bid(bid: Bid, *, n_draws: int | None = None, rng: Seed = SAMPLE_SEED,
               ) -> list[Finding]:
     """Run every sanity check on a valid bid: what ``bpv validate`` reports.
 
@@ -155,8 +174,10 @@ def check_bid(bid: Bid, *, n_draws: int = SAMPLE_DRAWS, rng: Seed = SAMPLE_SEED,
     Parameters
     ----------
     bid : Bid
-    n_draws : int, default 256
-        Draws of the sample.
+    n_draws : int, optional
+        Draws of the sample. Default :func:`sample_draws`: 256, fewer (at
+        least 32) when nodes x periods x 256 would pass
+        :data:`MAX_SAMPLE_VALUES`.
     rng : int, SeedSequence, Generator or None, default SAMPLE_SEED
         Seed of the sample (SPEC 7); fixed by default, so a bid always gets
         the same findings.
@@ -179,6 +200,8 @@ def check_bid(bid: Bid, *, n_draws: int = SAMPLE_DRAWS, rng: Seed = SAMPLE_SEED,
     [('settings.qaly_value', 'qaly-value')]
     """
     check_instance(bid, Bid, name="bid", function="check_bid", expected="a bpv.Bid (use bpv.load)")
+    if n_draws is None:
+        n_draws = sample_draws(bid)
     check_int(n_draws, name="n_draws", function="check_bid", low=1)
     findings = lint(bid)
     try:

@@ -165,10 +165,11 @@ def unit_findings(bid: Bid) -> list[Finding]:
     units: dict[str, str | None] = {name: parameter.unit
                                     for name, parameter in bid.parameters.items()}
     units |= {node.id: node.unit for node in bid.nodes}
+    recognised = {name for name, unit in units.items() if quantity_of(unit) is not None}
     findings = []
     for node in bid.nodes:
-        if node.formula is None:
-            continue
+        if node.formula is None or len(node.references & recognised) < 2:
+            continue  # nothing to compare: no need to read the formula again
         for left, right in unit_mismatches(node.formula, units):
             findings.append(Finding(
                 f"{node_location(node.id)}.formula",
