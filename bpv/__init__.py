@@ -47,7 +47,7 @@ from bpv.errors import (
     UnknownNameError,
 )
 from bpv.formulas.compiler import Formula, parse_formula
-from bpv.io import dumps, load, load_constraints, loads
+from bpv.io import dumps, load, load_constraints, loads, save
 from bpv.programme.result import Portfolio
 from bpv.programme.selection import portfolio
 from bpv.reporting.html_comparison import report_comparison
@@ -89,6 +89,7 @@ __all__ = [
     "load",
     "load_constraints",
     "loads",
+    "save",
     # appraisal
     "Appraisal",
     "appraise",
