@@ -25,8 +25,9 @@ def comments(text: str) -> list[str]:
     found = []
     for line in text.splitlines():
         unquoted = re.sub(r'"[^"]*"|\'[^\']*\'', "", line)
-        if "#" in unquoted:
-            found.append(unquoted[unquoted.index("#"):].strip())
+        comment = re.search(r"(?:^|\s)(#.*)", unquoted)  # YAML: '#' after a space, or first
+        if comment:
+            found.append(comment.group(1).strip())
     return found
 
 
