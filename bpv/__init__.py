@@ -26,6 +26,7 @@ from bpv.errors import (
     BPVError,
     BPVWarning,
     EvaluationError,
+    Finding,
     FormulaError,
     InfeasibleError,
     LimitError,
@@ -39,7 +40,7 @@ from bpv.errors import (
     UnknownNameError,
 )
 from bpv.formulas.compiler import Formula, parse_formula
-from bpv.io import dumps, load, load_constraints, loads
+from bpv.io import dumps, load, load_constraints, loads, save
 from bpv.spec.bid import Bid, Organisation, Settings
 from bpv.spec.graph import evaluation_order, logic_model
 from bpv.spec.lint import lint
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
     from bpv.batch.run import appraise_many
     from bpv.engine.monte_carlo import appraise
     from bpv.engine.results import Appraisal
+    from bpv.engine.sanity import check_bid
     from bpv.programme.result import Portfolio
     from bpv.programme.selection import portfolio
     from bpv.register.store import Register
@@ -88,6 +90,7 @@ _LAZY: dict[str, str] = {
     "appraise_many": "bpv.batch.run",
     "appraise": "bpv.engine.monte_carlo",
     "Appraisal": "bpv.engine.results",
+    "check_bid": "bpv.engine.sanity",
     "Portfolio": "bpv.programme.result",
     "portfolio": "bpv.programme.selection",
     "Register": "bpv.register.store",
@@ -122,6 +125,7 @@ __all__ = [
     "load",
     "load_constraints",
     "loads",
+    "save",
     # appraisal
     "Appraisal",
     "appraise",
@@ -156,6 +160,7 @@ __all__ = [
     # logic model and formulas
     "Formula",
     "evaluation_order",
+    "check_bid",
     "lint",
     "logic_model",
     "parse_formula",
@@ -169,6 +174,7 @@ __all__ = [
     "BidValidationError",
     "BidWarning",
     "EvaluationError",
+    "Finding",
     "FormulaError",
     "InfeasibleError",
     "LimitError",

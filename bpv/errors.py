@@ -14,6 +14,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 __all__ = [
     "ActualsError",
@@ -22,6 +23,7 @@ __all__ = [
     "BidValidationError",
     "BidWarning",
     "EvaluationError",
+    "Finding",
     "FormulaError",
     "InfeasibleError",
     "LimitError",
@@ -224,6 +226,36 @@ class Problem:
         where = f"line {self.line}: " if self.line is not None else ""
         location = f"{self.location}: " if self.location else ""
         return f"{where}{location}{self.message}"
+
+
+#: How sure a check is: an ``error`` is certainly a mistake (the bid is refused by
+#: ``bpv validate``), a ``warning`` probably one (``bpv validate --strict`` refuses it).
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Finding(Problem):
+    """What one sanity check found in a valid bid: a located problem with its severity.
+
+    Attributes
+    ----------
+    location, message, line
+        As for :class:`Problem`; the location names nodes and parameters by id
+        (``nodes['beds_saved']``, ``parameters.uptake_share``).
+    severity : {'error', 'warning'}, default 'warning'
+    check : str
+        The check that found it (``share-above-one``), as docs/validation.md lists them.
+
+    Examples
+    --------
+    >>> finding = Finding("settings.qaly_value", "70 GBP per QALY is implausibly low",
+    ...                   check="qaly-value")
+    >>> finding.severity, str(finding)
+    ('warning', 'settings.qaly_value: 70 GBP per QALY is implausibly low')
+    """
+
+    severity: Severity = "warning"
+    check: str = ""
 
 
 class BidValidationError(SpecError):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Final, Literal, get_args
@@ -23,15 +24,26 @@ import yaml
 from pydantic import ValidationError
 
 from bpv._utils.files import read_regular_file
-from bpv._utils.validation import check_choice
+from bpv._utils.output import write_whole
+from bpv._utils.validation import check_choice, check_instance
 from bpv._utils.yaml_io import check_json_depth, safe_load_with_lines
-from bpv.errors import BidValidationError, LimitError, Problem, SpecError, format_location
+from bpv._utils.yaml_roundtrip import restore_layout, update_yaml
+from bpv.errors import (
+    BidValidationError,
+    BidWarning,
+    BPVError,
+    LimitError,
+    Problem,
+    SpecError,
+    did_you_mean,
+    format_location,
+)
 from bpv.spec.bid import Bid
 from bpv.spec.locations import problems_from_validation_error
 from bpv.spec.portfolio import PortfolioConstraints
 
 __all__ = ["FORMATS", "MAX_FILE_BYTES", "Format", "dumps", "load", "load_constraints", "loads",
-           "loads_constraints", "problems_from_validation_error"]
+           "loads_constraints", "problems_from_validation_error", "save", "update_bid"]
 
 Format = Literal["yaml", "json"]
 FORMATS: dict[str, Format] = {".yaml": "yaml", ".yml": "yaml", ".json": "json"}
@@ -242,6 +254,187 @@ def dumps(bid: Bid, *, format: Format = "yaml", indent: int | None = 2) -> str:
     if format == "yaml":
         return bid.to_yaml()
     return bid.to_json(indent=indent)
+
+
+def save(bid: Bid, path: str | Path) -> Path:
+    """Write a bid to a YAML or JSON file; over a YAML file, keep its comments and key order.
+
+    Comments are where a bid records its rationale. Saved over a YAML file
+    already there (the bid's own file, loaded and changed in Python), the
+    file keeps its comments, the order of its keys, its flow or block style
+    and the way each unchanged value was written; only what differs from
+    ``bid`` is rewritten, and nodes and organisations are matched by id. A
+    new file, or a JSON one, is written as :func:`dumps` writes it. The file
+    is replaced whole or not at all.
+
+    Parameters
+    ----------
+    bid : Bid
+    path : str or pathlib.Path
+        A ``.yaml``, ``.yml`` or ``.json`` file, new or existing.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    SpecError
+        If the suffix says no known format, or the path is a folder, a
+        symbolic link, a device or a pipe.
+    BidValidationError
+        If the file there is larger than :data:`MAX_FILE_BYTES` or not UTF-8.
+    OSError
+        If the file cannot be written.
+
+    Warns
+    -----
+    BidWarning
+        If the YAML file there cannot be read as a mapping (then it is
+        written afresh, without its comments).
+
+    See Also
+    --------
+    update_bid : change values of a bid file by their paths, and save it.
+
+    Examples
+    --------
+    >>> import bpv, pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "bid.yaml"
+    >>> _ = path.write_text(pathlib.Path("examples/bids/frailty_virtual_ward.yaml").read_text())
+    >>> data = bpv.load(path).to_dict()
+    >>> data["settings"]["qaly_value"] = 60_000
+    >>> _ = save(bpv.Bid.model_validate(data), path)
+    >>> [line for line in path.read_text().splitlines() if "qaly_value" in line]
+    ['  qaly_value: 60000          # GBP per QALY used to monetise health']
+    """
+    check_instance(bid, Bid, name="bid", function="save", expected="a bpv.Bid (use bpv.load)")
+    path = Path(path)
+    file_format = FORMATS.get(path.suffix.lower())
+    if file_format is None:
+        msg = (f"cannot tell the format of '{path}' from its suffix '{path.suffix}'; use one "
+               f"of {', '.join(FORMATS)}")
+        raise SpecError(msg)
+    text = dumps(bid, format=file_format)
+    if file_format == "yaml" and path.is_file() and not path.is_symlink():
+        text = _written_over(_read_text(path), bid, source=str(path)) or text
+    write_whole(path, text)
+    return path
+
+
+def _written_over(old: str, bid: Bid, *, source: str) -> str | None:
+    """Return the bid written over the old text, keeping its comments; None if it cannot be."""
+    data = bid.to_dict()
+    try:
+        if loads(old, source=source).to_dict() == data:
+            return old  # nothing changed: not a byte either
+        merged = update_yaml(old, data, same=_fixed_written_short)
+        for text in (restore_layout(old, merged), merged):  # aligned as it was, if it can be
+            if loads(text, source=source).to_dict() == data:
+                return text
+    except (BPVError, ValueError, yaml.YAMLError) as exc:
+        why = str(exc).splitlines()[0]
+    else:  # pragma: no cover - a safeguard: the merge reads back to the bid
+        why = "the merged text did not read back to the bid"
+    warnings.warn(f"the comments of {source} could not be kept ({why}); it is written afresh",
+                  BidWarning, stacklevel=3)
+    return None
+
+
+def _fixed_written_short(old: Any, new: Any) -> bool:
+    """Say whether a bare number says the fixed parameter: ``0`` is ``{dist: fixed, value: 0}``."""
+    return isinstance(old, int | float) and not isinstance(old, bool) \
+        and isinstance(new, Mapping) and set(new) == {"dist", "value"} \
+        and new["dist"] == "fixed" and new["value"] == old
+
+
+def update_bid(path: str | Path, changes: Mapping[str, Any]) -> Bid:
+    """Change values of a bid file by their paths, check the bid, and save it with its comments.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        A bid file (YAML keeps its comments: see :func:`save`).
+    changes : mapping of str to object
+        New values by dotted path, as the file is written:
+        ``"settings.qaly_value"``, ``"parameters.tariff.mean"``,
+        ``"parameters.tariff"`` (a whole parameter), a node or organisation
+        by its id (``"nodes.ward.success"``), a list item by its index
+        (``"organisations.0.name"``). A new key is added; the value None
+        removes the key.
+
+    Returns
+    -------
+    Bid
+        The changed bid, as saved.
+
+    Raises
+    ------
+    SpecError
+        If a path leads nowhere (with the closest names).
+    BidValidationError
+        If the changed bid is invalid; the file is then left as it was.
+
+    Examples
+    --------
+    >>> import bpv, pathlib, tempfile
+    >>> path = pathlib.Path(tempfile.mkdtemp()) / "bid.yaml"
+    >>> _ = path.write_text(pathlib.Path("examples/bids/frailty_virtual_ward.yaml").read_text())
+    >>> bid = update_bid(path, {"parameters.tariff.mean": 3000, "nodes.ward.success": 0.7})
+    >>> bid.node("ward").success, bid.parameters["tariff"].distribution.mean
+    (0.7, 3000.0)
+    >>> "# first financial year, 2025/26" in path.read_text()
+    True
+    """
+    path = Path(path)
+    data = load(path).to_dict()
+    for dotted, value in changes.items():
+        _set_path(data, str(dotted), value)
+    try:
+        bid = Bid.model_validate(data)
+    except ValidationError as exc:
+        raise BidValidationError(problems_from_validation_error(exc),
+                                 source=str(path)) from None
+    save(bid, path)
+    return bid
+
+
+def _set_path(data: dict[str, Any], dotted: str, value: Any) -> None:
+    """Set (or, for None, remove) the value at a dotted path of a bid's plain data."""
+    *parents, last = dotted.split(".")
+    here: Any = data
+    for depth, part in enumerate([*parents, last]):
+        key = _step(here, part, dotted, ".".join([*parents, last][:depth]))
+        if depth == len(parents):
+            if value is None:
+                del here[key]
+            else:
+                here[key] = value
+            return
+        if isinstance(here, dict) and key not in here:
+            msg = (f"no key '{key}' under '{'.'.join(parents[:depth]) or 'the bid'}' in the "
+                   f"path '{dotted}'{did_you_mean(str(key), here)}")
+            raise SpecError(msg)
+        here = here[key]
+
+
+def _step(here: Any, part: str, dotted: str, done: str) -> Any:
+    """Return the key or index ``part`` names in ``here``; raise naming the closest."""
+    where = f" under '{done}'" if done else ""
+    if isinstance(here, dict):
+        return part
+    if isinstance(here, list):
+        ids = [item.get("id") for item in here if isinstance(item, dict)]
+        if part in ids:
+            return ids.index(part)
+        if part.isdigit() and int(part) < len(here):
+            return int(part)
+        msg = (f"no item '{part}'{where} in the path '{dotted}'"
+               f"{did_you_mean(part, [i for i in ids if isinstance(i, str)])}")
+        raise SpecError(msg)
+    msg = f"the path '{dotted}' goes past the value{where}, which is not a mapping or a list"
+    raise SpecError(msg)
 
 
 def load_constraints(path: str | Path) -> PortfolioConstraints:

@@ -133,3 +133,11 @@ def test_one_bad_file_among_good_ones_fails_the_run(capsys):
     out = capsys.readouterr().out
     assert f"{good}: ok" in out
     assert "cycle: patients -> seen -> patients" in out
+
+
+def test_a_misspelt_section_is_one_problem_not_one_for_each_node():
+    # organisation: for organisations: would otherwise also say 'organisations' is missing
+    # and every node's organisation is unknown
+    with pytest.raises(bpv.BidValidationError) as caught:
+        bpv.load(INVALID / "organisations_singular.yaml")
+    assert [p.location for p in caught.value.problems] == ["organisation"]

@@ -18,11 +18,12 @@ from bpv.engine.moments import Moments
 from bpv.engine.plan import Plan
 from bpv.engine.results import Appraisal, CashFlowResult, MetricNodeResult
 from bpv.engine.schedule import Chunk
-from bpv.errors import BidWarning
+from bpv.errors import BidWarning, Finding
 from bpv.sampling.streams import BLOCK_SIZE
 from bpv.spec.bid import Bid
+from bpv.spec.sanity import node_location
 
-__all__ = ["assemble", "warn_imbalance"]
+__all__ = ["IMBALANCE_TOLERANCE", "assemble", "imbalance_finding", "warn_imbalance"]
 
 _CASH = OutputKey("cash", "net_cash")
 
@@ -102,9 +103,11 @@ def _appraisal(plan: Plan, collected: _Collected) -> Appraisal:
     organisations = {org: {name: base[name][index] for name in ORGANISATION_BASE_METRICS}
                      for index, org in enumerate(evaluation.ledger.organisations, start=1)}
     # Users read per-draw, per-period values as draws by periods: transposed views.
+    # (Units looked up once by id: bid.node searches, and a bid may have 10,000 nodes.)
+    units, periods = {node.id: node.unit for node in bid.nodes}, bid.period_labels
     metric_nodes = {
         node_id: MetricNodeResult(
-            node_id, bid.node(node_id).unit, bid.period_labels, values.T,
+            node_id, units[node_id], periods, values.T,
             by_period_moments=merged.get(OutputKey("node", node_id)),
             total_moments=merged.get(OutputKey("node_total", node_id)))
         for node_id, values in out.of_kind("node").items()
@@ -159,10 +162,27 @@ def _provenance(plan: Plan) -> dict[str, object]:
     }
 
 
+#: Largest imbalance of income transfers, relative to the largest transfer, that passes.
+IMBALANCE_TOLERANCE = 1e-9
+
+
+def imbalance_finding(bid: Bid, imbalance: float) -> Finding | None:
+    """Say that income transfers do not balance (by more than :data:`IMBALANCE_TOLERANCE`).
+
+    The one check of balance: :func:`bpv.appraise` warns with it, and
+    ``bpv validate`` reports it (:mod:`bpv.engine.sanity`).
+    """
+    if imbalance <= IMBALANCE_TOLERANCE:
+        return None
+    income = ", ".join(node_location(node.id) for node in bid.nodes if node.measure == "income")
+    return Finding(income or "nodes", f"income transfers in bid '{bid.id}' do not balance: what "
+                   f"organisations receive and pay differs by up to {imbalance:.1%} of the "
+                   "largest transfer; the system view ignores transfers, but per-organisation "
+                   "results will not add up to it", check="unbalanced-transfers")
+
+
 def warn_imbalance(bid: Bid, imbalance: float, *, stacklevel: int) -> None:
-    """Warn when income transfers do not balance (by more than 1e-9 of the largest)."""
-    if imbalance > 1e-9:
-        warnings.warn(f"income transfers in bid '{bid.id}' do not balance: what organisations "
-                      f"receive and pay differs by up to {imbalance:.1%} of the largest transfer; "
-                      "the system view ignores transfers, but per-organisation results will "
-                      "not add up to it", BidWarning, stacklevel=stacklevel + 1)
+    """Warn when income transfers do not balance (:func:`imbalance_finding`)."""
+    finding = imbalance_finding(bid, imbalance)
+    if finding is not None:
+        warnings.warn(finding.message, BidWarning, stacklevel=stacklevel + 1)

@@ -32,6 +32,8 @@ _FILENAME_PATTERN: Final = re.escape(_FILENAME) + r"\Z"
 _SNIPPET_LENGTH: Final = 40
 _NEWLINE: Final = re.compile(r"\r\n|\r|\n")
 _OPENING, _CLOSING = frozenset("([{"), frozenset(")]}")
+#: A number followed by ``%``: a percentage, where formulas take decimals.
+_PERCENT: Final = re.compile(r"(?<![\w.])(\d+(?:\.\d*)?|\.\d+)\s*%")
 
 
 def read_formula(text: str) -> tuple[ast.Expression, str]:
@@ -55,6 +57,10 @@ def read_formula(text: str) -> tuple[ast.Expression, str]:
     Traceback (most recent call last):
     ...
     bpv.errors.FormulaError: formula nests brackets 101 deep; the limit is 100
+    >>> read_formula("referrals * 35%")
+    Traceback (most recent call last):
+    ...
+    bpv.errors.FormulaError: a percentage is written as a decimal: write 0.35, not 35%
     """
     if len(text) > MAX_FORMULA_LENGTH:
         msg = f"formula is {len(text):,} characters long; the limit is {MAX_FORMULA_LENGTH:,}"
@@ -73,6 +79,12 @@ def read_formula(text: str) -> tuple[ast.Expression, str]:
             level -= 1
     if deepest > MAX_FORMULA_DEPTH:
         msg = f"formula nests brackets {deepest:,} deep; the limit is {MAX_FORMULA_DEPTH}"
+        raise FormulaError(msg)
+    percent = _PERCENT.search(source)
+    if percent is not None:
+        number = percent.group(1)
+        msg = (f"a percentage is written as a decimal: write {float(number) / 100:g}, not "
+               f"{number}%")
         raise FormulaError(msg)
     try:
         # catch_warnings swaps the process-wide filter list; parsing is cached

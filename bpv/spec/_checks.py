@@ -8,6 +8,7 @@ all at once. Each check looks after one concern and returns its problems;
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -277,12 +278,28 @@ def _formula_problems(loc: Location, node: _NodeOutline, bid: _BidOutline) -> li
         if name in bid.parameters:
             continue
         if name not in bid.by_id:
-            problems.append(((*loc, "formula"), f"unknown name '{name}'"
-                             f"{did_you_mean(name, known_names)}", name))
+            hint = did_you_mean(name, known_names) or _misspelt_definition(name, bid)
+            problems.append(((*loc, "formula"), f"unknown name '{name}'{hint}", name))
         elif not bid.by_id[name].computed:
             problems.append(((*loc, "formula"), f"'{name}' is a qualitative node (it has "
                              "no formula), so no formula can use its value", name))
     return problems
+
+
+def _misspelt_definition(name: str, bid: _BidOutline) -> str:
+    """Suggest a parameter no node uses, close to an unknown name: its definition's typo.
+
+    ``" (did you mean 'los' (defined as 'lso')?)"``, asked when no name is
+    close enough for :func:`~bpv.errors.did_you_mean`: closeness is looser
+    here (the same letters in another order count), as a parameter nothing
+    uses is probably the one meant.
+    """
+    used = {used_name for node in bid.nodes for used_name in node.formula_names}
+    used |= {node.success for node in bid.nodes if node.success is not None}
+    unused = [parameter for parameter in bid.parameters if parameter not in used]
+    same_letters = [parameter for parameter in unused if sorted(parameter) == sorted(name)]
+    close = same_letters or difflib.get_close_matches(name, unused, n=1, cutoff=0.6)
+    return f" (did you mean '{name}' (defined as '{close[0]}')?)" if close else ""
 
 
 def _depends_on_problems(loc: Location, node: _NodeOutline,

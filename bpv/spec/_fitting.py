@@ -41,9 +41,11 @@ References
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Literal, get_args
 
@@ -58,6 +60,7 @@ from bpv.spec._roots import RootNotFoundError, brentq, newton2
 # scipy.stats and scipy.optimize are imported inside the functions that use them, not with
 # bpv: checking a bid needs only scipy.special, and importing them costs tens of MB and ~0.3 s.
 __all__ = [
+    "quick_fits",
     "FIT_RTOL",
     "FIT_SHAPES",
     "FitShape",
@@ -207,6 +210,32 @@ def quick_fit_interval(low: float, high: float, confidence: float,
     return _checked_interval(low, high, confidence, shape, quick=True)
 
 
+#: Whether :func:`interval_parameters` gives the quick fit (inside :func:`quick_fits`).
+_QUICK_FITS: ContextVar[bool] = ContextVar("bpv_quick_fits", default=False)
+
+
+@contextlib.contextmanager
+def quick_fits() -> Iterator[None]:
+    """Within the block, sample intervals from the quick fit (no :mod:`scipy.optimize`).
+
+    For checks that draw a small sample to look for mistakes (``bpv validate``):
+    a beta's parameters then differ from an appraisal's by about ``1e-10``
+    relative, which no such check can see, and validating stays quick.
+
+    Examples
+    --------
+    >>> checked = quick_fit_interval(0.10, 0.25, 0.9, "beta")
+    >>> with quick_fits():
+    ...     interval_parameters(0.10, 0.25, 0.9, "beta", checked=checked) == checked
+    True
+    """
+    token = _QUICK_FITS.set(True)
+    try:
+        yield
+    finally:
+        _QUICK_FITS.reset(token)
+
+
 def interval_parameters(low: float, high: float, confidence: float, shape: FitShape, *,
                         checked: dict[str, float]) -> dict[str, float]:
     """Return the parameters an appraisal samples an interval from.
@@ -223,7 +252,7 @@ def interval_parameters(low: float, high: float, confidence: float, shape: FitSh
     >>> exact == fit_interval(0.10, 0.25, 0.9, "beta")
     True
     """
-    if shape != "beta":  # the quick fit is the fit
+    if shape != "beta" or _QUICK_FITS.get():  # the quick fit is the fit, or is asked for
         return dict(checked)
     try:
         return dict(_kept_interval_fit(low, high, confidence, shape))

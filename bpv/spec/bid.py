@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -175,6 +176,30 @@ def _check_format(data: Any) -> None:
                                 f"format {BID_FORMAT}: upgrade bpv", version)])
 
 
+def _misnamed_sections(model: type[Spec], data: Any) -> tuple[Any, list[Any]]:
+    """Read a section under a misspelt key (``organisation:``) as the section it must be.
+
+    A key of the bid that is not a field, close to a field the bid lacks, is
+    one problem ("did you mean 'organisations'?"); the section is then read
+    under its right name, so that what follows from the slip (every node's
+    organisation unknown, a required section missing) is not reported too.
+    """
+    if not isinstance(data, dict):
+        return data, []
+    fields = {info.alias or name for name, info in model.model_fields.items()}
+    absent = [field for field in fields if field not in data]
+    renamed, problems = dict(data), []
+    for key in data:
+        if not isinstance(key, str) or key in fields:
+            continue
+        close = difflib.get_close_matches(key, absent, n=1, cutoff=0.8)
+        if close:
+            renamed[close[0]] = renamed.pop(key)
+            absent.remove(close[0])
+            problems.append(((key,), f"unknown key '{key}' (did you mean '{close[0]}'?)", key))
+    return renamed, problems
+
+
 class Bid(Spec):
     """One scheme put forward for investment: who, what, and its logic model.
 
@@ -278,15 +303,16 @@ class Bid(Spec):
     def _check_whole_bid(cls, data: Any, handler: ValidatorFunctionWrapHandler) -> Any:
         """Check what spans fields, also when some fields failed, and report everything."""
         _check_format(data)
+        data, misnamed = _misnamed_sections(cls, data)
         try:
             bid = handler(data)
         except ValidationError as exc:
             structure = outline_problems(data)
-            if not structure:
+            if not structure and not misnamed:
                 raise
-            raise_problems("Bid", [*word_errors(cls, exc.errors()), *structure])
+            raise_problems("Bid", [*misnamed, *word_errors(cls, exc.errors()), *structure])
             raise  # pragma: no cover - raise_problems always raises here
-        raise_problems("Bid", [*outline_problems(bid), *resource_problems(bid)])
+        raise_problems("Bid", [*misnamed, *outline_problems(bid), *resource_problems(bid)])
         return bid
 
     # -- conveniences -----------------------------------------------------------------

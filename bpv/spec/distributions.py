@@ -52,6 +52,7 @@ from bpv.spec._fitting import (
     fitted_distribution,
     interval_parameters,
     quick_fit_interval,
+    quick_fits,
 )
 from bpv.spec._wording import (
     call,
@@ -68,6 +69,7 @@ from bpv.spec._wording import (
 # scipy.stats is imported inside the functions that use it, not with
 # bpv: an appraisal needs only scipy.special, and importing it costs 45 MB and ~0.3 s.
 __all__ = [
+    "quick_fits",
     "DISTRIBUTIONS",
     "Bernoulli",
     "Beta",

@@ -56,7 +56,8 @@ def test_warnings_are_printed_and_strict_fails_on_them(tmp_path, capsys):
     path.write_text(json.dumps(data))
     assert main(["validate", str(path)]) == 0
     out = capsys.readouterr().out
-    assert f"{path}: warning: parameters.unused: parameter is not used by any node" in out
+    # one line of JSON: the warning is on line 1
+    assert f"{path}:1: warning: parameters.unused: parameter is not used by any node" in out
     assert f"{path}: ok" in out
     assert main(["validate", "--strict", str(path)]) == 1
     out = capsys.readouterr().out

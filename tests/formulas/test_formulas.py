@@ -389,7 +389,7 @@ REJECTED: list[tuple[str, str]] = [
     ("x * 2j", "a complex number"),
     # operators left out
     ("x % 2", r"the operator '%' is not allowed; write a percentage as a decimal \(10% is 0\.10\)"),
-    ("10%", "invalid syntax at the end of the formula"),
+    ("10%", "a percentage is written as a decimal: write 0.1, not 10%"),
     ("x // 2", "the operator '//' is not allowed"),
     ("x & y", "the operator '&' is not allowed; use 'and'"),
     ("x | y", "the operator '\\|' is not allowed; use 'or'"),
