@@ -46,6 +46,7 @@ from bpv.errors import (
 )
 from bpv.formulas.compiler import Formula, parse_formula
 from bpv.io import dumps, load, load_constraints, loads
+from bpv.outputs.schemas import OUTPUT_KINDS, output_schema
 from bpv.programme.result import Portfolio
 from bpv.programme.selection import portfolio
 from bpv.reporting.html_comparison import report_comparison
@@ -83,6 +84,9 @@ __all__ = [
     "dist",
     # files
     "bid_schema",
+    # JSON output: the kinds of document and their schemas
+    "OUTPUT_KINDS",
+    "output_schema",
     "dumps",
     "load",
     "load_constraints",

@@ -20,7 +20,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Pages whose sessions are checked.
-PAGES = ("README.md", "docs/howto.md", "docs/scenarios.md")
+PAGES = ("README.md", "docs/howto.md", "docs/json-output.md", "docs/scenarios.md")
 _SESSION = re.compile(r"^```text\n(\$ .*?)^```", re.MULTILINE | re.DOTALL)
 
 

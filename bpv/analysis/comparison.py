@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from bpv._utils.formatting import format_percent, json_safe
 from bpv._utils.validation import check_instance, check_real
+from bpv._utils.versions import stamped
 from bpv.analysis.decision import (
     FrontierRow,
     ceac,
@@ -204,7 +205,7 @@ class Comparison(Rendered):
                     for quantity in ("npv", "net_cost", "qalys", *self._nmb_names())}
             options[option] = entry
         first = next(iter(self.appraisals.values()))
-        data: dict[str, Any] = json_safe({
+        data: dict[str, Any] = json_safe(stamped("comparison", {
             "convention": self.convention,
             "baseline": self.baseline,
             "metric": self.metric,
@@ -220,7 +221,7 @@ class Comparison(Rendered):
             "evpi": {self.metric: self.evpi(),
                      **{f"nmb@{lam:g}": self.evpi(f"nmb@{lam:g}") for lam in self.thresholds}},
             "frontier": [row.__dict__ for row in self.frontier()],
-        })
+        }))
         return data
 
     def to_json(self, *, indent: int | None = 2) -> str:

@@ -25,6 +25,7 @@ from numpy.typing import NDArray
 
 from bpv._utils.formatting import format_number, format_percent, json_safe, metric_label
 from bpv._utils.validation import check_instance
+from bpv._utils.versions import stamped
 from bpv.engine.budget import check_draws, check_kept, kept_bytes
 from bpv.engine.monte_carlo import DEFAULT_DRAWS, Method, appraise
 from bpv.engine.results import Appraisal, Summary
@@ -173,7 +174,7 @@ class ScenarioTable:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the table as plain data (summaries, not per-draw vectors)."""
-        return {
+        return stamped("scenarios", {
             "bid": self.bid_id,
             "n_draws": self.n_draws,
             "method": self.method,
@@ -189,7 +190,7 @@ class ScenarioTable:
                 }
                 for name in self.names
             },
-        }
+        })
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """Return :meth:`to_dict` as JSON (non-finite numbers as null)."""

@@ -22,6 +22,7 @@ from bpv._utils.formatting import (
     text_table,
     wrap,
 )
+from bpv._utils.versions import stamped
 from bpv.analysis.one_way import SwitchingValue, TornadoBar
 from bpv.analysis.sobol import SobolIndex
 from bpv.engine.results import Rendered, Summary
@@ -200,7 +201,7 @@ class Sensitivity(Rendered):
                     "first": sobol.first, "first_interval": _listed(sobol.first_interval),
                     "total": sobol.total, "total_interval": _listed(sobol.total_interval)},
             }
-        data: dict[str, Any] = json_safe({
+        data: dict[str, Any] = json_safe(stamped("sensitivity", {
             "bid": self.bid_id, "metric": self.metric, "organisation": self.organisation,
             "n_draws": self.n_draws, "mean": self.mean,
             "probability_positive": self.probability_positive, "centre": self.centre,
@@ -211,7 +212,7 @@ class Sensitivity(Rendered):
                                     "variance_share": group.variance_share}
                        for group in self.groups},
             "provenance": dict(self.provenance),
-        })
+        }))
         return data
 
     def to_json(self, *, indent: int | None = 2) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bpv._utils.output import output_problem, write_whole
+from bpv._utils.versions import stamped
 from bpv.analysis.comparison import DEFAULT_THRESHOLDS, Comparison, compare
 from bpv.analysis.scenario_table import scenarios
 from bpv.analysis.sensitivity import sensitivity
@@ -36,6 +37,7 @@ from bpv.engine.monte_carlo import appraise
 from bpv.engine.results import Appraisal
 from bpv.errors import BidValidationError, BPVError, Problem
 from bpv.io import load
+from bpv.outputs.schemas import output_schema
 from bpv.reporting.html_comparison import report_comparison
 from bpv.reporting.html_report import report
 from bpv.reporting.text import appraisal_text
@@ -54,7 +56,8 @@ def run_validate(args: argparse.Namespace, out: TextIO) -> int:
             report["valid"] = report["valid"] and not report["warnings"]
     all_valid = all(report["valid"] for report in reports)
     if args.json:
-        json.dump({"valid": all_valid, "files": reports}, out, indent=2)
+        json.dump(stamped("validation", {"valid": all_valid, "files": reports}), out,
+                  indent=2)
         out.write("\n")
     else:
         for report in reports:
@@ -267,7 +270,8 @@ def run_compare(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def run_schema(args: argparse.Namespace, out: TextIO) -> int:
-    text = json.dumps(bid_schema(), indent=2) + "\n"
+    schema = bid_schema() if args.kind == "bid" else output_schema(args.kind)
+    text = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
     if args.output is not None:
         if not _writable(args.output):
             return EXIT_INVALID

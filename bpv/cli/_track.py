@@ -24,6 +24,7 @@ import numpy as np
 from bpv._utils.files import read_regular_file
 from bpv._utils.formatting import text_table
 from bpv._utils.output import output_problem
+from bpv._utils.versions import stamped
 from bpv.cli._guards import EXIT_INVALID, EXIT_OK, guarded, load_bid, reason
 from bpv.cli._types import non_negative_int, positive_int
 from bpv.engine.monte_carlo import DEFAULT_DRAWS, KERNELS, METHODS, appraise
@@ -219,8 +220,9 @@ def _run_bids(args: argparse.Namespace, out: TextIO) -> int:
     with _register(args) as register:
         found = register.bids(as_at=args.as_at)
         if args.json:
-            json.dump({"register": register.name, "as_at": args.as_at,
-                       "bids": [_bid_dict(stored) for stored in found]}, out, indent=2)
+            json.dump(stamped("track-bids", {
+                "register": register.name, "as_at": args.as_at,
+                "bids": [_bid_dict(stored) for stored in found]}), out, indent=2)
             out.write("\n")
             return EXIT_OK
         if not found:
@@ -247,8 +249,9 @@ def _run_history(args: argparse.Namespace, out: TextIO) -> int:
         view = register.as_at(args.as_at) if args.as_at else register
         events = view.history(args.bid)
         if args.json:
-            json.dump({"bid": args.bid, "register": register.name, "as_at": args.as_at,
-                       "events": [event.to_dict() for event in events]}, out, indent=2)
+            json.dump(stamped("track-history", {
+                "bid": args.bid, "register": register.name, "as_at": args.as_at,
+                "events": [event.to_dict() for event in events]}), out, indent=2)
             out.write("\n")
             return EXIT_OK
         for event in events:
@@ -310,8 +313,9 @@ def _run_status(args: argparse.Namespace, out: TextIO) -> int:
     with _register(args) as register:
         found = register.status(args.bid, as_at=args.as_at)
         if args.json:
-            json.dump({"register": register.name, "as_at": args.as_at, "bids": found}, out,
-                      indent=2)
+            json.dump(stamped("track-status", {"register": register.name,
+                                               "as_at": args.as_at, "bids": found}),
+                      out, indent=2)
             out.write("\n")
             return EXIT_OK
         if args.bid is not None:

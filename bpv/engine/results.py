@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from bpv._utils.formatting import format_number, json_safe
 from bpv._utils.frames import records_frame
 from bpv._utils.validation import check_choice
+from bpv._utils.versions import stamped
 from bpv.engine.keys import OutputKey
 from bpv.engine.ledger import ORGANISATION_METRICS, derive
 from bpv.engine.long_form import FRAME_COLUMNS, appraisal_rows
@@ -507,7 +508,7 @@ class Appraisal(_MetricView):
                 "cumulative": {stat: [by_period[p][stat] for p in flow.periods]
                                for stat in next(iter(by_period.values()))},
             }
-        return {
+        return stamped("appraisal", {
             "bid": self.bid_id,
             "provenance": {"n_draws": self.n_draws, "method": self.method,
                            "draws_kept": self._draws_kept,
@@ -522,7 +523,7 @@ class Appraisal(_MetricView):
                                      "draws": min((f.net.shape[0]
                                                    for f in self.cash_flows.values()), default=0),
                                      **cash_flow}),
-        }
+        })
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """Return :meth:`to_dict` as JSON (non-finite numbers as null)."""

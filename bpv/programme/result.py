@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bpv._utils.formatting import format_percent, json_safe, text_table
+from bpv._utils.versions import stamped
 from bpv.engine.results import Summary
 from bpv.programme.problem import cvar
 
@@ -176,7 +177,7 @@ class Portfolio:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the portfolio as plain data (JSON-ready; no per-draw vectors)."""
-        data: dict[str, Any] = {
+        data: dict[str, Any] = stamped("portfolio", {
             "objective": self.objective,
             "chosen": list(self.chosen),
             "bids": {bid: {"chosen": bid in self.chosen, "expected_value": self.bid_values[bid],
@@ -196,7 +197,7 @@ class Portfolio:
                           "shares": dict(self.bootstrap)},
             "provenance": {"n_draws": self.n_draws, "method": self.method,
                            "entropy": self.entropy},
-        }
+        })
         return json_safe(data)  # type: ignore[no-any-return]
 
     def to_json(self, *, indent: int | None = 2) -> str:

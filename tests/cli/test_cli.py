@@ -220,5 +220,6 @@ def test_the_command_line_offers_exactly_the_choices_the_library_checks():
 
     expected |= {("appraise", "kernel"): KERNELS, ("batch", "kernel"): KERNELS,
                  ("sensitivity", "groups"): GROUPINGS, ("track add", "kernel"): KERNELS,
-                 ("portfolio", "objective"): OBJECTIVES}
+                 ("portfolio", "objective"): OBJECTIVES,
+                 ("schema", "kind"): ("bid", *bpv.OUTPUT_KINDS)}
     assert offered == expected
