@@ -62,6 +62,7 @@ if TYPE_CHECKING:
     from bpv.engine.monte_carlo import appraise
     from bpv.engine.results import Appraisal
     from bpv.engine.sanity import check_bid
+    from bpv.outputs.schemas import OUTPUT_KINDS, output_schema
     from bpv.programme.result import Portfolio
     from bpv.programme.selection import portfolio
     from bpv.register.store import Register
@@ -90,6 +91,8 @@ _LAZY: dict[str, str] = {
     "appraise_many": "bpv.batch.run",
     "appraise": "bpv.engine.monte_carlo",
     "Appraisal": "bpv.engine.results",
+    "OUTPUT_KINDS": "bpv.outputs.schemas",
+    "output_schema": "bpv.outputs.schemas",
     "check_bid": "bpv.engine.sanity",
     "Portfolio": "bpv.programme.result",
     "portfolio": "bpv.programme.selection",
@@ -121,6 +124,9 @@ __all__ = [
     "dist",
     # files
     "bid_schema",
+    # JSON output: the kinds of document and their schemas
+    "OUTPUT_KINDS",
+    "output_schema",
     "dumps",
     "load",
     "load_constraints",

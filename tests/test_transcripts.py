@@ -20,8 +20,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Pages whose sessions are checked.
-PAGES = ("README.md", "docs/howto.md", "docs/scenarios.md", "docs/programme-office.md",
-         "docs/validation.md")
+PAGES = ("README.md", "docs/howto.md", "docs/json-output.md", "docs/scenarios.md",
+         "docs/programme-office.md", "docs/validation.md")
 _SESSION = re.compile(r"^```text\n(\$ .*?)^```", re.MULTILINE | re.DOTALL)
 
 

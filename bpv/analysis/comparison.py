@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 from bpv._utils.formatting import format_percent, format_stat, json_safe, metric_form
 from bpv._utils.frames import columns_frame
 from bpv._utils.validation import check_instance, check_real
+from bpv._utils.versions import stamped
 from bpv.analysis.decision import (
     FrontierRow,
     ceac,
@@ -287,7 +288,7 @@ class Comparison(Rendered, LongTable):
                     for node_id, node in self.appraisals[option].metric_nodes.items()}
             options[option] = entry
         first = next(iter(self.appraisals.values()))
-        data: dict[str, Any] = json_safe({
+        data: dict[str, Any] = json_safe(stamped("comparison", {
             "convention": self.convention,
             "baseline": self.baseline,
             "metric": self.metric,
@@ -304,7 +305,7 @@ class Comparison(Rendered, LongTable):
                      **{f"nmb@{lam:g}": self.evpi(f"nmb@{lam:g}") for lam in self.thresholds}},
             "frontier": [row.__dict__ for row in self.frontier()],
             "notices": list(self.notices),
-        })
+        }))
         return data
 
     def to_json(self, *, indent: int | None = 2) -> str:

@@ -32,6 +32,7 @@ from bpv._utils.formatting import (
     metric_label,
 )
 from bpv._utils.validation import check_instance
+from bpv._utils.versions import stamped
 from bpv.engine.budget import check_draws, check_kept, kept_bytes
 from bpv.engine.long_form import PROBABILITY, LongTable, run_columns, stat_rows, unit_of
 from bpv.engine.monte_carlo import DEFAULT_DRAWS, Kernel, Method, appraise
@@ -187,7 +188,7 @@ class ScenarioTable(LongTable):
 
     def to_dict(self) -> dict[str, Any]:
         """Return the table as plain data (summaries, not per-draw vectors)."""
-        return {
+        return stamped("scenarios", {
             "bid": self.bid_id,
             "n_draws": self.n_draws,
             "method": self.method,
@@ -203,7 +204,7 @@ class ScenarioTable(LongTable):
                 }
                 for name in self.names
             },
-        }
+        })
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """Return :meth:`to_dict` as JSON (non-finite numbers as null)."""

@@ -26,6 +26,7 @@ from bpv._utils.formatting import (
     text_table,
     wrap,
 )
+from bpv._utils.versions import stamped
 from bpv.analysis.one_way import SwitchingValue, TornadoBar
 from bpv.analysis.sobol import SobolIndex
 from bpv.engine.long_form import PROBABILITY, LongTable, run_columns, stat_rows, unit_of
@@ -206,7 +207,7 @@ class Sensitivity(Rendered, LongTable):
                     "first": sobol.first, "first_interval": _listed(sobol.first_interval),
                     "total": sobol.total, "total_interval": _listed(sobol.total_interval)},
             }
-        data: dict[str, Any] = json_safe({
+        data: dict[str, Any] = json_safe(stamped("sensitivity", {
             "bid": self.bid_id, "metric": self.metric, "organisation": self.organisation,
             "n_draws": self.n_draws, "mean": self.mean,
             "probability_positive": self.probability_positive, "centre": self.centre,
@@ -217,7 +218,7 @@ class Sensitivity(Rendered, LongTable):
                                     "variance_share": group.variance_share}
                        for group in self.groups},
             "provenance": dict(self.provenance),
-        })
+        }))
         return data
 
     def to_json(self, *, indent: int | None = 2) -> str:

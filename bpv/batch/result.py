@@ -18,6 +18,7 @@ from typing import Any
 
 from bpv._utils.formatting import format_money, format_stat, json_safe
 from bpv._utils.frames import records_frame
+from bpv._utils.versions import stamped
 from bpv.engine.long_form import FRAME_COLUMNS, LongTable, appraisal_rows
 from bpv.engine.results import Appraisal, Summary
 
@@ -209,14 +210,16 @@ class Batch(LongTable):
 
     def to_dict(self) -> dict[str, Any]:
         """Return the batch as plain data: its settings, each bid's results and the problems."""
-        return {
+        return stamped("batch", {
             "n_draws": self.n_draws, "method": self.method, "kernel": self.kernel,
             "entropy": self.entropy, "spawn_key": list(self.spawn_key),
             "bids": {bid: {"title": self.titles.get(bid, ""),
-                           "source": self.sources.get(bid, ""), **record}
+                           "source": self.sources.get(bid, ""),
+                           **{key: value for key, value in record.items()
+                              if key != "schema_version"}}  # the batch's version covers it
                      for bid, record in self.records.items()},
             "problems": [_problem_dict(problem) for problem in self.problems],
-        }
+        })
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """Return :meth:`to_dict` as JSON (non-finite numbers as null)."""

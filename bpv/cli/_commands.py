@@ -19,6 +19,7 @@ from typing import Any, TextIO
 
 from bpv._utils.formatting import GLOSSARY, format_money, format_stat
 from bpv._utils.output import output_problem, write_whole
+from bpv._utils.versions import stamped
 from bpv.analysis.comparison import DEFAULT_THRESHOLDS, Comparison, compare
 from bpv.analysis.scenario_table import ScenarioTable, scenarios
 from bpv.analysis.sensitivity import sensitivity
@@ -43,6 +44,7 @@ from bpv.engine.results import Appraisal
 from bpv.engine.sanity import check_bid
 from bpv.errors import BidValidationError, BPVError, Problem
 from bpv.io import load
+from bpv.outputs.schemas import output_schema
 from bpv.programme.result import Portfolio
 from bpv.programme.selection import portfolio
 from bpv.reporting.html_comparison import report_comparison
@@ -62,7 +64,8 @@ def run_validate(args: argparse.Namespace, out: TextIO) -> int:
             report["valid"] = report["valid"] and not report["warnings"]
     all_valid = all(report["valid"] for report in reports)
     if args.json:
-        json.dump({"valid": all_valid, "files": reports}, out, indent=2)
+        json.dump(stamped("validation", {"valid": all_valid, "files": reports}), out,
+                  indent=2)
         out.write("\n")
     else:
         for report in reports:
@@ -339,7 +342,8 @@ def _comparison_text(comparison: Comparison) -> str:
 
 
 def run_schema(args: argparse.Namespace, out: TextIO) -> int:
-    text = json.dumps(bid_schema(), indent=2) + "\n"
+    schema = bid_schema() if args.kind == "bid" else output_schema(args.kind)
+    text = json.dumps(schema, indent=2, ensure_ascii=False) + "\n"
     if args.output is not None:
         if not _writable(args.output):
             return EXIT_INVALID

@@ -11,6 +11,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
+from bpv._utils.versions import OUTPUT_KINDS
 from bpv._version import __version__
 from bpv.analysis.sensitivity import GROUPINGS
 from bpv.cli._batch import add_batch, add_scheduler_argument
@@ -194,10 +195,15 @@ def _add_scenarios(commands: Verbs) -> None:
 
 def _add_schema(commands: Verbs) -> None:
     schema = commands.add_parser(
-        "schema", help="print the JSON Schema of the bid file format",
-        description="Print the JSON Schema (draft 2020-12) of bid files, for editors and "
-        "other tools.",
+        "schema", help="print the JSON Schema of bid files or of a command's JSON output",
+        description="Print a JSON Schema (draft 2020-12): of bid files (the default), for "
+        "editors and other tools, or of one kind of JSON document bpv writes, so that tools "
+        "can check what they read (docs/json-output.md). Every such document starts with "
+        "schema_version, which the schema fixes.",
     )
+    schema.add_argument("kind", nargs="?", default="bid", choices=("bid", *OUTPUT_KINDS),
+                        metavar="KIND",
+                        help="bid (default), or the JSON output of: " + ", ".join(OUTPUT_KINDS))
     schema.add_argument("-o", "--output", type=_output_file, help="write to this file instead")
     schema.set_defaults(command=run_schema)
 

@@ -24,6 +24,7 @@ import numpy as np
 from bpv._utils.files import read_regular_file
 from bpv._utils.formatting import format_money, text_table
 from bpv._utils.output import output_problem
+from bpv._utils.versions import stamped
 from bpv.cli._guards import EXIT_INVALID, EXIT_OK, guarded, load_bid, reason
 from bpv.cli._output import add_output_arguments, check_output, emit
 from bpv.cli._run_flags import add_run_arguments
@@ -215,8 +216,9 @@ def _run_bids(args: argparse.Namespace, out: TextIO) -> int:
     with _register(args) as register:
         found = register.bids(as_at=args.as_at)
         if args.json:
-            json.dump({"register": register.name, "as_at": args.as_at,
-                       "bids": [_bid_dict(stored) for stored in found]}, out, indent=2)
+            json.dump(stamped("track-bids", {
+                "register": register.name, "as_at": args.as_at,
+                "bids": [_bid_dict(stored) for stored in found]}), out, indent=2)
             out.write("\n")
             return EXIT_OK
         if not found:
@@ -243,8 +245,9 @@ def _run_history(args: argparse.Namespace, out: TextIO) -> int:
         view = register.as_at(args.as_at) if args.as_at else register
         events = view.history(args.bid)
         if args.json:
-            json.dump({"bid": args.bid, "register": register.name, "as_at": args.as_at,
-                       "events": [event.to_dict() for event in events]}, out, indent=2)
+            json.dump(stamped("track-history", {
+                "bid": args.bid, "register": register.name, "as_at": args.as_at,
+                "events": [event.to_dict() for event in events]}), out, indent=2)
             out.write("\n")
             return EXIT_OK
         for event in events:

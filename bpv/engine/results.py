@@ -23,6 +23,7 @@ from numpy.typing import NDArray
 from bpv._utils.formatting import METRIC_LABELS, Form, format_number, format_stat, json_safe
 from bpv._utils.frames import columns_frame, records_frame
 from bpv._utils.validation import check_choice
+from bpv._utils.versions import stamped
 from bpv.engine.cash_view import CashByYear, cash_by_year
 from bpv.engine.keys import OutputKey
 from bpv.engine.ledger import ORGANISATION_METRICS, derive
@@ -31,7 +32,7 @@ from bpv.engine.moments import Moments
 from bpv.errors import UnknownNameError, did_you_mean
 
 __all__ = ["Appraisal", "CashFlowResult", "MetricNodeResult", "OrganisationResult", "Rendered",
-           "Summary", "summarise"]
+           "Summary", "sorted_quantiles", "summarise"]
 
 Vector = NDArray[np.float64]
 Comparison = Literal[">", ">=", "<", "<=", "==", "!="]
@@ -67,24 +68,72 @@ def summarise(
     >>> s["mean"], s["median"], round(s["mcse"], 4)
     (2.5, 2.5, 0.6455)
     """
-    finite = draws[np.isfinite(draws)]
-    n = finite.size
-    mean = float(finite.mean()) if n else math.nan
-    sd = float(finite.std(ddof=1)) if n > 1 else math.nan
-    not_nan = draws[~np.isnan(draws)]
-    result = {"mean": mean, "sd": sd, "mcse": sd / math.sqrt(n) if n > 1 else math.nan,
-              "n_finite": float(n)}
+    # The draws sorted (a copy; NaN sorts last): every quantile is then read off
+    # the order statistics at once, in a fraction of the time numpy's quantile
+    # takes to partition the draws for each summary, with the same numbers; and
+    # when both ends are finite, so is every draw, and no mask is needed.
+    ordered = np.sort(draws)
+    if ordered.size and np.isnan(ordered[-1]):
+        ordered = ordered[:ordered.size - np.count_nonzero(np.isnan(ordered))]
     if moments is not None:
         mean, sd, mcse, count = moments.scalars()
         result = {"mean": mean, "sd": sd, "mcse": mcse, "n_finite": count}
-    # Interpolating between infinite draws gives nan; with any, take order statistics.
-    method: Literal["inverted_cdf", "linear"] = (
-        "inverted_cdf" if np.isinf(not_nan).any() else "linear")
-    values = (np.quantile(not_nan, list(quantiles), method=method) if not_nan.size
-              else [math.nan] * len(quantiles))
+    else:
+        every = (ordered.size == draws.size and draws.flags.c_contiguous
+                 and (not ordered.size or (np.isfinite(ordered[0]) and np.isfinite(ordered[-1]))))
+        finite = draws if every else draws[np.isfinite(draws)]
+        n = finite.size
+        mean = float(finite.mean()) if n else math.nan
+        sd = float(finite.std(ddof=1)) if n > 1 else math.nan
+        result = {"mean": mean, "sd": sd, "mcse": sd / math.sqrt(n) if n > 1 else math.nan,
+                  "n_finite": float(n)}
+    values = sorted_quantiles(ordered, quantiles)
     for q, value in zip(quantiles, values, strict=True):
         result[_quantile_name(q)] = float(value)
     return result
+
+
+def sorted_quantiles(ordered: Vector, quantiles: Sequence[float]) -> list[float]:
+    """Return the quantiles of sorted draws, as ``numpy.quantile`` gives them, bit for bit.
+
+    Linear interpolation between order statistics (numpy's default method,
+    its own arithmetic: index ``(n - 1) q``, then its two-sided ``lerp``);
+    when any draw is infinite, interpolating would give nan, so the order
+    statistics themselves (``method='inverted_cdf'``, by numpy). NaN when
+    there are no draws.
+
+    Parameters
+    ----------
+    ordered : ndarray of shape (n,)
+        Sorted ascending, without NaN.
+    quantiles : sequence of float
+        Each in [0, 1].
+
+    Examples
+    --------
+    >>> draws = np.array([4.0, 1.0, 3.0, 2.0])
+    >>> sorted_quantiles(np.sort(draws), (0.05, 0.5)) == [float(v) for v in np.quantile(
+    ...     draws, [0.05, 0.5])]
+    True
+    """
+    n = ordered.size
+    if n == 0:
+        return [math.nan] * len(quantiles)
+    if np.isinf(ordered[0]) or np.isinf(ordered[-1]):
+        return [float(v) for v in np.quantile(ordered, list(quantiles), method="inverted_cdf")]
+    virtual = (n - 1) * np.asarray(quantiles, dtype=np.float64)
+    previous = np.floor(virtual)
+    following = previous + 1
+    last = virtual >= n - 1  # numpy takes the largest draw there
+    previous[last] = -1
+    following[last] = -1
+    low = ordered[previous.astype(np.intp)]
+    high = ordered[following.astype(np.intp)]
+    gamma = virtual - previous
+    difference = high - low
+    values = low + difference * gamma
+    np.subtract(high, difference * (1 - gamma), out=values, where=gamma >= 0.5)
+    return [float(v) for v in values]
 
 
 def _quantile_name(q: float) -> str:
@@ -406,7 +455,9 @@ class CashFlowResult(Rendered):
     @property
     def cumulative(self) -> NDArray[np.float64]:
         """Cumulative net cash flow to the end of each period, per draw."""
-        return _read_only(np.cumsum(self.net, axis=1))
+        # Summed period by period along the draws' rows, as the engine lays them out (net
+        # is a transposed view): the same sums, each period's draws side by side in memory.
+        return _read_only(np.cumsum(self.net.T, axis=0).T)
 
     def by_period(self, *, cumulative: bool = True,
                   quantiles: Sequence[float] = DEFAULT_QUANTILES) -> Summary:
@@ -587,7 +638,7 @@ class Appraisal(_MetricView, LongTable):
         cash_by_year = ({scope or "system": self.cash_by_year(scope).to_dict()["rows"]
                          for scope in self.cash_flows}
                         if all(flow.parts for flow in self.cash_flows.values()) else {})
-        return {
+        return stamped("appraisal", {
             "bid": self.bid_id,
             "provenance": {"n_draws": self.n_draws, "method": self.method,
                            "draws_kept": self._draws_kept,
@@ -605,7 +656,7 @@ class Appraisal(_MetricView, LongTable):
             **({"cash_by_year": {"periods": list(self.periods), "undiscounted": True,
                                  "draws": min(f.net.shape[0] for f in self.cash_flows.values()),
                                  **cash_by_year}} if cash_by_year else {}),
-        }
+        })
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """Return :meth:`to_dict` as JSON (non-finite numbers as null)."""

@@ -22,6 +22,7 @@ from bpv._utils.formatting import (
     json_safe,
     text_table,
 )
+from bpv._utils.versions import stamped
 from bpv.engine.long_form import LongTable, run_columns, stat_rows
 from bpv.engine.results import Summary
 from bpv.programme.problem import cvar
@@ -170,7 +171,7 @@ class Portfolio(LongTable):
 
     def to_dict(self) -> dict[str, Any]:
         """Return the portfolio as plain data (JSON-ready; no per-draw vectors)."""
-        data: dict[str, Any] = {
+        data: dict[str, Any] = stamped("portfolio", {
             "objective": self.objective,
             "chosen": list(self.chosen),
             "bids": {bid: {"chosen": bid in self.chosen, "expected_value": self.bid_values[bid],
@@ -190,7 +191,7 @@ class Portfolio(LongTable):
                           "shares": dict(self.bootstrap)},
             "provenance": {"n_draws": self.n_draws, "method": self.method,
                            "entropy": self.entropy},
-        }
+        })
         return json_safe(data)  # type: ignore[no-any-return]
 
     def to_json(self, *, indent: int | None = 2) -> str:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from bpv._utils.formatting import json_safe
+from bpv._utils.versions import stamped
 from bpv.engine.long_form import LongTable, run_columns, stat_rows, unit_of
 from bpv.tables.sheets import MONEY, PERCENT, Sheet
 from bpv.tracking.result import series_rows
@@ -48,7 +49,8 @@ class DeliveryStatus(LongTable):
 
     def to_dict(self) -> dict[str, Any]:
         """Return what ``bpv track status --json`` prints: register, as_at and the snapshots."""
-        return {"register": self.register, "as_at": self.as_at, "bids": list(self.bids)}
+        return stamped("track-status", {"register": self.register, "as_at": self.as_at,
+                                        "bids": list(self.bids)})
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """Return :meth:`to_dict` as JSON."""

@@ -17,6 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from bpv._utils.formatting import format_number, format_stat, json_safe, metric_form
+from bpv._utils.versions import stamped
 from bpv.engine.long_form import LongTable, run_columns, stat_rows, unit_of
 from bpv.engine.results import Summary
 
@@ -147,7 +148,7 @@ class Reforecast(LongTable):
 
     def to_dict(self) -> dict[str, Any]:
         """Return the re-forecast as plain data (summaries, not the per-draw arrays)."""
-        data: dict[str, Any] = json_safe({
+        data: dict[str, Any] = json_safe(stamped("reforecast", {
             "bid": self.bid_id, "method": self.method, "n_draws": self.n_draws,
             "n_observations": self.n_observations, "ess": self.ess,
             "ess_threshold": self.ess_threshold, "entropy": self.entropy,
@@ -156,7 +157,7 @@ class Reforecast(LongTable):
             "metrics": self.metrics, "probabilities": self.probabilities,
             "forecast": self.forecast,
             "hypotheses": [update.to_dict() for update in self.hypotheses],
-            "notes": list(self.notes), "provenance": self.provenance})
+            "notes": list(self.notes), "provenance": self.provenance}))
         return data
 
     def to_json(self, *, indent: int | None = 2) -> str:

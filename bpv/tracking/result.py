@@ -30,6 +30,7 @@ from typing import Any
 
 from bpv._utils.formatting import json_safe
 from bpv._utils.validation import check_instance
+from bpv._utils.versions import stamped
 from bpv.engine.identity import bid_hash
 from bpv.engine.long_form import LongTable, run_columns, stat_rows
 from bpv.engine.results import Appraisal, Summary
@@ -153,10 +154,10 @@ class Tracking(LongTable):
 
     def to_dict(self) -> dict[str, Any]:
         """Return the tracking as plain data: the plan, the actuals and the status."""
-        return {"bid": self.bid.id, "bid_hash": self.plan.bid_hash,
+        return stamped("tracking", {"bid": self.bid.id, "bid_hash": self.plan.bid_hash,
                 "as_at": self.as_at.isoformat(), "plan": self.plan.to_dict(),
                 "actuals": self.actuals.to_dict()["actuals"],
-                "status": self.status().to_dict(), "summary": self.summary().to_dict()}
+                "status": self.status().to_dict(), "summary": self.summary().to_dict()})
 
     def to_json(self, *, indent: int | None = 2) -> str:
         """Return :meth:`to_dict` as JSON (non-finite numbers as null)."""

@@ -227,4 +227,5 @@ def test_the_command_line_offers_exactly_the_choices_the_library_checks():
     expected |= {(verb, "format"): FORMATS for verb in
                  ("appraise", "compare", "sensitivity", "scenarios", "batch", "portfolio",
                   "track status")}
+    expected |= {("schema", "kind"): ("bid", *bpv.OUTPUT_KINDS)}
     assert offered == expected

@@ -53,7 +53,8 @@ def test_track_reads_plans_and_rates(appraised):
     assert summary.rows["admissions_avoided"]["cum actual"] == 32
     assert tracking.rule.text in summary.title
     data = json.loads(tracking.to_json())
-    assert set(data) == {"bid", "bid_hash", "as_at", "plan", "actuals", "status", "summary"}
+    assert set(data) == {"schema_version", "bid", "bid_hash", "as_at", "plan", "actuals", "status",
+                         "summary"}
     assert data["bid_hash"] == result.bid_hash
     assert str(tracking) == str(table)
 
