@@ -13,7 +13,7 @@ Examples
 >>> result = bpv.appraise(bid, n_draws=2_000, rng=1)
 >>> ax = bpv.plot.distribution(result, "nmb")
 >>> ax.get_xlabel()
-'Net monetary benefit (GBP)'
+'Net monetary benefit'
 
 Metrics are named as in every text and report (:func:`bpv._utils.formatting.metric_label`).
 Each function is named after what it draws: ``bpv.plot.ceac`` draws

@@ -186,8 +186,9 @@ def check_bid(bid: Bid, *, n_draws: int | None = None, rng: Seed = SAMPLE_SEED,
         least 32) when nodes x periods x 256 would pass
         :data:`MAX_SAMPLE_VALUES`.
     rng : int, SeedSequence, Generator or None, default SAMPLE_SEED
-        Seed of the sample (SPEC 7); fixed by default, so a bid always gets
-        the same findings.
+        Seed of the sample, as in Scientific Python's `SPEC 7
+        <https://scientific-python.org/specs/spec-0007/>`_; fixed by default, so a
+        bid always gets the same findings.
 
     Returns
     -------

@@ -139,7 +139,7 @@ bpv.errors.FormulaError: unknown function '__import__'; the functions are abs, c
 >>> parse_formula("10 % x")
 Traceback (most recent call last):
 ...
-bpv.errors.FormulaError: the operator '%' is not allowed; write a percentage as a decimal (10% is 0.10)
+bpv.errors.FormulaError: a percentage is written as a decimal: write 0.1, not 10%
 """  # noqa: E501 (doctest output is one line)
 
 from bpv.formulas.compiler import FUNCTIONS, RESERVED_NAMES, Formula, parse_formula
