@@ -90,12 +90,17 @@ def load(path: str | Path) -> Bid:
 def _read_file(path: Path) -> tuple[str, Format]:
     """Read a bid or constraints file, with its format told by its suffix."""
     text = _read_text(path)
+    return text, _format_of(path)
+
+
+def _format_of(path: Path) -> Format:
+    """Tell a bid or constraints file's format from its suffix, or say why not."""
     file_format = FORMATS.get(path.suffix.lower())
     if file_format is None:
         msg = (f"cannot tell the format of '{path}' from its suffix "
                f"'{path.suffix}'; use one of {', '.join(FORMATS)}")
         raise SpecError(msg)
-    return text, file_format
+    return file_format
 
 
 def _read_text(path: Path) -> str:
@@ -311,11 +316,7 @@ def save(bid: Bid, path: str | Path) -> Path:
     """
     check_instance(bid, Bid, name="bid", function="save", expected="a bpv.Bid (use bpv.load)")
     path = Path(path)
-    file_format = FORMATS.get(path.suffix.lower())
-    if file_format is None:
-        msg = (f"cannot tell the format of '{path}' from its suffix '{path.suffix}'; use one "
-               f"of {', '.join(FORMATS)}")
-        raise SpecError(msg)
+    file_format = _format_of(path)
     text = dumps(bid, format=file_format)
     if file_format == "yaml" and path.is_file() and not path.is_symlink():
         text = _written_over(_read_text(path), bid, source=str(path)) or text
